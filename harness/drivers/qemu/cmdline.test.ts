@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { accelArgs, qemuArgs } from './cmdline.ts';
+
+const spec = {
+  name: 'g1', uuid: '6a9c1f3e-0000-4000-8000-000000000001', bootImage: '/img', memoryMiB: 128,
+  serialSocket: '/run/s.sock', accel: 'auto' as const,
+};
+
+describe('qemu command line', () => {
+  it('picks KVM with a TCG fallback only when KVM is usable', () => {
+    expect(accelArgs('auto', true)).toEqual(['-accel', 'kvm', '-accel', 'tcg']);
+    expect(accelArgs('auto', false)).toEqual(['-accel', 'tcg']);
+    expect(accelArgs('tcg', true)).toEqual(['-accel', 'tcg']);
+  });
+  it('waits for an incoming migration only on the destination', () => {
+    const src = qemuArgs({ spec, bootImage: '/a.img', qmpSocket: '/q', incoming: false, kvmUsable: false });
+    const dst = qemuArgs({ spec, bootImage: '/b.img', qmpSocket: '/q', incoming: true, kvmUsable: false });
+    expect(src).not.toContain('-incoming');
+    expect(dst.slice(-2)).toEqual(['-incoming', 'defer']);
+    expect(src).toContain('socket,id=serial0,path=/run/s.sock');
+    expect(src).not.toContain('-daemonize');
+  });
+});

@@ -1,0 +1,37 @@
+import type { GuestSpec } from '../types.ts';
+
+export interface QemuLaunch {
+  readonly spec: GuestSpec;
+  readonly bootImage: string;
+  readonly qmpSocket: string;
+  readonly incoming: boolean;
+  /** Whether /dev/kvm is usable; decides what 'auto' means. */
+  readonly kvmUsable: boolean;
+}
+
+export function accelArgs(accel: GuestSpec['accel'], kvmUsable: boolean): string[] {
+  if (accel === 'tcg' || (accel === 'auto' && !kvmUsable)) return ['-accel', 'tcg'];
+  if (accel === 'kvm') return ['-accel', 'kvm'];
+  return ['-accel', 'kvm', '-accel', 'tcg']; // QEMU takes the first that works
+}
+
+/** The QEMU command line for the test guest: no defaults, no display, COM1 to the harness. */
+export function qemuArgs(launch: QemuLaunch): string[] {
+  const { spec } = launch;
+  return [
+    '-name', `guest=${spec.name}`,
+    '-uuid', spec.uuid,
+    '-machine', spec.machine ?? 'pc',
+    ...accelArgs(spec.accel, launch.kvmUsable),
+    '-m', `${spec.memoryMiB}M`,
+    '-nodefaults',
+    '-no-user-config',
+    '-display', 'none',
+    '-drive', `file=${launch.bootImage},format=raw,if=ide`,
+    // COM1 connects to the harness's listening socket: QEMU is the client, nothing is lost.
+    '-chardev', `socket,id=serial0,path=${spec.serialSocket}`,
+    '-serial', 'chardev:serial0',
+    '-qmp', `unix:${launch.qmpSocket},server=on,wait=off`,
+    ...(launch.incoming ? ['-incoming', 'defer'] : []),
+  ];
+}

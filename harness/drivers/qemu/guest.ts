@@ -1,0 +1,159 @@
+import { appendFile, copyFile, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { QmpClient } from '../../qmp/index.ts';
+import type { StatusInfo } from '../../qmp/index.ts';
+import type { HostProcess } from '../../hosts/types.ts';
+import type { Clock } from '../../util/clock.ts';
+import { pollUntil, sleep } from '../../util/deadline.ts';
+import type { DriverEvent, EvidenceFile, GuestHandle, MigrationStatus, RunState, StartGuestRequest } from '../types.ts';
+import { qemuArgs } from './cmdline.ts';
+
+const KNOWN_STATES = new Set<string>([
+  'running', 'paused', 'postmigrate', 'inmigrate', 'finish-migrate', 'prelaunch', 'shutdown',
+  'internal-error', 'io-error', 'suspended', 'guest-panicked',
+]);
+
+export interface QemuGuestOptions {
+  readonly binary: string;
+  readonly kvmUsable: boolean;
+  readonly clock: Clock;
+  readonly emit: (event: DriverEvent) => void;
+}
+
+/** One QEMU process and its QMP connection (commands and events share it: QMP serves one client). */
+export class QemuGuest implements GuestHandle {
+  readonly side;
+  readonly host;
+  readonly exited;
+  private closing = false;
+
+  private constructor(
+    request: StartGuestRequest,
+    readonly process: HostProcess,
+    readonly qmp: QmpClient,
+    private readonly files: { transcript: string; log: string },
+  ) {
+    this.side = request.side;
+    this.host = request.host;
+    this.exited = process.exited;
+  }
+
+  static async start(request: StartGuestRequest, options: QemuGuestOptions): Promise<QemuGuest> {
+    const dir = request.host.workDir;
+    const tag = request.side;
+    const files = { transcript: join(dir, `qmp-${tag}.log`), log: join(dir, `qemu-${tag}.log`) };
+    const qmpSocket = join(dir, `qmp-${tag}.sock`);
+    // Each guest boots from its own copy: the image belongs to the host, as a disk would.
+    const bootImage = join(dir, `boot-${tag}.img`);
+    await copyFile(request.spec.bootImage, bootImage);
+    const args = qemuArgs({ spec: request.spec, bootImage, qmpSocket, incoming: request.incoming, kvmUsable: options.kvmUsable });
+    await appendFile(files.log, `# ${options.binary} ${args.join(' ')}\n`);
+    const child = request.host.spawn({ command: options.binary, args, label: `qemu-${tag}`, logPath: files.log });
+
+    const transcriptLines: string[] = [];
+    const qmp = await connectQmp(qmpSocket, child, files.log, options.clock, (line) => transcriptLines.push(line)).catch(async (err) => {
+      await child.stop(1000);
+      throw err;
+    });
+    // The transcript is flushed in batches so a QMP-heavy test does not wait on the disk.
+    const flush = setInterval(() => void flushLines(files.transcript, transcriptLines), 500);
+    void child.exited.finally(() => {
+      clearInterval(flush);
+      void flushLines(files.transcript, transcriptLines);
+    });
+
+    qmp.on('event', (e) => {
+      const status = e.event === 'MIGRATION' ? (e.data as { status?: string } | undefined)?.status : undefined;
+      options.emit({
+        t: e.receivedAt,
+        side: request.side,
+        name: e.event,
+        data: e.data,
+        ...(status ? { migrationStatus: status as MigrationStatus } : {}),
+      });
+    });
+    return new QemuGuest(request, child, qmp, files);
+  }
+
+  async runState(): Promise<RunState> {
+    if (!this.process.alive) return 'gone';
+    try {
+      const info = await this.qmp.execute<StatusInfo>('query-status', undefined, { timeoutMs: 5000 });
+      return KNOWN_STATES.has(info.status) ? (info.status as RunState) : 'other';
+    } catch (err) {
+      if (!this.process.alive) return 'gone';
+      throw err;
+    }
+  }
+
+  async pause(): Promise<void> {
+    await this.qmp.execute('stop');
+  }
+
+  async resume(): Promise<void> {
+    await this.qmp.execute('cont');
+  }
+
+  async readMemory(address: number, length: number): Promise<Uint8Array> {
+    const file = join(this.host.workDir, `mem-${this.side}-${address.toString(16)}.bin`);
+    await this.qmp.execute('pmemsave', { val: address, size: length, filename: file }, { timeoutMs: 60_000 });
+    try {
+      return await readFile(file);
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  evidence(): EvidenceFile[] {
+    return [
+      { label: `QMP transcript (${this.side})`, path: this.files.transcript },
+      { label: `QEMU output (${this.side})`, path: this.files.log },
+    ];
+  }
+
+  async destroy(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.qmp.close();
+    await this.process.stop(2000);
+  }
+}
+
+/** Connects once QEMU has created its socket; fails fast (with QEMU's own words) if it died. */
+async function connectQmp(
+  socket: string,
+  child: HostProcess,
+  logPath: string,
+  clock: Clock,
+  record: (line: string) => void,
+): Promise<QmpClient> {
+  let lastError: unknown;
+  const died = async (): Promise<never> => {
+    const exit = await child.exited;
+    const log = await readFile(logPath, 'utf8').catch(() => '');
+    const said = log.split('\n').filter((l) => l && !l.startsWith('#')).slice(-3).join(' | ');
+    throw new Error(`QEMU exited at start (code ${exit.code}, signal ${exit.signal}): ${said || 'no output'} [log: ${logPath}]`);
+  };
+  return pollUntil(`QMP socket ${socket} to accept`, 15_000, async () => {
+    if (!child.alive) return died();
+    try {
+      return await QmpClient.connect(socket, {
+        timeoutMs: 5000,
+        clock,
+        transcript: (entry) => record(`${entry.t.toFixed(3)}\t${entry.dir}\t${entry.line}`),
+      });
+    } catch (err) {
+      lastError = err;
+      await sleep(20);
+      return undefined;
+    }
+  }).catch((err) => {
+    throw lastError instanceof Error ? new Error(`${err.message}; last error: ${lastError.message}`) : err;
+  });
+}
+
+async function flushLines(path: string, lines: string[]): Promise<void> {
+  if (lines.length === 0) return;
+  const batch = lines.splice(0, lines.length);
+  await appendFile(path, batch.join('\n') + '\n').catch(() => {});
+}

@@ -1,0 +1,127 @@
+import { execFile } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
+import { UsageError } from '../../util/errors.ts';
+import type { MigrationInfo as QmpMigrationInfo } from '../../qmp/index.ts';
+import type {
+  Driver, DriverContext, DriverDescription, DriverEvent, GuestHandle, MigrateRequest, MigrationJob, MigrationInfo,
+  MigrationStatus, StartGuestRequest,
+} from '../types.ts';
+import { QemuGuest } from './guest.ts';
+
+const run = promisify(execFile);
+
+/** High enough that a local link, not QEMU's default throttle (128 MiB/s), is the limit. */
+export const DEFAULT_MAX_BANDWIDTH = 8 * 1024 ** 3;
+export const DEFAULT_DOWNTIME_LIMIT_MS = 300;
+
+/**
+ * cutover itself as the management layer over QMP: it starts the source and an -incoming
+ * destination, sets capabilities and parameters, migrates, cancels and queries.
+ * It needs nothing beyond the Driver interface and the hosts it is given.
+ */
+export function createQemuDriver(context: DriverContext): Driver {
+  const binary = typeof context.options.binary === 'string' ? context.options.binary : 'qemu-system-x86_64';
+  const listeners = new Set<(e: DriverEvent) => void>();
+  const guests: QemuGuest[] = [];
+  let kvmUsable: boolean | undefined;
+  const emit = (event: DriverEvent): void => listeners.forEach((l) => l(event));
+
+  return {
+    name: 'qemu',
+
+    async describe(): Promise<DriverDescription> {
+      kvmUsable ??= await canUseKvm();
+      const version = await qemuVersion(binary);
+      return { versions: { qemu: version }, accelerator: kvmUsable ? 'kvm (tcg fallback)' : 'tcg' };
+    },
+
+    async startGuest(request: StartGuestRequest): Promise<GuestHandle> {
+      kvmUsable ??= await canUseKvm();
+      const guest = await QemuGuest.start(request, { binary, kvmUsable, clock: context.clock, emit });
+      guests.push(guest);
+      // Without the events capability QEMU sends no MIGRATION events at all.
+      await guest.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: true }] });
+      return guest;
+    },
+
+    async migrate(request: MigrateRequest): Promise<MigrationJob> {
+      const source = asQemu(request.source);
+      const uri = 'guest' in request.target
+        ? await listenForIncoming(asQemu(request.target.guest), request.settings.transport)
+        : `unix:${join(request.target.unreachable.workDir, 'nobody-listens-here.sock')}`;
+      await source.qmp.execute('migrate-set-parameters', {
+        'max-bandwidth': request.settings.maxBandwidth ?? DEFAULT_MAX_BANDWIDTH,
+        'downtime-limit': request.settings.downtimeLimitMs ?? DEFAULT_DOWNTIME_LIMIT_MS,
+      });
+      await source.qmp.execute('migrate', { uri });
+      return {
+        info: async () => toMigrationInfo(await source.qmp.execute<QmpMigrationInfo>('query-migrate')),
+        cancel: async () => void (await source.qmp.execute('migrate_cancel')),
+      };
+    },
+
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      await Promise.all(guests.map((g) => g.destroy().catch(() => undefined)));
+    },
+  };
+}
+
+function asQemu(guest: GuestHandle): QemuGuest {
+  if (!(guest instanceof QemuGuest)) throw new Error('the qemu driver was handed a guest it did not start');
+  return guest;
+}
+
+async function listenForIncoming(destination: QemuGuest, transport: 'unix' | 'tcp'): Promise<string> {
+  const uri = transport === 'unix'
+    ? `unix:${join(destination.host.workDir, 'migration.sock')}`
+    : `tcp:127.0.0.1:${await freeLoopbackPort()}`;
+  await destination.qmp.execute('migrate-incoming', { uri });
+  return uri;
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export function toMigrationInfo(info: QmpMigrationInfo): MigrationInfo {
+  return {
+    status: (info.status ?? 'none') as MigrationStatus,
+    ...(info['error-desc'] !== undefined && { errorDesc: info['error-desc'] }),
+    ...(info['total-time'] !== undefined && { totalTimeMs: info['total-time'] }),
+    ...(info.downtime !== undefined && { downtimeMs: info.downtime }),
+    ...(info['setup-time'] !== undefined && { setupTimeMs: info['setup-time'] }),
+    ...(info.ram?.transferred !== undefined && { transferredBytes: info.ram.transferred }),
+    ...(info.ram?.total !== undefined && { ramTotalBytes: info.ram.total }),
+  };
+}
+
+async function canUseKvm(): Promise<boolean> {
+  return access('/dev/kvm', constants.R_OK | constants.W_OK).then(() => true, () => false);
+}
+
+async function qemuVersion(binary: string): Promise<string> {
+  try {
+    const { stdout } = await run(binary, ['--version'], { timeout: 10_000 });
+    return /version\s+(\S+)/.exec(stdout)?.[1] ?? stdout.split('\n')[0] ?? 'unknown';
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new UsageError(`QEMU not found: '${binary}' is not installed or not on PATH`, 'run `npx cutover setup`, or `apt-get install qemu-system-x86`');
+    }
+    throw err;
+  }
+}

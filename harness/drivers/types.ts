@@ -1,0 +1,131 @@
+// The driver axis: the migration implementation under test. The suites reach an
+// implementation only through this interface (as csi-sanity reaches a CSI driver), so a
+// vendor certifies its own stack by passing `--driver ./my-driver.ts`: a module whose
+// default export (or `createDriver` export) is a DriverFactory.
+
+import type { Host, ProcessExit } from '../hosts/types.ts';
+import type { Clock } from '../util/clock.ts';
+
+export type Side = 'source' | 'destination';
+
+/** QEMU's run states, plus 'gone' when the guest's process or domain no longer exists. */
+export type RunState =
+  | 'running' | 'paused' | 'postmigrate' | 'inmigrate' | 'finish-migrate' | 'prelaunch'
+  | 'shutdown' | 'internal-error' | 'io-error' | 'suspended' | 'guest-panicked' | 'other' | 'gone';
+
+/** QEMU's migration statuses; other implementations map theirs onto these. */
+export type MigrationStatus =
+  | 'none' | 'setup' | 'active' | 'completed' | 'failed' | 'cancelling' | 'cancelled'
+  | 'postcopy-active' | 'postcopy-paused' | 'postcopy-recover-setup' | 'postcopy-recover'
+  | 'pre-switchover' | 'device' | 'wait-unplug' | 'colo';
+
+export interface GuestSpec {
+  readonly name: string;
+  readonly uuid: string;
+  /** The 512-byte boot sector of the test guest, a file readable from the harness. */
+  readonly bootImage: string;
+  readonly memoryMiB: number;
+  /** A UNIX socket the harness listens on: the guest's COM1 must connect to it. */
+  readonly serialSocket: string;
+  readonly machine?: string;
+  readonly accel: 'auto' | 'kvm' | 'tcg';
+}
+
+export interface StartGuestRequest {
+  readonly host: Host;
+  readonly side: Side;
+  readonly spec: GuestSpec;
+  /** Start as a migration destination: wait for the incoming state, do not boot. */
+  readonly incoming: boolean;
+}
+
+/** Something the implementation reported, time-stamped on the harness clock. */
+export interface DriverEvent {
+  readonly t: number;
+  readonly side: Side;
+  /** The implementation's own name for it (QMP event name for QEMU, e.g. 'MIGRATION'). */
+  readonly name: string;
+  /** Set on migration status changes. */
+  readonly migrationStatus?: MigrationStatus;
+  readonly data?: unknown;
+}
+
+export interface EvidenceFile {
+  /** e.g. "QMP transcript (source)" */
+  readonly label: string;
+  readonly path: string;
+}
+
+export interface GuestHandle {
+  readonly side: Side;
+  readonly host: Host;
+  runState(): Promise<RunState>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Guest-physical memory; call it with the guest paused for a consistent copy. */
+  readMemory(address: number, length: number): Promise<Uint8Array>;
+  /** Resolves when the guest's emulator process has ended (never, while it runs). */
+  readonly exited: Promise<ProcessExit>;
+  /** Files worth keeping: protocol transcripts, emulator logs. */
+  evidence(): EvidenceFile[];
+  /** Ends the guest at once (idempotent). */
+  destroy(): Promise<void>;
+}
+
+export interface MigrationSettings {
+  readonly transport: 'unix' | 'tcp';
+  /** Bytes per second; high by default so the test measures the implementation, not a throttle. */
+  readonly maxBandwidth?: number;
+  readonly downtimeLimitMs?: number;
+}
+
+export interface MigrationInfo {
+  readonly status: MigrationStatus;
+  readonly errorDesc?: string;
+  readonly totalTimeMs?: number;
+  readonly downtimeMs?: number;
+  readonly setupTimeMs?: number;
+  readonly transferredBytes?: number;
+  readonly ramTotalBytes?: number;
+}
+
+export interface MigrationJob {
+  info(): Promise<MigrationInfo>;
+  cancel(): Promise<void>;
+}
+
+/** Where to migrate: a started destination guest, or a host where nothing listens. */
+export type MigrationTarget = { readonly guest: GuestHandle } | { readonly unreachable: Host };
+
+export interface MigrateRequest {
+  readonly source: GuestHandle;
+  readonly target: MigrationTarget;
+  readonly settings: MigrationSettings;
+}
+
+export interface DriverDescription {
+  /** Component versions for the certificate, e.g. { qemu: '7.2.22' }. */
+  readonly versions: Record<string, string>;
+  readonly accelerator?: string;
+}
+
+export interface Driver {
+  readonly name: string;
+  /** Checks the implementation is usable here; throws UsageError with a fix when not. */
+  describe(): Promise<DriverDescription>;
+  startGuest(request: StartGuestRequest): Promise<GuestHandle>;
+  migrate(request: MigrateRequest): Promise<MigrationJob>;
+  /** Subscribes to events of every guest this driver started; returns the unsubscribe. */
+  onEvent(listener: (event: DriverEvent) => void): () => void;
+  /** Ends every guest this driver started. */
+  close(): Promise<void>;
+}
+
+export interface DriverContext {
+  readonly clock: Clock;
+  readonly log: (line: string) => void;
+  /** The scenario's driver options, as written. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export type DriverFactory = (context: DriverContext) => Driver;

@@ -1,0 +1,62 @@
+import type { Side } from '../drivers/types.ts';
+import type { Observation } from '../observation/types.ts';
+
+// A migration timeline as SVG: per side, when the guest made progress (from its serial
+// line), its boots, the run states sampled, and the migration's status changes. Downtime
+// and a second runner show at a glance.
+
+const WIDTH = 1000;
+const LEFT = 110;
+const LANE = 46;
+const STATUS_COLORS: Record<string, string> = {
+  setup: '#d9c36a', active: '#6a9fd9', 'postcopy-active': '#9b6ad9', completed: '#5fb35f',
+  failed: '#d95f5f', cancelled: '#d9905f', cancelling: '#d9905f', 'postcopy-paused': '#d95fa8',
+};
+
+export function renderTimeline(obs: Observation): string {
+  const end = Math.max(obs.durationMs, 1);
+  const x = (t: number): number => LEFT + (Math.max(0, Math.min(t, end)) / end) * (WIDTH - LEFT - 20);
+  const parts: string[] = [];
+  const sides: Side[] = ['source', 'destination'];
+  sides.forEach((side, i) => {
+    const top = 40 + i * (LANE + 30);
+    parts.push(`<text x="8" y="${top + 20}" class="lane">${side}</text>`);
+    parts.push(`<rect x="${LEFT}" y="${top}" width="${WIDTH - LEFT - 20}" height="${LANE}" class="bg"/>`);
+    // Progress, binned to 2 px so tens of thousands of passes stay a small file.
+    const bins = new Set(obs.progress[side].passes.map((t) => Math.round(x(t) / 2)));
+    for (const bin of [...bins].sort((a, b) => a - b)) parts.push(`<rect x="${bin * 2}" y="${top + 14}" width="2" height="${LANE - 14}" class="pass"/>`);
+    for (const t of obs.progress[side].boots) parts.push(`<path d="M${x(t)} ${top + 14} l-5 -10 h10 z" class="boot"><title>boot at ${t.toFixed(0)} ms</title></path>`);
+    let last = '';
+    for (const s of obs.states.filter((s) => s.side === side)) {
+      if (s.state === last) continue;
+      last = s.state;
+      parts.push(`<text x="${x(s.t) + 2}" y="${top + 10}" class="state">${s.state}</text>`);
+    }
+  });
+  const statusTop = 40 + 2 * (LANE + 30);
+  parts.push(`<text x="8" y="${statusTop + 12}" class="lane">migration</text>`);
+  const changes = obs.events.filter((e) => e.side === 'source' && e.migrationStatus);
+  changes.forEach((e, i) => {
+    const until = changes[i + 1]?.t ?? end;
+    const color = STATUS_COLORS[e.migrationStatus ?? ''] ?? '#aaa';
+    parts.push(`<rect x="${x(e.t)}" y="${statusTop}" width="${Math.max(1, x(until) - x(e.t))}" height="16" fill="${color}"><title>${e.migrationStatus} at ${e.t.toFixed(1)} ms</title></rect>`);
+    parts.push(`<text x="${x(e.t) + 2}" y="${statusTop + 30 + (i % 2) * 12}" class="state">${e.migrationStatus}</text>`);
+  });
+  const axisTop = statusTop + 62;
+  for (let k = 0; k <= 10; k++) {
+    const t = (end * k) / 10;
+    parts.push(`<text x="${x(t)}" y="${axisTop}" class="axis">${(t / 1000).toFixed(1)}s</text>`);
+  }
+  const title = `${obs.scenario.name}: ${obs.driver.name} on ${obs.hostKind} hosts (${Object.entries(obs.driver.versions).map(([k, v]) => `${k} ${v}`).join(', ')})`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${axisTop + 20}" font-family="sans-serif">
+<style>.lane{font-size:13px;font-weight:bold}.state{font-size:10px;fill:#333}.axis{font-size:10px;fill:#666;text-anchor:middle}.bg{fill:#f3f3f3}.pass{fill:#3a7d44}.boot{fill:#c0392b}</style>
+<rect width="100%" height="100%" fill="white"/>
+<text x="8" y="20" font-size="14">${escapeXml(title)}</text>
+${parts.join('\n')}
+</svg>
+`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c);
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { DriverFactory, Side } from '../drivers/types.ts';
+import { ensureGuestImage } from '../guest/build.ts';
+import { GUEST_LAYOUT } from '../guest/layout.ts';
+import type { HostProvider } from '../hosts/types.ts';
+import type { Observation, SideProgress } from '../observation/types.ts';
+import type { LoadedScenario } from '../scenario/load.ts';
+import { clockFrom } from '../util/clock.ts';
+import { renderTimeline } from '../reporting/timeline.ts';
+import { StepDeadline, type RunContext } from './context.ts';
+import { STEP_HANDLERS, sampleStates } from './steps.ts';
+import type { Step } from '../scenario/schema.ts';
+
+export interface RunScenarioOptions {
+  readonly loaded: LoadedScenario;
+  readonly driverFactory: DriverFactory;
+  /** Driver options from the command line, over the scenario's own. */
+  readonly driverOptions?: Readonly<Record<string, unknown>>;
+  readonly hostProvider: HostProvider;
+  /** A scratch folder for hosts (sockets, dumps); removed by the caller. */
+  readonly workDir: string;
+  /** Where the observation and its evidence are kept. */
+  readonly evidenceDir: string;
+  readonly accel: 'auto' | 'kvm' | 'tcg';
+  readonly progress: (line: string) => void;
+}
+
+/**
+ * Plays a scenario and returns what was observed. A wait that runs out ends the scenario
+ * early (the observation says where); a harness failure throws. Either way every guest and
+ * host is ended before this returns.
+ */
+export async function runScenario(options: RunScenarioOptions): Promise<Observation> {
+  const { scenario } = options.loaded;
+  const clock = clockFrom();
+  const startedAt = new Date().toISOString();
+  const say = (line: string): void => options.progress(`${scenario.name}: ${line}`);
+  const hosts = await options.hostProvider.create(Object.keys(scenario.hosts), options.workDir);
+  const driver = options.driverFactory({ clock, log: say, options: { ...scenario.driver.options, ...options.driverOptions } });
+  const ctx: RunContext = {
+    scenario, driver, clock, progress: say,
+    hosts: new Map(hosts.map((h) => [h.name, h])),
+    guestSpec: {
+      name: `cutover-${scenario.name}`,
+      uuid: scenario.guest.uuid ?? randomUUID(),
+      bootImage: await ensureGuestImage(),
+      memoryMiB: Math.max(scenario.guest.memoryMiB, GUEST_LAYOUT.memoryMiB),
+      accel: options.accel,
+      ...(scenario.guest.machine !== undefined && { machine: scenario.guest.machine }),
+    },
+    guests: {}, serial: {}, events: [], states: [], steps: [], memory: {},
+  };
+  const unsubscribe = driver.onEvent((e) => ctx.events.push(e));
+  try {
+    const description = await driver.describe();
+    await playSteps(ctx, scenario.steps);
+    await sampleStates(ctx);
+    const final = await ctx.job?.info().catch(() => undefined);
+    if (ctx.migration && final) ctx.migration = { ...ctx.migration, final };
+    return await collect(ctx, options, { startedAt, description, durationMs: clock() });
+  } finally {
+    unsubscribe();
+    await driver.close().catch(() => undefined);
+    await Promise.all(hosts.map((h) => h.close().catch(() => undefined)));
+    await Promise.all(Object.values(ctx.serial).map((s) => s?.close().catch(() => undefined)));
+  }
+}
+
+async function playSteps(ctx: RunContext, steps: ReadonlyArray<Step>): Promise<void> {
+  for (const [index, step] of steps.entries()) {
+    const startedAt = ctx.clock();
+    const handler = STEP_HANDLERS[step.do] as (c: RunContext, s: Step) => Promise<string | void>;
+    try {
+      const detail = await handler(ctx, step);
+      ctx.steps.push({ index, do: step.do, startedAt, endedAt: ctx.clock(), outcome: 'ok', ...(detail ? { detail } : {}) });
+      if (detail) ctx.progress(detail);
+      await sampleStates(ctx);
+    } catch (err) {
+      if (!(err instanceof StepDeadline)) throw err;
+      // A hang is an observation, not a stuck run: stop here and let the judges decide.
+      ctx.steps.push({ index, do: step.do, startedAt, endedAt: ctx.clock(), outcome: 'deadline', detail: err.message });
+      ctx.progress(`step ${index} (${step.do}) ran out of time: ${err.message}`);
+      return;
+    }
+  }
+}
+
+async function collect(
+  ctx: RunContext,
+  options: RunScenarioOptions,
+  meta: { startedAt: string; description: Awaited<ReturnType<RunContext['driver']['describe']>>; durationMs: number },
+): Promise<Observation> {
+  const dir = options.evidenceDir;
+  await mkdir(dir, { recursive: true });
+  const evidence: Array<{ label: string; path: string }> = [];
+  const progress = {} as Record<Side, SideProgress>;
+  const exits: Observation['exits'] = {};
+  for (const side of ['source', 'destination'] as const) {
+    const marks = ctx.serial[side]?.marks ?? [];
+    progress[side] = {
+      boots: marks.filter((m) => m.ch === GUEST_LAYOUT.bootChar).map((m) => m.t),
+      passes: marks.filter((m) => m.ch === GUEST_LAYOUT.passChar).map((m) => m.t),
+    };
+    if (marks.length) {
+      const file = `serial-${side}.tsv`;
+      await writeFile(join(dir, file), 't_ms\tchar\n' + marks.map((m) => `${m.t.toFixed(3)}\t${m.ch}`).join('\n') + '\n');
+      evidence.push({ label: `Serial timing (${side})`, path: file });
+    }
+  }
+  // The driver's own files (QMP transcripts, emulator output) are copied once its guests ended.
+  await ctx.driver.close().catch(() => undefined);
+  for (const side of ['source', 'destination'] as const) {
+    const guest = ctx.guests[side];
+    if (!guest) continue;
+    const exit = await Promise.race([guest.exited, Promise.resolve(undefined)]);
+    if (exit) (exits as Record<Side, typeof exit>)[side] = exit;
+    for (const file of guest.evidence()) {
+      const name = basename(file.path);
+      if (await copyFile(file.path, join(dir, name)).then(() => true, () => false)) evidence.push({ label: file.label, path: name });
+    }
+  }
+  const observation: Observation = {
+    scenario: { name: ctx.scenario.name, file: options.loaded.file, judges: ctx.scenario.judges },
+    driver: { name: ctx.driver.name, versions: meta.description.versions, ...(meta.description.accelerator && { accelerator: meta.description.accelerator }) },
+    hostKind: options.hostProvider.kind,
+    startedAt: meta.startedAt,
+    durationMs: meta.durationMs,
+    steps: ctx.steps,
+    events: ctx.events,
+    states: ctx.states,
+    progress,
+    ...(ctx.migration && { migration: ctx.migration }),
+    memory: ctx.memory,
+    exits,
+    evidence: [...evidence, { label: 'Timeline', path: 'timeline.svg' }, { label: 'Observation', path: 'observation.json' }],
+  };
+  await writeFile(join(dir, 'timeline.svg'), renderTimeline(observation));
+  await writeFile(join(dir, 'observation.json'), JSON.stringify(observation, null, 2));
+  return observation;
+}

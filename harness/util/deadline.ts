@@ -1,0 +1,48 @@
+// Every wait in cutover has a deadline; these helpers make that the easy path.
+
+export class DeadlineError extends Error {
+  constructor(
+    readonly what: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${what}: no answer within ${formatMs(timeoutMs)}`);
+    this.name = 'DeadlineError';
+  }
+}
+
+/** Resolves with the promise's value, or rejects with DeadlineError after timeoutMs. */
+export async function withDeadline<T>(what: string, timeoutMs: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(what, timeoutMs)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `probe` until it returns a value other than undefined, or the deadline passes. */
+export async function pollUntil<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined> | T | undefined,
+  intervalMs = 50,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() >= end) throw new DeadlineError(what, timeoutMs);
+    await sleep(Math.min(intervalMs, Math.max(1, end - Date.now())));
+  }
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s` : `${Math.round(ms)} ms`;
+}

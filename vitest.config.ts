@@ -1,0 +1,12 @@
+// The harness's own tests (unit tests beside the code, and the end-to-end check of the CLI).
+// The requirement suites are not run from here: `cutover run` runs them with its own config.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['harness/**/*.test.ts', 'bench/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
