@@ -27,6 +27,7 @@ export interface SideProgress {
 }
 
 export interface MemoryObservation extends MemoryCheck {
+  /** When the check began: the guest was paused from then on. */
   readonly t: number;
   /** The guest's own pass and boot counters, read from its memory. */
   readonly counters: { passes: number; boots: number };

@@ -323,12 +323,10 @@ function builtInHandler(command: string): FakeHandler | undefined {
     case 'qmp_capabilities':
       return { return: {} };
     case 'quit':
-      // QEMU answers, announces SHUTDOWN, then exits (closing the socket).
+      // QEMU 7.2 announces SHUTDOWN, then answers, then exits (closing the socket).
       return (_cmd, peer) => {
-        setImmediate(() => {
-          peer.pushEvent('SHUTDOWN', { guest: false, reason: 'host-qmp-quit' });
-          void peer.endConnection();
-        });
+        peer.pushEvent('SHUTDOWN', { guest: false, reason: 'host-qmp-quit' });
+        setImmediate(() => void peer.endConnection());
         return { return: {} };
       };
     default:

@@ -66,12 +66,13 @@ export const STEP_HANDLERS: Handlers = {
   'check-memory': async (ctx, step) => {
     const guest = ctx.guests[step.side];
     if (!guest) throw new Error(`no guest on the ${step.side} side`);
+    const startedAt = ctx.clock();
     // A running guest changes pages while they are read: pause it for a consistent copy.
     if ((await guest.runState()) === 'running') await guest.pause();
     const counters = readCounters(await guest.readMemory(GUEST_LAYOUT.countersAddress, 8));
     const dump = await guest.readMemory(GUEST_LAYOUT.walkStart, GUEST_LAYOUT.walkEnd - GUEST_LAYOUT.walkStart);
     const check = checkPageWalk(dump);
-    ctx.memory[step.side] = { ...check, t: ctx.clock(), counters };
+    ctx.memory[step.side] = { ...check, t: startedAt, counters };
     return `${step.side} memory: ${check.summary}; guest counters: ${counters.passes} passes, ${counters.boots} boot(s)`;
   },
 };

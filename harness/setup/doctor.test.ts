@@ -22,9 +22,11 @@ const machine = fakeRunner({
   'docker info': result({ code: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.\n' }),
 });
 
+const onPath = ['qemu-system-x86_64', 'qemu-img', 'nasm', 'java', 'setpriv', 'docker'];
+
 describe('inspectMachine', () => {
   it('checks every row, concurrently, with fixes for the gaps', async () => {
-    const checks = await inspectMachine({ deps: fakeProbeDeps(machine, { devices: { '/dev/kvm': 'OK' } }), facts: root });
+    const checks = await inspectMachine({ deps: fakeProbeDeps(machine, { executables: onPath, devices: { '/dev/kvm': 'OK' } }), facts: root });
     expect(checks.map((c) => c.id)).toEqual(PREREQUISITES.map((p) => p.id));
     const byId = new Map(checks.map((c) => [c.id, c]));
     expect(byId.get('qemu')).toMatchObject({ present: true, version: '7.2.22', required: true });
@@ -39,7 +41,7 @@ describe('inspectMachine', () => {
   });
 
   it('limits itself to the families asked for', async () => {
-    const checks = await inspectMachine({ families: ['mig'], deps: fakeProbeDeps(machine), facts: root });
+    const checks = await inspectMachine({ families: ['mig'], deps: fakeProbeDeps(machine, { executables: onPath }), facts: root });
     expect(checks.map((c) => c.id)).toEqual(['qemu', 'qemu-img', 'kvm', 'nasm', 'java', 'setpriv']);
     // KVM is optional: TCG is the fallback, so mig is ready without it.
     expect(checks.find((c) => c.id === 'kvm')).toMatchObject({ present: false, detail: expect.stringContaining('TCG') });
@@ -108,5 +110,12 @@ describe('formatDoctor', () => {
   it('does not suggest setup when no package would help', () => {
     const down: Check = { id: 'docker-engine', purpose: 'hosts', present: false, required: true, detail: 'dockerd installed but not running', fix: '(nohup dockerd >/var/log/dockerd.log 2>&1 &)' };
     expect(formatDoctor([down]).split('\n').at(-1)).toBe('0/1 present; missing: docker-engine — not ready: run the fixes above.');
+  });
+});
+
+describe('summaryLine', () => {
+  it('points at the details when there is nothing to run', () => {
+    const hung: Check = { id: 'nasm', purpose: 'guest', present: false, required: true, detail: 'nasm -v did not answer within 5 s' };
+    expect(formatDoctor([hung]).split('\n').at(-1)).toBe('0/1 present; missing: nasm — not ready: see the details above.');
   });
 });

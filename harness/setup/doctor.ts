@@ -141,7 +141,11 @@ export function summaryLine(checks: readonly Check[]): string {
   if (missingRequired.length > 0) parts.push(`missing: ${missingRequired.join(', ')}`);
   if (missingOptional.length > 0) parts.push(`optional missing: ${missingOptional.join(', ')}`);
   if (missingRequired.length === 0) return `${parts.join('; ')} — ready.`;
-  const installable = checks.some((c) => !c.present && c.required && c.fix?.includes('apt-get install') === true);
-  const how = installable ? `run \`${SETUP_COMMAND}\` or the fixes above` : 'run the fixes above';
+  const gaps = checks.filter((c) => !c.present && c.required);
+  const how = gaps.some((c) => c.fix?.includes('apt-get install') === true)
+    ? `run \`${SETUP_COMMAND}\` or the fixes above`
+    : gaps.some((c) => c.fix !== undefined)
+      ? 'run the fixes above'
+      : 'see the details above';
   return `${parts.join('; ')} — not ready: ${how}.`;
 }

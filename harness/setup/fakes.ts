@@ -46,7 +46,8 @@ export function fakeProbeDeps(
 ): ProbeDeps {
   return {
     run,
-    which: async (name) => (opts.executables?.includes(name) ? `/usr/bin/${name}` : undefined),
+    // Without a list, every command the runner answers for is on PATH.
+    which: async (name) => (opts.executables === undefined || opts.executables.includes(name) ? `/usr/bin/${name}` : undefined),
     openReadWrite: async (path) => {
       const errno = opts.devices?.[path] ?? 'ENOENT';
       if (errno !== 'OK') throw Object.assign(new Error(`${errno}: ${path}`), { code: errno });

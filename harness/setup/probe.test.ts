@@ -51,6 +51,13 @@ describe('probe: commands', () => {
     expect(r).toMatchObject({ present: false, installed: false, problem: 'absent' });
   });
 
+  it('looks on PATH before running, so a spawn EACCES from an unreadable PATH folder is not "installed"', async () => {
+    const run = fakeRunner({ 'Xvfb -version': result({ code: null, spawnError: 'EACCES' }) });
+    const r = await probe(row('xvfb'), fakeProbeDeps(run, { executables: [] }));
+    expect(r).toMatchObject({ present: false, installed: false, problem: 'absent', detail: 'Xvfb not found on PATH' });
+    expect(run.calls).toEqual([]);
+  });
+
   it('reports a hanging binary as timeout, installed', async () => {
     const run = fakeRunner({ 'virsh --version': result({ code: null, timedOut: true }) });
     const r = await probe(row('libvirt-client'), fakeProbeDeps(run));
@@ -78,7 +85,7 @@ describe('probe: docker engine', () => {
 
   it('is present only when the daemon answers', async () => {
     const run = fakeRunner({ [info]: result({ stdout: '20.10.24+dfsg1\n' }) });
-    expect(await probe(row('docker-engine'), fakeProbeDeps(run, { executables: ['dockerd'] }))).toEqual({
+    expect(await probe(row('docker-engine'), fakeProbeDeps(run, { executables: ['docker', 'dockerd'] }))).toEqual({
       present: true,
       installed: true,
       version: '20.10.24+dfsg1',
@@ -86,24 +93,26 @@ describe('probe: docker engine', () => {
   });
 
   it('a client alone is not an engine, and is not "installed"', async () => {
-    const r = await probe(row('docker-engine'), fakeProbeDeps(fakeRunner({ [info]: down })));
+    const r = await probe(row('docker-engine'), fakeProbeDeps(fakeRunner({ [info]: down }), { executables: ['docker'] }));
     expect(r).toMatchObject({ present: false, installed: false, problem: 'no-daemon' });
   });
 
   it('dockerd installed but down', async () => {
-    const r = await probe(row('docker-engine'), fakeProbeDeps(fakeRunner({ [info]: down }), { executables: ['dockerd'] }));
+    const r = await probe(row('docker-engine'), fakeProbeDeps(fakeRunner({ [info]: down }), { executables: ['docker', 'dockerd'] }));
     expect(r).toMatchObject({ present: false, installed: true, problem: 'not-running' });
   });
 
   it('socket permission denied', async () => {
     const denied = result({ code: 1, stderr: 'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock\n' });
-    const r = await probe(row('docker-engine'), fakeProbeDeps(fakeRunner({ [info]: denied }), { executables: ['dockerd'] }));
+    const r = await probe(row('docker-engine'), fakeProbeDeps(fakeRunner({ [info]: denied }), { executables: ['docker', 'dockerd'] }));
     expect(r).toMatchObject({ present: false, installed: true, problem: 'no-permission' });
   });
 
   it('nothing at all', async () => {
-    const r = await probe(row('docker-engine'), fakeProbeDeps(fakeRunner({ [info]: ENOENT })));
-    expect(r).toMatchObject({ present: false, installed: false, problem: 'absent' });
+    const run = fakeRunner({ [info]: ENOENT });
+    const r = await probe(row('docker-engine'), fakeProbeDeps(run, { executables: [] }));
+    expect(r).toMatchObject({ present: false, installed: false, problem: 'absent', detail: 'neither docker nor dockerd found' });
+    expect(run.calls).toEqual([]);
   });
 });
 

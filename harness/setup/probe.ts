@@ -34,7 +34,8 @@ export interface ProbeDeps {
 }
 
 export const realProbeDeps: ProbeDeps = {
-  run: (argv, opts) => runCommand(argv, { ...opts, env: opts.env ?? probeEnv() }),
+  // Own process group, so a timed-out wrapper script takes its children down with it.
+  run: (argv, opts) => runCommand(argv, { killGroup: true, ...opts, env: opts.env ?? probeEnv() }),
   which: (name) => which(name),
   openReadWrite: async (path) => {
     const handle = await open(path, 'r+');
@@ -57,6 +58,9 @@ function firstLine(text: string): string | undefined {
 
 async function probeCommand(detect: Extract<Detect, { kind: 'command' }>, deps: ProbeDeps): Promise<ProbeResult> {
   const name = detect.argv[0] ?? '';
+  // Look first: spawn reports EACCES, not ENOENT, for a missing binary when PATH holds a
+  // folder this user cannot read (root's ~/.cargo/bin seen by nobody).
+  if ((await deps.which(name)) === undefined) return { present: false, installed: false, problem: 'absent', detail: `${name} not found on PATH` };
   const res = await deps.run(detect.argv, { timeoutMs: deps.timeoutMs });
   if (res.spawnError === 'ENOENT') return { present: false, installed: false, problem: 'absent', detail: `${name} not found on PATH` };
   if (res.spawnError === 'EACCES') return { present: false, installed: true, problem: 'no-permission', detail: `${name} is not executable by this user` };
@@ -70,10 +74,10 @@ async function probeCommand(detect: Extract<Detect, { kind: 'command' }>, deps: 
 
 async function probeDaemon(detect: Extract<Detect, { kind: 'daemon' }>, deps: ProbeDeps): Promise<ProbeResult> {
   const client = detect.argv[0] ?? '';
-  const [res, server] = await Promise.all([
-    deps.run(detect.argv, { timeoutMs: deps.timeoutMs }),
-    deps.which(detect.daemon.binary),
-  ]);
+  const [clientPath, server] = await Promise.all([deps.which(client), deps.which(detect.daemon.binary)]);
+  const res = clientPath === undefined
+    ? { code: null, stdout: '', stderr: '', output: '', timedOut: false, spawnError: 'ENOENT' }
+    : await deps.run(detect.argv, { timeoutMs: deps.timeoutMs });
   const version = parseVersion(res.stdout, detect.pattern);
   if (res.code === 0 && version !== undefined) return { present: true, installed: true, version };
 

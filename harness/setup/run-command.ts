@@ -1,7 +1,7 @@
 // Running an external command with a hard deadline. doctor and setup receive a
 // CommandRunner so that tests can inject canned answers instead of calling apt or dpkg.
 import { spawn } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 
 export interface RunOptions {
@@ -121,7 +121,7 @@ export async function which(name: string, path: string = pathWithSbin(process.en
     const candidate = join(dir, name);
     try {
       await access(candidate, constants.X_OK);
-      return candidate;
+      if ((await stat(candidate)).isFile()) return candidate; // a folder is "executable" too
     } catch {
       // not here
     }

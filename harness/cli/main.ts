@@ -1,0 +1,92 @@
+import { Command, Option, CommanderError } from 'commander';
+import { REQUIREMENTS } from '../requirements/catalog.ts';
+import { doctorOk, formatDoctor, inspectMachine, runSetup, SetupError } from '../setup/index.ts';
+import { ensureGuestImage } from '../guest/build.ts';
+import { UsageError } from '../util/errors.ts';
+import { TOOL_VERSION } from './project.ts';
+import { runCommand } from './run.ts';
+import { scenarioCommand } from './scenario.ts';
+
+const list = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+const accelOption = () => new Option('--accel <accel>', 'accelerator for the guests').choices(['auto', 'kvm', 'tcg']).default('tcg');
+
+const program = new Command('cutover')
+  .description('Conformance test harness for live migration of virtual machines')
+  .version(TOOL_VERSION)
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+program
+  .command('run')
+  .description('run the requirement suites and write the reports')
+  .option('--family <names>', 'families to run, comma-separated (default: all with a suite)', list, [])
+  .option('--requirement <ids>', 'requirement IDs to run, comma-separated', list, [])
+  .option('--driver <name|path>', 'built-in driver, or the path of a driver module', 'qemu')
+  .option('--hosts <kind>', 'where hosts run', 'process')
+  .addOption(accelOption())
+  .option('--out <dir>', 'reports folder (each run gets a subfolder and a `latest` link)', 'reports')
+  .action(async (opts) => finish(await runCommand(opts)));
+
+program
+  .command('scenario <file>')
+  .description('run one scenario file alone; print what it observed and what it judged')
+  .option('--driver <name|path>', 'driver (default: the scenario\'s own)')
+  .option('--hosts <kind>', 'where hosts run', 'process')
+  .addOption(accelOption())
+  .option('--out <dir>', 'reports folder', 'reports')
+  .action(async (file, opts) => finish(await scenarioCommand(file, opts)));
+
+program
+  .command('list')
+  .description('one line per requirement: ID<TAB>title')
+  .action(() => {
+    for (const r of REQUIREMENTS) process.stdout.write(`${r.id}\t${r.title}\n`);
+  });
+
+program
+  .command('doctor')
+  .description('what this machine has for the suites, and how to get what is missing')
+  .action(async () => {
+    const checks = await inspectMachine();
+    process.stdout.write(formatDoctor(checks) + '\n');
+    finish(doctorOk(checks) ? 0 : 1);
+  });
+
+program
+  .command('setup')
+  .description('install what the suites need from Debian\'s packages (as root), and build the test guest')
+  .option('--dry-run', 'print the commands without running them')
+  .action(async (opts: { dryRun?: boolean }) => {
+    const log = (line: string): void => void process.stdout.write(`${line}\n`);
+    const result = await runSetup({ families: ['mig'], log, dryRun: opts.dryRun ?? false, includeOptional: true });
+    if (opts.dryRun) {
+      for (const c of result.commands) log(c);
+      return;
+    }
+    log(`test guest: ${await ensureGuestImage()}`);
+    log(result.installed.length ? `installed: ${result.installed.join(' ')}` : 'everything was already installed');
+  });
+
+function finish(code: number): void {
+  process.exitCode = code;
+}
+
+// `cutover list | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2; // help and version exit 0; usage errors 2
+  } else if (err instanceof UsageError || err instanceof SetupError) {
+    process.stderr.write(`cutover: ${err.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`cutover: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,70 @@
+import { writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { startVitest } from 'vitest/node';
+import { buildCertificate, exitCodeFor } from '../reporting/certificate.ts';
+import { ResultCollector } from '../reporting/collector.ts';
+import { generateAllureHtml } from '../reporting/allure-html.ts';
+import { openRunFolder } from '../reporting/run-folder.ts';
+import type { RequirementResult } from '../reporting/result.ts';
+import { encodeRunConfig } from '../runner/run-config.ts';
+import { preflight } from './preflight.ts';
+import { PROJECT_ROOT, TOOL_VERSION } from './project.ts';
+import { namePattern, selectRequirements } from './select.ts';
+
+export interface RunOptions {
+  readonly family: string[];
+  readonly requirement: string[];
+  readonly driver: string;
+  readonly hosts: string;
+  readonly accel: 'auto' | 'kvm' | 'tcg';
+  readonly out: string;
+}
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** `cutover run`: the suites against one driver and host kind, then the reports. */
+export async function runCommand(options: RunOptions): Promise<number> {
+  const selection = selectRequirements(PROJECT_ROOT, options.family, options.requirement);
+  const sut = await preflight(options.driver, options.hosts);
+  const folder = await openRunFolder(options.out);
+  const startedAt = new Date();
+  say(`cutover ${TOOL_VERSION}: ${selection.requirements.length} requirement(s) against ${sut.driverName} on ${options.hosts} hosts (${Object.entries(sut.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; ${sut.accelerator ?? 'default accelerator'})`);
+  say(`writing to ${relative(process.cwd(), folder.path) || folder.path}`);
+
+  Object.assign(process.env, encodeRunConfig({ runDir: folder.path, driver: options.driver, hosts: options.hosts, accel: options.accel, driverOptions: {} }));
+  const collector = new ResultCollector(say);
+  const vitest = await startVitest('test', selection.suiteFiles.map((f) => join(PROJECT_ROOT, f)), {
+    root: PROJECT_ROOT,
+    config: join(PROJECT_ROOT, 'vitest.suites.config.ts'),
+    watch: false,
+    testNamePattern: namePattern(selection.requirements),
+    reporters: [
+      collector,
+      ['junit', { outputFile: join(folder.path, 'junit.xml'), suiteName: 'cutover' }],
+      ['allure-vitest/reporter', { resultsDir: join(folder.path, 'allure-results') }],
+    ],
+  });
+  // Ctrl-C: vitest ends its workers (and with them every QEMU); the folder stays .incomplete.
+  await vitest.close();
+
+  const results: RequirementResult[] = selection.requirements.map(
+    (r) => collector.results.get(r.id) ?? { id: r.id, verdict: 'error', reason: 'the suite never reported this requirement', durationMs: 0, measurements: {}, evidence: [] },
+  );
+  const certificate = buildCertificate({
+    version: TOOL_VERSION,
+    sut: { driver: sut.driverName, hosts: options.hosts, ...(sut.accelerator && { accelerator: sut.accelerator }), versions: sut.versions },
+    startedAt,
+    finishedAt: new Date(),
+    results,
+  });
+  await writeFile(join(folder.path, 'certificate.json'), JSON.stringify(certificate, null, 2) + '\n');
+  say('building the Allure HTML ...');
+  const allure = await generateAllureHtml(join(folder.path, 'allure-results'), join(folder.path, 'allure-report'));
+  const final = await folder.finish();
+  const s = certificate.summary;
+  say(`\n${s.pass} passed, ${s.fail} failed, ${s.skipped} skipped, ${s.error} errored`);
+  say(`certificate: ${join(final, 'certificate.json')}`);
+  say(`JUnit:       ${join(final, 'junit.xml')}`);
+  say('html' in allure ? `Allure:      ${join(final, 'allure-report', 'index.html')}` : `Allure:      ${allure.skipped}`);
+  return exitCodeFor(certificate);
+}

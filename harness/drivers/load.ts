@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UsageError } from '../util/errors.ts';
+import { createQemuDriver } from './qemu/index.ts';
+import type { DriverFactory } from './types.ts';
+
+const BUILT_IN: Readonly<Record<string, DriverFactory>> = { qemu: createQemuDriver };
+
+export const BUILT_IN_DRIVERS = Object.keys(BUILT_IN);
+
+/**
+ * A built-in driver by name, or a vendor's module by path: its default export (or its
+ * `createDriver` export) must be a DriverFactory.
+ */
+export async function loadDriver(spec: string): Promise<DriverFactory> {
+  const builtIn = BUILT_IN[spec];
+  if (builtIn) return builtIn;
+  const looksLikePath = spec.includes('/') || /\.[cm]?[jt]s$/.test(spec);
+  if (!looksLikePath) {
+    throw new UsageError(`unknown driver '${spec}'`, `use one of ${BUILT_IN_DRIVERS.join(', ')}, or the path of a module that implements the Driver interface`);
+  }
+  const path = resolve(spec);
+  if (!existsSync(path)) throw new UsageError(`driver module not found: ${path}`, 'check the path given to --driver');
+  const module = (await import(pathToFileURL(path).href)) as { default?: unknown; createDriver?: unknown };
+  const factory = module.createDriver ?? module.default;
+  if (typeof factory !== 'function') {
+    throw new UsageError(`driver module ${path} exports no driver factory`, 'export `createDriver(context)` (or a default function) returning a Driver');
+  }
+  return factory as DriverFactory;
+}

@@ -1,0 +1,55 @@
+import type { MigrationStatus, RunState, Side } from '../drivers/types.ts';
+import type { Observation } from '../observation/types.ts';
+import { CannotJudge } from './verdict.ts';
+
+// Small questions judges ask of an observation, answered one way for every judge.
+
+/** Transitional statuses QEMU may or may not pass through; they do not change the story. */
+const INCIDENTAL: ReadonlySet<MigrationStatus> = new Set(['device', 'pre-switchover', 'wait-unplug', 'cancelling']);
+
+/** The source's MIGRATION statuses in order, repeats and incidental ones left out. */
+export function statusSequence(obs: Observation, side: Side = 'source'): MigrationStatus[] {
+  const seq: MigrationStatus[] = [];
+  for (const e of obs.events) {
+    if (e.side !== side || !e.migrationStatus || INCIDENTAL.has(e.migrationStatus)) continue;
+    if (seq.at(-1) !== e.migrationStatus) seq.push(e.migrationStatus);
+  }
+  return seq;
+}
+
+export function statusTime(obs: Observation, status: MigrationStatus, side: Side = 'source'): number | undefined {
+  return obs.events.find((e) => e.side === side && e.migrationStatus === status)?.t;
+}
+
+export function passesBetween(obs: Observation, side: Side, from: number, to = Infinity): number {
+  return obs.progress[side].passes.filter((t) => t > from && t <= to).length;
+}
+
+/** The time the memory check began on a side (it pauses the guest), or the end. */
+export function beforeMemoryCheck(obs: Observation, side: Side): number {
+  return obs.memory[side]?.t ?? obs.durationMs;
+}
+
+/** Run states sampled on a side in [from, to). */
+export function statesBetween(obs: Observation, side: Side, from: number, to: number): RunState[] {
+  return obs.states.filter((s) => s.side === side && s.t >= from && s.t < to).map((s) => s.state);
+}
+
+export function requireMemory(obs: Observation, side: Side) {
+  const memory = obs.memory[side];
+  if (!memory) throw new CannotJudge(`scenario '${obs.scenario.name}' has no check-memory step for the ${side}`);
+  return memory;
+}
+
+export function requireMigration(obs: Observation) {
+  if (!obs.migration) throw new CannotJudge(`scenario '${obs.scenario.name}' never started a migration`);
+  return obs.migration;
+}
+
+/** Why the scenario stopped early, if a wait ran out: worth quoting in a failure. */
+export function deadlineNote(obs: Observation): string {
+  const late = obs.steps.find((s) => s.outcome === 'deadline');
+  return late ? ` (step ${late.index} ${late.do} ran out of time: ${late.detail ?? ''})` : '';
+}
+
+export const ms = (t: number): string => `${t.toFixed(1)} ms`;

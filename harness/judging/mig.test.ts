@@ -1,0 +1,125 @@
+// Each MIG judge passes on what real QEMU 7.2 did (observations recorded by the runner, in
+// fixtures/) and fails when the behaviour it judges is broken in that observation.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Observation } from '../observation/types.ts';
+import { GUEST_LAYOUT, walkedPages } from '../guest/layout.ts';
+import { checkPageWalk } from '../guest/memory-check.ts';
+import { CannotJudge, JUDGES, type Judge } from './index.ts';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends ReadonlyArray<infer U> ? (U extends object ? Mutable<U>[] : U[]) : T[K] extends object | undefined ? Mutable<T[K]> : T[K] };
+const fixture = (name: string): Mutable<Observation> =>
+  JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `qemu-7.2-${name}.json`), 'utf8'));
+const judge = (id: string): Judge => JUDGES[id] as Judge;
+const verdictOf = (id: string, obs: Mutable<Observation>) => judge(id)(obs as Observation).verdict;
+
+const completedAt = (obs: Observation) => obs.events.find((e) => e.side === 'source' && e.migrationStatus === 'completed')!.t;
+
+/** A memory observation made from a real dump shape with one page overwritten. */
+function corruptedMemory(t: number) {
+  const dump = new Uint8Array(walkedPages() * GUEST_LAYOUT.pageSize);
+  for (let p = 0; p < walkedPages(); p++) dump[p * GUEST_LAYOUT.pageSize] = 40;
+  dump[777 * GUEST_LAYOUT.pageSize] = 0;
+  const check = checkPageWalk(dump);
+  return { ...check, badPages: [...check.badPages], t, counters: { passes: 100_000, boots: 1 } };
+}
+
+describe('MIG judges on real QEMU 7.2 observations', () => {
+  it.each(['MIG-01', 'MIG-02', 'MIG-03', 'MIG-04', 'MIG-05', 'MIG-08'])('%s passes on a healthy pre-copy', (id) => {
+    expect(judge(id)(fixture('precopy') as Observation)).toMatchObject({ verdict: 'pass' });
+  });
+  it('MIG-06 passes on a healthy cancel, MIG-07 on a healthy unreachable destination', () => {
+    expect(verdictOf('MIG-06', fixture('cancel'))).toBe('pass');
+    expect(verdictOf('MIG-07', fixture('unreachable'))).toBe('pass');
+  });
+});
+
+describe('MIG judges fail when the behaviour is broken', () => {
+  it('MIG-01: a missing active event, or a migration that failed', () => {
+    const noActive = fixture('precopy');
+    noActive.events = noActive.events.filter((e) => e.migrationStatus !== 'active');
+    expect(verdictOf('MIG-01', noActive)).toBe('fail');
+    const failed = fixture('precopy');
+    for (const e of failed.events) if (e.migrationStatus === 'completed') e.migrationStatus = 'failed';
+    expect(verdictOf('MIG-01', failed)).toBe('fail');
+  });
+
+  it('MIG-02: a corrupted destination page', () => {
+    const obs = fixture('precopy');
+    obs.memory.destination = corruptedMemory(obs.memory.destination!.t);
+    const verdict = judge('MIG-02')(obs as Observation);
+    expect(verdict.verdict).toBe('fail');
+    expect(verdict.reason).toMatch(/0x/);
+  });
+
+  it('MIG-03: a reboot marker, a pass counter that started over, no progress', () => {
+    const rebooted = fixture('precopy');
+    rebooted.progress.destination.boots = [completedAt(rebooted as Observation) + 5];
+    expect(verdictOf('MIG-03', rebooted)).toBe('fail');
+    const restarted = fixture('precopy');
+    restarted.memory.destination!.counters.passes = 3;
+    expect(verdictOf('MIG-03', restarted)).toBe('fail');
+    const stalled = fixture('precopy');
+    stalled.progress.destination.passes = [];
+    expect(verdictOf('MIG-03', stalled)).toBe('fail');
+  });
+
+  it('MIG-04: the source progresses after completion, or is not postmigrate', () => {
+    const running = fixture('precopy');
+    running.progress.source.passes.push(completedAt(running as Observation) + 50);
+    expect(verdictOf('MIG-04', running)).toBe('fail');
+    const resumed = fixture('precopy');
+    for (const s of resumed.states) if (s.side === 'source' && s.state === 'postmigrate') s.state = 'running';
+    expect(verdictOf('MIG-04', resumed)).toBe('fail');
+  });
+
+  it('MIG-05: a guest-observed downtime beyond the limit plus tolerance', () => {
+    const obs = fixture('precopy');
+    obs.progress.destination.passes = obs.progress.destination.passes.map((t) => t + 2000);
+    const verdict = judge('MIG-05')(obs as Observation);
+    expect(verdict.verdict).toBe('fail');
+    expect(verdict.measurements.guestDowntimeMs).toBeGreaterThan(2000);
+  });
+
+  it('MIG-06: the destination ran, no cancelled status, the source stopped, corrupt RAM', () => {
+    const ran = fixture('cancel');
+    ran.progress.destination.passes = [1500, 1502];
+    expect(verdictOf('MIG-06', ran)).toBe('fail');
+    const notCancelled = fixture('cancel');
+    notCancelled.events = notCancelled.events.filter((e) => e.migrationStatus !== 'cancelled');
+    expect(verdictOf('MIG-06', notCancelled)).toBe('fail');
+    const stopped = fixture('cancel');
+    const cancelledAt = stopped.events.find((e) => e.migrationStatus === 'cancelled')!.t;
+    stopped.progress.source.passes = stopped.progress.source.passes.filter((t) => t <= cancelledAt);
+    expect(verdictOf('MIG-06', stopped)).toBe('fail');
+    const corrupt = fixture('cancel');
+    corrupt.memory.source = corruptedMemory(corrupt.memory.source!.t);
+    expect(verdictOf('MIG-06', corrupt)).toBe('fail');
+  });
+
+  it('MIG-07: no error text, a source that stopped, or a migration that did not fail', () => {
+    const silent = fixture('unreachable');
+    delete silent.migration!.final!.errorDesc;
+    expect(verdictOf('MIG-07', silent)).toBe('fail');
+    const stopped = fixture('unreachable');
+    stopped.progress.source.passes = stopped.progress.source.passes.slice(0, 5);
+    expect(verdictOf('MIG-07', stopped)).toBe('fail');
+    const completed = fixture('unreachable');
+    for (const e of completed.events) if (e.migrationStatus === 'failed') e.migrationStatus = 'completed';
+    expect(verdictOf('MIG-07', completed)).toBe('fail');
+  });
+
+  it('MIG-08: progress on both sides at once', () => {
+    const obs = fixture('precopy');
+    const first = obs.progress.destination.passes[0]!;
+    obs.progress.source.passes.push(first + 1, first + 3);
+    expect(verdictOf('MIG-08', obs)).toBe('fail');
+  });
+
+  it('cannot judge (error, not pass) when the scenario lacks the evidence', () => {
+    const obs = fixture('precopy');
+    delete obs.memory.destination;
+    expect(() => judge('MIG-02')(obs as Observation)).toThrow(CannotJudge);
+  });
+});

@@ -1,0 +1,150 @@
+import { DEFAULT_DOWNTIME_LIMIT_MS } from '../drivers/qemu/index.ts';
+import type { Observation } from '../observation/types.ts';
+import {
+  beforeMemoryCheck, deadlineNote, ms, passesBetween, requireMemory, requireMigration, statesBetween, statusSequence, statusTime,
+} from './facts.ts';
+import { CannotJudge, fail, pass, type Judge } from './verdict.ts';
+
+/** Passes the guest must make to count as "making progress" (a pass takes ~2 ms under TCG). */
+export const MIN_PROGRESS_PASSES = 3;
+/**
+ * MIG-05's stated tolerance over downtime-limit: the guest sees the gap between its last
+ * pass on the source and its first on the destination, which adds the destination's
+ * start-up and one pass to QEMU's own figure.
+ */
+export const DOWNTIME_TOLERANCE_MS = 250;
+
+const completedAt = (obs: Observation): number | undefined => statusTime(obs, 'completed');
+
+export const MIG_01: Judge = (obs) => {
+  requireMigration(obs);
+  const seq = statusSequence(obs);
+  const expected = ['setup', 'active', 'completed'];
+  if (seq.join() === expected.join()) return pass(`MIGRATION events went ${seq.join(' -> ')}`);
+  const missing = expected.filter((s) => !seq.includes(s as never));
+  return fail(
+    `MIGRATION events went ${seq.join(' -> ') || '(none)'}; expected ${expected.join(' -> ')}` +
+      (missing.length ? `, missing ${missing.join(', ')}` : '') + deadlineNote(obs),
+  );
+};
+
+export const MIG_02: Judge = (obs) => {
+  const done = completedAt(obs);
+  if (done === undefined) return fail(`the migration never completed, so no destination RAM to trust${deadlineNote(obs)}`);
+  const memory = requireMemory(obs, 'destination');
+  const measurements = { pages: memory.pages, badPages: memory.badPageCount };
+  return memory.intact ? pass(`destination RAM intact: ${memory.summary}`, measurements) : fail(`destination RAM corrupt: ${memory.summary}`, measurements);
+};
+
+export const MIG_03: Judge = (obs) => {
+  const done = completedAt(obs);
+  if (done === undefined) return fail(`the migration never completed${deadlineNote(obs)}`);
+  const until = beforeMemoryCheck(obs, 'destination');
+  const after = passesBetween(obs, 'destination', done, until);
+  const boots = obs.progress.destination.boots.length;
+  const sourcePasses = obs.progress.source.passes.length;
+  const memory = requireMemory(obs, 'destination');
+  const measurements = { destinationPasses: after, destinationBoots: boots, guestPassCounter: memory.counters.passes, sourcePasses };
+  if (boots > 0) return fail(`the guest booted again on the destination (${boots} boot marker(s))`, measurements);
+  if (memory.counters.boots !== 1) return fail(`the guest's own boot counter reads ${memory.counters.boots}, not 1`, measurements);
+  if (after < MIN_PROGRESS_PASSES) return fail(`only ${after} passes on the destination after completion, need ${MIN_PROGRESS_PASSES}`, measurements);
+  // The pass counter lives in guest RAM: a guest that started over would count from zero.
+  if (memory.counters.passes < sourcePasses) {
+    return fail(`the guest's pass counter (${memory.counters.passes}) is below the ${sourcePasses} passes seen on the source: it started over`, measurements);
+  }
+  return pass(`${after} passes on the destination after completion, no reboot, pass counter ${memory.counters.passes} carried over`, measurements);
+};
+
+export const MIG_04: Judge = (obs) => {
+  const done = completedAt(obs);
+  if (done === undefined) return fail(`the migration never completed${deadlineNote(obs)}`);
+  const late = passesBetween(obs, 'source', done);
+  const states = statesBetween(obs, 'source', done, Infinity);
+  const last = states.at(-1);
+  const measurements = { sourcePassesAfterCompletion: late };
+  if (late > 0) return fail(`the source made ${late} passes after the migration completed`, measurements);
+  if (last !== 'postmigrate') return fail(`the source's run state after completion is '${last ?? 'never sampled'}', expected postmigrate`, measurements);
+  return pass('the source ended in postmigrate and made no progress after completion', measurements);
+};
+
+export const MIG_05: Judge = (obs) => {
+  const migration = requireMigration(obs);
+  const done = completedAt(obs);
+  if (done === undefined) return fail(`the migration never completed${deadlineNote(obs)}`);
+  const lastOnSource = obs.progress.source.passes.filter((t) => t <= done).at(-1);
+  const firstOnDestination = obs.progress.destination.passes[0];
+  if (lastOnSource === undefined || firstOnDestination === undefined) {
+    return fail('no progress on one side, so the guest-observed downtime cannot be measured');
+  }
+  const limit = migration.settings.downtimeLimitMs ?? DEFAULT_DOWNTIME_LIMIT_MS;
+  const guestDowntime = firstOnDestination - lastOnSource;
+  const measurements = {
+    guestDowntimeMs: round(guestDowntime),
+    downtimeLimitMs: limit,
+    toleranceMs: DOWNTIME_TOLERANCE_MS,
+    ...(migration.final?.downtimeMs !== undefined && { reportedDowntimeMs: migration.final.downtimeMs }),
+    ...(migration.final?.totalTimeMs !== undefined && { totalTimeMs: migration.final.totalTimeMs }),
+  };
+  const reported = migration.final?.downtimeMs !== undefined ? `, implementation reports ${migration.final.downtimeMs} ms` : '';
+  const text = `guest-observed downtime ${ms(guestDowntime)}${reported}; limit ${limit} ms + tolerance ${DOWNTIME_TOLERANCE_MS} ms`;
+  return guestDowntime <= limit + DOWNTIME_TOLERANCE_MS ? pass(text, measurements) : fail(text, measurements);
+};
+
+export const MIG_06: Judge = (obs) => {
+  const migration = requireMigration(obs);
+  if (migration.cancelRequestedAt === undefined) throw new CannotJudge(`scenario '${obs.scenario.name}' never cancelled`);
+  const seq = statusSequence(obs);
+  const cancelledAt = statusTime(obs, 'cancelled');
+  const memory = requireMemory(obs, 'source');
+  const wasActive = seq.includes('active');
+  const after = cancelledAt === undefined ? 0 : passesBetween(obs, 'source', cancelledAt, beforeMemoryCheck(obs, 'source'));
+  const destinationPasses = obs.progress.destination.passes.length;
+  const destinationRan = statesBetween(obs, 'destination', 0, Infinity).includes('running');
+  const measurements = { sourcePassesAfterCancel: after, destinationPasses, ...(cancelledAt !== undefined && { cancelLatencyMs: round(cancelledAt - migration.cancelRequestedAt) }) };
+  if (!wasActive) return fail(`the migration was never active before the cancel (${seq.join(' -> ')})`, measurements);
+  if (cancelledAt === undefined) return fail(`no 'cancelled' status after migrate_cancel (statuses: ${seq.join(' -> ')})${deadlineNote(obs)}`, measurements);
+  if (destinationPasses > 0 || destinationRan) return fail(`the destination ran the guest (${destinationPasses} passes, running: ${destinationRan})`, measurements);
+  if (after < MIN_PROGRESS_PASSES) return fail(`the source made only ${after} passes after the cancel`, measurements);
+  if (!memory.intact) return fail(`source RAM corrupt after the cancel: ${memory.summary}`, measurements);
+  return pass(`cancelled; the source went on (${after} passes) with RAM intact; the destination never ran`, measurements);
+};
+
+export const MIG_07: Judge = (obs) => {
+  requireMigration(obs);
+  const failedAt = statusTime(obs, 'failed');
+  const error = obs.migration?.final?.errorDesc;
+  if (failedAt === undefined) return fail(`the migration did not fail (statuses: ${statusSequence(obs).join(' -> ') || 'none'})${deadlineNote(obs)}`);
+  const until = beforeMemoryCheck(obs, 'source');
+  const after = passesBetween(obs, 'source', failedAt, until);
+  const lastState = statesBetween(obs, 'source', failedAt, until).at(-1);
+  const measurements = { sourcePassesAfterFailure: after };
+  if (!error?.trim()) return fail('the migration failed without an error text', measurements);
+  if (after < MIN_PROGRESS_PASSES || lastState !== 'running') {
+    return fail(`after the failure the source made ${after} passes and is '${lastState ?? 'unsampled'}'`, measurements);
+  }
+  const memory = obs.memory.source;
+  if (memory && !memory.intact) return fail(`source RAM corrupt after the failure: ${memory.summary}`, measurements);
+  return pass(`failed with "${error}"; the source runs on (${after} passes)`, measurements);
+};
+
+export const MIG_08: Judge = (obs) => {
+  const source = obs.progress.source.passes;
+  const destination = obs.progress.destination.passes;
+  const firstOnDestination = destination[0];
+  const lastOnSource = source.at(-1);
+  const measurements = { sourcePasses: source.length, destinationPasses: destination.length };
+  if (firstOnDestination === undefined || lastOnSource === undefined) {
+    return pass(`only one side ever ran the guest (source ${source.length}, destination ${destination.length} passes)`, measurements);
+  }
+  const overlapping = source.filter((t) => t >= firstOnDestination).length;
+  if (overlapping > 0) {
+    return fail(`both sides ran the guest: ${overlapping} source passes at or after the destination's first pass at ${ms(firstOnDestination)}`, {
+      ...measurements, overlappingPasses: overlapping,
+    });
+  }
+  return pass(`the source's last pass (${ms(lastOnSource)}) precedes the destination's first (${ms(firstOnDestination)})`, {
+    ...measurements, handoverGapMs: round(firstOnDestination - lastOnSource),
+  });
+};
+
+const round = (n: number): number => Math.round(n * 10) / 10;

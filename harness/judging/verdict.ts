@@ -1,0 +1,23 @@
+import type { Observation } from '../observation/types.ts';
+
+export type VerdictKind = 'pass' | 'fail' | 'skipped' | 'error';
+
+export interface Verdict {
+  readonly verdict: 'pass' | 'fail';
+  readonly reason: string;
+  readonly measurements: Readonly<Record<string, number>>;
+}
+
+/** Decides one requirement from an observation, and nothing else. */
+export type Judge = (observation: Observation) => Verdict;
+
+/**
+ * The observation lacks what the judge needs because of how it was made (a scenario without
+ * the step, a harness fault): that is an error of the harness, never a pass or a fail.
+ */
+export class CannotJudge extends Error {
+  override name = 'CannotJudge';
+}
+
+export const pass = (reason: string, measurements: Record<string, number> = {}): Verdict => ({ verdict: 'pass', reason, measurements });
+export const fail = (reason: string, measurements: Record<string, number> = {}): Verdict => ({ verdict: 'fail', reason, measurements });

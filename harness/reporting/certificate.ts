@@ -1,0 +1,44 @@
+import type { RequirementResult } from './result.ts';
+
+// certificate.json: the summary a CI gate or a reviewer trusts. Its shape is a contract.
+
+export interface Certificate {
+  readonly tool: { readonly name: 'cutover'; readonly version: string };
+  readonly sut: {
+    readonly driver: string;
+    readonly hosts: string;
+    readonly accelerator?: string;
+    readonly versions: Readonly<Record<string, string>>;
+  };
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly summary: Readonly<Record<RequirementResult['verdict'], number>>;
+  readonly results: ReadonlyArray<Omit<RequirementResult, 'versions'>>;
+}
+
+export function buildCertificate(input: {
+  version: string;
+  sut: Certificate['sut'];
+  startedAt: Date;
+  finishedAt: Date;
+  results: ReadonlyArray<RequirementResult>;
+}): Certificate {
+  const summary = { pass: 0, fail: 0, skipped: 0, error: 0 };
+  for (const r of input.results) summary[r.verdict]++;
+  const versions = { ...input.sut.versions };
+  for (const r of input.results) Object.assign(versions, r.versions);
+  return {
+    tool: { name: 'cutover', version: input.version },
+    sut: { ...input.sut, versions },
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: input.finishedAt.toISOString(),
+    summary,
+    results: input.results.map(({ versions: _omit, ...rest }) => rest),
+  };
+}
+
+/** 0 when every judged requirement passed or was skipped with a reason, else 1. */
+export function exitCodeFor(certificate: Certificate): 0 | 1 {
+  const ok = certificate.results.every((r) => r.verdict === 'pass' || (r.verdict === 'skipped' && r.reason.trim() !== ''));
+  return ok && certificate.results.length > 0 ? 0 : 1;
+}

@@ -1,0 +1,22 @@
+// One requirement's result as the certificate states it. Suites attach it to their vitest
+// task (task.meta.cutover); the reporter in the CLI process collects it.
+
+import type { VerdictKind } from '../judging/verdict.ts';
+
+export interface RequirementResult {
+  readonly id: string;
+  readonly verdict: VerdictKind;
+  readonly reason: string;
+  readonly durationMs: number;
+  readonly measurements: Readonly<Record<string, number>>;
+  /** Paths relative to the run folder. */
+  readonly evidence: ReadonlyArray<string>;
+  /** Component versions the observation saw, e.g. { qemu: '7.2.22' }. */
+  readonly versions?: Readonly<Record<string, string>>;
+}
+
+declare module 'vitest' {
+  interface TaskMeta {
+    cutover?: RequirementResult;
+  }
+}

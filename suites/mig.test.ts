@@ -1,0 +1,14 @@
+// MIG: baseline pre-copy migration. Every family builds on it.
+import { describe } from 'vitest';
+import { verify } from '../harness/judging/suite.ts';
+
+describe('MIG: baseline pre-copy', () => {
+  verify('MIG-01', 'mig/precopy.yaml');
+  verify('MIG-02', 'mig/precopy.yaml');
+  verify('MIG-03', 'mig/precopy.yaml');
+  verify('MIG-04', 'mig/precopy.yaml');
+  verify('MIG-05', 'mig/precopy.yaml');
+  verify('MIG-06', 'mig/cancel.yaml');
+  verify('MIG-07', 'mig/unreachable.yaml');
+  verify('MIG-08', 'mig/precopy.yaml');
+});
