@@ -8,7 +8,7 @@ import { runCommand } from './run.ts';
 import { scenarioCommand } from './scenario.ts';
 
 const list = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
-const accelOption = () => new Option('--accel <accel>', 'accelerator for the guests').choices(['auto', 'kvm', 'tcg']).default('tcg');
+const accelOption = () => new Option('--accel <accel>', 'accelerator for the guests (auto: KVM when usable, else TCG)').choices(['auto', 'kvm', 'tcg']).default('auto');
 
 const program = new Command('cutover')
   .description('Conformance test harness for live migration of virtual machines')

@@ -28,12 +28,19 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const sut = await preflight(options.driver, options.hosts);
   const folder = await openRunFolder(options.out);
   const startedAt = new Date();
-  say(`cutover ${TOOL_VERSION}: ${selection.requirements.length} requirement(s) against ${sut.driverName} on ${options.hosts} hosts (${Object.entries(sut.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; ${sut.accelerator ?? 'default accelerator'})`);
+  say(`cutover ${TOOL_VERSION}: ${selection.requirements.length} requirement(s) against ${sut.driverName} on ${options.hosts} hosts (${Object.entries(sut.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; accelerator ${options.accel})`);
   say(`writing to ${relative(process.cwd(), folder.path) || folder.path}`);
 
   Object.assign(process.env, encodeRunConfig({ runDir: folder.path, driver: options.driver, hosts: options.hosts, accel: options.accel, driverOptions: {} }));
   const collector = new ResultCollector(say);
-  const vitest = await startVitest('test', selection.suiteFiles.map((f) => join(PROJECT_ROOT, f)), {
+  // Interrupted: the workers stop their guests; the folder stays ".incomplete", never a result.
+  const interrupted = (signal: NodeJS.Signals): void => {
+    say(`\n${signal}: stopping the run; partial results stay in ${folder.path}`);
+    void Promise.race([vitest?.close(), new Promise((r) => setTimeout(r, 10_000))]).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted).once('SIGHUP', interrupted);
+  let vitest: Awaited<ReturnType<typeof startVitest>> | undefined;
+  vitest = await startVitest('test', selection.suiteFiles.map((f) => join(PROJECT_ROOT, f)), {
     root: PROJECT_ROOT,
     config: join(PROJECT_ROOT, 'vitest.suites.config.ts'),
     watch: false,
@@ -44,7 +51,6 @@ export async function runCommand(options: RunOptions): Promise<number> {
       ['allure-vitest/reporter', { resultsDir: join(folder.path, 'allure-results') }],
     ],
   });
-  // Ctrl-C: vitest ends its workers (and with them every QEMU); the folder stays .incomplete.
   await vitest.close();
 
   const results: RequirementResult[] = selection.requirements.map(
@@ -52,7 +58,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   );
   const certificate = buildCertificate({
     version: TOOL_VERSION,
-    sut: { driver: sut.driverName, hosts: options.hosts, ...(sut.accelerator && { accelerator: sut.accelerator }), versions: sut.versions },
+    sut: { driver: sut.driverName, hosts: options.hosts, versions: sut.versions },
     startedAt,
     finishedAt: new Date(),
     results,

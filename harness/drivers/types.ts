@@ -59,6 +59,8 @@ export interface EvidenceFile {
 export interface GuestHandle {
   readonly side: Side;
   readonly host: Host;
+  /** The accelerator the guest really runs on (e.g. 'kvm', 'tcg'), when the driver knows. */
+  readonly accelerator?: string;
   runState(): Promise<RunState>;
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -106,7 +108,6 @@ export interface MigrateRequest {
 export interface DriverDescription {
   /** Component versions for the certificate, e.g. { qemu: '7.2.22' }. */
   readonly versions: Record<string, string>;
-  readonly accelerator?: string;
 }
 
 export interface Driver {

@@ -13,6 +13,7 @@ import { readRunConfig } from '../runner/run-config.ts';
 import { runScenario } from '../runner/run-scenario.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { monotonicClock } from '../util/clock.ts';
+import { registerCleanup } from '../util/cleanup.ts';
 import { JUDGES } from './index.ts';
 import { CannotJudge } from './verdict.ts';
 import '../reporting/result.ts';
@@ -56,7 +57,7 @@ export function verify(id: string, scenario: string): void {
       record({ verdict: 'error', reason, measurements: {}, evidence, versions: observation.driver.versions });
       throw err;
     }
-    record({ ...verdict, evidence, versions: observation.driver.versions });
+    record({ ...verdict, evidence, versions: observation.driver.versions, ...(observation.driver.accelerator && { accelerator: observation.driver.accelerator }) });
     for (const [name, value] of Object.entries(verdict.measurements)) await allure.parameter(name, String(value));
     assertVerdict(context, verdict.verdict, verdict.reason);
   });
@@ -77,7 +78,10 @@ function observe(scenario: string): Promise<Observation> {
 
 async function playScenario(scenario: string): Promise<Observation> {
   const config = readRunConfig();
-  scratch ??= createRunFolder();
+  scratch ??= createRunFolder().then((folder) => {
+    registerCleanup(() => folder.remove());
+    return folder;
+  });
   const folder = await scratch;
   const loaded = await loadScenario(join(ROOT, 'scenarios', scenario), (id) => findRequirement(id) !== undefined);
   const name = loaded.scenario.name;

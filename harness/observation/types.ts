@@ -45,6 +45,7 @@ export interface MigrationObservation {
 export interface Observation {
   readonly scenario: { readonly name: string; readonly file: string; readonly judges: ReadonlyArray<string> };
   readonly driver: { readonly name: string; readonly versions: Record<string, string>; readonly accelerator?: string };
+
   readonly hostKind: string;
   readonly startedAt: string;
   readonly durationMs: number;

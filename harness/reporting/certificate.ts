@@ -13,7 +13,7 @@ export interface Certificate {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly summary: Readonly<Record<RequirementResult['verdict'], number>>;
-  readonly results: ReadonlyArray<Omit<RequirementResult, 'versions'>>;
+  readonly results: ReadonlyArray<Omit<RequirementResult, 'versions' | 'accelerator'>>;
 }
 
 export function buildCertificate(input: {
@@ -27,13 +27,14 @@ export function buildCertificate(input: {
   for (const r of input.results) summary[r.verdict]++;
   const versions = { ...input.sut.versions };
   for (const r of input.results) Object.assign(versions, r.versions);
+  const accelerators = [...new Set(input.results.map((r) => r.accelerator).filter((a): a is string => !!a))];
   return {
     tool: { name: 'cutover', version: input.version },
-    sut: { ...input.sut, versions },
+    sut: { ...input.sut, versions, ...(accelerators.length && { accelerator: accelerators.join(', ') }) },
     startedAt: input.startedAt.toISOString(),
     finishedAt: input.finishedAt.toISOString(),
     summary,
-    results: input.results.map(({ versions: _omit, ...rest }) => rest),
+    results: input.results.map(({ versions: _v, accelerator: _a, ...rest }) => rest),
   };
 }
 

@@ -13,6 +13,7 @@ export interface RequirementResult {
   readonly evidence: ReadonlyArray<string>;
   /** Component versions the observation saw, e.g. { qemu: '7.2.22' }. */
   readonly versions?: Readonly<Record<string, string>>;
+  readonly accelerator?: string;
 }
 
 declare module 'vitest' {

@@ -8,6 +8,7 @@ import type { HostProvider } from '../hosts/types.ts';
 import type { Observation, SideProgress } from '../observation/types.ts';
 import type { LoadedScenario } from '../scenario/load.ts';
 import { clockFrom } from '../util/clock.ts';
+import { whileRunning } from '../util/cleanup.ts';
 import { renderTimeline } from '../reporting/timeline.ts';
 import { StepDeadline, type RunContext } from './context.ts';
 import { STEP_HANDLERS, sampleStates } from './steps.ts';
@@ -53,19 +54,23 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
     guests: {}, serial: {}, events: [], states: [], steps: [], memory: {},
   };
   const unsubscribe = driver.onEvent((e) => ctx.events.push(e));
-  try {
-    const description = await driver.describe();
-    await playSteps(ctx, scenario.steps);
-    await sampleStates(ctx);
-    const final = await ctx.job?.info().catch(() => undefined);
-    if (ctx.migration && final) ctx.migration = { ...ctx.migration, final };
-    return await collect(ctx, options, { startedAt, description, durationMs: clock() });
-  } finally {
+  const stopEverything = async (): Promise<void> => {
     unsubscribe();
     await driver.close().catch(() => undefined);
     await Promise.all(hosts.map((h) => h.close().catch(() => undefined)));
     await Promise.all(Object.values(ctx.serial).map((s) => s?.close().catch(() => undefined)));
-  }
+  };
+  // Registered for Ctrl-C and a dying parent too, not only for the normal end.
+  return whileRunning(stopEverything, () => playAndCollect(ctx, options, startedAt).finally(stopEverything));
+}
+
+async function playAndCollect(ctx: RunContext, options: RunScenarioOptions, startedAt: string): Promise<Observation> {
+  const description = await ctx.driver.describe();
+  await playSteps(ctx, ctx.scenario.steps);
+  await sampleStates(ctx);
+  const final = await ctx.job?.info().catch(() => undefined);
+  if (ctx.migration && final) ctx.migration = { ...ctx.migration, final };
+  return collect(ctx, options, { startedAt, description, durationMs: ctx.clock() });
 }
 
 async function playSteps(ctx: RunContext, steps: ReadonlyArray<Step>): Promise<void> {
@@ -123,7 +128,7 @@ async function collect(
   }
   const observation: Observation = {
     scenario: { name: ctx.scenario.name, file: options.loaded.file, judges: ctx.scenario.judges },
-    driver: { name: ctx.driver.name, versions: meta.description.versions, ...(meta.description.accelerator && { accelerator: meta.description.accelerator }) },
+    driver: { name: ctx.driver.name, versions: meta.description.versions, ...accelerator(ctx) },
     hostKind: options.hostProvider.kind,
     startedAt: meta.startedAt,
     durationMs: meta.durationMs,
@@ -139,4 +144,10 @@ async function collect(
   await writeFile(join(dir, 'timeline.svg'), renderTimeline(observation));
   await writeFile(join(dir, 'observation.json'), JSON.stringify(observation, null, 2));
   return observation;
+}
+
+/** The accelerators the guests really ran on, e.g. "kvm" or "kvm, tcg" if they differed. */
+function accelerator(ctx: RunContext): { accelerator?: string } {
+  const seen = [...new Set(Object.values(ctx.guests).map((g) => g?.accelerator).filter((a): a is string => !!a))];
+  return seen.length ? { accelerator: seen.join(', ') } : {};
 }

@@ -26,6 +26,7 @@ export class QemuGuest implements GuestHandle {
   readonly host;
   readonly exited;
   private closing = false;
+  accelerator?: string;
 
   private constructor(
     request: StartGuestRequest,

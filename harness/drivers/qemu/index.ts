@@ -35,13 +35,15 @@ export function createQemuDriver(context: DriverContext): Driver {
     async describe(): Promise<DriverDescription> {
       kvmUsable ??= await canUseKvm();
       const version = await qemuVersion(binary);
-      return { versions: { qemu: version }, accelerator: kvmUsable ? 'kvm (tcg fallback)' : 'tcg' };
+      return { versions: { qemu: version } };
     },
 
     async startGuest(request: StartGuestRequest): Promise<GuestHandle> {
       kvmUsable ??= await canUseKvm();
       const guest = await QemuGuest.start(request, { binary, kvmUsable, clock: context.clock, emit });
       guests.push(guest);
+      const kvm = await guest.qmp.execute<{ enabled: boolean }>('query-kvm');
+      guest.accelerator = kvm.enabled ? 'kvm' : 'tcg';
       // Without the events capability QEMU sends no MIGRATION events at all.
       await guest.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: true }] });
       return guest;
