@@ -25,9 +25,11 @@ import '../reporting/result.ts';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const observations = new Map<string, Promise<Observation>>();
 let scratch: Promise<RunFolder> | undefined;
+let forgetScratch = (): void => {};
 
 afterAll(async () => {
   await (await scratch)?.remove();
+  forgetScratch();
 });
 
 export function verify(id: string, scenario: string): void {
@@ -79,7 +81,7 @@ function observe(scenario: string): Promise<Observation> {
 async function playScenario(scenario: string): Promise<Observation> {
   const config = readRunConfig();
   scratch ??= createRunFolder().then((folder) => {
-    registerCleanup(() => folder.remove());
+    forgetScratch = registerCleanup(() => folder.remove());
     return folder;
   });
   const folder = await scratch;

@@ -22,7 +22,7 @@ export function registerCleanup(cleanup: Cleanup): () => void {
 
 /** Runs every registered clean-up, each bounded, then exits with the given code. */
 export async function cleanUpAndExit(code: number, why: string): Promise<never> {
-  if (!exiting) {
+  if (!exiting && pending.size > 0) {
     exiting = true;
     process.stderr.write(`cutover: ${why}: stopping guests and removing temporary files\n`);
     const all = [...pending].map((c) => Promise.race([c().catch(() => undefined), new Promise((r) => setTimeout(r, 8000))]));

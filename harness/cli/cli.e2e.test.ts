@@ -1,0 +1,111 @@
+// The CLI as a user runs it, against real QEMU (installed by `cutover setup`).
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Certificate } from '../reporting/certificate.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'bin/cutover.mjs');
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cutover(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const qemuProcesses = (): number =>
+  readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return stat.includes('(qemu-system-x86') && !/\) Z /.test(stat);
+    } catch {
+      return false;
+    }
+  }).length;
+
+const certificateIn = (out: string): Certificate => JSON.parse(readFileSync(join(out, 'latest', 'certificate.json'), 'utf8'));
+
+describe('cutover run on real QEMU', () => {
+  it('certifies MIG-01..08 with certificate, JUnit, Allure and evidence, and leaves nothing behind', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const result = await cutover(['run', '--family', 'mig', '--out', out]);
+    expect(result.stderr).toBe('');
+    expect(result.code, result.stdout).toBe(0);
+    const certificate = certificateIn(out);
+    expect(certificate.sut.versions.qemu).toMatch(/^\d+\.\d+/);
+    expect(certificate.sut.accelerator).toMatch(/kvm|tcg/);
+    expect(certificate.results.map((r) => `${r.id}:${r.verdict}`)).toEqual(
+      ['MIG-01', 'MIG-02', 'MIG-03', 'MIG-04', 'MIG-05', 'MIG-06', 'MIG-07', 'MIG-08'].map((id) => `${id}:pass`),
+    );
+    for (const r of certificate.results) {
+      expect(r.evidence.length).toBeGreaterThan(0);
+      for (const path of r.evidence) expect(existsSync(join(out, 'latest', path)), path).toBe(true);
+      expect(r.evidence.some((p) => p.includes('qmp-source.log'))).toBe(true);
+    }
+    expect(certificate.results.find((r) => r.id === 'MIG-05')?.measurements.guestDowntimeMs).toBeGreaterThan(0);
+    expect(readFileSync(join(out, 'latest', 'junit.xml'), 'utf8')).toContain('MIG-08');
+    expect(readdirSync(join(out, 'latest', 'allure-results')).some((f) => f.endsWith('-result.json'))).toBe(true);
+    expect(result.stdout).toMatch(/8 passed, 0 failed/);
+    expect(readdirSync(out).filter((f) => f.endsWith('.incomplete'))).toEqual([]);
+    expect(qemuProcesses()).toBe(0);
+  }, 240_000);
+
+  it('catches a vendor driver that resumes the source after completion (MIG-04, MIG-08 fail)', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const driver = join(ROOT, 'harness/cli/fixtures/split-brain-driver.ts');
+    const result = await cutover(['run', '--requirement', 'MIG-02,MIG-04,MIG-08', '--driver', driver, '--out', out]);
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    const verdicts = Object.fromEntries(certificateIn(out).results.map((r) => [r.id, r.verdict]));
+    expect(verdicts).toEqual({ 'MIG-02': 'pass', 'MIG-04': 'fail', 'MIG-08': 'fail' });
+    expect(certificateIn(out).sut.driver).toBe('split-brain');
+    expect(qemuProcesses()).toBe(0);
+  }, 240_000);
+
+  it('runs one scenario alone and prints what it observed and judged', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const result = await cutover(['scenario', 'scenarios/mig/unreachable.yaml', '--out', out]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/source MIGRATION failed/);
+    expect(result.stdout).toMatch(/PASS  MIG-07: failed with "/);
+    expect(existsSync(join(out, 'latest', 'scenarios', 'unreachable', 'timeline.svg'))).toBe(true);
+  }, 120_000);
+});
+
+describe('cutover on bad input: one line, exit 2, nothing written', () => {
+  const cases: Array<[string, string[], RegExp, NodeJS.ProcessEnv?]> = [
+    ['an unknown family', ['run', '--family', 'mig,nope'], /^cutover: unknown family 'nope' \(families are mig, .*\)\n$/],
+    ['an unknown requirement', ['run', '--requirement', 'MIG-77'], /^cutover: unknown requirement ID 'MIG-77' \(see `npx cutover list`\)\n$/],
+    ['a scenario field of the wrong type', ['scenario', 'harness/cli/fixtures/faulty.yaml'], /^cutover: harness\/cli\/fixtures\/faulty\.yaml:8: guest\.memoryMiB: .*\n$/],
+    ['an --out that cannot be written', ['run', '--out', '/proc/cutover'], /^cutover: cannot write reports to \/proc\/cutover: .*--out\)\n$/],
+    ['a driver module that does not exist', ['run', '--driver', './no/such/driver.ts'], /^cutover: driver module not found: .*\n$/],
+    ['a missing QEMU', ['run'], /^cutover: QEMU not found: .*cutover setup.*\n$/, { ...process.env, PATH: '/nonexistent' }],
+  ];
+  it.each(cases)('%s', async (_what, args, message, env) => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-bad-'));
+    const result = await cutover([...args, ...(args.includes('--out') ? [] : ['--out', out])], env);
+    expect(result.stderr).toMatch(message);
+    expect(result.code).toBe(2);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('lists requirements as ID<TAB>title', async () => {
+    const result = await cutover(['list']);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toContain('MIG-05\tGuest-observed downtime stays within downtime-limit plus tolerance');
+    expect(lines.every((l) => /^[A-Z0-9]+-[A-Z0-9]+\t\S/.test(l))).toBe(true);
+  });
+});
