@@ -32,7 +32,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   say(`writing to ${relative(process.cwd(), folder.path) || folder.path}`);
 
   Object.assign(process.env, encodeRunConfig({ runDir: folder.path, driver: options.driver, hosts: options.hosts, accel: options.accel, driverOptions: {} }));
-  const collector = new ResultCollector(say);
+  const collector = new ResultCollector(say, new Set(selection.requirements.map((r) => r.id)));
   // Interrupted: the workers stop their guests; the folder stays ".incomplete", never a result.
   const interrupted = (signal: NodeJS.Signals): void => {
     say(`\n${signal}: stopping the run; partial results stay in ${folder.path}`);

@@ -11,17 +11,23 @@ export class ResultCollector implements Reporter {
   readonly results = new Map<string, RequirementResult>();
   private readonly startedAt = Date.now();
 
-  constructor(private readonly print: (line: string) => void) {}
+  /** `selected`: the requirement IDs of this run; tests filtered out are not reported. */
+  constructor(
+    private readonly print: (line: string) => void,
+    private readonly selected: ReadonlySet<string>,
+  ) {}
 
   onUserConsoleLog(log: { content: string }): void {
     for (const line of log.content.trimEnd().split('\n')) this.print(`${this.elapsed()}   ${line}`);
   }
 
   onTestCaseReady(testCase: TestCase): void {
+    if (!this.selected.has(idOf(testCase))) return;
     this.print(`${this.elapsed()} ${testCase.name} ...`);
   }
 
   onTestCaseResult(testCase: TestCase): void {
+    if (!this.selected.has(idOf(testCase))) return;
     const result = resultOf(testCase);
     this.results.set(result.id, result);
     const mark = { pass: 'PASS', fail: 'FAIL', skipped: 'SKIP', error: 'ERROR' }[result.verdict];
@@ -41,7 +47,7 @@ function resultOf(testCase: TestCase): RequirementResult {
   const recorded = testCase.meta().cutover;
   const state = testCase.result();
   const durationMs = Math.round(testCase.diagnostic()?.duration ?? 0);
-  const id = recorded?.id ?? testCase.name.split(' ')[0] ?? testCase.name;
+  const id = recorded?.id ?? idOf(testCase);
   if (state.state === 'skipped') {
     return { id, verdict: 'skipped', reason: state.note ?? recorded?.reason ?? 'skipped without a reason', durationMs, measurements: {}, evidence: [] };
   }
@@ -49,4 +55,9 @@ function resultOf(testCase: TestCase): RequirementResult {
   // The test ended without recording a verdict: the harness itself failed.
   const error = state.state === 'failed' ? state.errors?.[0]?.message : undefined;
   return { id, verdict: 'error', reason: error ?? `no verdict recorded (state ${state.state})`, durationMs, measurements: {}, evidence: [] };
+}
+
+/** Suite tests are named "<ID> <title>". */
+function idOf(testCase: TestCase): string {
+  return testCase.name.split(' ')[0] ?? testCase.name;
 }

@@ -7,7 +7,7 @@ import type { Observation } from '../observation/types.ts';
 
 const WIDTH = 1000;
 const LEFT = 110;
-const LANE = 46;
+const LANE = 40;
 const STATUS_COLORS: Record<string, string> = {
   setup: '#d9c36a', active: '#6a9fd9', 'postcopy-active': '#9b6ad9', completed: '#5fb35f',
   failed: '#d95f5f', cancelled: '#d9905f', cancelling: '#d9905f', 'postcopy-paused': '#d95fa8',
@@ -19,21 +19,24 @@ export function renderTimeline(obs: Observation): string {
   const parts: string[] = [];
   const sides: Side[] = ['source', 'destination'];
   sides.forEach((side, i) => {
-    const top = 40 + i * (LANE + 30);
+    const top = 48 + i * (LANE + 34);
     parts.push(`<text x="8" y="${top + 20}" class="lane">${side}</text>`);
     parts.push(`<rect x="${LEFT}" y="${top}" width="${WIDTH - LEFT - 20}" height="${LANE}" class="bg"/>`);
     // Progress, binned to 2 px so tens of thousands of passes stay a small file.
     const bins = new Set(obs.progress[side].passes.map((t) => Math.round(x(t) / 2)));
-    for (const bin of [...bins].sort((a, b) => a - b)) parts.push(`<rect x="${bin * 2}" y="${top + 14}" width="2" height="${LANE - 14}" class="pass"/>`);
-    for (const t of obs.progress[side].boots) parts.push(`<path d="M${x(t)} ${top + 14} l-5 -10 h10 z" class="boot"><title>boot at ${t.toFixed(0)} ms</title></path>`);
+    for (const bin of [...bins].sort((a, b) => a - b)) parts.push(`<rect x="${bin * 2}" y="${top + 12}" width="2" height="${LANE - 12}" class="pass"/>`);
+    for (const t of obs.progress[side].boots) parts.push(`<path d="M${x(t)} ${top + 12} l-5 -10 h10 z" class="boot"><title>boot at ${t.toFixed(0)} ms</title></path>`);
+    // Run-state changes as ticks above the lane; the label sits left of a tick near the end.
     let last = '';
     for (const s of obs.states.filter((s) => s.side === side)) {
       if (s.state === last) continue;
       last = s.state;
-      parts.push(`<text x="${x(s.t) + 2}" y="${top + 10}" class="state">${s.state}</text>`);
+      const nearEnd = x(s.t) > WIDTH - 120;
+      parts.push(`<line x1="${x(s.t)}" y1="${top - 10}" x2="${x(s.t)}" y2="${top}" class="tick"/>`);
+      parts.push(`<text x="${x(s.t) + (nearEnd ? -2 : 2)}" y="${top - 3}" class="state" text-anchor="${nearEnd ? 'end' : 'start'}">${s.state}</text>`);
     }
   });
-  const statusTop = 40 + 2 * (LANE + 30);
+  const statusTop = 48 + 2 * (LANE + 34);
   parts.push(`<text x="8" y="${statusTop + 12}" class="lane">migration</text>`);
   const changes = obs.events.filter((e) => e.side === 'source' && e.migrationStatus);
   changes.forEach((e, i) => {
@@ -47,9 +50,13 @@ export function renderTimeline(obs: Observation): string {
     const t = (end * k) / 10;
     parts.push(`<text x="${x(t)}" y="${axisTop}" class="axis">${(t / 1000).toFixed(1)}s</text>`);
   }
-  const title = `${obs.scenario.name}: ${obs.driver.name} on ${obs.hostKind} hosts (${Object.entries(obs.driver.versions).map(([k, v]) => `${k} ${v}`).join(', ')})`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${axisTop + 20}" font-family="sans-serif">
-<style>.lane{font-size:13px;font-weight:bold}.state{font-size:10px;fill:#333}.axis{font-size:10px;fill:#666;text-anchor:middle}.bg{fill:#f3f3f3}.pass{fill:#3a7d44}.boot{fill:#c0392b}</style>
+  parts.push(`<rect x="${LEFT}" y="${axisTop + 12}" width="10" height="10" class="pass"/><text x="${LEFT + 14}" y="${axisTop + 21}" class="state">guest progress (a pass over its memory, from its serial line)</text>`);
+  parts.push(`<path d="M${LEFT + 385} ${axisTop + 22} l-5 -10 h10 z" class="boot"/><text x="${LEFT + 394}" y="${axisTop + 21}" class="state">guest boot</text>`);
+  parts.push(`<text x="${LEFT + 470}" y="${axisTop + 21}" class="state">labels above a lane: run state (sampled)</text>`);
+  const versions = Object.entries(obs.driver.versions).map(([k, v]) => `${k} ${v}`).join(', ');
+  const title = `${obs.scenario.name}: ${obs.driver.name} on ${obs.hostKind} hosts (${versions}${obs.driver.accelerator ? `, ${obs.driver.accelerator}` : ''})`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${axisTop + 32}" font-family="sans-serif">
+<style>.lane{font-size:13px;font-weight:bold}.state{font-size:10px;fill:#333}.axis{font-size:10px;fill:#666;text-anchor:middle}.bg{fill:#f3f3f3}.tick{stroke:#888}.pass{fill:#3a7d44}.boot{fill:#c0392b}</style>
 <rect width="100%" height="100%" fill="white"/>
 <text x="8" y="20" font-size="14">${escapeXml(title)}</text>
 ${parts.join('\n')}
