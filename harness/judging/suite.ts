@@ -60,7 +60,9 @@ export function verify(id: string, scenario: string): void {
       throw err;
     }
     record({ ...verdict, evidence, versions: observation.driver.versions, ...(observation.driver.accelerator && { accelerator: observation.driver.accelerator }) });
-    for (const [name, value] of Object.entries(verdict.measurements)) await allure.parameter(name, String(value));
+    await allure.description(`**${verdict.verdict.toUpperCase()}**: ${verdict.reason}`);
+    // Measurements vary from run to run: excluded, so Allure's history still groups by test.
+    for (const [name, value] of Object.entries(verdict.measurements)) await allure.parameter(name, String(value), { excluded: true });
     assertVerdict(context, verdict.verdict, verdict.reason);
   });
 }
