@@ -22,7 +22,8 @@ program
   .option('--family <names>', 'families to run, comma-separated (default: all with a suite)', list, [])
   .option('--requirement <ids>', 'requirement IDs to run, comma-separated', list, [])
   .option('--driver <name|path>', 'built-in driver, or the path of a driver module', 'qemu')
-  .option('--hosts <kind>', 'where hosts run', 'process')
+  .option('--hosts <kind>', 'where hosts run: process or container', 'process')
+  .option('--image <release>', 'image of container hosts: bookworm (QEMU 7.2, libvirt 9.0) or trixie (QEMU 10.0)', 'bookworm')
   .addOption(accelOption())
   .option('--out <dir>', 'reports folder (each run gets a subfolder and a `latest` link)', 'reports')
   .action(async (opts) => finish(await runCommand(opts)));
@@ -31,7 +32,8 @@ program
   .command('scenario <file>')
   .description('run one scenario file alone; print what it observed and what it judged')
   .option('--driver <name|path>', 'driver (default: the scenario\'s own)')
-  .option('--hosts <kind>', 'where hosts run', 'process')
+  .option('--hosts <kind>', 'where hosts run: process or container', 'process')
+  .option('--image <release>', 'image of container hosts: bookworm or trixie', 'bookworm')
   .addOption(accelOption())
   .option('--out <dir>', 'reports folder', 'reports')
   .action(async (file, opts) => finish(await scenarioCommand(file, opts)));

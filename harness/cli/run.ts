@@ -16,6 +16,7 @@ export interface RunOptions {
   readonly requirement: string[];
   readonly driver: string;
   readonly hosts: string;
+  readonly image: string;
   readonly accel: 'auto' | 'kvm' | 'tcg';
   readonly out: string;
 }
@@ -25,13 +26,13 @@ const say = (line: string): void => void process.stdout.write(`${line}\n`);
 /** `cutover run`: the suites against one driver and host kind, then the reports. */
 export async function runCommand(options: RunOptions): Promise<number> {
   const selection = selectRequirements(PROJECT_ROOT, options.family, options.requirement);
-  const sut = await preflight(options.driver, options.hosts);
+  const sut = await preflight(options.driver, { kind: options.hosts, image: options.image }, say);
   const folder = await openRunFolder(options.out);
   const startedAt = new Date();
-  say(`cutover ${TOOL_VERSION}: ${selection.requirements.length} requirement(s) against ${sut.driverName} on ${options.hosts} hosts (${Object.entries(sut.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; accelerator ${options.accel})`);
+  say(`cutover ${TOOL_VERSION}: ${selection.requirements.length} requirement(s) against ${sut.driverName} on ${options.hosts} hosts${sut.image ? ` (${sut.image})` : ''} (${Object.entries(sut.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; accelerator ${options.accel})`);
   say(`writing to ${relative(process.cwd(), folder.path) || folder.path}`);
 
-  Object.assign(process.env, encodeRunConfig({ runDir: folder.path, driver: options.driver, hosts: options.hosts, accel: options.accel, driverOptions: {} }));
+  Object.assign(process.env, encodeRunConfig({ runDir: folder.path, driver: options.driver, hosts: options.hosts, image: options.image, accel: options.accel, driverOptions: {} }));
   const collector = new ResultCollector(say, new Set(selection.requirements.map((r) => r.id)));
   // Interrupted: the workers stop their guests; the folder stays ".incomplete", never a result.
   const interrupted = (signal: NodeJS.Signals): void => {
@@ -58,7 +59,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   );
   const certificate = buildCertificate({
     version: TOOL_VERSION,
-    sut: { driver: sut.driverName, hosts: options.hosts, versions: sut.versions },
+    sut: { driver: sut.driverName, hosts: options.hosts, ...(sut.image && { image: sut.image }), versions: sut.versions },
     startedAt,
     finishedAt: new Date(),
     results,

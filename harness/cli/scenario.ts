@@ -14,6 +14,7 @@ import { preflight } from './preflight.ts';
 export interface ScenarioOptions {
   readonly driver?: string;
   readonly hosts: string;
+  readonly image: string;
   readonly accel: 'auto' | 'kvm' | 'tcg';
   readonly out: string;
 }
@@ -24,7 +25,8 @@ const say = (line: string): void => void process.stdout.write(`${line}\n`);
 export async function scenarioCommand(file: string, options: ScenarioOptions): Promise<number> {
   const loaded = await loadScenario(resolve(file), (id) => findRequirement(id) !== undefined);
   const driverSpec = options.driver ?? loaded.scenario.driver.name;
-  await preflight(driverSpec, options.hosts);
+  const hosts = { kind: options.hosts, image: options.image };
+  await preflight(driverSpec, hosts, say);
   const folder = await openRunFolder(options.out);
   const scratch = await createRunFolder();
   let observation: Observation;
@@ -32,7 +34,7 @@ export async function scenarioCommand(file: string, options: ScenarioOptions): P
     observation = await runScenario({
       loaded,
       driverFactory: await loadDriver(driverSpec),
-      hostProvider: hostProvider(options.hosts, monotonicClock, scratch.remember),
+      hostProvider: hostProvider(hosts, monotonicClock, scratch.remember),
       workDir: join(scratch.path, loaded.scenario.name),
       evidenceDir: join(folder.path, 'scenarios', loaded.scenario.name),
       accel: options.accel,

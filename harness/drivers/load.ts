@@ -3,9 +3,10 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../util/errors.ts';
 import { createQemuDriver } from './qemu/index.ts';
+import { createLibvirtDriver } from './libvirt/index.ts';
 import type { DriverFactory } from './types.ts';
 
-const BUILT_IN: Readonly<Record<string, DriverFactory>> = { qemu: createQemuDriver };
+const BUILT_IN: Readonly<Record<string, DriverFactory>> = { qemu: createQemuDriver, libvirt: createLibvirtDriver };
 
 export const BUILT_IN_DRIVERS = Object.keys(BUILT_IN);
 

@@ -1,15 +1,30 @@
 import { UsageError } from '../util/errors.ts';
 import type { Clock } from '../util/clock.ts';
 import { processHostProvider } from './process/index.ts';
+import { containerHostProvider, HOST_RELEASES } from './container/index.ts';
+import type { HostRelease } from './container/image/index.ts';
 import type { HostKind, HostProvider } from './types.ts';
 
-export const HOST_KINDS: ReadonlyArray<HostKind> = ['process'];
+export const HOST_KINDS: ReadonlyArray<HostKind> = ['process', 'container'];
 
-/** The host provider for `--hosts`. */
-export function hostProvider(kind: string, clock: Clock, remember?: (pid: number) => Promise<void>): HostProvider {
+export interface HostChoice {
+  readonly kind: string;
+  /** The image of container hosts. */
+  readonly image: string;
+}
+
+/** The host provider for `--hosts` (and `--image`). */
+export function hostProvider(choice: HostChoice, clock: Clock, remember?: (pid: number) => Promise<void>): HostProvider {
+  const { kind } = choice;
   if (kind === 'process') return processHostProvider(clock, remember);
-  if (kind === 'container' || kind === 'emulated') {
-    throw new UsageError(`--hosts ${kind} is not available in this version`, 'use --hosts process');
+  if (kind === 'container') {
+    if (!HOST_RELEASES.includes(choice.image as HostRelease)) {
+      throw new UsageError(`unknown host image '${choice.image}'`, `use --image ${HOST_RELEASES.join(' or ')}`);
+    }
+    return containerHostProvider(choice.image as HostRelease, clock);
+  }
+  if (kind === 'emulated') {
+    throw new UsageError(`--hosts ${kind} is not available in this version`, 'use --hosts process or container');
   }
   throw new UsageError(`unknown host kind '${kind}'`, `use one of ${HOST_KINDS.join(', ')}`);
 }

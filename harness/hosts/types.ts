@@ -29,18 +29,59 @@ export interface HostProcess {
   stop(graceMs?: number): Promise<ProcessExit>;
 }
 
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** What a fault can do to a whole host; not every host kind can. */
+export interface HostControls {
+  /** Freezes every process of the host (docker pause) and thaws it again. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Takes the host's network link down, and back up. */
+  cutLink(): Promise<void>;
+  healLink(): Promise<void>;
+}
+
 export interface Host {
   readonly name: string;
   readonly kind: HostKind;
-  /** A folder of this host's, reachable by path from the harness (sockets, dumps, logs). */
+  /**
+   * A folder of this host's at the same path for the harness and inside the host (sockets,
+   * dumps, logs). Every host of a scenario also sees its siblings' folders at their paths.
+   */
   readonly workDir: string;
+  /** Where other hosts and the harness reach this host ('127.0.0.1' for process hosts). */
+  readonly address: string;
+  /** What the host runs, for the certificate: e.g. { image: ..., qemu: '7.2.22', libvirt: '9.0.0' }. */
+  readonly description: Readonly<Record<string, string>>;
+  /** Present where the host kind supports whole-host faults. */
+  readonly controls?: HostControls;
   spawn(request: SpawnRequest): HostProcess;
+  /** Runs a command on the host and waits for it, within timeoutMs. */
+  exec(argv: ReadonlyArray<string>, options: { timeoutMs: number }): Promise<ExecResult>;
   /** Ends everything this host started. Idempotent. */
   close(): Promise<void>;
 }
 
+/** A host as a scenario asks for it; settings a host kind cannot honour are refused. */
+export interface HostSpec {
+  readonly name: string;
+  /** libvirtd's host_uuid; two hosts given the same one look like one host to libvirt. */
+  readonly hostUuid?: string;
+  readonly workers?: { readonly min: number; readonly max: number; readonly priority: number };
+  readonly keepalive?: { readonly interval: number; readonly count: number };
+}
+
 export interface HostProvider {
   readonly kind: HostKind;
-  /** Creates the named hosts of one scenario run inside runDir. */
-  create(names: ReadonlyArray<string>, runDir: string): Promise<Host[]>;
+  /**
+   * Readies what every host needs (an engine, an image) before anything is written, and
+   * says what the hosts will run. Throws UsageError with a fix when that cannot be had.
+   */
+  prepare(log: (line: string) => void): Promise<Readonly<Record<string, string>>>;
+  /** Creates the hosts of one scenario run inside runDir. */
+  create(specs: ReadonlyArray<HostSpec>, runDir: string): Promise<Host[]>;
 }

@@ -48,8 +48,9 @@ export function requireMigration(obs: Observation) {
 
 /** Why the scenario stopped early, if a wait ran out: worth quoting in a failure. */
 export function deadlineNote(obs: Observation): string {
-  const late = obs.steps.find((s) => s.outcome === 'deadline');
-  return late ? ` (step ${late.index} ${late.do} ran out of time: ${late.detail ?? ''})` : '';
+  const late = obs.steps.find((s) => s.outcome !== 'ok');
+  if (!late) return '';
+  return late.outcome === 'deadline' ? ` (step ${late.index} ${late.do} ran out of time: ${late.detail ?? ''})` : ` (step ${late.index} ${late.do}: ${late.detail ?? ''})`;
 }
 
 export const ms = (t: number): string => `${t.toFixed(1)} ms`;

@@ -74,6 +74,12 @@ describe('MIG judges fail when the behaviour is broken', () => {
     expect(verdictOf('MIG-04', resumed)).toBe('fail');
   });
 
+  it('MIG-04 accepts a source that the management layer ended after completion', () => {
+    const ended = fixture('precopy');
+    for (const s of ended.states) if (s.side === 'source' && s.state === 'postmigrate') s.state = 'gone';
+    expect(verdictOf('MIG-04', ended)).toBe('pass');
+  });
+
   it('MIG-05: a guest-observed downtime beyond the limit plus tolerance', () => {
     const obs = fixture('precopy');
     obs.progress.destination.passes = obs.progress.destination.passes.map((t) => t + 2000);

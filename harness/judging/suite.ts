@@ -93,7 +93,7 @@ async function playScenario(scenario: string): Promise<Observation> {
     loaded,
     driverFactory: await loadDriver(config.driver),
     driverOptions: config.driverOptions,
-    hostProvider: hostProvider(config.hosts, monotonicClock, folder.remember),
+    hostProvider: hostProvider({ kind: config.hosts, image: config.image }, monotonicClock, folder.remember),
     workDir: join(folder.path, name),
     evidenceDir: join(config.runDir, 'scenarios', name),
     accel: config.accel,

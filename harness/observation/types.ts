@@ -10,7 +10,7 @@ export interface StepRecord {
   readonly do: string;
   readonly startedAt: number;
   readonly endedAt: number;
-  readonly outcome: 'ok' | 'deadline' | 'error';
+  readonly outcome: 'ok' | 'deadline' | 'unavailable';
   readonly detail?: string;
 }
 

@@ -7,6 +7,8 @@ export interface Certificate {
   readonly sut: {
     readonly driver: string;
     readonly hosts: string;
+    /** The container image of the hosts, when they are containers. */
+    readonly image?: string;
     readonly accelerator?: string;
     readonly versions: Readonly<Record<string, string>>;
   };

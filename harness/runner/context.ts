@@ -27,3 +27,6 @@ export interface RunContext {
 
 /** A wait that ran out: the scenario stops there and the judges see how far it got. */
 export class StepDeadline extends Error {}
+
+/** What the step would observe no longer exists (a guest that is gone): also an observation. */
+export class StepUnavailable extends Error {}

@@ -7,6 +7,7 @@ const runConfigSchema = z.object({
   runDir: z.string(),
   driver: z.string(),
   hosts: z.string(),
+  image: z.string().default('bookworm'),
   accel: z.enum(['auto', 'kvm', 'tcg']),
   driverOptions: z.record(z.string(), z.unknown()).default({}),
 });

@@ -10,7 +10,7 @@ import type { LoadedScenario } from '../scenario/load.ts';
 import { clockFrom } from '../util/clock.ts';
 import { whileRunning } from '../util/cleanup.ts';
 import { renderTimeline } from '../reporting/timeline.ts';
-import { StepDeadline, type RunContext } from './context.ts';
+import { StepDeadline, StepUnavailable, type RunContext } from './context.ts';
 import { STEP_HANDLERS, sampleStates } from './steps.ts';
 import type { Step } from '../scenario/schema.ts';
 
@@ -38,7 +38,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
   const clock = clockFrom();
   const startedAt = new Date().toISOString();
   const say = (line: string): void => options.progress(`${scenario.name}: ${line}`);
-  const hosts = await options.hostProvider.create(Object.keys(scenario.hosts), options.workDir);
+  const hosts = await options.hostProvider.create(
+    Object.entries(scenario.hosts).map(([name, settings]) => ({ name, ...settings })),
+    options.workDir,
+  );
   const driver = options.driverFactory({ clock, log: say, options: { ...scenario.driver.options, ...options.driverOptions } });
   const ctx: RunContext = {
     scenario, driver, clock, progress: say,
@@ -83,9 +86,10 @@ async function playSteps(ctx: RunContext, steps: ReadonlyArray<Step>): Promise<v
       if (detail) ctx.progress(detail);
       await sampleStates(ctx);
     } catch (err) {
-      if (!(err instanceof StepDeadline)) throw err;
+      if (!(err instanceof StepDeadline || err instanceof StepUnavailable)) throw err;
       // A hang is an observation, not a stuck run: stop here and let the judges decide.
-      ctx.steps.push({ index, do: step.do, startedAt, endedAt: ctx.clock(), outcome: 'deadline', detail: err.message });
+      const outcome = err instanceof StepDeadline ? 'deadline' : 'unavailable';
+      ctx.steps.push({ index, do: step.do, startedAt, endedAt: ctx.clock(), outcome, detail: err.message });
       ctx.progress(`step ${index} (${step.do}) ran out of time: ${err.message}`);
       return;
     }

@@ -5,7 +5,7 @@ import { checkPageWalk, readCounters } from '../guest/memory-check.ts';
 import { SerialRecorder } from '../observation/serial.ts';
 import type { Step, StepOf } from '../scenario/schema.ts';
 import { DeadlineError, formatMs, sleep } from '../util/deadline.ts';
-import { StepDeadline, type RunContext } from './context.ts';
+import { StepDeadline, StepUnavailable, type RunContext } from './context.ts';
 
 type Handler<K extends Step['do']> = (ctx: RunContext, step: StepOf<K>) => Promise<string | void>;
 type Handlers = { [K in Step['do']]: Handler<K> };
@@ -46,7 +46,8 @@ export const STEP_HANDLERS: Handlers = {
 
   'wait-migration': async (ctx, step) => {
     const status = await waitForMigrationStatus(ctx, step.status, step.within);
-    return `migration ${status}`;
+    const error = status === 'failed' ? (await ctx.job?.info().catch(() => undefined))?.errorDesc : undefined;
+    return `migration ${status}${error ? `: ${error}` : ''}`;
   },
 
   cancel: async (ctx) => {
@@ -67,8 +68,10 @@ export const STEP_HANDLERS: Handlers = {
     const guest = ctx.guests[step.side];
     if (!guest) throw new Error(`no guest on the ${step.side} side`);
     const startedAt = ctx.clock();
+    const state = await guest.runState();
+    if (state === 'gone') throw new StepUnavailable(`no ${step.side} guest left to read memory from`);
     // A running guest changes pages while they are read: pause it for a consistent copy.
-    if ((await guest.runState()) === 'running') await guest.pause();
+    if (state === 'running') await guest.pause();
     const counters = readCounters(await guest.readMemory(GUEST_LAYOUT.countersAddress, 8));
     const dump = await guest.readMemory(GUEST_LAYOUT.walkStart, GUEST_LAYOUT.walkEnd - GUEST_LAYOUT.walkStart);
     const check = checkPageWalk(dump);

@@ -26,6 +26,12 @@ const migrationStatus = z.enum(MIGRATION_STATUSES);
 const hostSettings = z.strictObject({
   /** Free text shown in reports. */
   description: z.string().optional(),
+  /** libvirtd's host_uuid (container hosts); give two hosts the same to make them "one host". */
+  hostUuid: z.uuid().optional(),
+  /** libvirtd's worker pool (container hosts). */
+  workers: z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1), priority: z.number().int().min(0) }).optional(),
+  /** Keepalive of libvirt's connections, P2P migration included (container hosts). */
+  keepalive: z.strictObject({ interval: z.number().int().min(1), count: z.number().int().min(0) }).optional(),
 });
 
 const startStep = z.strictObject({ do: z.literal('start') });

@@ -35,7 +35,7 @@ export interface Prerequisite {
 
 // Families that run libvirt daemons in containers built from a debootstrap rootfs
 // (see FIELD-NOTES.md), and drive them with virsh from the host.
-const LIBVIRT_FAMILIES: readonly Need[] = ['shu', 'uuid', 'p2p', 'pcs', 'v3'];
+export const LIBVIRT_FAMILIES: readonly Need[] = ['shu', 'uuid', 'p2p', 'pcs', 'v3'];
 
 export const PREREQUISITES: readonly Prerequisite[] = [
   {

@@ -1,16 +1,21 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Host, HostProcess, HostProvider, SpawnRequest } from '../types.ts';
+import { execFile } from 'node:child_process';
+import type { ExecResult, Host, HostProcess, HostProvider, SpawnRequest } from '../types.ts';
 import type { Clock } from '../../util/clock.ts';
 import { spawnChild } from './child.ts';
+import { UsageError } from '../../util/errors.ts';
 
 /** Hosts that are folders on this machine; their processes are children of the harness. */
 export function processHostProvider(clock: Clock, remember: (pid: number) => Promise<void> = async () => {}): HostProvider {
   return {
     kind: 'process',
-    async create(names, runDir) {
+    prepare: async () => ({}),
+    async create(specs, runDir) {
+      const tuned = specs.find((s) => s.hostUuid || s.workers || s.keepalive);
+      if (tuned) throw new UsageError(`host '${tuned.name}' has daemon settings, which process hosts cannot honour`, 'use --hosts container');
       return Promise.all(
-        names.map(async (name) => {
+        specs.map(async ({ name }) => {
           const workDir = join(runDir, name);
           await mkdir(workDir, { recursive: true });
           return new ProcessHost(name, workDir, clock, remember);
@@ -22,6 +27,8 @@ export function processHostProvider(clock: Clock, remember: (pid: number) => Pro
 
 class ProcessHost implements Host {
   readonly kind = 'process' as const;
+  readonly address = '127.0.0.1';
+  readonly description = {};
   private readonly children: HostProcess[] = [];
 
   constructor(
@@ -38,7 +45,29 @@ class ProcessHost implements Host {
     return child;
   }
 
+  exec(argv: ReadonlyArray<string>, options: { timeoutMs: number }): Promise<ExecResult> {
+    return runLocally(argv, options.timeoutMs);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.children.map((c) => c.stop(2000).catch(() => undefined)));
   }
+}
+
+/** Runs a command on this machine; a non-zero exit is a result, not an error. */
+export function runLocally(argv: ReadonlyArray<string>, timeoutMs: number, signal?: AbortSignal): Promise<ExecResult> {
+  const [command, ...args] = argv;
+  if (!command) return Promise.reject(new Error('exec needs a command'));
+  return new Promise((resolve, reject) => {
+    const options = { timeout: timeoutMs, killSignal: 'SIGKILL' as const, maxBuffer: 16 * 1024 * 1024, ...(signal && { signal }) };
+    execFile(command, args, options, (err, stdout, stderr) => {
+      const e = err as { code?: unknown; killed?: boolean; name?: string } | null;
+      if (e && typeof e.code !== 'number') {
+        if (e.name === 'AbortError') return reject(new Error(`${argv.join(' ')}: abandoned`));
+        if (e.killed) return reject(new Error(`${argv.join(' ')}: no answer within ${timeoutMs} ms`));
+        return reject(err);
+      }
+      resolve({ code: typeof e?.code === 'number' ? e.code : 0, stdout, stderr });
+    });
+  });
 }

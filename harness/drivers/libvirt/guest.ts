@@ -1,0 +1,142 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Host, ProcessExit } from '../../hosts/types.ts';
+import { hostUri, virsh, VirshError } from '../../libvirt/virsh.ts';
+import type { Clock } from '../../util/clock.ts';
+import type { EvidenceFile, GuestHandle, MigrationStatus, RunState, Side } from '../types.ts';
+
+/** Every virsh call a guest makes, with its timing and outcome: evidence of what libvirt said. */
+export class VirshTranscript {
+  private readonly lines: string[] = [];
+  /** Ends calls still waiting (a deadlocked daemon answers none) when the scenario ends. */
+  private readonly abandon = new AbortController();
+  constructor(
+    readonly path: string,
+    private readonly clock: Clock,
+  ) {}
+
+  async call(uri: string, args: ReadonlyArray<string>, timeoutMs = 30_000): Promise<string> {
+    const started = this.clock();
+    try {
+      const out = await virsh(uri, args, timeoutMs, this.abandon.signal);
+      this.lines.push(`${started.toFixed(1)}\t${(this.clock() - started).toFixed(1)}ms\t${uri}\tvirsh ${args.join(' ')}\tok\t${out.trim().replace(/\s+/g, ' ').slice(0, 300)}`);
+      return out;
+    } catch (err) {
+      this.lines.push(`${started.toFixed(1)}\t${(this.clock() - started).toFixed(1)}ms\t${uri}\tvirsh ${args.join(' ')}\tERROR\t${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  note(line: string): void {
+    this.lines.push(`${this.clock().toFixed(1)}\t${line}`);
+  }
+
+  abandonPending(): void {
+    this.abandon.abort();
+  }
+
+  flush(): Promise<void> {
+    return writeFile(this.path, this.lines.join('\n') + '\n');
+  }
+}
+
+/** A guest as one libvirt daemon knows it (a destination exists only once migration begins). */
+export class LibvirtGuest implements GuestHandle {
+  readonly uri: string;
+  readonly exited: Promise<ProcessExit>;
+  private markExited!: (exit: ProcessExit) => void;
+  private gone = false;
+  /** The last MIGRATION status QEMU reported through libvirt, for a job still under way. */
+  lastMigrationStatus?: MigrationStatus;
+
+  constructor(
+    readonly side: Side,
+    readonly host: Host,
+    readonly name: string,
+    readonly serialSocket: string,
+    readonly accelerator: string,
+    private readonly transcript: VirshTranscript,
+    private readonly clock: Clock,
+  ) {
+    this.uri = hostUri(host.address);
+    this.exited = new Promise((resolve) => (this.markExited = resolve));
+  }
+
+  /** QEMU's end, seen as a SHUTDOWN event or as the domain no longer running. */
+  noteExit(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.markExited({ code: null, signal: null, t: this.clock() });
+  }
+
+  virsh(args: ReadonlyArray<string>, timeoutMs?: number): Promise<string> {
+    return this.transcript.call(this.uri, args, timeoutMs);
+  }
+
+  /** libvirt's state answered by a high-priority call, so it works while workers are busy. */
+  async runState(): Promise<RunState> {
+    let out: string;
+    try {
+      out = (await this.virsh(['domstate', this.name, '--reason'], 5000)).trim();
+    } catch (err) {
+      if (err instanceof VirshError && /failed to get domain|not found/i.test(err.libvirtMessage)) {
+        this.noteExit();
+        return 'gone';
+      }
+      throw err;
+    }
+    if (out.startsWith('running')) return 'running';
+    if (out.startsWith('paused')) {
+      if (/migration/.test(out)) return this.side === 'destination' ? 'inmigrate' : 'finish-migrate';
+      if (/I\/O error/i.test(out)) return 'io-error';
+      return 'paused';
+    }
+    if (/shut off|crashed/.test(out)) {
+      this.noteExit();
+      return 'gone';
+    }
+    return 'other';
+  }
+
+  async pause(): Promise<void> {
+    await this.virsh(['suspend', this.name]);
+  }
+
+  async resume(): Promise<void> {
+    await this.virsh(['resume', this.name]);
+  }
+
+  async readMemory(address: number, length: number): Promise<Uint8Array> {
+    // The file lands in the host's folder, which the harness sees at the same path.
+    const file = join(this.host.workDir, `mem-${this.side}-${address.toString(16)}.bin`);
+    const command = JSON.stringify({ execute: 'pmemsave', arguments: { val: address, size: length, filename: file } });
+    await this.virsh(['qemu-monitor-command', this.name, command], 60_000);
+    try {
+      return await readFile(file);
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  evidence(): EvidenceFile[] {
+    return [
+      { label: `virsh transcript (${this.side})`, path: this.transcript.path },
+      { label: `libvirt's QEMU log (${this.side})`, path: this.qemuLogCopy() },
+    ];
+  }
+
+  qemuLogCopy(): string {
+    return join(this.host.workDir, `qemu-${this.side}.log`);
+  }
+
+  /** Keeps libvirt's log of this domain's QEMU, then ends and forgets the domain. */
+  async destroy(): Promise<void> {
+    const log = await this.host.exec(['cat', `/var/log/libvirt/qemu/${this.name}.log`], { timeoutMs: 5000 }).catch(() => undefined);
+    if (log) await writeFile(this.qemuLogCopy(), log.stdout).catch(() => undefined);
+    await this.virsh(['destroy', this.name], 15_000).catch(() => undefined);
+    await this.virsh(['undefine', this.name], 15_000).catch(() => undefined);
+    this.transcript.abandonPending();
+    this.noteExit();
+    await this.transcript.flush().catch(() => undefined);
+  }
+}

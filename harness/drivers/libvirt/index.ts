@@ -1,0 +1,155 @@
+import { copyFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runLocally } from '../../hosts/process/index.ts';
+import type { Host } from '../../hosts/types.ts';
+import { domainXml, withSerialSocket } from '../../libvirt/domain-xml.ts';
+import { watchDomainEvents } from '../../libvirt/events.ts';
+import { hostUri, VirshError } from '../../libvirt/virsh.ts';
+import { UsageError } from '../../util/errors.ts';
+import type {
+  Driver, DriverContext, DriverEvent, GuestHandle, MigrateRequest, MigrationInfo, MigrationJob, MigrationStatus, StartGuestRequest,
+} from '../types.ts';
+import { LibvirtGuest, VirshTranscript } from './guest.ts';
+
+/** How the driver asks libvirt to migrate; scenario `driver.options` may change each. */
+export interface LibvirtMigrateFlags {
+  readonly p2p: boolean;
+  readonly tunnelled: boolean;
+  readonly unsafe: boolean;
+}
+
+function flagsFrom(options: Readonly<Record<string, unknown>>): LibvirtMigrateFlags {
+  const flag = (key: string, fallback: boolean): boolean => (typeof options[key] === 'boolean' ? (options[key] as boolean) : fallback);
+  // unsafe by default: the test guest never writes its disk after boot, and the disk lies in a
+  // folder every host sees, shared storage that libvirt cannot recognise as such.
+  return { p2p: flag('p2p', true), tunnelled: flag('tunnelled', false), unsafe: flag('unsafe', true) };
+}
+
+/**
+ * libvirt as the management layer under test: guests are domains of each host's libvirtd,
+ * driven with virsh over TCP from the harness; QEMU's own events come through libvirt.
+ */
+export function createLibvirtDriver(context: DriverContext): Driver {
+  const flags = flagsFrom(context.options);
+  const listeners = new Set<(e: DriverEvent) => void>();
+  const guests: LibvirtGuest[] = [];
+  const watchers = new Map<string, { stop(): void }>();
+  const emit = (event: DriverEvent): void => listeners.forEach((l) => l(event));
+
+  /** One event stream per daemon; each event goes to the guest of that host and name. */
+  const watch = (host: Host): void => {
+    const uri = hostUri(host.address);
+    if (watchers.has(uri)) return;
+    watchers.set(uri, watchDomainEvents(uri, context.clock, (e) => {
+      const guest = guests.find((g) => g.host === host && g.name === e.domain);
+      if (!guest) return;
+      if (e.event === 'SHUTDOWN') guest.noteExit();
+      const status = e.event === 'MIGRATION' ? (e.data as { status?: string } | undefined)?.status : undefined;
+      if (status) guest.lastMigrationStatus = status as MigrationStatus;
+      emit({ t: e.t, side: guest.side, name: e.event, data: e.data, ...(status && { migrationStatus: status as MigrationStatus }) });
+    }));
+  };
+
+  return {
+    name: 'libvirt',
+
+    async describe() {
+      const result = await runLocally(['virsh', '--version'], 10_000).catch(() => undefined);
+      if (!result || result.code !== 0) {
+        throw new UsageError('virsh is not installed, so the libvirt driver cannot reach any daemon', 'run `npx cutover setup` (libvirt-clients)');
+      }
+      return { versions: { virsh: result.stdout.trim() } };
+    },
+
+    async startGuest(request: StartGuestRequest): Promise<GuestHandle> {
+      const { host, spec, side } = request;
+      if (host.kind === 'process') throw new UsageError('the libvirt driver needs hosts that run libvirtd', 'use --hosts container');
+      watch(host);
+      const transcript = new VirshTranscript(join(host.workDir, `virsh-${side}.log`), context.clock);
+      const accelerator = await pickDomainType(host, spec.accel);
+      const guest = new LibvirtGuest(side, host, spec.name, spec.serialSocket, accelerator === 'kvm' ? 'kvm' : 'tcg', transcript, context.clock);
+      guests.push(guest);
+      if (request.incoming) return guest; // libvirt creates the destination domain when migration begins
+      // The boot disk lives in the source's folder, which every host of the scenario sees at
+      // the same path: shared storage, as a real cluster would have.
+      const bootImage = join(host.workDir, `boot-${spec.name}.img`);
+      await copyFile(spec.bootImage, bootImage);
+      const xmlFile = join(host.workDir, `domain-${spec.name}.xml`);
+      await writeFile(xmlFile, domainXml({ spec, type: accelerator, bootImage }));
+      await guest.virsh(['define', xmlFile]);
+      await guest.virsh(['start', spec.name]);
+      return guest;
+    },
+
+    async migrate(request: MigrateRequest): Promise<MigrationJob> {
+      const source = asLibvirt(request.source);
+      const targetHost = 'guest' in request.target ? request.target.guest.host : request.target.unreachable;
+      // Nothing listens on port 1 of the target: the daemon is unreachable, the host is not.
+      const destUri = 'guest' in request.target ? hostUri(targetHost.address) : `qemu+tcp://${targetHost.address}:1/system`;
+      const destination = 'guest' in request.target ? asLibvirt(request.target.guest) : undefined;
+      const args = ['migrate', '--live'];
+      if (flags.p2p) args.push('--p2p');
+      if (flags.tunnelled) args.push('--tunnelled');
+      if (flags.unsafe) args.push('--unsafe');
+      if (request.settings.maxBandwidth) args.push('--bandwidth', String(Math.max(1, Math.round(request.settings.maxBandwidth / 2 ** 20))));
+      if (destination) {
+        // The destination's COM1 reports on the destination's own socket.
+        const xml = withSerialSocket(await source.virsh(['dumpxml', '--migratable', source.name]), destination.serialSocket);
+        const xmlFile = join(targetHost.workDir, `domain-${source.name}-incoming.xml`);
+        await writeFile(xmlFile, xml);
+        args.push('--xml', xmlFile);
+      }
+      if (request.settings.downtimeLimitMs) {
+        await source.virsh(['migrate-setmaxdowntime', source.name, String(request.settings.downtimeLimitMs)]).catch(() => undefined);
+      }
+      // The migration URI is left to libvirt: each daemon's migration_host is its own address.
+      args.push(source.name, destUri);
+
+      let outcome: MigrationInfo | undefined;
+      let cancelled = false;
+      const finish = (info: MigrationInfo): void => {
+        outcome = info;
+        // libvirt's verdict on the job, as an event: there may be no QEMU event at all (a
+        // daemon that cannot be reached never starts QEMU's migration).
+        emit({ t: context.clock(), side: 'source', name: 'LIBVIRT_MIGRATE_JOB', migrationStatus: info.status, data: info });
+      };
+      void source.virsh(args, 30 * 60_000).then(
+        () => finish({ status: 'completed' }),
+        (err: unknown) => {
+          const text = err instanceof VirshError ? err.libvirtMessage : String(err);
+          finish({ status: cancelled || /cancel|abort/i.test(text) ? 'cancelled' : 'failed', errorDesc: text });
+        },
+      );
+      return {
+        info: async () => outcome ?? { status: source.lastMigrationStatus ?? 'setup' },
+        cancel: async () => {
+          cancelled = true;
+          await source.virsh(['domjobabort', source.name]);
+        },
+      };
+    },
+
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      await Promise.all(guests.map((g) => g.destroy().catch(() => undefined)));
+      for (const w of watchers.values()) w.stop();
+      watchers.clear();
+    },
+  };
+
+  function asLibvirt(guest: GuestHandle): LibvirtGuest {
+    if (!(guest instanceof LibvirtGuest)) throw new Error('the libvirt driver was handed a guest it did not start');
+    return guest;
+  }
+}
+
+async function pickDomainType(host: Host, accel: 'auto' | 'kvm' | 'tcg'): Promise<'kvm' | 'qemu'> {
+  if (accel === 'tcg') return 'qemu';
+  if (accel === 'kvm') return 'kvm';
+  const probe = await host.exec(['test', '-w', '/dev/kvm'], { timeoutMs: 5000 }).catch(() => undefined);
+  return probe?.code === 0 ? 'kvm' : 'qemu';
+}

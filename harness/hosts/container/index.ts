@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '../../util/clock.ts';
+import { UsageError } from '../../util/errors.ts';
+import type { ExecResult, Host, HostControls, HostProcess, HostProvider, HostSpec, ProcessExit, SpawnRequest } from '../types.ts';
+import { docker, dockerResult } from './docker.ts';
+import { ensureDockerEngine, ensureHostImage, type HostRelease } from './image/index.ts';
+import { OWNER_LABEL, RUN_LABEL } from './labels.ts';
+import { reapStaleContainers } from './reaper.ts';
+import { startHostContainer } from './start.ts';
+
+export const HOST_RELEASES: ReadonlyArray<HostRelease> = ['bookworm', 'trixie'];
+
+/**
+ * Hosts as containers of an image built from Debian's packages (libvirtd inside), one per
+ * host, on a network made for the scenario. Every folder of the scenario is bind-mounted at
+ * the same path, so sockets and dumps are reachable from the harness and from each host.
+ */
+export function containerHostProvider(release: HostRelease, clock: Clock): HostProvider {
+  let image: { tag: string; versions: Readonly<Record<string, string>> } | undefined;
+  const prepare = async (log: (line: string) => void): Promise<Readonly<Record<string, string>>> => {
+    if (!image) {
+      try {
+        await ensureDockerEngine(log);
+      } catch (err) {
+        throw new UsageError(`no Docker engine: ${(err as Error).message}`, 'run `npx cutover setup` as root');
+      }
+      await reapStaleContainers(log);
+      const built = await ensureHostImage(release, log);
+      image = { tag: built.tag, versions: built.versions };
+    }
+    return { image: image.tag, release, ...image.versions };
+  };
+  return {
+    kind: 'container',
+    prepare,
+    async create(specs, runDir) {
+      await prepare(() => {});
+      const { tag, versions } = image as NonNullable<typeof image>;
+      const runId = randomUUID().slice(0, 8);
+      const network = `cutover-${runId}`;
+      await docker(['network', 'create', '--label', `${OWNER_LABEL}=${process.pid}`, '--label', `${RUN_LABEL}=${runId}`, network]);
+      const group = new NetworkGroup(network, specs.length);
+      try {
+        return await Promise.all(
+          specs.map(async (spec) => {
+            const workDir = join(runDir, spec.name);
+            await mkdir(workDir, { recursive: true });
+            const started = await startHostContainer({ spec, image: tag, network, runDir, workDir, runId });
+            return new ContainerHost(spec.name, workDir, started.id, started.address, { image: tag, ...versions }, group, clock);
+          }),
+        );
+      } catch (err) {
+        await removeByRun(runId);
+        await docker(['network', 'rm', network]).catch(() => undefined);
+        throw err;
+      }
+    },
+  };
+}
+
+/** The scenario's network goes when its last host has gone. */
+class NetworkGroup {
+  constructor(
+    readonly name: string,
+    private remaining: number,
+  ) {}
+  async release(): Promise<void> {
+    if (--this.remaining === 0) await docker(['network', 'rm', this.name]).catch(() => undefined);
+  }
+}
+
+async function removeByRun(runId: string): Promise<void> {
+  const ids = (await docker(['ps', '-aq', '--filter', `label=${RUN_LABEL}=${runId}`]).catch(() => '')).split('\n').filter(Boolean);
+  if (ids.length) await docker(['rm', '-f', '-v', ...ids], 60_000).catch(() => undefined);
+}
+
+class ContainerHost implements Host {
+  readonly kind = 'container' as const;
+  readonly controls: HostControls;
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly workDir: string,
+    readonly containerId: string,
+    readonly address: string,
+    readonly description: Readonly<Record<string, string>>,
+    private readonly network: NetworkGroup,
+    private readonly clock: Clock,
+  ) {
+    const inside = (argv: string[]) => async () => void (await this.mustExec(argv));
+    this.controls = {
+      pause: async () => void (await docker(['pause', containerId])),
+      resume: async () => void (await docker(['unpause', containerId])),
+      cutLink: inside(['ip', 'link', 'set', 'eth0', 'down']),
+      healLink: inside(['ip', 'link', 'set', 'eth0', 'up']),
+    };
+  }
+
+  exec(argv: ReadonlyArray<string>, options: { timeoutMs: number }): Promise<ExecResult> {
+    return dockerResult(['exec', this.containerId, ...argv], options.timeoutMs);
+  }
+
+  private async mustExec(argv: string[]): Promise<string> {
+    const result = await this.exec(argv, { timeoutMs: 20_000 });
+    if (result.code !== 0) throw new Error(`${this.name}: ${argv.join(' ')} failed: ${result.stderr.trim()}`);
+    return result.stdout;
+  }
+
+  /** A process inside the container; its pid file lets signals reach it from outside. */
+  spawn(request: SpawnRequest): HostProcess {
+    const pidFile = `/run/cutover-${request.label}.pid`;
+    const script = `echo $$ > ${pidFile}; exec "$@" >> '${request.logPath}' 2>&1`;
+    const exec = dockerResult(['exec', this.containerId, 'sh', '-c', script, 'sh', request.command, ...request.args], 24 * 3600_000);
+    let alive = true;
+    const exited: Promise<ProcessExit> = exec.then(
+      (r) => ((alive = false), { code: r.code, signal: null, t: this.clock() }),
+      () => ((alive = false), { code: null, signal: null, t: this.clock() }),
+    );
+    const signal = (sig: NodeJS.Signals): void => {
+      void this.exec(['sh', '-c', `kill -${sig.replace('SIG', '')} $(cat ${pidFile})`], { timeoutMs: 10_000 }).catch(() => undefined);
+    };
+    return {
+      pid: -1,
+      label: request.label,
+      exited,
+      get alive() {
+        return alive;
+      },
+      signal,
+      async stop(graceMs = 3000) {
+        if (!alive) return exited;
+        signal('SIGTERM');
+        const timer = setTimeout(() => signal('SIGKILL'), graceMs);
+        try {
+          return await exited;
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Keep the host's own logs as evidence before the container goes.
+    const log = await this.exec(['sh', '-c', 'cat /var/log/cutover-init.log /var/log/libvirt/libvirtd.log 2>/dev/null; ls /var/log/libvirt/qemu/ 2>/dev/null'], { timeoutMs: 10_000 }).catch(() => undefined);
+    if (log && existsSync(this.workDir)) await writeFile(join(this.workDir, `host-${this.name}.log`), log.stdout).catch(() => undefined);
+    await docker(['rm', '-f', '-v', this.containerId], 60_000).catch(() => undefined);
+    await this.network.release();
+  }
+}
+
+export type { HostSpec };

@@ -1,0 +1,53 @@
+import type { GuestSpec } from '../drivers/types.ts';
+
+export interface DomainXmlOptions {
+  readonly spec: GuestSpec;
+  /** 'kvm' when the host can run KVM guests, else 'qemu' (TCG). */
+  readonly type: 'kvm' | 'qemu';
+  /** The boot sector, at a path the host's QEMU can open. */
+  readonly bootImage: string;
+}
+
+const escape = (s: string): string => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The test guest as a libvirt domain. The boot disk is shareable: it is never written, and
+ * libvirt then accepts live migration without shared storage checks. COM1 connects to the
+ * harness's socket, as with the qemu driver.
+ */
+export function domainXml(options: DomainXmlOptions): string {
+  const { spec } = options;
+  return `<domain type='${options.type}'>
+  <name>${escape(spec.name)}</name>
+  <uuid>${spec.uuid}</uuid>
+  <memory unit='MiB'>${spec.memoryMiB}</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='${escape(spec.machine ?? 'pc')}'>hvm</type>
+    <boot dev='hd'/>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='${escape(options.bootImage)}'/>
+      <target dev='hda' bus='ide'/>
+      <shareable/>
+    </disk>
+    <serial type='unix'>
+      <source mode='connect' path='${escape(spec.serialSocket)}'/>
+      <target port='0'/>
+    </serial>
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+`;
+}
+
+/** The same domain with another serial socket: the destination reports on its own line. */
+export function withSerialSocket(xml: string, path: string): string {
+  return xml.replace(/(<serial type='unix'>\s*<source mode='connect' path=')[^']*(')/, `$1${escape(path)}$2`);
+}
