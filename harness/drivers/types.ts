@@ -43,6 +43,8 @@ export interface StartGuestRequest {
 export interface DriverEvent {
   readonly t: number;
   readonly side: Side;
+  /** The guest's name (GuestSpec.name), when the driver runs several. */
+  readonly guest?: string;
   /** The implementation's own name for it (QMP event name for QEMU, e.g. 'MIGRATION'). */
   readonly name: string;
   /** Set on migration status changes. */

@@ -4,6 +4,7 @@
 import type { DriverEvent, MigrationInfo, MigrationSettings, RunState, Side } from '../drivers/types.ts';
 import type { MemoryCheck } from '../guest/memory-check.ts';
 import type { ProcessExit } from '../hosts/types.ts';
+import type { ThreadPool } from '../libvirt/admin.ts';
 
 export interface StepRecord {
   readonly index: number;
@@ -42,6 +43,48 @@ export interface MigrationObservation {
   readonly cancelRequestedAt?: number;
 }
 
+/** One guest besides the main one: what became of its migration. */
+export interface GuestObservation {
+  readonly events: ReadonlyArray<DriverEvent>;
+  readonly states: ReadonlyArray<RunStateSample>;
+  readonly progress: Readonly<Record<Side, SideProgress>>;
+  readonly migration?: MigrationObservation;
+}
+
+/** A daemon's worker pool at one moment. */
+export interface DaemonSample {
+  readonly t: number;
+  readonly host: string;
+  readonly pool: ThreadPool;
+}
+
+/** A management call made to see whether a daemon answers, and how fast. */
+export interface CallProbe {
+  readonly t: number;
+  readonly host: string;
+  readonly call: string;
+  readonly priority: 'high' | 'low';
+  readonly outcome: 'answered' | 'error' | 'no-answer';
+  readonly latencyMs: number;
+  readonly detail?: string;
+}
+
+export interface FaultRecord {
+  readonly t: number;
+  readonly fault: string;
+  readonly host: string;
+  readonly detail?: string;
+}
+
+/** Migrations that stopped moving while every daemon had no free worker and calls queued. */
+export interface DeadlockObservation {
+  /** First sample where every daemon had no free worker and a queue. */
+  readonly onsetAt: number;
+  readonly declaredAt: number;
+  readonly guests: ReadonlyArray<string>;
+  readonly pools: ReadonlyArray<DaemonSample>;
+}
+
 export interface Observation {
   readonly scenario: { readonly name: string; readonly file: string; readonly judges: ReadonlyArray<string> };
   readonly driver: { readonly name: string; readonly versions: Record<string, string>; readonly accelerator?: string };
@@ -56,6 +99,12 @@ export interface Observation {
   readonly migration?: MigrationObservation;
   readonly memory: Partial<Readonly<Record<Side, MemoryObservation>>>;
   readonly exits: Partial<Readonly<Record<Side, ProcessExit>>>;
+  /** Guests besides the main one, by their scenario names. */
+  readonly guests: Readonly<Record<string, GuestObservation>>;
+  readonly daemons: ReadonlyArray<DaemonSample>;
+  readonly calls: ReadonlyArray<CallProbe>;
+  readonly faults: ReadonlyArray<FaultRecord>;
+  readonly deadlock?: DeadlockObservation;
   /** Files kept as evidence, relative to the scenario's evidence folder. */
   readonly evidence: ReadonlyArray<{ readonly label: string; readonly path: string }>;
 }

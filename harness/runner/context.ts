@@ -1,10 +1,30 @@
-import type { Driver, GuestHandle, MigrationJob, Side } from '../drivers/types.ts';
+import type { Driver, DriverEvent, GuestHandle, GuestSpec, MigrationJob, Side } from '../drivers/types.ts';
 import type { Host } from '../hosts/types.ts';
 import type { SerialRecorder } from '../observation/serial.ts';
-import type { MemoryObservation, MigrationObservation, RunStateSample, StepRecord } from '../observation/types.ts';
-import type { DriverEvent, GuestSpec } from '../drivers/types.ts';
+import type {
+  CallProbe, DaemonSample, DeadlockObservation, FaultRecord, MemoryObservation, MigrationObservation, RunStateSample, StepRecord,
+} from '../observation/types.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { Clock } from '../util/clock.ts';
+
+/** The scenario's `guest`; others are named in `guests`. */
+export const MAIN_GUEST = 'main';
+
+/** One guest of the scenario, on both sides of its migration. */
+export interface GuestRun {
+  readonly key: string;
+  /** The guest as the driver needs it, less the per-side serial socket. */
+  readonly spec: Omit<GuestSpec, 'serialSocket'>;
+  /** The host it starts on. */
+  readonly on: string;
+  readonly sides: Partial<Record<Side, GuestHandle>>;
+  readonly serial: Partial<Record<Side, SerialRecorder>>;
+  readonly events: DriverEvent[];
+  readonly states: RunStateSample[];
+  readonly memory: Partial<Record<Side, MemoryObservation>>;
+  job?: MigrationJob;
+  migration?: MigrationObservation;
+}
 
 /** What the steps of one scenario share while it plays. */
 export interface RunContext {
@@ -13,16 +33,14 @@ export interface RunContext {
   readonly hosts: ReadonlyMap<string, Host>;
   readonly clock: Clock;
   readonly progress: (line: string) => void;
-  /** The guest as the driver needs it, less the per-side serial socket. */
-  readonly guestSpec: Omit<GuestSpec, 'serialSocket'>;
-  readonly guests: Partial<Record<Side, GuestHandle>>;
-  readonly serial: Partial<Record<Side, SerialRecorder>>;
-  readonly events: DriverEvent[];
-  readonly states: RunStateSample[];
+  readonly fleet: ReadonlyMap<string, GuestRun>;
   readonly steps: StepRecord[];
-  readonly memory: Partial<Record<Side, MemoryObservation>>;
-  job?: MigrationJob;
-  migration?: MigrationObservation;
+  readonly daemons: DaemonSample[];
+  readonly calls: CallProbe[];
+  readonly faults: FaultRecord[];
+  deadlock?: DeadlockObservation;
+  /** Background observers (daemon sampling) to stop when the scenario ends. */
+  readonly background: Array<() => Promise<void>>;
 }
 
 /** A wait that ran out: the scenario stops there and the judges see how far it got. */
@@ -30,3 +48,15 @@ export class StepDeadline extends Error {}
 
 /** What the step would observe no longer exists (a guest that is gone): also an observation. */
 export class StepUnavailable extends Error {}
+
+export function guestRun(ctx: RunContext, key: string = MAIN_GUEST): GuestRun {
+  const run = ctx.fleet.get(key);
+  if (!run) throw new Error(`no guest '${key}' in this scenario`);
+  return run;
+}
+
+export function hostNamed(ctx: RunContext, name: string): Host {
+  const host = ctx.hosts.get(name);
+  if (!host) throw new Error(`no host '${name}'`);
+  return host;
+}

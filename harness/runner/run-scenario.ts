@@ -5,12 +5,13 @@ import type { DriverFactory, Side } from '../drivers/types.ts';
 import { ensureGuestImage } from '../guest/build.ts';
 import { GUEST_LAYOUT } from '../guest/layout.ts';
 import type { HostProvider } from '../hosts/types.ts';
-import type { Observation, SideProgress } from '../observation/types.ts';
+import type { GuestObservation, Observation, SideProgress } from '../observation/types.ts';
+import type { ProcessExit } from '../hosts/types.ts';
 import type { LoadedScenario } from '../scenario/load.ts';
 import { clockFrom } from '../util/clock.ts';
 import { whileRunning } from '../util/cleanup.ts';
 import { renderTimeline } from '../reporting/timeline.ts';
-import { StepDeadline, StepUnavailable, type RunContext } from './context.ts';
+import { guestRun, MAIN_GUEST, StepDeadline, StepUnavailable, type GuestRun, type RunContext } from './context.ts';
 import { STEP_HANDLERS, sampleStates } from './steps.ts';
 import type { Step } from '../scenario/schema.ts';
 
@@ -43,25 +44,38 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
     options.workDir,
   );
   const driver = options.driverFactory({ clock, log: say, options: { ...scenario.driver.options, ...options.driverOptions } });
+  const bootImage = await ensureGuestImage();
+  const fleet = new Map<string, GuestRun>();
+  for (const [key, guest] of [[MAIN_GUEST, scenario.guest] as const, ...Object.entries(scenario.guests)]) {
+    fleet.set(key, {
+      key, on: guest.on,
+      spec: {
+        name: key === MAIN_GUEST ? `cutover-${scenario.name}` : `cutover-${scenario.name}-${key}`,
+        uuid: guest.uuid ?? randomUUID(),
+        bootImage,
+        memoryMiB: Math.max(guest.memoryMiB, GUEST_LAYOUT.memoryMiB),
+        accel: options.accel,
+        ...(guest.machine !== undefined && { machine: guest.machine }),
+      },
+      sides: {}, serial: {}, events: [], states: [], memory: {},
+    });
+  }
   const ctx: RunContext = {
-    scenario, driver, clock, progress: say,
+    scenario, driver, clock, progress: say, fleet,
     hosts: new Map(hosts.map((h) => [h.name, h])),
-    guestSpec: {
-      name: `cutover-${scenario.name}`,
-      uuid: scenario.guest.uuid ?? randomUUID(),
-      bootImage: await ensureGuestImage(),
-      memoryMiB: Math.max(scenario.guest.memoryMiB, GUEST_LAYOUT.memoryMiB),
-      accel: options.accel,
-      ...(scenario.guest.machine !== undefined && { machine: scenario.guest.machine }),
-    },
-    guests: {}, serial: {}, events: [], states: [], steps: [], memory: {},
+    steps: [], daemons: [], calls: [], faults: [], background: [],
   };
-  const unsubscribe = driver.onEvent((e) => ctx.events.push(e));
+  // Each event goes to the guest it is about (the main one when the driver does not say).
+  const unsubscribe = driver.onEvent((e) => {
+    const owner = [...fleet.values()].find((g) => g.spec.name === e.guest) ?? fleet.get(MAIN_GUEST);
+    owner?.events.push(e);
+  });
   const stopEverything = async (): Promise<void> => {
     unsubscribe();
+    await Promise.all(ctx.background.splice(0).map((stop) => stop().catch(() => undefined)));
     await driver.close().catch(() => undefined);
     await Promise.all(hosts.map((h) => h.close().catch(() => undefined)));
-    await Promise.all(Object.values(ctx.serial).map((s) => s?.close().catch(() => undefined)));
+    for (const guest of fleet.values()) await Promise.all(Object.values(guest.serial).map((s) => s?.close().catch(() => undefined)));
   };
   // Registered for Ctrl-C and a dying parent too, not only for the normal end.
   return whileRunning(stopEverything, () => playAndCollect(ctx, options, startedAt).finally(stopEverything));
@@ -71,8 +85,11 @@ async function playAndCollect(ctx: RunContext, options: RunScenarioOptions, star
   const description = await ctx.driver.describe();
   await playSteps(ctx, ctx.scenario.steps);
   await sampleStates(ctx);
-  const final = await ctx.job?.info().catch(() => undefined);
-  if (ctx.migration && final) ctx.migration = { ...ctx.migration, final };
+  await Promise.all(ctx.background.splice(0).map((stop) => stop()));
+  for (const guest of ctx.fleet.values()) {
+    const final = await guest.job?.info().catch(() => undefined);
+    if (guest.migration && final) guest.migration = { ...guest.migration, final };
+  }
   return collect(ctx, options, { startedAt, description, durationMs: ctx.clock() });
 }
 
@@ -96,6 +113,14 @@ async function playSteps(ctx: RunContext, steps: ReadonlyArray<Step>): Promise<v
   }
 }
 
+function progressOf(guest: GuestRun, side: Side): SideProgress {
+  const marks = guest.serial[side]?.marks ?? [];
+  return {
+    boots: marks.filter((m) => m.ch === GUEST_LAYOUT.bootChar).map((m) => m.t),
+    passes: marks.filter((m) => m.ch === GUEST_LAYOUT.passChar).map((m) => m.t),
+  };
+}
+
 async function collect(
   ctx: RunContext,
   options: RunScenarioOptions,
@@ -104,31 +129,40 @@ async function collect(
   const dir = options.evidenceDir;
   await mkdir(dir, { recursive: true });
   const evidence: Array<{ label: string; path: string }> = [];
-  const progress = {} as Record<Side, SideProgress>;
-  const exits: Observation['exits'] = {};
-  for (const side of ['source', 'destination'] as const) {
-    const marks = ctx.serial[side]?.marks ?? [];
-    progress[side] = {
-      boots: marks.filter((m) => m.ch === GUEST_LAYOUT.bootChar).map((m) => m.t),
-      passes: marks.filter((m) => m.ch === GUEST_LAYOUT.passChar).map((m) => m.t),
-    };
-    if (marks.length) {
-      const file = `serial-${side}.tsv`;
+  const main = guestRun(ctx);
+  for (const guest of ctx.fleet.values()) {
+    for (const side of ['source', 'destination'] as const) {
+      const marks = guest.serial[side]?.marks ?? [];
+      if (!marks.length) continue;
+      const file = guest.key === MAIN_GUEST ? `serial-${side}.tsv` : `serial-${guest.key}-${side}.tsv`;
       await writeFile(join(dir, file), 't_ms\tchar\n' + marks.map((m) => `${m.t.toFixed(3)}\t${m.ch}`).join('\n') + '\n');
-      evidence.push({ label: `Serial timing (${side})`, path: file });
+      evidence.push({ label: `Serial timing (${guest.key === MAIN_GUEST ? '' : `${guest.key}, `}${side})`, path: file });
     }
   }
-  // The driver's own files (QMP transcripts, emulator output) are copied once its guests ended.
+  // The driver's own files (transcripts, emulator output) are copied once its guests ended.
   await ctx.driver.close().catch(() => undefined);
-  for (const side of ['source', 'destination'] as const) {
-    const guest = ctx.guests[side];
-    if (!guest) continue;
-    const exit = await Promise.race([guest.exited, Promise.resolve(undefined)]);
-    if (exit) (exits as Record<Side, typeof exit>)[side] = exit;
-    for (const file of guest.evidence()) {
-      const name = basename(file.path);
-      if (await copyFile(file.path, join(dir, name)).then(() => true, () => false)) evidence.push({ label: file.label, path: name });
+  const exits: Partial<Record<Side, ProcessExit>> = {};
+  for (const guest of ctx.fleet.values()) {
+    for (const side of ['source', 'destination'] as const) {
+      const handle = guest.sides[side];
+      if (!handle) continue;
+      const exit = await Promise.race([handle.exited, Promise.resolve(undefined)]);
+      if (exit && guest === main) exits[side] = exit;
+      for (const file of handle.evidence()) {
+        const name = basename(file.path);
+        if (evidence.some((e) => e.path === name)) continue;
+        if (await copyFile(file.path, join(dir, name)).then(() => true, () => false)) evidence.push({ label: file.label, path: name });
+      }
     }
+  }
+  const others: Record<string, GuestObservation> = {};
+  for (const guest of ctx.fleet.values()) {
+    if (guest === main) continue;
+    others[guest.key] = {
+      events: guest.events, states: guest.states,
+      progress: { source: progressOf(guest, 'source'), destination: progressOf(guest, 'destination') },
+      ...(guest.migration && { migration: guest.migration }),
+    };
   }
   const observation: Observation = {
     scenario: { name: ctx.scenario.name, file: options.loaded.file, judges: ctx.scenario.judges },
@@ -137,12 +171,17 @@ async function collect(
     startedAt: meta.startedAt,
     durationMs: meta.durationMs,
     steps: ctx.steps,
-    events: ctx.events,
-    states: ctx.states,
-    progress,
-    ...(ctx.migration && { migration: ctx.migration }),
-    memory: ctx.memory,
+    events: main.events,
+    states: main.states,
+    progress: { source: progressOf(main, 'source'), destination: progressOf(main, 'destination') },
+    ...(main.migration && { migration: main.migration }),
+    memory: main.memory,
     exits,
+    guests: others,
+    daemons: ctx.daemons,
+    calls: ctx.calls,
+    faults: ctx.faults,
+    ...(ctx.deadlock && { deadlock: ctx.deadlock }),
     evidence: [...evidence, { label: 'Timeline', path: 'timeline.svg' }, { label: 'Observation', path: 'observation.json' }],
   };
   await writeFile(join(dir, 'timeline.svg'), renderTimeline(observation));
@@ -152,6 +191,7 @@ async function collect(
 
 /** The accelerators the guests really ran on, e.g. "kvm" or "kvm, tcg" if they differed. */
 function accelerator(ctx: RunContext): { accelerator?: string } {
-  const seen = [...new Set(Object.values(ctx.guests).map((g) => g?.accelerator).filter((a): a is string => !!a))];
-  return seen.length ? { accelerator: seen.join(', ') } : {};
+  const seen = new Set<string>();
+  for (const guest of ctx.fleet.values()) for (const h of Object.values(guest.sides)) if (h?.accelerator) seen.add(h.accelerator);
+  return seen.size ? { accelerator: [...seen].join(', ') } : {};
 }

@@ -1,25 +1,29 @@
 import { join } from 'node:path';
 import type { MigrationStatus, Side } from '../drivers/types.ts';
+import { applyFault } from '../faults/index.ts';
 import { GUEST_LAYOUT } from '../guest/layout.ts';
 import { checkPageWalk, readCounters } from '../guest/memory-check.ts';
+import { probeCall, sampleDaemons } from '../observation/daemons.ts';
 import { SerialRecorder } from '../observation/serial.ts';
 import type { Step, StepOf } from '../scenario/schema.ts';
 import { DeadlineError, formatMs, sleep } from '../util/deadline.ts';
-import { StepDeadline, StepUnavailable, type RunContext } from './context.ts';
+import { guestRun, hostNamed, MAIN_GUEST, StepDeadline, StepUnavailable, type GuestRun, type RunContext } from './context.ts';
 
 type Handler<K extends Step['do']> = (ctx: RunContext, step: StepOf<K>) => Promise<string | void>;
 type Handlers = { [K in Step['do']]: Handler<K> };
 
+const TERMINAL: ReadonlyArray<MigrationStatus> = ['completed', 'failed', 'cancelled'];
+
 /** One handler per step kind; a new kind is a schema entry plus a handler here. */
 export const STEP_HANDLERS: Handlers = {
-  start: async (ctx) => {
-    const host = hostNamed(ctx, ctx.scenario.guest.on);
-    await startGuest(ctx, 'source', host.name, false);
-    return `guest started on ${host.name}`;
+  start: async (ctx, step) => {
+    const guest = guestRun(ctx, step.guest);
+    await startSide(ctx, guest, 'source', guest.on, false);
+    return `${label(guest)} started on ${guest.on}`;
   },
 
   'wait-progress': async (ctx, step) => {
-    const serial = ctx.serial[step.side];
+    const serial = guestRun(ctx, step.guest).serial[step.side];
     if (!serial) throw new Error(`no guest on the ${step.side} side yet`);
     const since = serial.mark();
     await asStepDeadline(serial.waitFor(GUEST_LAYOUT.passChar, step.passes, step.within, since));
@@ -27,8 +31,9 @@ export const STEP_HANDLERS: Handlers = {
   },
 
   migrate: async (ctx, step) => {
-    const source = ctx.guests.source;
-    if (!source) throw new Error('migrate before start');
+    const guest = guestRun(ctx, step.guest);
+    const source = guest.sides.source;
+    if (!source) throw new Error(`migrate before start of ${label(guest)}`);
     const targetHost = hostNamed(ctx, step.to);
     const settings = {
       transport: step.transport,
@@ -37,23 +42,24 @@ export const STEP_HANDLERS: Handlers = {
     };
     const target = step.unreachable
       ? { unreachable: targetHost }
-      : { guest: await startGuest(ctx, 'destination', targetHost.name, true) };
-    const requestedAt = ctx.clock();
-    ctx.migration = { requestedAt, settings, unreachable: step.unreachable };
-    ctx.job = await ctx.driver.migrate({ source, target, settings });
-    return `migrating ${source.host.name} -> ${targetHost.name}${step.unreachable ? ' (unreachable)' : ''}`;
+      : { guest: await startSide(ctx, guest, 'destination', targetHost.name, true) };
+    guest.migration = { requestedAt: ctx.clock(), settings, unreachable: step.unreachable };
+    guest.job = await ctx.driver.migrate({ source, target, settings });
+    return `migrating ${label(guest)} ${source.host.name} -> ${targetHost.name}${step.unreachable ? ' (unreachable)' : ''}`;
   },
 
   'wait-migration': async (ctx, step) => {
-    const status = await waitForMigrationStatus(ctx, step.status, step.within);
-    const error = status === 'failed' ? (await ctx.job?.info().catch(() => undefined))?.errorDesc : undefined;
-    return `migration ${status}${error ? `: ${error}` : ''}`;
+    const guest = guestRun(ctx, step.guest);
+    const status = await waitForMigrationStatus(ctx, guest, step.status, step.within);
+    const error = status === 'failed' ? (await guest.job?.info().catch(() => undefined))?.errorDesc : undefined;
+    return `${label(guest)} migration ${status}${error ? `: ${error}` : ''}`;
   },
 
-  cancel: async (ctx) => {
-    if (!ctx.job || !ctx.migration) throw new Error('cancel before migrate');
-    ctx.migration = { ...ctx.migration, cancelRequestedAt: ctx.clock() };
-    await ctx.job.cancel();
+  cancel: async (ctx, step) => {
+    const guest = guestRun(ctx, step.guest);
+    if (!guest.job || !guest.migration) throw new Error('cancel before migrate');
+    guest.migration = { ...guest.migration, cancelRequestedAt: ctx.clock() };
+    await guest.job.cancel();
   },
 
   observe: async (ctx, step) => {
@@ -65,7 +71,8 @@ export const STEP_HANDLERS: Handlers = {
   },
 
   'check-memory': async (ctx, step) => {
-    const guest = ctx.guests[step.side];
+    const run = guestRun(ctx, step.guest);
+    const guest = run.sides[step.side];
     if (!guest) throw new Error(`no guest on the ${step.side} side`);
     const startedAt = ctx.clock();
     const state = await guest.runState();
@@ -75,34 +82,94 @@ export const STEP_HANDLERS: Handlers = {
     const counters = readCounters(await guest.readMemory(GUEST_LAYOUT.countersAddress, 8));
     const dump = await guest.readMemory(GUEST_LAYOUT.walkStart, GUEST_LAYOUT.walkEnd - GUEST_LAYOUT.walkStart);
     const check = checkPageWalk(dump);
-    ctx.memory[step.side] = { ...check, t: startedAt, counters };
+    run.memory[step.side] = { ...check, t: startedAt, counters };
     return `${step.side} memory: ${check.summary}; guest counters: ${counters.passes} passes, ${counters.boots} boot(s)`;
+  },
+
+  fault: async (ctx, step) => {
+    const t = ctx.clock();
+    const detail = await applyFault(step, hostNamed(ctx, step.host));
+    ctx.faults.push({ t, fault: step.fault, host: step.host, detail });
+    return detail;
+  },
+
+  'watch-daemons': async (ctx, step) => {
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        ctx.daemons.push(...(await sampleDaemons(ctx.hosts.values(), ctx.clock)));
+        await sleep(step.every);
+      }
+    })();
+    ctx.background.push(async () => {
+      running = false;
+      await loop;
+    });
+    return `sampling daemon worker pools every ${formatMs(step.every)}`;
+  },
+
+  'await-deadlock': async (ctx, step) => {
+    const guests = step.guests.map((g) => guestRun(ctx, g));
+    const end = ctx.clock() + step.within;
+    let onsetAt: number | undefined;
+    let lastEventCount = totalEvents(guests);
+    for (;;) {
+      const pending = await unfinished(guests);
+      if (pending.length === 0) return `all ${guests.length} migrations ended`;
+      const pools = await sampleDaemons(ctx.hosts.values(), ctx.clock);
+      ctx.daemons.push(...pools);
+      const starved = pools.length === ctx.hosts.size && pools.every((s) => s.pool.freeWorkers === 0 && s.pool.jobQueueDepth > 0);
+      const moved = totalEvents(guests) !== lastEventCount;
+      lastEventCount = totalEvents(guests);
+      if (!starved || moved) onsetAt = undefined;
+      else onsetAt ??= pools[0]?.t ?? ctx.clock();
+      if (onsetAt !== undefined && ctx.clock() - onsetAt >= step.settle) {
+        ctx.deadlock = { onsetAt, declaredAt: ctx.clock(), guests: pending.map((g) => g.key), pools };
+        return `deadlock: ${pending.map(label).join(', ')} stuck; every daemon has no free worker and a queue (${pools.map((p) => `${p.host}: free ${p.pool.freeWorkers}, queue ${p.pool.jobQueueDepth}`).join('; ')})`;
+      }
+      if (ctx.clock() >= end) throw new StepDeadline(`${pending.map(label).join(', ')} still migrating after ${formatMs(step.within)}, and no deadlock seen`);
+      await sleep(250);
+    }
+  },
+
+  'probe-calls': async (ctx, step) => {
+    const host = hostNamed(ctx, step.host);
+    const guest = guestRun(ctx, step.guest).spec.name;
+    const probes = await Promise.all(step.calls.map((call) => probeCall(host, call, guest, step.within, ctx.clock)));
+    ctx.calls.push(...probes);
+    return probes.map((p) => `${p.call}: ${p.outcome} in ${formatMs(p.latencyMs)}`).join('; ');
   },
 };
 
-async function startGuest(ctx: RunContext, side: Side, hostName: string, incoming: boolean) {
-  const host = hostNamed(ctx, hostName);
-  const serial = await SerialRecorder.listen(join(host.workDir, `serial-${side}.sock`), ctx.clock);
-  ctx.serial[side] = serial;
-  const guest = await ctx.driver.startGuest({ host, side, incoming, spec: { ...ctx.guestSpec, serialSocket: serial.path } });
-  ctx.guests[side] = guest;
-  return guest;
+const label = (guest: GuestRun): string => (guest.key === MAIN_GUEST ? 'guest' : `guest ${guest.key}`);
+const totalEvents = (guests: ReadonlyArray<GuestRun>): number => guests.reduce((n, g) => n + g.events.filter((e) => e.migrationStatus).length, 0);
+
+async function unfinished(guests: ReadonlyArray<GuestRun>): Promise<GuestRun[]> {
+  const pending: GuestRun[] = [];
+  for (const guest of guests) {
+    const info = await guest.job?.info().catch(() => undefined);
+    if (!info || !TERMINAL.includes(info.status)) pending.push(guest);
+  }
+  return pending;
 }
 
-function hostNamed(ctx: RunContext, name: string) {
-  const host = ctx.hosts.get(name);
-  if (!host) throw new Error(`no host '${name}'`);
-  return host;
+async function startSide(ctx: RunContext, guest: GuestRun, side: Side, hostName: string, incoming: boolean) {
+  const host = hostNamed(ctx, hostName);
+  const suffix = guest.key === MAIN_GUEST ? side : `${guest.key}-${side}`;
+  const serial = await SerialRecorder.listen(join(host.workDir, `serial-${suffix}.sock`), ctx.clock);
+  guest.serial[side] = serial;
+  const handle = await ctx.driver.startGuest({ host, side, incoming, spec: { ...guest.spec, serialSocket: serial.path } });
+  guest.sides[side] = handle;
+  return handle;
 }
 
 /** Migration status from the driver's events, or from polling when events do not come. */
-async function waitForMigrationStatus(ctx: RunContext, wanted: ReadonlyArray<MigrationStatus>, withinMs: number): Promise<MigrationStatus> {
-  const job = ctx.job;
-  const migration = ctx.migration;
+async function waitForMigrationStatus(ctx: RunContext, guest: GuestRun, wanted: ReadonlyArray<MigrationStatus>, withinMs: number): Promise<MigrationStatus> {
+  const { job, migration } = guest;
   if (!job || !migration) throw new Error('wait-migration before migrate');
   const end = ctx.clock() + withinMs;
   for (;;) {
-    const seen = ctx.events.find(
+    const seen = guest.events.find(
       (e) => e.side === 'source' && e.t >= migration.requestedAt && e.migrationStatus && wanted.includes(e.migrationStatus),
     );
     if (seen?.migrationStatus) return seen.migrationStatus;
@@ -116,11 +183,13 @@ async function waitForMigrationStatus(ctx: RunContext, wanted: ReadonlyArray<Mig
 }
 
 export async function sampleStates(ctx: RunContext): Promise<void> {
-  for (const side of ['source', 'destination'] as const) {
-    const guest = ctx.guests[side];
-    if (!guest) continue;
-    const state = await guest.runState().catch(() => 'gone' as const);
-    ctx.states.push({ t: ctx.clock(), side, state });
+  for (const guest of ctx.fleet.values()) {
+    for (const side of ['source', 'destination'] as const) {
+      const handle = guest.sides[side];
+      if (!handle) continue;
+      const state = await handle.runState().catch(() => 'gone' as const);
+      guest.states.push({ t: ctx.clock(), side, state });
+    }
   }
 }
 

@@ -46,13 +46,21 @@ export function parseScenario(text: string, file: string, knownRequirement: (id:
     if (!knownRequirement(id)) throw new UsageError(`${where(['judges', i])}: unknown requirement ID '${id}'`, 'see `npx cutover list`');
   });
   const hosts = Object.keys(scenario.hosts);
-  if (!hosts.includes(scenario.guest.on)) {
-    throw new UsageError(`${where(['guest', 'on'])}: no host '${scenario.guest.on}' (hosts: ${hosts.join(', ')})`);
-  }
+  const guests = ['main', ...Object.keys(scenario.guests)];
+  const checkHost = (name: string, path: Path): void => {
+    if (!hosts.includes(name)) throw new UsageError(`${where(path)}: no host '${name}' (hosts: ${hosts.join(', ')})`);
+  };
+  const checkGuest = (name: string, path: Path): void => {
+    if (!guests.includes(name)) throw new UsageError(`${where(path)}: no guest '${name}' (guests: ${guests.join(', ')})`);
+  };
+  checkHost(scenario.guest.on, ['guest', 'on']);
+  if ('main' in scenario.guests) throw new UsageError(`${where(['guests', 'main'])}: 'main' is the scenario's own guest; pick another name`);
+  for (const [name, guest] of Object.entries(scenario.guests)) checkHost(guest.on, ['guests', name, 'on']);
   scenario.steps.forEach((step, i) => {
-    if (step.do === 'migrate' && !hosts.includes(step.to)) {
-      throw new UsageError(`${where(['steps', i, 'to'])}: no host '${step.to}' (hosts: ${hosts.join(', ')})`);
-    }
+    if ('guest' in step && step.guest !== undefined) checkGuest(step.guest, ['steps', i, 'guest']);
+    if (step.do === 'migrate') checkHost(step.to, ['steps', i, 'to']);
+    if (step.do === 'fault' || step.do === 'probe-calls') checkHost(step.host, ['steps', i, 'host']);
+    if (step.do === 'await-deadlock') step.guests.forEach((g, j) => checkGuest(g, ['steps', i, 'guests', j]));
   });
   return { file, scenario };
 }

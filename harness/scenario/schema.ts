@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration, parseSize } from '../util/units.ts';
+import { FAULT_KINDS } from '../faults/index.ts';
 
 // The runner's input. Steps are a tagged union on `do`, so later families add step kinds
 // (faults, recovery, SPICE clients...) without touching the ones here.
@@ -34,10 +35,14 @@ const hostSettings = z.strictObject({
   keepalive: z.strictObject({ interval: z.number().int().min(1), count: z.number().int().min(0) }).optional(),
 });
 
-const startStep = z.strictObject({ do: z.literal('start') });
+/** Which guest a step acts on: the scenario's `guest` unless named. */
+const guestRef = z.string().optional();
+
+const startStep = z.strictObject({ do: z.literal('start'), guest: guestRef });
 
 const waitProgressStep = z.strictObject({
   do: z.literal('wait-progress'),
+  guest: guestRef,
   side,
   passes: z.number().int().positive(),
   within: duration,
@@ -45,6 +50,7 @@ const waitProgressStep = z.strictObject({
 
 const migrateStep = z.strictObject({
   do: z.literal('migrate'),
+  guest: guestRef,
   /** A host of the scenario; the guest's current host is the source. */
   to: z.string(),
   /** Nothing listens at the destination (no destination guest is started). */
@@ -56,11 +62,12 @@ const migrateStep = z.strictObject({
 
 const waitMigrationStep = z.strictObject({
   do: z.literal('wait-migration'),
+  guest: guestRef,
   status: z.union([migrationStatus, z.array(migrationStatus).nonempty()]).transform((s) => (Array.isArray(s) ? s : [s])),
   within: duration,
 });
 
-const cancelStep = z.strictObject({ do: z.literal('cancel') });
+const cancelStep = z.strictObject({ do: z.literal('cancel'), guest: guestRef });
 
 const observeStep = z.strictObject({
   do: z.literal('observe'),
@@ -69,11 +76,57 @@ const observeStep = z.strictObject({
 
 const checkMemoryStep = z.strictObject({
   do: z.literal('check-memory'),
+  guest: guestRef,
   side,
+});
+
+const faultStep = z.strictObject({
+  do: z.literal('fault'),
+  fault: z.enum(FAULT_KINDS),
+  host: z.string(),
+  /** The process a process fault hits; libvirtd by default. */
+  process: z.string().optional(),
+});
+
+/** Samples every host's daemon worker pool in the background until the scenario ends. */
+const watchDaemonsStep = z.strictObject({
+  do: z.literal('watch-daemons'),
+  every: duration.default(250),
+});
+
+/**
+ * Waits until the named guests' migrations have all ended, or declares a deadlock: every
+ * daemon with no free worker and a queue, and no migration event, for `settle`.
+ */
+const awaitDeadlockStep = z.strictObject({
+  do: z.literal('await-deadlock'),
+  guests: z.array(z.string()).nonempty(),
+  settle: duration.default(2000),
+  within: duration,
+});
+
+export const PROBE_CALLS = ['list', 'domstate', 'destroy', 'domjobinfo'] as const;
+
+/** Makes management calls to a host's daemon and records whether and how fast they answer. */
+const probeCallsStep = z.strictObject({
+  do: z.literal('probe-calls'),
+  host: z.string(),
+  calls: z.array(z.enum(PROBE_CALLS)).nonempty(),
+  guest: guestRef,
+  within: duration,
+});
+
+const guestSpec = z.strictObject({
+  /** The host the guest starts on. */
+  on: z.string(),
+  memoryMiB: z.number().int().min(128).default(128),
+  machine: z.string().optional(),
+  uuid: z.uuid().optional(),
 });
 
 export const stepSchema = z.discriminatedUnion('do', [
   startStep, waitProgressStep, migrateStep, waitMigrationStep, cancelStep, observeStep, checkMemoryStep,
+  faultStep, watchDaemonsStep, awaitDeadlockStep, probeCallsStep,
 ]);
 
 export const scenarioSchema = z.strictObject({
@@ -82,13 +135,9 @@ export const scenarioSchema = z.strictObject({
   /** Requirement IDs this scenario's observation is judged against. */
   judges: z.array(z.string()).nonempty(),
   hosts: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case host name'), hostSettings.nullable().transform((h) => h ?? {})),
-  guest: z.strictObject({
-    /** The host the guest starts on. */
-    on: z.string(),
-    memoryMiB: z.number().int().min(128).default(128),
-    machine: z.string().optional(),
-    uuid: z.uuid().optional(),
-  }),
+  guest: guestSpec,
+  /** More guests, by name, for scenarios with several migrations at once. */
+  guests: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case guest name'), guestSpec).default({}),
   driver: z.strictObject({
     name: z.string().default('qemu'),
     options: z.record(z.string(), z.unknown()).default({}),

@@ -46,7 +46,7 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       if (e.event === 'SHUTDOWN') guest.noteExit();
       const status = e.event === 'MIGRATION' ? (e.data as { status?: string } | undefined)?.status : undefined;
       if (status) guest.lastMigrationStatus = status as MigrationStatus;
-      emit({ t: e.t, side: guest.side, name: e.event, data: e.data, ...(status && { migrationStatus: status as MigrationStatus }) });
+      emit({ t: e.t, side: guest.side, guest: guest.name, name: e.event, data: e.data, ...(status && { migrationStatus: status as MigrationStatus }) });
     }));
   };
 
@@ -111,7 +111,7 @@ export function createLibvirtDriver(context: DriverContext): Driver {
         outcome = info;
         // libvirt's verdict on the job, as an event: there may be no QEMU event at all (a
         // daemon that cannot be reached never starts QEMU's migration).
-        emit({ t: context.clock(), side: 'source', name: 'LIBVIRT_MIGRATE_JOB', migrationStatus: info.status, data: info });
+        emit({ t: context.clock(), side: 'source', guest: source.name, name: 'LIBVIRT_MIGRATE_JOB', migrationStatus: info.status, data: info });
       };
       void source.virsh(args, 30 * 60_000).then(
         () => finish({ status: 'completed' }),

@@ -68,6 +68,7 @@ export class QemuGuest implements GuestHandle {
       options.emit({
         t: e.receivedAt,
         side: request.side,
+        guest: request.spec.name,
         name: e.event,
         data: e.data,
         ...(status ? { migrationStatus: status as MigrationStatus } : {}),
