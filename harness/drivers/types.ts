@@ -84,7 +84,14 @@ export interface MigrationSettings {
 }
 
 export interface MigrationInfo {
+  /** QEMU's status (or the implementation's, mapped onto QEMU's words). */
   readonly status: MigrationStatus;
+  /**
+   * Whether the implementation still works on the migration. A management layer's job can
+   * outlive QEMU's 'completed' (libvirt still has to finish at the destination); when not
+   * given, a completed, failed or cancelled status ends the job.
+   */
+  readonly jobRunning?: boolean;
   readonly errorDesc?: string;
   readonly totalTimeMs?: number;
   readonly downtimeMs?: number;

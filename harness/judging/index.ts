@@ -1,10 +1,12 @@
 import { MIG_01, MIG_02, MIG_03, MIG_04, MIG_05, MIG_06, MIG_07, MIG_08 } from './mig.ts';
+import { P2P_01, P2P_02, P2P_03, P2P_04, P2P_05 } from './p2p.ts';
 import type { Judge } from './verdict.ts';
 
 /** Every requirement cutover can judge, by ID. */
 export const JUDGES: Readonly<Record<string, Judge>> = {
   'MIG-01': MIG_01, 'MIG-02': MIG_02, 'MIG-03': MIG_03, 'MIG-04': MIG_04,
   'MIG-05': MIG_05, 'MIG-06': MIG_06, 'MIG-07': MIG_07, 'MIG-08': MIG_08,
+  'P2P-01': P2P_01, 'P2P-02': P2P_02, 'P2P-03': P2P_03, 'P2P-04': P2P_04, 'P2P-05': P2P_05,
 };
 
 export * from './verdict.ts';

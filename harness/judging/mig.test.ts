@@ -1,18 +1,13 @@
 // Each MIG judge passes on what real QEMU 7.2 did (observations recorded by the runner, in
 // fixtures/) and fails when the behaviour it judges is broken in that observation.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Observation } from '../observation/types.ts';
 import { GUEST_LAYOUT, walkedPages } from '../guest/layout.ts';
 import { checkPageWalk } from '../guest/memory-check.ts';
-import { CannotJudge, JUDGES, type Judge } from './index.ts';
+import { CannotJudge } from './index.ts';
+import { fixture as loadFixture, judge, verdictOf } from './fixture.ts';
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] extends ReadonlyArray<infer U> ? (U extends object ? Mutable<U>[] : U[]) : T[K] extends object | undefined ? Mutable<T[K]> : T[K] };
-const fixture = (name: string): Mutable<Observation> =>
-  JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `qemu-7.2-${name}.json`), 'utf8'));
-const judge = (id: string): Judge => JUDGES[id] as Judge;
-const verdictOf = (id: string, obs: Mutable<Observation>) => judge(id)(obs as Observation).verdict;
+const fixture = (name: string) => loadFixture(`qemu-7.2-${name}`);
 
 const completedAt = (obs: Observation) => obs.events.find((e) => e.side === 'source' && e.migrationStatus === 'completed')!.t;
 

@@ -9,7 +9,7 @@ import { createRunFolder, type RunFolder } from '../hosts/process/registry.ts';
 import type { Observation } from '../observation/types.ts';
 import { findRequirement } from '../requirements/catalog.ts';
 import type { RequirementResult } from '../reporting/result.ts';
-import { readRunConfig } from '../runner/run-config.ts';
+import { readRunConfig, type RunConfig } from '../runner/run-config.ts';
 import { runScenario } from '../runner/run-scenario.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { monotonicClock } from '../util/clock.ts';
@@ -32,7 +32,16 @@ afterAll(async () => {
   forgetScratch();
 });
 
-export function verify(id: string, scenario: string): void {
+/** Says why a run cannot exercise a requirement (then it is skipped with that reason). */
+export type Precondition = (config: RunConfig) => string | undefined;
+
+/** Daemons with worker pools, migrating peer to peer: libvirt on container hosts. */
+export const needsLibvirtHosts: Precondition = (config) =>
+  config.driver === 'libvirt' && config.hosts === 'container'
+    ? undefined
+    : 'needs libvirt daemons on their own hosts: run with --driver libvirt --hosts container';
+
+export function verify(id: string, scenario: string, precondition?: Precondition): void {
   const requirement = findRequirement(id);
   const judge = JUDGES[id];
   if (!requirement || !judge) throw new Error(`suite names ${id}, which cutover cannot judge`);
@@ -41,6 +50,12 @@ export function verify(id: string, scenario: string): void {
     const record = (result: Omit<RequirementResult, 'id' | 'durationMs'>): void => {
       context.task.meta.cutover = { id, durationMs: Math.round(performance.now() - started), ...result };
     };
+    const unmet = precondition?.(readRunConfig());
+    if (unmet) {
+      record({ verdict: 'skipped', reason: unmet, measurements: {}, evidence: [] });
+      context.skip(unmet);
+      return;
+    }
     await allure.label('requirement', id);
     await allure.epic(requirement.family.toUpperCase());
     let observation: Observation;

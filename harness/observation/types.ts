@@ -3,7 +3,7 @@
 
 import type { DriverEvent, MigrationInfo, MigrationSettings, RunState, Side } from '../drivers/types.ts';
 import type { MemoryCheck } from '../guest/memory-check.ts';
-import type { ProcessExit } from '../hosts/types.ts';
+import type { HostSpec, ProcessExit } from '../hosts/types.ts';
 import type { ThreadPool } from '../libvirt/admin.ts';
 
 export interface StepRecord {
@@ -85,11 +85,21 @@ export interface DeadlockObservation {
   readonly pools: ReadonlyArray<DaemonSample>;
 }
 
+export interface HostObservation {
+  readonly kind: string;
+  readonly address: string;
+  /** What it runs: image, QEMU and libvirt versions. */
+  readonly description: Readonly<Record<string, string>>;
+  /** The scenario's settings for it (worker pool, keepalive, host UUID). */
+  readonly settings: Omit<HostSpec, 'name'>;
+}
+
 export interface Observation {
   readonly scenario: { readonly name: string; readonly file: string; readonly judges: ReadonlyArray<string> };
   readonly driver: { readonly name: string; readonly versions: Record<string, string>; readonly accelerator?: string };
 
   readonly hostKind: string;
+  readonly hosts: Readonly<Record<string, HostObservation>>;
   readonly startedAt: string;
   readonly durationMs: number;
   readonly steps: ReadonlyArray<StepRecord>;

@@ -168,6 +168,12 @@ async function collect(
     scenario: { name: ctx.scenario.name, file: options.loaded.file, judges: ctx.scenario.judges },
     driver: { name: ctx.driver.name, versions: meta.description.versions, ...accelerator(ctx) },
     hostKind: options.hostProvider.kind,
+    hosts: Object.fromEntries(
+      [...ctx.hosts.values()].map((h) => {
+        const { description: _text, ...settings } = ctx.scenario.hosts[h.name] ?? {};
+        return [h.name, { kind: h.kind, address: h.address, description: h.description, settings }];
+      }),
+    ),
     startedAt: meta.startedAt,
     durationMs: meta.durationMs,
     steps: ctx.steps,

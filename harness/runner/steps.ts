@@ -148,7 +148,7 @@ async function unfinished(guests: ReadonlyArray<GuestRun>): Promise<GuestRun[]> 
   const pending: GuestRun[] = [];
   for (const guest of guests) {
     const info = await guest.job?.info().catch(() => undefined);
-    if (!info || !TERMINAL.includes(info.status)) pending.push(guest);
+    if (!info || (info.jobRunning ?? !TERMINAL.includes(info.status))) pending.push(guest);
   }
   return pending;
 }

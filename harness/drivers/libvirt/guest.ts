@@ -48,6 +48,8 @@ export class LibvirtGuest implements GuestHandle {
   private gone = false;
   /** The last MIGRATION status QEMU reported through libvirt, for a job still under way. */
   lastMigrationStatus?: MigrationStatus;
+  /** The running domain's migratable XML, taken at start. */
+  migratableXml?: string;
 
   constructor(
     readonly side: Side,

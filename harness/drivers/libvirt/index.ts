@@ -78,6 +78,8 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       await writeFile(xmlFile, domainXml({ spec, type: accelerator, bootImage }));
       await guest.virsh(['define', xmlFile]);
       await guest.virsh(['start', spec.name]);
+      // Taken now: when migrating, the daemon may have no worker left for a low-priority call.
+      guest.migratableXml = await guest.virsh(['dumpxml', '--migratable', spec.name]);
       return guest;
     },
 
@@ -94,7 +96,7 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       if (request.settings.maxBandwidth) args.push('--bandwidth', String(Math.max(1, Math.round(request.settings.maxBandwidth / 2 ** 20))));
       if (destination) {
         // The destination's COM1 reports on the destination's own socket.
-        const xml = withSerialSocket(await source.virsh(['dumpxml', '--migratable', source.name]), destination.serialSocket);
+        const xml = withSerialSocket(source.migratableXml ?? (await source.virsh(['dumpxml', '--migratable', source.name])), destination.serialSocket);
         const xmlFile = join(targetHost.workDir, `domain-${source.name}-incoming.xml`);
         await writeFile(xmlFile, xml);
         args.push('--xml', xmlFile);
@@ -121,7 +123,7 @@ export function createLibvirtDriver(context: DriverContext): Driver {
         },
       );
       return {
-        info: async () => outcome ?? { status: source.lastMigrationStatus ?? 'setup' },
+        info: async () => outcome ?? { status: source.lastMigrationStatus ?? 'setup', jobRunning: true },
         cancel: async () => {
           cancelled = true;
           await source.virsh(['domjobabort', source.name]);

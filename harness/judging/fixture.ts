@@ -1,0 +1,17 @@
+// Test helpers: observations recorded from real runs (fixtures/), loaded as mutable copies so
+// a test can break exactly the behaviour a judge looks at.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Observation } from '../observation/types.ts';
+import { JUDGES, type Judge } from './index.ts';
+
+export type Mutable<T> = {
+  -readonly [K in keyof T]: T[K] extends ReadonlyArray<infer U> ? (U extends object ? Mutable<U>[] : U[]) : T[K] extends object | undefined ? Mutable<T[K]> : T[K];
+};
+
+export const fixture = (name: string): Mutable<Observation> =>
+  JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8'));
+
+export const judge = (id: string): Judge => JUDGES[id] as Judge;
+
+export const verdictOf = (id: string, obs: Mutable<Observation>): string => judge(id)(obs as Observation).verdict;

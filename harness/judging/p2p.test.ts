@@ -1,0 +1,82 @@
+// Each P2P judge on what libvirt 9.0 really did (fixtures recorded in containers), and on
+// copies of those observations with the judged behaviour broken.
+import { describe, expect, it } from 'vitest';
+import type { Observation } from '../observation/types.ts';
+import { CannotJudge } from './index.ts';
+import { fixture, judge, verdictOf } from './fixture.ts';
+
+const crossed = () => fixture('libvirt-9.0-p2p-crossed');
+const queued = () => fixture('libvirt-9.0-p2p-queued');
+const frozen = () => fixture('libvirt-9.0-p2p-frozen-target');
+const ownHost = () => fixture('libvirt-9.0-p2p-own-host');
+
+describe('P2P judges on libvirt 9.0 observations', () => {
+  it('P2P-01 fails on the real deadlock, with the pool evidence, decided within 5 s of onset', () => {
+    const verdict = judge('P2P-01')(crossed() as Observation);
+    expect(verdict.verdict).toBe('fail');
+    expect(verdict.reason).toMatch(/deadlocked.*0 of 1 workers free/);
+    expect(verdict.measurements.detectionMs).toBeLessThanOrEqual(5000);
+  });
+  it('P2P-02, -03, -04, -05 pass on what libvirt 9.0 did', () => {
+    expect(verdictOf('P2P-02', queued())).toBe('pass');
+    expect(verdictOf('P2P-03', crossed())).toBe('pass');
+    expect(verdictOf('P2P-04', frozen())).toBe('pass');
+    expect(verdictOf('P2P-05', ownHost())).toBe('pass');
+  });
+  it('P2P-05 fails where one worker makes the refusal itself wait (seed 001, point 2)', () => {
+    expect(verdictOf('P2P-05', fixture('libvirt-9.0-p2p-own-host-one-worker'))).toBe('fail');
+  });
+});
+
+describe('P2P judges fail when the behaviour is broken', () => {
+  it('P2P-01 passes only when both crossed migrations end, and fails when one hangs without a deadlock', () => {
+    const finished = crossed();
+    delete finished.deadlock;
+    finished.migration!.final = { status: 'completed' };
+    finished.guests.g2!.migration!.final = { status: 'failed', errorDesc: 'operation failed' };
+    expect(verdictOf('P2P-01', finished)).toBe('pass');
+    const hung = crossed();
+    delete hung.deadlock;
+    hung.guests.g2!.migration!.final = { status: 'active', jobRunning: true };
+    expect(verdictOf('P2P-01', hung)).toBe('fail');
+  });
+
+  it('P2P-02: one migration that did not finish; and no queue at all cannot be judged', () => {
+    const broken = queued();
+    broken.guests.g3!.migration!.final = { status: 'failed', errorDesc: 'Timed out during operation' };
+    expect(verdictOf('P2P-02', broken)).toBe('fail');
+    const neverQueued = queued();
+    for (const s of neverQueued.daemons) s.pool.jobQueueDepth = 0;
+    expect(() => judge('P2P-02')(neverQueued as Observation)).toThrow(CannotJudge);
+  });
+
+  it('P2P-03: a high-priority call that does not answer', () => {
+    const obs = crossed();
+    const list = obs.calls.find((c) => c.call.includes('list'))!;
+    list.outcome = 'no-answer';
+    list.latencyMs = 2000;
+    expect(verdictOf('P2P-03', obs)).toBe('fail');
+  });
+
+  it('P2P-04: a source that gives up late, or stops running the guest', () => {
+    const late = frozen();
+    const freezeAt = late.faults.find((f) => f.fault === 'freeze-process')!.t;
+    for (const e of late.events) if (e.side === 'source' && e.t > freezeAt && e.migrationStatus) e.t += 20_000;
+    expect(verdictOf('P2P-04', late)).toBe('fail');
+    const stopped = frozen();
+    stopped.progress.source.passes = stopped.progress.source.passes.filter((t) => t < freezeAt);
+    expect(verdictOf('P2P-04', stopped)).toBe('fail');
+  });
+
+  it('P2P-05: an error that does not say why, a worker left taken, a slow refusal', () => {
+    const vague = ownHost();
+    vague.migration!.final!.errorDesc = 'internal error';
+    expect(verdictOf('P2P-05', vague)).toBe('fail');
+    const held = ownHost();
+    for (const c of held.calls) if (c.priority === 'low') c.outcome = 'no-answer';
+    expect(verdictOf('P2P-05', held)).toBe('fail');
+    const slow = ownHost();
+    slow.migration!.requestedAt -= 10_000;
+    expect(verdictOf('P2P-05', slow)).toBe('fail');
+  });
+});
