@@ -6,6 +6,9 @@ export default defineConfig({
   test: {
     include: ['harness/**/*.test.ts', 'bench/**/*.test.ts'],
     pool: 'forks',
+    // One file at a time: the end-to-end files run real migrations (timing judged) and check
+    // that no QEMU or container is left, which another file's run would disturb.
+    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default', './harness/reporting/plain-summary.ts'],

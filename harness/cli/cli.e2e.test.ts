@@ -1,43 +1,10 @@
 // The CLI as a user runs it, against real QEMU (installed by `cutover setup`).
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Certificate } from '../reporting/certificate.ts';
-
-const ROOT = join(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/cutover.mjs');
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cutover(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const qemuProcesses = (): number =>
-  readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      return stat.includes('(qemu-system-x86') && !/\) Z /.test(stat);
-    } catch {
-      return false;
-    }
-  }).length;
-
-const certificateIn = (out: string): Certificate => JSON.parse(readFileSync(join(out, 'latest', 'certificate.json'), 'utf8'));
+import { certificateIn, cutover, qemuProcesses, ROOT } from './e2e-helpers.ts';
 
 describe('cutover run on real QEMU', () => {
   it('certifies MIG-01..08 with certificate, JUnit, Allure and evidence, and leaves nothing behind', async () => {

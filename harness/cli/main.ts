@@ -3,7 +3,8 @@ import { REQUIREMENTS } from '../requirements/catalog.ts';
 import { doctorOk, formatDoctor, inspectMachine, runSetup, SetupError } from '../setup/index.ts';
 import { ensureGuestImage } from '../guest/build.ts';
 import { UsageError } from '../util/errors.ts';
-import { TOOL_VERSION } from './project.ts';
+import { PROJECT_ROOT, TOOL_VERSION } from './project.ts';
+import { implementedFamilies, selectRequirements } from './select.ts';
 import { runCommand } from './run.ts';
 import { scenarioCommand } from './scenario.ts';
 
@@ -56,11 +57,13 @@ program
 
 program
   .command('setup')
-  .description('install what the suites need from Debian\'s packages (as root), and build the test guest')
+  .description('install what the suites need from Debian\'s packages (as root), start the Docker engine, build host images and the test guest')
+  .option('--family <names>', 'only what these families need (default: every family with a suite)', list, [])
   .option('--dry-run', 'print the commands without running them')
-  .action(async (opts: { dryRun?: boolean }) => {
+  .action(async (opts: { dryRun?: boolean; family: string[] }) => {
     const log = (line: string): void => void process.stdout.write(`${line}\n`);
-    const result = await runSetup({ families: ['mig'], log, dryRun: opts.dryRun ?? false, includeOptional: true });
+    const families = opts.family.length ? selectRequirements(PROJECT_ROOT, opts.family, []).requirements.map((r) => r.family) : implementedFamilies(PROJECT_ROOT);
+    const result = await runSetup({ families: [...new Set(families)], log, dryRun: opts.dryRun ?? false, includeOptional: true });
     if (opts.dryRun) {
       for (const c of result.commands) log(c);
       return;

@@ -28,7 +28,7 @@ const hostSettings = z.strictObject({
   /** Free text shown in reports. */
   description: z.string().optional(),
   /** libvirtd's host_uuid (container hosts); give two hosts the same to make them "one host". */
-  hostUuid: z.uuid().optional(),
+  hostUuid: z.guid().optional(),
   /** libvirtd's worker pool (container hosts). */
   workers: z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1), priority: z.number().int().min(0) }).optional(),
   /** Keepalive of libvirt's connections, P2P migration included (container hosts). */
@@ -121,7 +121,7 @@ const guestSpec = z.strictObject({
   on: z.string(),
   memoryMiB: z.number().int().min(128).default(128),
   machine: z.string().optional(),
-  uuid: z.uuid().optional(),
+  uuid: z.guid().optional(),
 });
 
 export const stepSchema = z.discriminatedUnion('do', [

@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { UsageError } from '../../util/errors.ts';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -32,7 +34,11 @@ export interface StartRequest {
   readonly runId: string;
 }
 
-export class HostNotReady extends Error {}
+/** A host that did not come up: a configuration problem, told in one line with its log. */
+export class HostNotReady extends UsageError {}
+
+/** Start logs outlive the run's scratch folder, so the error can point at them. */
+const START_LOGS = join(tmpdir(), 'cutover-logs');
 
 /** Starts one host container and waits until its libvirtd answers. */
 export async function startHostContainer(request: StartRequest): Promise<{ id: string; address: string }> {
@@ -65,18 +71,25 @@ export async function startHostContainer(request: StartRequest): Promise<{ id: s
     .withSecurityOpt('seccomp=unconfined')
     .withDevices(devices)
     .withBindMounts([{ source: request.runDir, target: request.runDir, mode: 'rw' }])
-    .withWaitStrategy(Wait.forSuccessfulCommand('test -f /run/cutover-ready'))
+    // The init script says "ready" or "FAILED" on stderr: either ends the wait at once.
+    .withWaitStrategy(Wait.forLogMessage(/cutover-host-init: (ready|FAILED)/))
     .withStartupTimeout(90_000);
+  let why: string;
   try {
     const started = await container.start();
-    return { id: started.getId(), address: started.getIpAddress(request.network) };
+    const ready = await dockerResult(['exec', started.getId(), 'test', '-f', '/run/cutover-ready'], 10_000).catch(() => undefined);
+    if (ready?.code === 0) return { id: started.getId(), address: started.getIpAddress(request.network) };
+    why = 'its init script failed';
   } catch (err) {
-    // Keep what the host said before it goes: the error names that file.
-    const logFile = join(request.workDir, `host-${spec.name}-start.log`);
-    const log = await dockerResult(['exec', name, 'sh', '-c', 'cat /var/log/cutover-init.log /var/log/libvirt/libvirtd.log 2>&1'], 10_000).catch(() => undefined);
-    const logs = log?.stdout || (await dockerResult(['logs', name], 10_000).catch(() => undefined))?.stdout || '';
-    await writeFile(logFile, logs).catch(() => undefined);
-    await dockerResult(['rm', '-f', '-v', name], 60_000).catch(() => undefined);
-    throw new HostNotReady(`host '${spec.name}' never became ready (${(err as Error).message.split('\n')[0]}); read ${logFile}`);
+    why = (err as Error).message.split('\n')[0] ?? 'unknown';
   }
+  // Keep what the host said before it goes: the error names that file.
+  await mkdir(START_LOGS, { recursive: true });
+  const logFile = join(START_LOGS, `host-${spec.name}-${request.runId}.log`);
+  const logs = await dockerResult(['logs', name], 10_000).catch(() => undefined);
+  const said = `${logs?.stdout ?? ''}${logs?.stderr ?? ''}`;
+  await writeFile(logFile, said).catch(() => undefined);
+  await dockerResult(['rm', '-f', '-v', name], 60_000).catch(() => undefined);
+  const failed = /FAILED: (.*)/.exec(said)?.[1];
+  throw new HostNotReady(`host '${spec.name}' never became ready: ${failed ?? why}; read ${logFile}`);
 }

@@ -1,0 +1,61 @@
+// libvirt in container hosts, as a user runs it: real Docker engine, real libvirt 9.0 and
+// 11.3, real QEMU 7.2 and 10.0 (all built by `cutover setup` from Debian's packages).
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLocally } from '../hosts/process/index.ts';
+import { certificateIn, cutover } from './e2e-helpers.ts';
+
+/** Containers and networks of cutover still there (labelled with their owner's pid). */
+async function leftovers(): Promise<string> {
+  const containers = await runLocally(['docker', 'ps', '-aq', '--filter', 'label=cutover.owner-pid'], 20_000);
+  const networks = await runLocally(['docker', 'network', 'ls', '-q', '--filter', 'label=cutover.owner-pid'], 20_000);
+  return (containers.stdout + networks.stdout).trim();
+}
+
+describe('libvirt on container hosts', () => {
+  it('bookworm: MIG passes; P2P-01 fails on the real deadlock, decided from evidence within 5 s; P2P-02..05 judged', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const result = await cutover(['run', '--family', 'mig,p2p', '--driver', 'libvirt', '--hosts', 'container', '--image', 'bookworm', '--out', out]);
+    expect(result.code, result.stdout + result.stderr).toBe(1); // P2P-01 fails on libvirt 9.0
+    const certificate = certificateIn(out);
+    expect(certificate.sut).toMatchObject({ driver: 'libvirt', hosts: 'container', image: expect.stringMatching(/^cutover-host:bookworm-/) });
+    expect(certificate.sut.versions.libvirt).toMatch(/^9\.0/);
+    expect(certificate.sut.versions.qemu).toMatch(/^7\.2/);
+    const byId = Object.fromEntries(certificate.results.map((r) => [r.id, r]));
+    for (const id of ['MIG-01', 'MIG-02', 'MIG-03', 'MIG-04', 'MIG-05', 'MIG-06', 'MIG-07', 'MIG-08']) expect(byId[id]?.verdict, `${id}: ${byId[id]?.reason}`).toBe('pass');
+    const deadlock = byId['P2P-01'];
+    expect(deadlock?.verdict).toBe('fail');
+    expect(deadlock?.reason).toMatch(/deadlocked.*0 of 1 workers free/);
+    expect(deadlock?.measurements.detectionMs).toBeLessThanOrEqual(5000);
+    for (const id of ['P2P-02', 'P2P-03', 'P2P-04', 'P2P-05']) {
+      expect(['pass', 'fail'], `${id}: ${byId[id]?.reason}`).toContain(byId[id]?.verdict);
+      expect(byId[id]?.evidence.some((p) => p.endsWith('observation.json'))).toBe(true);
+    }
+    for (const r of certificate.results) for (const p of r.evidence) expect(existsSync(join(out, 'latest', p)), p).toBe(true);
+    expect(await leftovers()).toBe('');
+  }, 900_000);
+
+  it('trixie: MIG passes with QEMU 10.0 and libvirt 11 named in the certificate', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const result = await cutover(['run', '--family', 'mig', '--driver', 'libvirt', '--hosts', 'container', '--image', 'trixie', '--out', out]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const certificate = certificateIn(out);
+    expect(certificate.sut.versions.qemu).toMatch(/^10\.0/);
+    expect(certificate.sut.versions.libvirt).toMatch(/^11\./);
+    expect(await leftovers()).toBe('');
+  }, 600_000);
+
+  it('a host that never becomes ready: one line naming the host and its log, exit 2, nothing left', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const result = await cutover(['scenario', 'harness/cli/fixtures/unready-host.yaml', '--driver', 'libvirt', '--hosts', 'container', '--out', out]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^cutover: host 'alpha' never became ready: .*; read (\/\S+\.log)\n$/);
+    const log = /read (\/\S+\.log)/.exec(result.stderr)?.[1] ?? '';
+    expect(existsSync(log)).toBe(true);
+    expect(readdirSync(out).filter((f) => !f.endsWith('.incomplete'))).toEqual([]);
+    expect(await leftovers()).toBe('');
+  }, 120_000);
+});

@@ -1,0 +1,38 @@
+// Helpers of the end-to-end tests: the CLI as a user runs it, and what it leaves behind.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Certificate } from '../reporting/certificate.ts';
+
+export const ROOT = join(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'bin/cutover.mjs');
+
+export interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function cutover(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export const qemuProcesses = (): number =>
+  readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return stat.includes('(qemu-system-x86') && !/\) Z /.test(stat);
+    } catch {
+      return false;
+    }
+  }).length;
+
+export const certificateIn = (out: string): Certificate => JSON.parse(readFileSync(join(out, 'latest', 'certificate.json'), 'utf8'));
+
