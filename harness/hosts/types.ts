@@ -62,6 +62,8 @@ export interface Host {
   spawn(request: SpawnRequest): HostProcess;
   /** Runs a command on the host and waits for it, within timeoutMs. */
   exec(argv: ReadonlyArray<string>, options: { timeoutMs: number }): Promise<ExecResult>;
+  /** Writes the host's own logs (daemons, init) into its folder; returns what it wrote. */
+  collectLogs(): Promise<Array<{ readonly label: string; readonly path: string }>>;
   /** Ends everything this host started. Idempotent. */
   close(): Promise<void>;
 }

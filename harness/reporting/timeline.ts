@@ -45,7 +45,33 @@ export function renderTimeline(obs: Observation): string {
     parts.push(`<rect x="${x(e.t)}" y="${statusTop}" width="${Math.max(1, x(until) - x(e.t))}" height="16" fill="${color}"><title>${e.migrationStatus} at ${e.t.toFixed(1)} ms</title></rect>`);
     parts.push(`<text x="${x(e.t) + 2}" y="${statusTop + 30 + (i % 2) * 12}" class="state">${e.migrationStatus}</text>`);
   });
-  const axisTop = statusTop + 62;
+  // Daemon worker pools, where sampled: red while no worker is free, with the queue depth.
+  const poolHosts = [...new Set(obs.daemons.map((s) => s.host))];
+  poolHosts.forEach((host, i) => {
+    const top = statusTop + 50 + i * 26;
+    parts.push(`<text x="8" y="${top + 12}" class="lane">${escapeXml(host)} pool</text>`);
+    const samples = obs.daemons.filter((s) => s.host === host).sort((a, b) => a.t - b.t);
+    samples.forEach((s, k) => {
+      const until = samples[k + 1]?.t ?? end;
+      const starved = s.pool.freeWorkers === 0;
+      parts.push(`<rect x="${x(s.t)}" y="${top}" width="${Math.max(1, x(until) - x(s.t))}" height="16" fill="${starved ? '#d95f5f' : '#9fd49f'}"><title>${s.pool.freeWorkers} of ${s.pool.nWorkers} free, ${s.pool.jobQueueDepth} queued</title></rect>`);
+      if (s.pool.jobQueueDepth > 0 && samples[k - 1]?.pool.jobQueueDepth !== s.pool.jobQueueDepth) {
+        parts.push(`<text x="${x(s.t) + 2}" y="${top + 12}" class="state" fill="white">q${s.pool.jobQueueDepth}</text>`);
+      }
+    });
+  });
+  const marks = [
+    ...(obs.deadlock ? [{ t: obs.deadlock.onsetAt, text: 'deadlock onset' }, { t: obs.deadlock.declaredAt, text: 'deadlock declared' }] : []),
+    ...obs.faults.map((f) => ({ t: f.t, text: `${f.fault} ${f.host}` })),
+  ];
+  const poolsBottom = statusTop + 50 + poolHosts.length * 26;
+  marks.forEach((m, i) => {
+    const nearEnd = x(m.t) > WIDTH - 140;
+    const y = poolsBottom + 10 + (i % 3) * 11; // staggered: marks close in time stay readable
+    parts.push(`<line x1="${x(m.t)}" y1="40" x2="${x(m.t)}" y2="${y - 8}" class="mark"/>`);
+    parts.push(`<text x="${x(m.t) + (nearEnd ? -2 : 2)}" y="${y}" class="state" text-anchor="${nearEnd ? 'end' : 'start'}">${escapeXml(m.text)}</text>`);
+  });
+  const axisTop = poolsBottom + (marks.length ? 10 + Math.min(marks.length, 3) * 11 : 0) + 12;
   for (let k = 0; k <= 10; k++) {
     const t = (end * k) / 10;
     parts.push(`<text x="${x(t)}" y="${axisTop}" class="axis">${(t / 1000).toFixed(1)}s</text>`);
@@ -56,7 +82,7 @@ export function renderTimeline(obs: Observation): string {
   const versions = Object.entries(obs.driver.versions).map(([k, v]) => `${k} ${v}`).join(', ');
   const title = `${obs.scenario.name}: ${obs.driver.name} on ${obs.hostKind} hosts (${versions}${obs.driver.accelerator ? `, ${obs.driver.accelerator}` : ''})`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${axisTop + 32}" font-family="sans-serif">
-<style>.lane{font-size:13px;font-weight:bold}.state{font-size:10px;fill:#333}.axis{font-size:10px;fill:#666;text-anchor:middle}.bg{fill:#f3f3f3}.tick{stroke:#888}.pass{fill:#3a7d44}.boot{fill:#c0392b}</style>
+<style>.lane{font-size:13px;font-weight:bold}.state{font-size:10px;fill:#333}.axis{font-size:10px;fill:#666;text-anchor:middle}.bg{fill:#f3f3f3}.tick{stroke:#888}.mark{stroke:#c0392b;stroke-dasharray:4 3}.pass{fill:#3a7d44}.boot{fill:#c0392b}</style>
 <rect width="100%" height="100%" fill="white"/>
 <text x="8" y="20" font-size="14">${escapeXml(title)}</text>
 ${parts.join('\n')}

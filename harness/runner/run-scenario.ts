@@ -155,6 +155,12 @@ async function collect(
       }
     }
   }
+  for (const host of ctx.hosts.values()) {
+    for (const file of await host.collectLogs().catch(() => [])) {
+      const name = basename(file.path);
+      if (await copyFile(file.path, join(dir, name)).then(() => true, () => false)) evidence.push({ label: file.label, path: name });
+    }
+  }
   const others: Record<string, GuestObservation> = {};
   for (const guest of ctx.fleet.values()) {
     if (guest === main) continue;

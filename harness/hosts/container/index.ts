@@ -144,12 +144,26 @@ class ContainerHost implements Host {
     };
   }
 
+  async collectLogs(): Promise<Array<{ label: string; path: string }>> {
+    const wanted = [
+      { label: `libvirtd log (${this.name})`, file: '/var/log/libvirt/libvirtd.log', name: `libvirtd-${this.name}.log` },
+      { label: `host init log (${this.name})`, file: '/var/log/cutover-init.log', name: `init-${this.name}.log` },
+    ];
+    const kept: Array<{ label: string; path: string }> = [];
+    for (const w of wanted) {
+      // The last 4 MiB: a daemon left at debug level can log far more.
+      const out = await this.exec(['tail', '-c', String(4 * 1024 * 1024), w.file], { timeoutMs: 10_000 }).catch(() => undefined);
+      if (!out || out.code !== 0 || !existsSync(this.workDir)) continue;
+      const path = join(this.workDir, w.name);
+      await writeFile(path, out.stdout);
+      kept.push({ label: w.label, path });
+    }
+    return kept;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Keep the host's own logs as evidence before the container goes.
-    const log = await this.exec(['sh', '-c', 'cat /var/log/cutover-init.log /var/log/libvirt/libvirtd.log 2>/dev/null; ls /var/log/libvirt/qemu/ 2>/dev/null'], { timeoutMs: 10_000 }).catch(() => undefined);
-    if (log && existsSync(this.workDir)) await writeFile(join(this.workDir, `host-${this.name}.log`), log.stdout).catch(() => undefined);
     await docker(['rm', '-f', '-v', this.containerId], 60_000).catch(() => undefined);
     await this.network.release();
   }

@@ -49,6 +49,11 @@ class ProcessHost implements Host {
     return runLocally(argv, options.timeoutMs);
   }
 
+  /** A process host's logs are its children's, which the driver already keeps. */
+  async collectLogs(): Promise<Array<{ label: string; path: string }>> {
+    return [];
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.children.map((c) => c.stop(2000).catch(() => undefined)));
   }
