@@ -91,12 +91,16 @@ class ContainerHost implements Host {
     private readonly network: NetworkGroup,
     private readonly clock: Clock,
   ) {
-    const inside = (argv: string[]) => async () => void (await this.mustExec(argv));
+    // The link is the interface that carries the host's address on the scenario's network.
+    const link = (state: 'up' | 'down') => async (): Promise<void> => {
+      const iface = `$(ip -o -4 addr show | awk '$4 ~ /^${address.replace(/\./g, '\\.')}\\// {print $2}' | head -n1)`;
+      await this.mustExec(['sh', '-c', `set -e; i=${iface}; test -n "$i"; ip link set "$i" ${state}`]);
+    };
     this.controls = {
       pause: async () => void (await docker(['pause', containerId])),
       resume: async () => void (await docker(['unpause', containerId])),
-      cutLink: inside(['ip', 'link', 'set', 'eth0', 'down']),
-      healLink: inside(['ip', 'link', 'set', 'eth0', 'up']),
+      cutLink: link('down'),
+      healLink: link('up'),
     };
   }
 

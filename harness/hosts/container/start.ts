@@ -61,8 +61,9 @@ export async function startHostContainer(request: StartRequest): Promise<{ id: s
   const container = new HostContainer(request.image)
     .withName(name)
     .withHostname(spec.name)
+    // Only the scenario's network: hosts reach each other by address, never through Docker's
+    // default bridge (which network aliases would add).
     .withNetworkMode(request.network)
-    .withNetworkAliases(spec.name)
     .withEnvironment(environment)
     .withLabels({ [OWNER_LABEL]: String(process.pid), [RUN_LABEL]: request.runId })
     // --privileged fails in this sandbox (no CAP_SYS_RESOURCE); this set works, KVM included.
