@@ -41,12 +41,12 @@ const cached = await ensureHostImage(release, quiet);
 console.log(`image ${release}: ${cached.tag}, cached lookup ${s(performance.now() - cachedStart)}${values.cold ? '' : ' (pass --cold for a cold build)'}`);
 
 // ---- host start-up ---------------------------------------------------------------------
-const provider = hostProvider({ kind: 'container', image: release }, monotonicClock);
+const provider = hostProvider({ kind: 'container', image: release });
 await provider.prepare(quiet);
 for (let round = 1; round <= rounds; round++) {
   const dir = await mkdtemp(join(tmpdir(), 'cutover-bench-'));
   const started = performance.now();
-  const hosts = await provider.create([{ name: 'alpha' }, { name: 'beta' }], dir);
+  const hosts = await provider.create([{ name: 'alpha' }, { name: 'beta' }], dir, monotonicClock);
   const ready = performance.now() - started;
   const closing = performance.now();
   await Promise.all(hosts.map((h) => h.close()));
@@ -60,7 +60,7 @@ async function precopy(driver: string, hosts: string): Promise<Observation> {
   const dir = await mkdtemp(join(tmpdir(), 'cutover-bench-'));
   try {
     return await runScenario({
-      loaded, driverFactory: await loadDriver(driver), hostProvider: hostProvider({ kind: hosts, image: release }, monotonicClock),
+      loaded, driverFactory: await loadDriver(driver), hostProvider: hostProvider({ kind: hosts, image: release }),
       workDir: join(dir, 'work'), evidenceDir: join(dir, 'evidence'), accel: 'auto', progress: quiet,
     });
   } finally {

@@ -17,7 +17,7 @@ export interface SystemUnderTest {
  * is made. Builds what is missing on the way (the guest, host images).
  */
 export async function preflight(driverSpec: string, hosts: HostChoice, log: (line: string) => void): Promise<SystemUnderTest> {
-  const provider = hostProvider(hosts, monotonicClock);
+  const provider = hostProvider(hosts);
   const factory = await loadDriver(driverSpec);
   const driver = factory({ clock: monotonicClock, log: () => {}, options: {} });
   try {

@@ -34,7 +34,7 @@ export async function scenarioCommand(file: string, options: ScenarioOptions): P
     observation = await runScenario({
       loaded,
       driverFactory: await loadDriver(driverSpec),
-      hostProvider: hostProvider(hosts, monotonicClock, scratch.remember),
+      hostProvider: hostProvider(hosts, scratch.remember),
       workDir: join(scratch.path, loaded.scenario.name),
       evidenceDir: join(folder.path, 'scenarios', loaded.scenario.name),
       accel: options.accel,

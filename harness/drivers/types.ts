@@ -29,7 +29,28 @@ export interface GuestSpec {
   readonly serialSocket: string;
   readonly machine?: string;
   readonly accel: 'auto' | 'kvm' | 'tcg';
+  /** A SPICE display the harness's client connects to (drivers that cannot, refuse). */
+  readonly spice?: boolean;
 }
+
+/** One channel of a connected SPICE client, as the server lists it. */
+export interface SpiceChannel {
+  readonly connectionId: number;
+  readonly channelType: number;
+  readonly channelId: number;
+  readonly host?: string;
+  readonly port?: string;
+}
+
+export interface SpiceStatus {
+  readonly enabled: boolean;
+  /** Whether the server says its client session was migrated here. */
+  readonly migrated: boolean;
+  readonly channels: ReadonlyArray<SpiceChannel>;
+}
+
+/** Where the source tells its SPICE client to go before migrating. */
+export type SpiceRelocation = 'destination' | 'none' | { readonly host: string; readonly port: number };
 
 export interface StartGuestRequest {
   readonly host: Host;
@@ -72,6 +93,9 @@ export interface GuestHandle {
   readonly exited: Promise<ProcessExit>;
   /** Files worth keeping: protocol transcripts, emulator logs. */
   evidence(): EvidenceFile[];
+  /** The SPICE server of a guest started with spice, and what it serves now. */
+  readonly spiceAddress?: { readonly host: string; readonly port: number };
+  spice?(): Promise<SpiceStatus>;
   /** Ends the guest at once (idempotent). */
   destroy(): Promise<void>;
 }
@@ -81,6 +105,8 @@ export interface MigrationSettings {
   /** Bytes per second; high by default so the test measures the implementation, not a throttle. */
   readonly maxBandwidth?: number;
   readonly downtimeLimitMs?: number;
+  /** Graphics relocation (client_migrate_info, libvirt's graphics URI); default: the destination. */
+  readonly spice?: SpiceRelocation;
 }
 
 export interface MigrationInfo {

@@ -51,10 +51,13 @@ describe('blackhole', () => {
   it('keeps its side open when the peer shuts down its own (no FIN back)', async () => {
     hole = await startBlackhole();
     const c = await dial(hole.port);
+    await pollUntil('accepted', 2000, () => (hole?.open === 1 ? true : undefined));
     c.socket.end();
     await sleep(300);
     expect(c.ended()).toBe(false);
     expect(c.received()).toBe(0);
+    expect(hole.open).toBe(0); // the peer has gone, as far as it can tell
+    expect(hole.connections).toBe(1);
   });
 
   it('close() ends every connection and stops listening', async () => {

@@ -9,7 +9,7 @@ export interface Blackhole {
   readonly port: number;
   /** Connections accepted so far (closed ones included). */
   readonly connections: number;
-  /** Connections still open. */
+  /** Connections whose peer has not closed or reset them (our side stays open regardless). */
   readonly open: number;
   /** Bytes the peers sent (read and thrown away): proof that a client did try to talk. */
   readonly bytesReceived: number;
@@ -25,18 +25,24 @@ export interface BlackholeOptions {
 export async function startBlackhole(opts: BlackholeOptions = {}): Promise<Blackhole> {
   const host = opts.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
+  const peerOpen = new Set<Socket>();
   let connections = 0;
   let bytesReceived = 0;
   // allowHalfOpen: a peer that shuts its side down must not make us send our FIN.
   const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => {
     connections += 1;
     sockets.add(socket);
+    peerOpen.add(socket);
     // Read and discard, so the peer's writes never block and its FIN is noticed; never write.
     socket.on('data', (chunk: Buffer) => {
       bytesReceived += chunk.length;
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('end', () => peerOpen.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      peerOpen.delete(socket);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -56,7 +62,7 @@ export async function startBlackhole(opts: BlackholeOptions = {}): Promise<Black
       return connections;
     },
     get open() {
-      return sockets.size;
+      return peerOpen.size;
     },
     get bytesReceived() {
       return bytesReceived;

@@ -1,5 +1,4 @@
 import { UsageError } from '../util/errors.ts';
-import type { Clock } from '../util/clock.ts';
 import { processHostProvider } from './process/index.ts';
 import { containerHostProvider, HOST_RELEASES } from './container/index.ts';
 import type { HostRelease } from './container/image/index.ts';
@@ -14,14 +13,14 @@ export interface HostChoice {
 }
 
 /** The host provider for `--hosts` (and `--image`). */
-export function hostProvider(choice: HostChoice, clock: Clock, remember?: (pid: number) => Promise<void>): HostProvider {
+export function hostProvider(choice: HostChoice, remember?: (pid: number) => Promise<void>): HostProvider {
   const { kind } = choice;
-  if (kind === 'process') return processHostProvider(clock, remember);
+  if (kind === 'process') return processHostProvider(remember);
   if (kind === 'container') {
     if (!HOST_RELEASES.includes(choice.image as HostRelease)) {
       throw new UsageError(`unknown host image '${choice.image}'`, `use --image ${HOST_RELEASES.join(' or ')}`);
     }
-    return containerHostProvider(choice.image as HostRelease, clock);
+    return containerHostProvider(choice.image as HostRelease);
   }
   if (kind === 'emulated') {
     throw new UsageError(`--hosts ${kind} is not available in this version`, 'use --hosts process or container');

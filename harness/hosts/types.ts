@@ -1,3 +1,5 @@
+import type { Clock } from '../util/clock.ts';
+
 // The host axis: where guests and daemons run. A driver reaches its hosts only through this
 // interface, so the same driver runs on local processes, containers or emulated hosts.
 
@@ -84,6 +86,6 @@ export interface HostProvider {
    * says what the hosts will run. Throws UsageError with a fix when that cannot be had.
    */
   prepare(log: (line: string) => void): Promise<Readonly<Record<string, string>>>;
-  /** Creates the hosts of one scenario run inside runDir. */
-  create(specs: ReadonlyArray<HostSpec>, runDir: string): Promise<Host[]>;
+  /** Creates the hosts of one scenario run inside runDir; their times are on `clock`. */
+  create(specs: ReadonlyArray<HostSpec>, runDir: string, clock: Clock): Promise<Host[]>;
 }

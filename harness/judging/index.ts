@@ -1,5 +1,6 @@
 import { MIG_01, MIG_02, MIG_03, MIG_04, MIG_05, MIG_06, MIG_07, MIG_08 } from './mig.ts';
 import { P2P_01, P2P_02, P2P_03, P2P_04, P2P_05 } from './p2p.ts';
+import { SPICE_01, SPICE_02, SPICE_03, SPICE_04, SPICE_05, SPICE_06 } from './spice.ts';
 import type { Judge } from './verdict.ts';
 
 /** Every requirement cutover can judge, by ID. */
@@ -7,6 +8,7 @@ export const JUDGES: Readonly<Record<string, Judge>> = {
   'MIG-01': MIG_01, 'MIG-02': MIG_02, 'MIG-03': MIG_03, 'MIG-04': MIG_04,
   'MIG-05': MIG_05, 'MIG-06': MIG_06, 'MIG-07': MIG_07, 'MIG-08': MIG_08,
   'P2P-01': P2P_01, 'P2P-02': P2P_02, 'P2P-03': P2P_03, 'P2P-04': P2P_04, 'P2P-05': P2P_05,
+  'SPICE-01': SPICE_01, 'SPICE-02': SPICE_02, 'SPICE-03': SPICE_03, 'SPICE-04': SPICE_04, 'SPICE-05': SPICE_05, 'SPICE-06': SPICE_06,
 };
 
 export * from './verdict.ts';

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { runLocally } from '../hosts/process/index.ts';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { afterAll, test, type TestContext } from 'vitest';
@@ -33,7 +35,22 @@ afterAll(async () => {
 });
 
 /** Says why a run cannot exercise a requirement (then it is skipped with that reason). */
-export type Precondition = (config: RunConfig) => string | undefined;
+export type Precondition = (config: RunConfig) => string | undefined | Promise<string | undefined>;
+
+/** A SPICE-capable QEMU and a display for the client: Xvfb and remote-viewer. */
+export const needsSpice: Precondition = async (config) => {
+  const missing = ['Xvfb', 'remote-viewer'].filter((tool) => !onPath(tool));
+  if (missing.length) return `no display for a SPICE client can be made here (${missing.join(', ')} missing): run \`npx cutover setup\``;
+  if (config.hosts === 'process') {
+    const probe = await runLocally(['qemu-system-x86_64', '-spice', 'help'], 10_000).catch(() => undefined);
+    if (probe?.code !== 0) return 'this QEMU has no SPICE support';
+  }
+  return undefined;
+};
+
+function onPath(tool: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, tool)));
+}
 
 /** Daemons with worker pools, migrating peer to peer: libvirt on container hosts. */
 export const needsLibvirtHosts: Precondition = (config) =>
@@ -50,7 +67,7 @@ export function verify(id: string, scenario: string, precondition?: Precondition
     const record = (result: Omit<RequirementResult, 'id' | 'durationMs'>): void => {
       context.task.meta.cutover = { id, durationMs: Math.round(performance.now() - started), ...result };
     };
-    const unmet = precondition?.(readRunConfig());
+    const unmet = await precondition?.(readRunConfig());
     if (unmet) {
       record({ verdict: 'skipped', reason: unmet, measurements: {}, evidence: [] });
       context.skip(unmet);
@@ -108,7 +125,7 @@ async function playScenario(scenario: string): Promise<Observation> {
     loaded,
     driverFactory: await loadDriver(config.driver),
     driverOptions: config.driverOptions,
-    hostProvider: hostProvider({ kind: config.hosts, image: config.image }, monotonicClock, folder.remember),
+    hostProvider: hostProvider({ kind: config.hosts, image: config.image }, folder.remember),
     workDir: join(folder.path, name),
     evidenceDir: join(config.runDir, 'scenarios', name),
     accel: config.accel,

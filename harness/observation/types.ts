@@ -1,7 +1,7 @@
 // What the runner observed while it played a scenario: the only input of a judge. Times are
 // milliseconds on one clock that starts with the scenario.
 
-import type { DriverEvent, MigrationInfo, MigrationSettings, RunState, Side } from '../drivers/types.ts';
+import type { DriverEvent, MigrationInfo, MigrationSettings, RunState, Side, SpiceStatus } from '../drivers/types.ts';
 import type { MemoryCheck } from '../guest/memory-check.ts';
 import type { HostSpec, ProcessExit } from '../hosts/types.ts';
 import type { ThreadPool } from '../libvirt/admin.ts';
@@ -94,6 +94,13 @@ export interface HostObservation {
   readonly settings: Omit<HostSpec, 'name'>;
 }
 
+/** query-spice on one side, at one moment. */
+export interface SpiceSnapshot {
+  readonly t: number;
+  readonly side: Side;
+  readonly status: SpiceStatus;
+}
+
 export interface Observation {
   readonly scenario: { readonly name: string; readonly file: string; readonly judges: ReadonlyArray<string> };
   readonly driver: { readonly name: string; readonly versions: Record<string, string>; readonly accelerator?: string };
@@ -114,6 +121,7 @@ export interface Observation {
   readonly daemons: ReadonlyArray<DaemonSample>;
   readonly calls: ReadonlyArray<CallProbe>;
   readonly faults: ReadonlyArray<FaultRecord>;
+  readonly spice: ReadonlyArray<SpiceSnapshot>;
   readonly deadlock?: DeadlockObservation;
   /** Files kept as evidence, relative to the scenario's evidence folder. */
   readonly evidence: ReadonlyArray<{ readonly label: string; readonly path: string }>;

@@ -1,9 +1,11 @@
 import type { Driver, DriverEvent, GuestHandle, GuestSpec, MigrationJob, Side } from '../drivers/types.ts';
-import type { Host } from '../hosts/types.ts';
+import type { Host, ProcessExit } from '../hosts/types.ts';
 import type { SerialRecorder } from '../observation/serial.ts';
 import type {
-  CallProbe, DaemonSample, DeadlockObservation, FaultRecord, MemoryObservation, MigrationObservation, RunStateSample, StepRecord,
+  CallProbe, DaemonSample, DeadlockObservation, FaultRecord, MemoryObservation, MigrationObservation, RunStateSample, SpiceSnapshot, StepRecord,
 } from '../observation/types.ts';
+import type { SpiceClient } from '../spice/client.ts';
+import type { Display } from '../spice/display.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { Clock } from '../util/clock.ts';
 
@@ -22,6 +24,8 @@ export interface GuestRun {
   readonly events: DriverEvent[];
   readonly states: RunStateSample[];
   readonly memory: Partial<Record<Side, MemoryObservation>>;
+  /** Emulator exits seen while the scenario played (not the teardown's). */
+  readonly exits: Partial<Record<Side, ProcessExit>>;
   job?: MigrationJob;
   migration?: MigrationObservation;
 }
@@ -39,6 +43,12 @@ export interface RunContext {
   readonly calls: CallProbe[];
   readonly faults: FaultRecord[];
   deadlock?: DeadlockObservation;
+  readonly spice: SpiceSnapshot[];
+  /** Files the steps themselves produced, kept as evidence. */
+  readonly evidence: Array<{ readonly label: string; readonly path: string }>;
+  /** The harness's SPICE client, its display, and a blackhole, once a step made them. */
+  spiceClient?: SpiceClient;
+  display?: Display;
   /** Background observers (daemon sampling) to stop when the scenario ends. */
   readonly background: Array<() => Promise<void>>;
 }

@@ -42,6 +42,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
   const hosts = await options.hostProvider.create(
     Object.entries(scenario.hosts).map(([name, settings]) => ({ name, ...settings })),
     options.workDir,
+    clock,
   );
   const driver = options.driverFactory({ clock, log: say, options: { ...scenario.driver.options, ...options.driverOptions } });
   const bootImage = await ensureGuestImage();
@@ -55,15 +56,16 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
         bootImage,
         memoryMiB: Math.max(guest.memoryMiB, GUEST_LAYOUT.memoryMiB),
         accel: options.accel,
+        ...(guest.spice && { spice: true }),
         ...(guest.machine !== undefined && { machine: guest.machine }),
       },
-      sides: {}, serial: {}, events: [], states: [], memory: {},
+      sides: {}, serial: {}, events: [], states: [], memory: {}, exits: {},
     });
   }
   const ctx: RunContext = {
     scenario, driver, clock, progress: say, fleet,
     hosts: new Map(hosts.map((h) => [h.name, h])),
-    steps: [], daemons: [], calls: [], faults: [], background: [],
+    steps: [], daemons: [], calls: [], faults: [], spice: [], evidence: [], background: [],
   };
   // Each event goes to the guest it is about (the main one when the driver does not say).
   const unsubscribe = driver.onEvent((e) => {
@@ -139,15 +141,14 @@ async function collect(
       evidence.push({ label: `Serial timing (${guest.key === MAIN_GUEST ? '' : `${guest.key}, `}${side})`, path: file });
     }
   }
+  // Exits up to now are the scenario's; the teardown's kills that follow are not.
+  const exits = { ...main.exits };
   // The driver's own files (transcripts, emulator output) are copied once its guests ended.
   await ctx.driver.close().catch(() => undefined);
-  const exits: Partial<Record<Side, ProcessExit>> = {};
   for (const guest of ctx.fleet.values()) {
     for (const side of ['source', 'destination'] as const) {
       const handle = guest.sides[side];
       if (!handle) continue;
-      const exit = await Promise.race([handle.exited, Promise.resolve(undefined)]);
-      if (exit && guest === main) exits[side] = exit;
       for (const file of handle.evidence()) {
         const name = basename(file.path);
         if (evidence.some((e) => e.path === name)) continue;
@@ -156,7 +157,7 @@ async function collect(
     }
   }
   for (const host of ctx.hosts.values()) {
-    for (const file of await host.collectLogs().catch(() => [])) {
+    for (const file of [...(await host.collectLogs().catch(() => [])), ...ctx.evidence.filter((e) => e.path.startsWith(host.workDir))]) {
       const name = basename(file.path);
       if (await copyFile(file.path, join(dir, name)).then(() => true, () => false)) evidence.push({ label: file.label, path: name });
     }
@@ -193,6 +194,7 @@ async function collect(
     daemons: ctx.daemons,
     calls: ctx.calls,
     faults: ctx.faults,
+    spice: ctx.spice,
     ...(ctx.deadlock && { deadlock: ctx.deadlock }),
     evidence: [...evidence, { label: 'Timeline', path: 'timeline.svg' }, { label: 'Observation', path: 'observation.json' }],
   };

@@ -1,10 +1,13 @@
 import { join } from 'node:path';
-import type { MigrationStatus, Side } from '../drivers/types.ts';
+import type { MigrationStatus, Side, SpiceRelocation } from '../drivers/types.ts';
 import { applyFault } from '../faults/index.ts';
 import { GUEST_LAYOUT } from '../guest/layout.ts';
 import { checkPageWalk, readCounters } from '../guest/memory-check.ts';
 import { probeCall, sampleDaemons } from '../observation/daemons.ts';
 import { SerialRecorder } from '../observation/serial.ts';
+import { startBlackhole } from '../faults/blackhole.ts';
+import { startSpiceClient } from '../spice/client.ts';
+import { startDisplay } from '../spice/display.ts';
 import type { Step, StepOf } from '../scenario/schema.ts';
 import { DeadlineError, formatMs, sleep } from '../util/deadline.ts';
 import { guestRun, hostNamed, MAIN_GUEST, StepDeadline, StepUnavailable, type GuestRun, type RunContext } from './context.ts';
@@ -43,8 +46,10 @@ export const STEP_HANDLERS: Handlers = {
     const target = step.unreachable
       ? { unreachable: targetHost }
       : { guest: await startSide(ctx, guest, 'destination', targetHost.name, true) };
-    guest.migration = { requestedAt: ctx.clock(), settings, unreachable: step.unreachable };
-    guest.job = await ctx.driver.migrate({ source, target, settings });
+    const spice = guest.spec.spice ? await spiceRelocation(ctx, step.spice) : undefined;
+    const withSpice = spice ? { ...settings, spice } : settings;
+    guest.migration = { requestedAt: ctx.clock(), settings: withSpice, unreachable: step.unreachable };
+    guest.job = await ctx.driver.migrate({ source, target, settings: withSpice });
     return `migrating ${label(guest)} ${source.host.name} -> ${targetHost.name}${step.unreachable ? ' (unreachable)' : ''}`;
   },
 
@@ -132,6 +137,77 @@ export const STEP_HANDLERS: Handlers = {
     }
   },
 
+  'spice-client': async (ctx, step) => {
+    const source = guestRun(ctx, step.guest).sides.source;
+    if (!source) throw new Error('spice-client before start');
+    const now = ctx.clock();
+    if (step.action !== 'connect') {
+      const client = ctx.spiceClient;
+      if (!client) throw new Error(`spice-client ${step.action} before connect`);
+      if (step.action === 'freeze') client.freeze();
+      else if (step.action === 'thaw') client.thaw();
+      else await client.kill();
+      ctx.faults.push({ t: now, fault: `${step.action}-spice-client`, host: 'harness' });
+      return `SPICE client: ${step.action}`;
+    }
+    if (!source.spiceAddress || !source.spice) throw new StepUnavailable(`the ${ctx.driver.name} driver gives the guest no SPICE display`);
+    const dir = source.host.workDir;
+    ctx.display ??= await startDisplay({ logPath: join(dir, 'xvfb.log'), clock: ctx.clock });
+    const display = ctx.display;
+    ctx.spiceClient = await startSpiceClient({ ...source.spiceAddress, display: display.display, logPath: join(dir, 'remote-viewer.log'), clock: ctx.clock });
+    const client = ctx.spiceClient;
+    ctx.background.push(async () => {
+      await client.stop().catch(() => undefined);
+      await display.stop().catch(() => undefined);
+    });
+    ctx.evidence.push({ label: 'SPICE client log (remote-viewer)', path: join(dir, 'remote-viewer.log') }, { label: 'X server log (Xvfb)', path: join(dir, 'xvfb.log') });
+    // Connected means the server lists the client's channels (the main one first, the others
+    // a moment later), not that the process runs: wait until the list stops growing.
+    const end = ctx.clock() + step.within;
+    let previous = -1;
+    for (;;) {
+      const status = await source.spice();
+      if (status.channels.length > 1 && status.channels.length === previous) {
+        ctx.spice.push({ t: ctx.clock(), side: 'source', status });
+        return `SPICE client connected: connection ${status.channels[0]?.connectionId}, ${status.channels.length} channels`;
+      }
+      previous = status.channels.length;
+      if (!client.alive) throw new Error('remote-viewer exited before connecting (see remote-viewer.log)');
+      if (ctx.clock() >= end) throw new StepDeadline(`the SPICE client did not finish connecting within ${formatMs(step.within)} (${previous} channel(s))`);
+      await sleep(250);
+    }
+  },
+
+  'wait-event': async (ctx, step) => {
+    const guest = guestRun(ctx, step.guest);
+    const since = guest.migration?.requestedAt ?? 0;
+    const end = ctx.clock() + step.within;
+    for (;;) {
+      const seen = guest.events.find((e) => e.side === step.side && e.name === step.event && e.t >= since);
+      if (seen) return `${step.event} on the ${step.side} at ${formatMs(seen.t)}`;
+      if (ctx.clock() >= end) throw new StepDeadline(`no ${step.event} on the ${step.side} within ${formatMs(step.within)}`);
+      await sleep(20);
+    }
+  },
+
+  'wait-exit': async (ctx, step) => {
+    const handle = guestRun(ctx, step.guest).sides[step.side];
+    if (!handle) throw new Error(`no guest on the ${step.side} side`);
+    const exit = await Promise.race([handle.exited, sleep(step.within).then(() => undefined)]);
+    if (!exit) throw new StepDeadline(`the ${step.side} emulator still runs after ${formatMs(step.within)}`);
+    return `the ${step.side} emulator ended at ${formatMs(exit.t)}`;
+  },
+
+  'query-spice': async (ctx, step) => {
+    const handle = guestRun(ctx, step.guest).sides[step.side];
+    if (!handle?.spice) throw new StepUnavailable(`no SPICE server on the ${step.side} side`);
+    if ((await handle.runState().catch(() => 'gone')) === 'gone') throw new StepUnavailable(`the ${step.side} emulator has ended`);
+    const status = await handle.spice();
+    ctx.spice.push({ t: ctx.clock(), side: step.side, status });
+    const ids = [...new Set(status.channels.map((c) => c.connectionId))];
+    return `${step.side} SPICE: ${status.channels.length} client channel(s)${ids.length ? `, connection ${ids.join(', ')}` : ''}${status.migrated ? ', migrated' : ''}`;
+  },
+
   'probe-calls': async (ctx, step) => {
     const host = hostNamed(ctx, step.host);
     const guest = guestRun(ctx, step.guest).spec.name;
@@ -140,6 +216,14 @@ export const STEP_HANDLERS: Handlers = {
     return probes.map((p) => `${p.call}: ${p.outcome} in ${formatMs(p.latencyMs)}`).join('; ');
   },
 };
+
+/** Where the SPICE client is sent: the destination, nowhere, or a blackhole of the harness's. */
+async function spiceRelocation(ctx: RunContext, target: 'destination' | 'blackhole' | 'none'): Promise<SpiceRelocation> {
+  if (target !== 'blackhole') return target;
+  const hole = await startBlackhole();
+  ctx.background.push(() => hole.close());
+  return { host: hole.host, port: hole.port };
+}
 
 const label = (guest: GuestRun): string => (guest.key === MAIN_GUEST ? 'guest' : `guest ${guest.key}`);
 const totalEvents = (guests: ReadonlyArray<GuestRun>): number => guests.reduce((n, g) => n + g.events.filter((e) => e.migrationStatus).length, 0);
@@ -160,6 +244,7 @@ async function startSide(ctx: RunContext, guest: GuestRun, side: Side, hostName:
   guest.serial[side] = serial;
   const handle = await ctx.driver.startGuest({ host, side, incoming, spec: { ...guest.spec, serialSocket: serial.path } });
   guest.sides[side] = handle;
+  void handle.exited.then((exit) => (guest.exits[side] ??= exit));
   return handle;
 }
 

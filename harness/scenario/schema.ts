@@ -58,6 +58,11 @@ const migrateStep = z.strictObject({
   transport: z.enum(['unix', 'tcp']).default('unix'),
   maxBandwidth: size.optional(),
   downtimeLimit: duration.optional(),
+  /**
+   * Where the SPICE client is sent before migrating: the destination's SPICE server, a
+   * listener of the harness's that accepts and never answers, or nowhere.
+   */
+  spice: z.enum(['destination', 'blackhole', 'none']).default('destination'),
 });
 
 const waitMigrationStep = z.strictObject({
@@ -122,11 +127,44 @@ const guestSpec = z.strictObject({
   memoryMiB: z.number().int().min(128).default(128),
   machine: z.string().optional(),
   uuid: z.guid().optional(),
+  /** Give the guest a SPICE display (for the SPICE family). */
+  spice: z.boolean().default(false),
+});
+
+/** The harness's own SPICE client (remote-viewer under Xvfb), connected to the source. */
+const spiceClientStep = z.strictObject({
+  do: z.literal('spice-client'),
+  action: z.enum(['connect', 'freeze', 'thaw', 'kill']),
+  guest: guestRef,
+  within: duration.default(20_000),
+});
+
+const waitEventStep = z.strictObject({
+  do: z.literal('wait-event'),
+  guest: guestRef,
+  side,
+  event: z.string(),
+  within: duration,
+});
+
+/** Waits until the guest's emulator process on a side has ended (a manager stopping it). */
+const waitExitStep = z.strictObject({
+  do: z.literal('wait-exit'),
+  guest: guestRef,
+  side,
+  within: duration,
+});
+
+const querySpiceStep = z.strictObject({
+  do: z.literal('query-spice'),
+  guest: guestRef,
+  side,
 });
 
 export const stepSchema = z.discriminatedUnion('do', [
   startStep, waitProgressStep, migrateStep, waitMigrationStep, cancelStep, observeStep, checkMemoryStep,
   faultStep, watchDaemonsStep, awaitDeadlockStep, probeCallsStep,
+  spiceClientStep, waitEventStep, waitExitStep, querySpiceStep,
 ]);
 
 export const scenarioSchema = z.strictObject({

@@ -132,7 +132,9 @@ export const PREREQUISITES: readonly Prerequisite[] = [
     required: true,
     // xauth is only a Recommends of xvfb, but xvfb-run cannot start a display without it.
     packages: ['xvfb', 'xauth'],
-    detect: { kind: 'command', argv: ['Xvfb', '-version'], pattern: /X Server (\d+(?:\.\d+)+)/ },
+    // Xvfb has no -version (it exits 1: "Unrecognized option"); -help exits 0 but names no
+    // version, so the row is present without one (the pattern fits Xorg-style banners).
+    detect: { kind: 'command', argv: ['Xvfb', '-help'], pattern: /X Server (\d+(?:\.\d+)+)/ },
   },
 ];
 

@@ -129,8 +129,10 @@ export async function startSpiceClient(opts: StartSpiceClientOptions): Promise<S
       frozen = false;
     },
     kill() {
-      stopping ??= finish('SIGKILL', 10_000);
-      return stopping;
+      // Even during a graceful stop(): SIGKILL now.
+      const killing = finish('SIGKILL', 10_000);
+      stopping ??= killing;
+      return killing;
     },
   };
 }

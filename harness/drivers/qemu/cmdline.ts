@@ -7,6 +7,8 @@ export interface QemuLaunch {
   readonly incoming: boolean;
   /** Whether /dev/kvm is usable; decides what 'auto' means. */
   readonly kvmUsable: boolean;
+  /** A SPICE server on 127.0.0.1 at this port (seamless migration on). */
+  readonly spicePort?: number;
 }
 
 export function accelArgs(accel: GuestSpec['accel'], kvmUsable: boolean): string[] {
@@ -32,6 +34,9 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-chardev', `socket,id=serial0,path=${spec.serialSocket}`,
     '-serial', 'chardev:serial0',
     '-qmp', `unix:${launch.qmpSocket},server=on,wait=off`,
+    ...(launch.spicePort !== undefined
+      ? ['-spice', `port=${launch.spicePort},addr=127.0.0.1,disable-ticketing=on,seamless-migration=on`, '-vga', 'qxl']
+      : []),
     ...(launch.incoming ? ['-incoming', 'defer'] : []),
   ];
 }

@@ -5,8 +5,15 @@ import type { StatusInfo } from '../../qmp/index.ts';
 import type { HostProcess } from '../../hosts/types.ts';
 import type { Clock } from '../../util/clock.ts';
 import { pollUntil, sleep } from '../../util/deadline.ts';
-import type { DriverEvent, EvidenceFile, GuestHandle, MigrationStatus, RunState, StartGuestRequest } from '../types.ts';
+import type { DriverEvent, EvidenceFile, GuestHandle, MigrationStatus, RunState, SpiceStatus, StartGuestRequest } from '../types.ts';
 import { qemuArgs } from './cmdline.ts';
+
+/** query-spice's answer, as much of it as cutover reads. */
+interface QuerySpice {
+  readonly enabled: boolean;
+  readonly migrated?: boolean;
+  readonly channels?: ReadonlyArray<{ 'connection-id': number; 'channel-type': number; 'channel-id': number; host?: string; port?: string }>;
+}
 
 const KNOWN_STATES = new Set<string>([
   'running', 'paused', 'postmigrate', 'inmigrate', 'finish-migrate', 'prelaunch', 'shutdown',
@@ -15,6 +22,8 @@ const KNOWN_STATES = new Set<string>([
 
 export interface QemuGuestOptions {
   readonly binary: string;
+  /** Give the guest a SPICE server on this loopback port. */
+  readonly spicePort?: number;
   readonly kvmUsable: boolean;
   readonly clock: Clock;
   readonly emit: (event: DriverEvent) => void;
@@ -47,7 +56,10 @@ export class QemuGuest implements GuestHandle {
     // Each guest boots from its own copy: the image belongs to the host, as a disk would.
     const bootImage = join(dir, `boot-${tag}.img`);
     await copyFile(request.spec.bootImage, bootImage);
-    const args = qemuArgs({ spec: request.spec, bootImage, qmpSocket, incoming: request.incoming, kvmUsable: options.kvmUsable });
+    const args = qemuArgs({
+      spec: request.spec, bootImage, qmpSocket, incoming: request.incoming, kvmUsable: options.kvmUsable,
+      ...(options.spicePort !== undefined && { spicePort: options.spicePort }),
+    });
     await appendFile(files.log, `# ${options.binary} ${args.join(' ')}\n`);
     const child = request.host.spawn({ command: options.binary, args, label: `qemu-${tag}`, logPath: files.log });
 
@@ -74,7 +86,23 @@ export class QemuGuest implements GuestHandle {
         ...(status ? { migrationStatus: status as MigrationStatus } : {}),
       });
     });
-    return new QemuGuest(request, child, qmp, files);
+    const guest = new QemuGuest(request, child, qmp, files);
+    if (options.spicePort !== undefined) guest.spiceAddress = { host: '127.0.0.1', port: options.spicePort };
+    return guest;
+  }
+
+  spiceAddress?: { host: string; port: number };
+
+  async spice(): Promise<SpiceStatus> {
+    const info = await this.qmp.execute<QuerySpice>('query-spice', undefined, { timeoutMs: 5000 });
+    return {
+      enabled: info.enabled,
+      migrated: info.migrated ?? false,
+      channels: (info.channels ?? []).map((c) => ({
+        connectionId: c['connection-id'], channelType: c['channel-type'], channelId: c['channel-id'],
+        ...(c.host !== undefined && { host: c.host }), ...(c.port !== undefined && { port: c.port }),
+      })),
+    };
   }
 
   async runState(): Promise<RunState> {

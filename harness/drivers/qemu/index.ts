@@ -24,6 +24,7 @@ export const DEFAULT_DOWNTIME_LIMIT_MS = 300;
  */
 export function createQemuDriver(context: DriverContext): Driver {
   const binary = typeof context.options.binary === 'string' ? context.options.binary : 'qemu-system-x86_64';
+  const quitSource = parseQuitSource(context.options.quitSource);
   const listeners = new Set<(e: DriverEvent) => void>();
   const guests: QemuGuest[] = [];
   let kvmUsable: boolean | undefined;
@@ -40,7 +41,8 @@ export function createQemuDriver(context: DriverContext): Driver {
 
     async startGuest(request: StartGuestRequest): Promise<GuestHandle> {
       kvmUsable ??= await canUseKvm();
-      const guest = await QemuGuest.start(request, { binary, kvmUsable, clock: context.clock, emit });
+      const spicePort = request.spec.spice ? await freeLoopbackPort() : undefined;
+      const guest = await QemuGuest.start(request, { binary, kvmUsable, clock: context.clock, emit, ...(spicePort !== undefined && { spicePort }) });
       guests.push(guest);
       const kvm = await guest.qmp.execute<{ enabled: boolean }>('query-kvm');
       guest.accelerator = kvm.enabled ? 'kvm' : 'tcg';
@@ -58,7 +60,14 @@ export function createQemuDriver(context: DriverContext): Driver {
         'max-bandwidth': request.settings.maxBandwidth ?? DEFAULT_MAX_BANDWIDTH,
         'downtime-limit': request.settings.downtimeLimitMs ?? DEFAULT_DOWNTIME_LIMIT_MS,
       });
+      const relocation = request.settings.spice ?? 'destination';
+      if (source.spiceAddress && relocation !== 'none') {
+        const to = relocation === 'destination' ? ('guest' in request.target ? asQemu(request.target.guest).spiceAddress : undefined) : relocation;
+        if (to) await source.qmp.execute('client_migrate_info', { protocol: 'spice', hostname: to.host, port: to.port });
+      }
+      const since = source.qmp.mark();
       await source.qmp.execute('migrate', { uri });
+      void endSourceAfterHandover(source, since, quitSource, context);
       return {
         info: async () => toMigrationInfo(await source.qmp.execute<QmpMigrationInfo>('query-migrate')),
         cancel: async () => void (await source.qmp.execute('migrate_cancel')),
@@ -126,4 +135,36 @@ async function qemuVersion(binary: string): Promise<string> {
     }
     throw err;
   }
+}
+
+/**
+ * What this management layer does with the source after a completed migration:
+ * - 'never': leave it in postmigrate (QEMU's own behaviour; the MIG family judges that);
+ * - 'after-spice': wait for SPICE_MIGRATE_COMPLETED (bounded, as spice-server's own 10 s
+ *   is) so the client can move, then quit it, as libvirt does;
+ * - 'immediately' and 'wait-forever': two broken managers the SPICE judges must catch.
+ */
+export type QuitSource = 'never' | 'after-spice' | 'immediately' | 'wait-forever';
+
+/** Bound on waiting for SPICE_MIGRATE_COMPLETED: spice-server's MIGRATE_TIMEOUT plus slack. */
+export const SPICE_WAIT_BOUND_MS = 12_000;
+
+function parseQuitSource(value: unknown): QuitSource {
+  if (value === undefined) return 'never';
+  if (value === 'never' || value === 'after-spice' || value === 'immediately' || value === 'wait-forever') return value;
+  throw new UsageError(`driver option quitSource: '${String(value)}' is not one of never, after-spice, immediately, wait-forever`);
+}
+
+async function endSourceAfterHandover(source: QemuGuest, since: number, policy: QuitSource, context: DriverContext): Promise<void> {
+  if (policy === 'never' || policy === 'wait-forever') return;
+  const done = await source.qmp
+    .waitForEvent((e) => e.event === 'MIGRATION' && ['completed', 'failed', 'cancelled'].includes((e.data as { status?: string })?.status ?? ''), { timeoutMs: 24 * 3600_000, since })
+    .catch(() => undefined);
+  if ((done?.data as { status?: string } | undefined)?.status !== 'completed') return;
+  if (policy === 'after-spice' && source.spiceAddress) {
+    await source.qmp.waitForEvent('SPICE_MIGRATE_COMPLETED', { timeoutMs: SPICE_WAIT_BOUND_MS, since }).catch(() => {
+      context.log(`no SPICE_MIGRATE_COMPLETED within ${SPICE_WAIT_BOUND_MS} ms; quitting the source anyway`);
+    });
+  }
+  await source.qmp.execute('quit').catch(() => undefined);
 }

@@ -18,7 +18,7 @@ export const HOST_RELEASES: ReadonlyArray<HostRelease> = ['bookworm', 'trixie'];
  * host, on a network made for the scenario. Every folder of the scenario is bind-mounted at
  * the same path, so sockets and dumps are reachable from the harness and from each host.
  */
-export function containerHostProvider(release: HostRelease, clock: Clock): HostProvider {
+export function containerHostProvider(release: HostRelease): HostProvider {
   let image: { tag: string; versions: Readonly<Record<string, string>> } | undefined;
   const prepare = async (log: (line: string) => void): Promise<Readonly<Record<string, string>>> => {
     if (!image) {
@@ -36,7 +36,7 @@ export function containerHostProvider(release: HostRelease, clock: Clock): HostP
   return {
     kind: 'container',
     prepare,
-    async create(specs, runDir) {
+    async create(specs, runDir, clock) {
       await prepare(() => {});
       const { tag, versions } = image as NonNullable<typeof image>;
       const runId = randomUUID().slice(0, 8);

@@ -7,11 +7,11 @@ import { spawnChild } from './child.ts';
 import { UsageError } from '../../util/errors.ts';
 
 /** Hosts that are folders on this machine; their processes are children of the harness. */
-export function processHostProvider(clock: Clock, remember: (pid: number) => Promise<void> = async () => {}): HostProvider {
+export function processHostProvider(remember: (pid: number) => Promise<void> = async () => {}): HostProvider {
   return {
     kind: 'process',
     prepare: async () => ({}),
-    async create(specs, runDir) {
+    async create(specs, runDir, clock) {
       const tuned = specs.find((s) => s.hostUuid || s.workers || s.keepalive);
       if (tuned) throw new UsageError(`host '${tuned.name}' has daemon settings, which process hosts cannot honour`, 'use --hosts container');
       return Promise.all(
