@@ -42,8 +42,9 @@ export const needsSpice: Precondition = async (config) => {
   const missing = ['Xvfb', 'remote-viewer'].filter((tool) => !onPath(tool));
   if (missing.length) return `no display for a SPICE client can be made here (${missing.join(', ')} missing): run \`npx cutover setup\``;
   if (config.hosts === 'process') {
+    // `-spice help` lists the options and exits 1 all the same: read what it says.
     const probe = await runLocally(['qemu-system-x86_64', '-spice', 'help'], 10_000).catch(() => undefined);
-    if (probe?.code !== 0) return 'this QEMU has no SPICE support';
+    if (!/seamless-migration/.test(`${probe?.stdout ?? ''}${probe?.stderr ?? ''}`)) return 'this QEMU has no SPICE support';
   }
   return undefined;
 };

@@ -1,0 +1,48 @@
+// SPICE handover as a user runs it: real QEMU 7.2 with spice-server, real remote-viewer under
+// Xvfb (installed by `cutover setup`), process hosts and the qemu driver.
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { certificateIn, cutover, qemuProcesses } from './e2e-helpers.ts';
+
+/** remote-viewer and Xvfb processes still running (not zombies). */
+const clientProcesses = (): number =>
+  readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return /\((remote-viewer|Xvfb)\)/.test(stat) && !/\) Z /.test(stat);
+    } catch {
+      return false;
+    }
+  }).length;
+
+describe('SPICE on process hosts with the qemu driver', () => {
+  it('judges SPICE-01..06 from events, query-spice and exit times, with evidence, and leaves nothing behind', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const result = await cutover(['run', '--family', 'spice', '--out', out]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const certificate = certificateIn(out);
+    expect(certificate.results.map((r) => `${r.id}:${r.verdict}`)).toEqual(
+      ['SPICE-01', 'SPICE-02', 'SPICE-03', 'SPICE-04', 'SPICE-05', 'SPICE-06'].map((id) => `${id}:pass`),
+    );
+    const blackholed = certificate.results.find((r) => r.id === 'SPICE-02');
+    expect(blackholed?.measurements.handoverMs).toBeGreaterThan(9000);
+    expect(blackholed?.evidence.some((p) => p.endsWith('remote-viewer.log'))).toBe(true);
+    expect(qemuProcesses()).toBe(0);
+    expect(clientProcesses()).toBe(0);
+  }, 300_000);
+
+  it.each([
+    ['kills the source before SPICE_MIGRATE_COMPLETED', 'immediately', /before the SPICE handover/],
+    ['waits without bound', 'wait-forever', /waits without bound/],
+  ])('catches a management layer that %s (SPICE-03 fails)', async (_what, mode, reason) => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const result = await cutover(['scenario', `harness/cli/fixtures/spice-manager-${mode}.yaml`, '--out', out]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`FAIL  SPICE-03: .*${reason.source}`));
+    expect(qemuProcesses()).toBe(0);
+    expect(clientProcesses()).toBe(0);
+  }, 120_000);
+});
