@@ -8,7 +8,6 @@ import { findRequirement } from '../requirements/catalog.ts';
 import { openRunFolder } from '../reporting/run-folder.ts';
 import { runScenario } from '../runner/run-scenario.ts';
 import { loadScenario } from '../scenario/load.ts';
-import { monotonicClock } from '../util/clock.ts';
 import { preflight } from './preflight.ts';
 
 export interface ScenarioOptions {

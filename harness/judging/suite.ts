@@ -14,7 +14,6 @@ import type { RequirementResult } from '../reporting/result.ts';
 import { readRunConfig, type RunConfig } from '../runner/run-config.ts';
 import { runScenario } from '../runner/run-scenario.ts';
 import { loadScenario } from '../scenario/load.ts';
-import { monotonicClock } from '../util/clock.ts';
 import { registerCleanup } from '../util/cleanup.ts';
 import { JUDGES } from './index.ts';
 import { CannotJudge } from './verdict.ts';

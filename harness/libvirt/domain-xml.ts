@@ -8,6 +8,13 @@ export interface DomainXmlOptions {
   readonly bootImage: string;
 }
 
+/** A SPICE server on every address of the host (the harness's client comes from outside). */
+const SPICE_DEVICES = `
+    <graphics type='spice' autoport='yes'>
+      <listen type='address' address='0.0.0.0'/>
+    </graphics>
+    <video><model type='vga'/></video>`;
+
 const escape = (s: string): string => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
@@ -40,7 +47,7 @@ export function domainXml(options: DomainXmlOptions): string {
       <source mode='connect' path='${escape(spec.serialSocket)}'/>
       <target port='0'/>
     </serial>
-    <controller type='usb' model='none'/>
+    <controller type='usb' model='none'/>${spec.spice ? SPICE_DEVICES : ''}
     <memballoon model='none'/>
   </devices>
 </domain>

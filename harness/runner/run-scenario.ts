@@ -6,7 +6,6 @@ import { ensureGuestImage } from '../guest/build.ts';
 import { GUEST_LAYOUT } from '../guest/layout.ts';
 import type { HostProvider } from '../hosts/types.ts';
 import type { GuestObservation, Observation, SideProgress } from '../observation/types.ts';
-import type { ProcessExit } from '../hosts/types.ts';
 import type { LoadedScenario } from '../scenario/load.ts';
 import { clockFrom } from '../util/clock.ts';
 import { whileRunning } from '../util/cleanup.ts';

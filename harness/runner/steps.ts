@@ -193,9 +193,17 @@ export const STEP_HANDLERS: Handlers = {
   'wait-exit': async (ctx, step) => {
     const handle = guestRun(ctx, step.guest).sides[step.side];
     if (!handle) throw new Error(`no guest on the ${step.side} side`);
-    const exit = await Promise.race([handle.exited, sleep(step.within).then(() => undefined)]);
-    if (!exit) throw new StepDeadline(`the ${step.side} emulator still runs after ${formatMs(step.within)}`);
-    return `the ${step.side} emulator ended at ${formatMs(exit.t)}`;
+    // Some drivers learn of the end only by asking (libvirt's domain state): ask while waiting.
+    const end = ctx.clock() + step.within;
+    for (;;) {
+      const exit = await Promise.race([handle.exited, sleep(100).then(() => undefined)]);
+      if (exit) return `the ${step.side} emulator ended at ${formatMs(exit.t)}`;
+      if ((await handle.runState().catch(() => undefined)) === 'gone') {
+        const seen = await Promise.race([handle.exited, sleep(50).then(() => undefined)]);
+        if (seen) return `the ${step.side} emulator ended at ${formatMs(seen.t)}`;
+      }
+      if (ctx.clock() >= end) throw new StepDeadline(`the ${step.side} emulator still runs after ${formatMs(step.within)}`);
+    }
   },
 
   'query-spice': async (ctx, step) => {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Host, ProcessExit } from '../../hosts/types.ts';
 import { hostUri, virsh, VirshError } from '../../libvirt/virsh.ts';
 import type { Clock } from '../../util/clock.ts';
-import type { EvidenceFile, GuestHandle, MigrationStatus, RunState, Side } from '../types.ts';
+import type { EvidenceFile, GuestHandle, MigrationStatus, RunState, Side, SpiceStatus } from '../types.ts';
+import { toSpiceStatus, type QuerySpice } from '../spice-status.ts';
 
 /** Every virsh call a guest makes, with its timing and outcome: evidence of what libvirt said. */
 export class VirshTranscript {
@@ -118,6 +119,20 @@ export class LibvirtGuest implements GuestHandle {
     } finally {
       await rm(file, { force: true });
     }
+  }
+
+  spiceAddress?: { host: string; port: number };
+
+  /** Where the domain's SPICE server listens (the host's address, the port libvirt chose). */
+  async findSpiceAddress(): Promise<void> {
+    const uri = (await this.virsh(['domdisplay', this.name])).trim();
+    const port = Number(/:(\d+)\/?$/.exec(uri)?.[1]);
+    if (Number.isFinite(port)) this.spiceAddress = { host: this.host.address, port };
+  }
+
+  async spice(): Promise<SpiceStatus> {
+    const out = await this.virsh(['qemu-monitor-command', this.name, JSON.stringify({ execute: 'query-spice' })], 5000);
+    return toSpiceStatus((JSON.parse(out) as { return: QuerySpice }).return);
   }
 
   evidence(): EvidenceFile[] {

@@ -80,6 +80,7 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       await guest.virsh(['start', spec.name]);
       // Taken now: when migrating, the daemon may have no worker left for a low-priority call.
       guest.migratableXml = await guest.virsh(['dumpxml', '--migratable', spec.name]);
+      if (spec.spice) await guest.findSpiceAddress();
       return guest;
     },
 
@@ -101,6 +102,9 @@ export function createLibvirtDriver(context: DriverContext): Driver {
         await writeFile(xmlFile, xml);
         args.push('--xml', xmlFile);
       }
+      // libvirt relocates SPICE clients to the destination itself; another target is a graphics URI.
+      const spice = request.settings.spice;
+      if (spice && typeof spice === 'object') args.push('--graphicsuri', `spice://${spice.host}:${spice.port}`);
       if (request.settings.downtimeLimitMs) {
         await source.virsh(['migrate-setmaxdowntime', source.name, String(request.settings.downtimeLimitMs)]).catch(() => undefined);
       }

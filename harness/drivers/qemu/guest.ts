@@ -7,13 +7,7 @@ import type { Clock } from '../../util/clock.ts';
 import { pollUntil, sleep } from '../../util/deadline.ts';
 import type { DriverEvent, EvidenceFile, GuestHandle, MigrationStatus, RunState, SpiceStatus, StartGuestRequest } from '../types.ts';
 import { qemuArgs } from './cmdline.ts';
-
-/** query-spice's answer, as much of it as cutover reads. */
-interface QuerySpice {
-  readonly enabled: boolean;
-  readonly migrated?: boolean;
-  readonly channels?: ReadonlyArray<{ 'connection-id': number; 'channel-type': number; 'channel-id': number; host?: string; port?: string }>;
-}
+import { toSpiceStatus, type QuerySpice } from '../spice-status.ts';
 
 const KNOWN_STATES = new Set<string>([
   'running', 'paused', 'postmigrate', 'inmigrate', 'finish-migrate', 'prelaunch', 'shutdown',
@@ -94,15 +88,7 @@ export class QemuGuest implements GuestHandle {
   spiceAddress?: { host: string; port: number };
 
   async spice(): Promise<SpiceStatus> {
-    const info = await this.qmp.execute<QuerySpice>('query-spice', undefined, { timeoutMs: 5000 });
-    return {
-      enabled: info.enabled,
-      migrated: info.migrated ?? false,
-      channels: (info.channels ?? []).map((c) => ({
-        connectionId: c['connection-id'], channelType: c['channel-type'], channelId: c['channel-id'],
-        ...(c.host !== undefined && { host: c.host }), ...(c.port !== undefined && { port: c.port }),
-      })),
-    };
+    return toSpiceStatus(await this.qmp.execute<QuerySpice>('query-spice', undefined, { timeoutMs: 5000 }));
   }
 
   async runState(): Promise<RunState> {

@@ -1,14 +1,7 @@
 import { docker } from './docker.ts';
+import { isAlive } from '../../util/process.ts';
 import { OWNER_LABEL } from './labels.ts';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Removes containers and networks of runs whose owner process is gone. */
 export async function reapStaleContainers(log: (line: string) => void): Promise<number> {

@@ -1,4 +1,5 @@
 import { mkdir, readdir, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
+import { isAlive } from '../../util/process.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,14 +26,6 @@ export async function createRunFolder(): Promise<RunFolder> {
   };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Kills processes of runs whose owner is gone, and removes their folders. */
 export async function reapStaleRuns(): Promise<number> {
