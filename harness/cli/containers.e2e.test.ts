@@ -48,6 +48,19 @@ describe('libvirt on container hosts', () => {
     expect(await leftovers()).toBe('');
   }, 600_000);
 
+  it('SPICE with libvirt: every requirement gets a verdict with evidence; libvirt keeps the source until the handover', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const result = await cutover(['run', '--family', 'spice', '--driver', 'libvirt', '--hosts', 'container', '--out', out]);
+    const certificate = certificateIn(out);
+    for (const r of certificate.results) {
+      expect(['pass', 'fail'], `${r.id}: ${r.reason}`).toContain(r.verdict);
+      expect(r.evidence.some((p) => p.endsWith('timeline.svg'))).toBe(true);
+    }
+    expect(certificate.results.find((r) => r.id === 'SPICE-03')?.verdict, result.stdout).toBe('pass');
+    expect(certificate.results.find((r) => r.id === 'SPICE-02')?.measurements.handoverMs).toBeGreaterThan(9000);
+    expect(await leftovers()).toBe('');
+  }, 600_000);
+
   it('a host that never becomes ready: one line naming the host and its log, exit 2, nothing left', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
     const result = await cutover(['scenario', 'harness/cli/fixtures/unready-host.yaml', '--driver', 'libvirt', '--hosts', 'container', '--out', out]);

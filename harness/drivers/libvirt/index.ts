@@ -102,9 +102,14 @@ export function createLibvirtDriver(context: DriverContext): Driver {
         await writeFile(xmlFile, xml);
         args.push('--xml', xmlFile);
       }
-      // libvirt relocates SPICE clients to the destination itself; another target is a graphics URI.
-      const spice = request.settings.spice;
-      if (spice && typeof spice === 'object') args.push('--graphicsuri', `spice://${spice.host}:${spice.port}`);
+      // Where the SPICE client goes. Left to itself, libvirt sends it to the destination's
+      // *hostname* when graphics listen on 0.0.0.0, which a client outside the hosts' DNS
+      // cannot resolve (remote-viewer then ends its session): name the address instead.
+      const spice = request.settings.spice ?? 'destination';
+      if (source.spiceAddress && spice !== 'none') {
+        const to = spice === 'destination' ? `spice://${targetHost.address}` : `spice://${spice.host}:${spice.port}`;
+        args.push('--graphicsuri', to);
+      }
       if (request.settings.downtimeLimitMs) {
         await source.virsh(['migrate-setmaxdowntime', source.name, String(request.settings.downtimeLimitMs)]).catch(() => undefined);
       }
