@@ -24,15 +24,18 @@ export function cutover(args: string[], env: NodeJS.ProcessEnv = process.env): P
   });
 }
 
-export const qemuProcesses = (): number =>
+/** Running (not zombie) processes whose name matches, e.g. /^qemu-system-x86/. */
+export const runningProcesses = (name: RegExp): number =>
   readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      return stat.includes('(qemu-system-x86') && !/\) Z /.test(stat);
+      const m = /^\d+ \((.*)\) (\S)/.exec(readFileSync(`/proc/${p}/stat`, 'utf8'));
+      return !!m && name.test(m[1] ?? '') && m[2] !== 'Z';
     } catch {
       return false;
     }
   }).length;
+
+export const qemuProcesses = (): number => runningProcesses(/^qemu-system-x86/);
 
 export const certificateIn = (out: string): Certificate => JSON.parse(readFileSync(join(out, 'latest', 'certificate.json'), 'utf8'));
 

@@ -1,22 +1,12 @@
 // SPICE handover as a user runs it: real QEMU 7.2 with spice-server, real remote-viewer under
 // Xvfb (installed by `cutover setup`), process hosts and the qemu driver.
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { certificateIn, cutover, qemuProcesses } from './e2e-helpers.ts';
+import { certificateIn, cutover, qemuProcesses, runningProcesses } from './e2e-helpers.ts';
 
-/** remote-viewer and Xvfb processes still running (not zombies). */
-const clientProcesses = (): number =>
-  readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      return /\((remote-viewer|Xvfb)\)/.test(stat) && !/\) Z /.test(stat);
-    } catch {
-      return false;
-    }
-  }).length;
+const clientProcesses = (): number => runningProcesses(/^(remote-viewer|Xvfb)$/);
 
 describe('SPICE on process hosts with the qemu driver', () => {
   it('judges SPICE-01..06 from events, query-spice and exit times, with evidence, and leaves nothing behind', async () => {
