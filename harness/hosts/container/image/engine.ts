@@ -2,7 +2,7 @@
 // installed but down, we start dockerd ourselves, detached, so it outlives this process
 // and serves the next runs too.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { lastLines, probeEnv, runCommand, which, type RunResult } from '../../../setup/run-command.ts';
 import { sleep } from '../../../util/deadline.ts';
 import { withLock } from './lock.ts';
@@ -73,23 +73,49 @@ async function engineAnswers(): Promise<{ ok: boolean; version?: string; output:
   return second;
 }
 
+/** Whether `pid` is a live process whose command name is `name`. */
+function runsAs(pid: number, name: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+  } catch {
+    return false;
+  }
+}
+
+function pidFromFile(path: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const PID_FILES = [
+  { path: '/var/run/docker.pid', name: 'dockerd' },
+  { path: '/var/run/docker/containerd/containerd.pid', name: 'containerd' },
+];
+
+/**
+ * Removes pid files left by an engine that was killed. dockerd refuses to start (and its
+ * supervisor trusts a containerd) whenever the recorded pid is alive, whatever runs under
+ * it now; on a machine restored from a snapshot that pid is often reused by something else.
+ */
+function removeStalePidFiles(log: Log): void {
+  for (const { path, name } of PID_FILES) {
+    const pid = pidFromFile(path);
+    if (pid === undefined || runsAs(pid, name)) continue;
+    rmSync(path, { force: true });
+    log(`removed stale ${path} (pid ${pid} is not ${name})`);
+  }
+}
+
 /** Pid of a running dockerd, from its pid file or else by scanning /proc. */
 export function runningDockerdPid(): number | undefined {
-  const alive = (pid: number): boolean => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'dockerd';
-    } catch {
-      return false;
-    }
-  };
-  try {
-    const pid = Number(readFileSync('/var/run/docker.pid', 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) return pid;
-  } catch {
-    // no pid file
-  }
+  const recorded = pidFromFile('/var/run/docker.pid');
+  if (recorded !== undefined && runsAs(recorded, 'dockerd')) return recorded;
   for (const entry of readdirSync('/proc')) {
-    if (/^\d+$/.test(entry) && alive(Number(entry))) return Number(entry);
+    if (/^\d+$/.test(entry) && runsAs(Number(entry), 'dockerd')) return Number(entry);
   }
   return undefined;
 }
@@ -152,6 +178,7 @@ export async function ensureDockerEngine(log: Log): Promise<{ version: string }>
     if (running !== undefined) {
       log(`dockerd (pid ${running}) is running but does not answer yet; waiting`);
     } else {
+      removeStalePidFiles(log);
       child = startDockerd(dockerdPath);
       log(`started dockerd (pid ${String(child.pid)}), log: ${DOCKERD_LOG}`);
     }
