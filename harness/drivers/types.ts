@@ -3,7 +3,7 @@
 // vendor certifies its own stack by passing `--driver ./my-driver.ts`: a module whose
 // default export (or `createDriver` export) is a DriverFactory.
 
-import type { Host, ProcessExit } from '../hosts/types.ts';
+import type { EmulatorChoice, Host, ProcessExit } from '../hosts/types.ts';
 import type { Clock } from '../util/clock.ts';
 
 export type Side = 'source' | 'destination';
@@ -21,7 +21,8 @@ export type MigrationStatus =
 
 export interface GuestSpec {
   readonly name: string;
-  readonly uuid: string;
+  /** The guest's UUID; none at all when not given (QEMU then has no -uuid). */
+  readonly uuid?: string;
   /** The 512-byte boot sector of the test guest, a file readable from the harness. */
   readonly bootImage: string;
   readonly memoryMiB: number;
@@ -31,6 +32,13 @@ export interface GuestSpec {
   readonly accel: 'auto' | 'kvm' | 'tcg';
   /** A SPICE display the harness's client connects to (drivers that cannot, refuse). */
   readonly spice?: boolean;
+  /** Which of the host's QEMUs runs the guest (same-host upgrade: oldest, then newest). */
+  readonly emulator?: EmulatorChoice;
+  /**
+   * Guest RAM in a shared file of the host (memory-backend-file, share=on), named after the
+   * guest: two QEMUs of one host then map the same RAM.
+   */
+  readonly sharedMemory?: boolean;
 }
 
 /** One channel of a connected SPICE client, as the server lists it. */
@@ -66,6 +74,8 @@ export interface DriverEvent {
   readonly side: Side;
   /** The guest's name (GuestSpec.name), when the driver runs several. */
   readonly guest?: string;
+  /** The host the event came from (two guests on two hosts may share a name). */
+  readonly host?: string;
   /** The implementation's own name for it (QMP event name for QEMU, e.g. 'MIGRATION'). */
   readonly name: string;
   /** Set on migration status changes. */
@@ -84,6 +94,8 @@ export interface GuestHandle {
   readonly host: Host;
   /** The accelerator the guest really runs on (e.g. 'kvm', 'tcg'), when the driver knows. */
   readonly accelerator?: string;
+  /** The version of the emulator that runs the guest, e.g. '10.0.13', when the driver knows. */
+  readonly emulatorVersion?: string;
   runState(): Promise<RunState>;
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -96,6 +108,8 @@ export interface GuestHandle {
   /** The SPICE server of a guest started with spice, and what it serves now. */
   readonly spiceAddress?: { readonly host: string; readonly port: number };
   spice?(): Promise<SpiceStatus>;
+  /** Signals the guest's emulator process: a fault (SIGKILL), or a freeze and thaw. */
+  signal(signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<void>;
   /** Ends the guest at once (idempotent). */
   destroy(): Promise<void>;
 }
@@ -107,6 +121,17 @@ export interface MigrationSettings {
   readonly downtimeLimitMs?: number;
   /** Graphics relocation (client_migrate_info, libvirt's graphics URI); default: the destination. */
   readonly spice?: SpiceRelocation;
+  /** Leave RAM that both sides share out of the stream (QEMU's x-ignore-shared). */
+  readonly ignoreShared?: boolean;
+  /** The destination checks the source's UUID against its own (QEMU's validate-uuid). */
+  readonly validateUuid?: boolean;
+  /** QEMU's migration mode: 'cpr-transfer' hands RAM over by file descriptors (QEMU >= 10.0). */
+  readonly mode?: 'normal' | 'cpr-transfer';
+}
+
+/** A setting this implementation cannot honour: the step that asked is unavailable, not failed. */
+export class Unsupported extends Error {
+  override name = 'Unsupported';
 }
 
 export interface MigrationInfo {
@@ -145,12 +170,21 @@ export interface DriverDescription {
   readonly versions: Record<string, string>;
 }
 
+/** A guest a host's management layer holds, running or not. */
+export interface InventoryEntry {
+  readonly name: string;
+  readonly uuid?: string;
+  readonly state: string;
+}
+
 export interface Driver {
   readonly name: string;
   /** Checks the implementation is usable here; throws UsageError with a fix when not. */
   describe(): Promise<DriverDescription>;
   startGuest(request: StartGuestRequest): Promise<GuestHandle>;
   migrate(request: MigrateRequest): Promise<MigrationJob>;
+  /** The guests the management layer holds on a host (libvirt's domains, QEMU processes). */
+  inventory?(host: Host): Promise<InventoryEntry[]>;
   /** Subscribes to events of every guest this driver started; returns the unsubscribe. */
   onEvent(listener: (event: DriverEvent) => void): () => void;
   /** Ends every guest this driver started. */

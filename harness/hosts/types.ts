@@ -47,6 +47,18 @@ export interface HostControls {
   healLink(): Promise<void>;
 }
 
+/** A QEMU a host can start: argv = command, prefixArgs, then QEMU's own arguments. */
+export interface Emulator {
+  readonly version: string;
+  readonly command: string;
+  readonly prefixArgs: ReadonlyArray<string>;
+  /** Where it comes from, for reports: a package, a root filesystem. */
+  readonly origin: string;
+}
+
+/** Which of a host's QEMUs a guest runs on: the host's usual one, or its oldest or newest. */
+export type EmulatorChoice = 'default' | 'oldest' | 'newest';
+
 export interface Host {
   readonly name: string;
   readonly kind: HostKind;
@@ -55,10 +67,17 @@ export interface Host {
    * dumps, logs). Every host of a scenario also sees its siblings' folders at their paths.
    */
   readonly workDir: string;
+  /**
+   * A folder for files guests map as RAM (shared memory backends), on tmpfs where the host
+   * kind allows; removed with the host.
+   */
+  readonly memoryDir: string;
   /** Where other hosts and the harness reach this host ('127.0.0.1' for process hosts). */
   readonly address: string;
   /** What the host runs, for the certificate: e.g. { image: ..., qemu: '7.2.22', libvirt: '9.0.0' }. */
   readonly description: Readonly<Record<string, string>>;
+  /** The QEMUs this host can start, its default first. */
+  emulators(): Promise<ReadonlyArray<Emulator>>;
   /** Present where the host kind supports whole-host faults. */
   readonly controls?: HostControls;
   spawn(request: SpawnRequest): HostProcess;

@@ -99,7 +99,11 @@ export function verify(id: string, scenario: string, precondition?: Precondition
   });
 }
 
-function assertVerdict(context: TestContext, verdict: 'pass' | 'fail', reason: string): void {
+function assertVerdict(context: TestContext, verdict: 'pass' | 'fail' | 'skipped', reason: string): void {
+  if (verdict === 'skipped') {
+    context.skip(reason);
+    return;
+  }
   context.expect(verdict, reason).toBe('pass');
 }
 

@@ -3,7 +3,8 @@ import type { Observation } from '../observation/types.ts';
 export type VerdictKind = 'pass' | 'fail' | 'skipped' | 'error';
 
 export interface Verdict {
-  readonly verdict: 'pass' | 'fail';
+  /** 'skipped': what was observed shows the requirement cannot apply here (an old QEMU). */
+  readonly verdict: 'pass' | 'fail' | 'skipped';
   readonly reason: string;
   readonly measurements: Readonly<Record<string, number>>;
 }
@@ -20,4 +21,5 @@ export class CannotJudge extends Error {
 }
 
 export const pass = (reason: string, measurements: Record<string, number> = {}): Verdict => ({ verdict: 'pass', reason, measurements });
+export const skipped = (reason: string, measurements: Record<string, number> = {}): Verdict => ({ verdict: 'skipped', reason, measurements });
 export const fail = (reason: string, measurements: Record<string, number> = {}): Verdict => ({ verdict: 'fail', reason, measurements });

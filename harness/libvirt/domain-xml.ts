@@ -26,8 +26,7 @@ export function domainXml(options: DomainXmlOptions): string {
   const { spec } = options;
   return `<domain type='${options.type}'>
   <name>${escape(spec.name)}</name>
-  <uuid>${spec.uuid}</uuid>
-  <memory unit='MiB'>${spec.memoryMiB}</memory>
+${spec.uuid !== undefined ? `  <uuid>${spec.uuid}</uuid>\n` : ''}  <memory unit='MiB'>${spec.memoryMiB}</memory>
   <vcpu>1</vcpu>
   <os>
     <type arch='x86_64' machine='${escape(spec.machine ?? 'pc')}'>hvm</type>

@@ -1,7 +1,7 @@
 // What the runner observed while it played a scenario: the only input of a judge. Times are
 // milliseconds on one clock that starts with the scenario.
 
-import type { DriverEvent, MigrationInfo, MigrationSettings, RunState, Side, SpiceStatus } from '../drivers/types.ts';
+import type { DriverEvent, InventoryEntry, MigrationInfo, MigrationSettings, RunState, Side, SpiceStatus } from '../drivers/types.ts';
 import type { MemoryCheck } from '../guest/memory-check.ts';
 import type { HostSpec, ProcessExit } from '../hosts/types.ts';
 import type { ThreadPool } from '../libvirt/admin.ts';
@@ -36,6 +36,9 @@ export interface MemoryObservation extends MemoryCheck {
 
 export interface MigrationObservation {
   readonly requestedAt: number;
+  /** Host names: the same one for a same-host migration. */
+  readonly from?: string;
+  readonly to?: string;
   readonly settings: MigrationSettings;
   readonly unreachable: boolean;
   /** query-migrate (or the driver's equivalent) after the last step. */
@@ -45,10 +48,30 @@ export interface MigrationObservation {
 
 /** One guest besides the main one: what became of its migration. */
 export interface GuestObservation {
+  readonly spec?: GuestIdentity;
   readonly events: ReadonlyArray<DriverEvent>;
   readonly states: ReadonlyArray<RunStateSample>;
   readonly progress: Readonly<Record<Side, SideProgress>>;
   readonly migration?: MigrationObservation;
+  readonly memory?: Partial<Readonly<Record<Side, MemoryObservation>>>;
+}
+
+/** Who a guest is, per side: its name, UUID and the emulator version that ran it. */
+export interface GuestIdentity {
+  readonly name: string;
+  readonly uuid?: string;
+  /** Guest RAM as configured, MiB. */
+  readonly memoryMiB?: number;
+  readonly emulators: Partial<Readonly<Record<Side, string>>>;
+  /** The UUID the destination was given, when the scenario changed it ('none': no -uuid). */
+  readonly destinationUuid?: string;
+}
+
+/** The guests one host's management layer held at one moment. */
+export interface InventorySample {
+  readonly t: number;
+  readonly host: string;
+  readonly guests: ReadonlyArray<InventoryEntry>;
 }
 
 /** A daemon's worker pool at one moment. */
@@ -115,6 +138,9 @@ export interface Observation {
   readonly progress: Readonly<Record<Side, SideProgress>>;
   readonly migration?: MigrationObservation;
   readonly memory: Partial<Readonly<Record<Side, MemoryObservation>>>;
+  /** The main guest's identity and the emulators that ran it. */
+  readonly guest?: GuestIdentity;
+  readonly inventories?: ReadonlyArray<InventorySample>;
   readonly exits: Partial<Readonly<Record<Side, ProcessExit>>>;
   /** Guests besides the main one, by their scenario names. */
   readonly guests: Readonly<Record<string, GuestObservation>>;

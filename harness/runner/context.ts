@@ -2,7 +2,7 @@ import type { Driver, DriverEvent, GuestHandle, GuestSpec, MigrationJob, Side } 
 import type { Host, ProcessExit } from '../hosts/types.ts';
 import type { SerialRecorder } from '../observation/serial.ts';
 import type {
-  CallProbe, DaemonSample, DeadlockObservation, FaultRecord, MemoryObservation, MigrationObservation, RunStateSample, SpiceSnapshot, StepRecord,
+  CallProbe, DaemonSample, DeadlockObservation, FaultRecord, InventorySample, MemoryObservation, MigrationObservation, RunStateSample, SpiceSnapshot, StepRecord,
 } from '../observation/types.ts';
 import type { SpiceClient } from '../spice/client.ts';
 import type { Display } from '../spice/display.ts';
@@ -28,6 +28,8 @@ export interface GuestRun {
   readonly exits: Partial<Record<Side, ProcessExit>>;
   job?: MigrationJob;
   migration?: MigrationObservation;
+  /** The destination's UUID when the scenario gave it another one ('none': no UUID). */
+  destinationUuid?: string;
 }
 
 /** What the steps of one scenario share while it plays. */
@@ -44,6 +46,7 @@ export interface RunContext {
   readonly faults: FaultRecord[];
   deadlock?: DeadlockObservation;
   readonly spice: SpiceSnapshot[];
+  readonly inventories: InventorySample[];
   /** Files the steps themselves produced, kept as evidence. */
   readonly evidence: Array<{ readonly label: string; readonly path: string }>;
   /** The harness's SPICE client, its display, and a blackhole, once a step made them. */

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { DriverFactory, Side } from '../drivers/types.ts';
+import { Unsupported, type DriverFactory, type Side } from '../drivers/types.ts';
 import { ensureGuestImage } from '../guest/build.ts';
 import { GUEST_LAYOUT } from '../guest/layout.ts';
 import type { HostProvider } from '../hosts/types.ts';
-import type { GuestObservation, Observation, SideProgress } from '../observation/types.ts';
+import type { GuestIdentity, GuestObservation, Observation, SideProgress } from '../observation/types.ts';
 import type { LoadedScenario } from '../scenario/load.ts';
 import { clockFrom } from '../util/clock.ts';
 import { whileRunning } from '../util/cleanup.ts';
@@ -50,8 +50,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
     fleet.set(key, {
       key, on: guest.on,
       spec: {
-        name: key === MAIN_GUEST ? `cutover-${scenario.name}` : `cutover-${scenario.name}-${key}`,
+        name: guest.name ?? (key === MAIN_GUEST ? `cutover-${scenario.name}` : `cutover-${scenario.name}-${key}`),
         uuid: guest.uuid ?? randomUUID(),
+        emulator: guest.emulator,
+        ...(guest.sharedMemory && { sharedMemory: true }),
         bootImage,
         memoryMiB: Math.max(guest.memoryMiB, GUEST_LAYOUT.memoryMiB),
         accel: options.accel,
@@ -64,11 +66,12 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
   const ctx: RunContext = {
     scenario, driver, clock, progress: say, fleet,
     hosts: new Map(hosts.map((h) => [h.name, h])),
-    steps: [], daemons: [], calls: [], faults: [], spice: [], evidence: [], background: [],
+    steps: [], daemons: [], calls: [], faults: [], spice: [], inventories: [], evidence: [], background: [],
   };
   // Each event goes to the guest it is about (the main one when the driver does not say).
   const unsubscribe = driver.onEvent((e) => {
-    const owner = [...fleet.values()].find((g) => g.spec.name === e.guest) ?? fleet.get(MAIN_GUEST);
+    const named = [...fleet.values()].filter((g) => g.spec.name === e.guest);
+    const owner = named.find((g) => e.host === undefined || g.sides[e.side]?.host.name === e.host) ?? named[0] ?? fleet.get(MAIN_GUEST);
     owner?.events.push(e);
   });
   const stopEverything = async (): Promise<void> => {
@@ -104,11 +107,11 @@ async function playSteps(ctx: RunContext, steps: ReadonlyArray<Step>): Promise<v
       if (detail) ctx.progress(detail);
       await sampleStates(ctx);
     } catch (err) {
-      if (!(err instanceof StepDeadline || err instanceof StepUnavailable)) throw err;
+      if (!(err instanceof StepDeadline || err instanceof StepUnavailable || err instanceof Unsupported)) throw err;
       // A hang is an observation, not a stuck run: stop here and let the judges decide.
       const outcome = err instanceof StepDeadline ? 'deadline' : 'unavailable';
       ctx.steps.push({ index, do: step.do, startedAt, endedAt: ctx.clock(), outcome, detail: err.message });
-      ctx.progress(`step ${index} (${step.do}) ran out of time: ${err.message}`);
+      ctx.progress(`step ${index} (${step.do}) ${outcome === 'deadline' ? 'ran out of time' : 'could not be done'}: ${err.message}`);
       return;
     }
   }
@@ -165,14 +168,16 @@ async function collect(
   for (const guest of ctx.fleet.values()) {
     if (guest === main) continue;
     others[guest.key] = {
+      spec: identityOf(guest),
       events: guest.events, states: guest.states,
       progress: { source: progressOf(guest, 'source'), destination: progressOf(guest, 'destination') },
       ...(guest.migration && { migration: guest.migration }),
+      memory: guest.memory,
     };
   }
   const observation: Observation = {
     scenario: { name: ctx.scenario.name, file: options.loaded.file, judges: ctx.scenario.judges },
-    driver: { name: ctx.driver.name, versions: meta.description.versions, ...accelerator(ctx) },
+    driver: { name: ctx.driver.name, versions: { ...meta.description.versions, ...emulatorVersions(main) }, ...accelerator(ctx) },
     hostKind: options.hostProvider.kind,
     hosts: Object.fromEntries(
       [...ctx.hosts.values()].map((h) => {
@@ -188,6 +193,8 @@ async function collect(
     progress: { source: progressOf(main, 'source'), destination: progressOf(main, 'destination') },
     ...(main.migration && { migration: main.migration }),
     memory: main.memory,
+    guest: identityOf(main),
+    inventories: ctx.inventories,
     exits,
     guests: others,
     daemons: ctx.daemons,
@@ -200,6 +207,25 @@ async function collect(
   await writeFile(join(dir, 'timeline.svg'), renderTimeline(observation));
   await writeFile(join(dir, 'observation.json'), JSON.stringify(observation, null, 2));
   return observation;
+}
+
+function identityOf(guest: GuestRun): GuestIdentity {
+  const emulators: Partial<Record<Side, string>> = {};
+  for (const side of ['source', 'destination'] as const) {
+    const version = guest.sides[side]?.emulatorVersion;
+    if (version) emulators[side] = version;
+  }
+  return {
+    name: guest.spec.name, emulators, memoryMiB: guest.spec.memoryMiB,
+    ...(guest.spec.uuid !== undefined && { uuid: guest.spec.uuid }),
+    ...(guest.destinationUuid !== undefined && { destinationUuid: guest.destinationUuid }),
+  };
+}
+
+/** Both QEMU versions for the certificate when source and destination ran different ones. */
+function emulatorVersions(guest: GuestRun): Record<string, string> {
+  const { source, destination } = identityOf(guest).emulators;
+  return source && destination && source !== destination ? { 'qemu (source)': source, 'qemu (destination)': destination } : {};
 }
 
 /** The accelerators the guests really ran on, e.g. "kvm" or "kvm, tcg" if they differed. */

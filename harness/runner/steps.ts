@@ -42,13 +42,17 @@ export const STEP_HANDLERS: Handlers = {
       transport: step.transport,
       ...(step.maxBandwidth !== undefined && { maxBandwidth: step.maxBandwidth }),
       ...(step.downtimeLimit !== undefined && { downtimeLimitMs: step.downtimeLimit }),
+      ...(step.ignoreShared && { ignoreShared: true }),
+      ...(step.validateUuid && { validateUuid: true }),
+      ...(step.mode !== 'normal' && { mode: step.mode }),
     };
+    if (step.destination.uuid !== undefined) guest.destinationUuid = step.destination.uuid;
     const target = step.unreachable
       ? { unreachable: targetHost }
-      : { guest: await startSide(ctx, guest, 'destination', targetHost.name, true) };
+      : { guest: await startSide(ctx, guest, 'destination', targetHost.name, true, destinationSpec(guest, step.destination)) };
     const spice = guest.spec.spice ? await spiceRelocation(ctx, step.spice) : undefined;
     const withSpice = spice ? { ...settings, spice } : settings;
-    guest.migration = { requestedAt: ctx.clock(), settings: withSpice, unreachable: step.unreachable };
+    guest.migration = { requestedAt: ctx.clock(), from: source.host.name, to: targetHost.name, settings: withSpice, unreachable: step.unreachable };
     guest.job = await ctx.driver.migrate({ source, target, settings: withSpice });
     return `migrating ${label(guest)} ${source.host.name} -> ${targetHost.name}${step.unreachable ? ' (unreachable)' : ''}`;
   },
@@ -216,6 +220,30 @@ export const STEP_HANDLERS: Handlers = {
     return `${step.side} SPICE: ${status.channels.length} client channel(s)${ids.length ? `, connection ${ids.join(', ')}` : ''}${status.migrated ? ', migrated' : ''}`;
   },
 
+  kill: async (ctx, step) => {
+    const run = guestRun(ctx, step.guest);
+    const handle = run.sides[step.side];
+    if (!handle) throw new Error(`kill: no guest on the ${step.side} side`);
+    const t = ctx.clock();
+    await handle.signal(step.signal);
+    const detail = `${step.signal} to the ${step.side} emulator of ${label(run)} on ${handle.host.name}`;
+    ctx.faults.push({ t, fault: `${step.signal.toLowerCase()}-${step.side}`, host: handle.host.name, detail });
+    return detail;
+  },
+
+  inventory: async (ctx, step) => {
+    const inventory = ctx.driver.inventory?.bind(ctx.driver);
+    if (!inventory) throw new StepUnavailable(`the ${ctx.driver.name} driver cannot list the guests a host holds`);
+    const hosts = step.host !== undefined ? [hostNamed(ctx, step.host)] : [...ctx.hosts.values()];
+    const lines: string[] = [];
+    for (const host of hosts) {
+      const guests = await inventory(host);
+      ctx.inventories.push({ t: ctx.clock(), host: host.name, guests });
+      lines.push(`${host.name}: ${guests.map((g) => `${g.name} (${g.state})`).join(', ') || 'no guests'}`);
+    }
+    return lines.join('; ');
+  },
+
   'probe-calls': async (ctx, step) => {
     const host = hostNamed(ctx, step.host);
     const guest = guestRun(ctx, step.guest).spec.name;
@@ -245,12 +273,19 @@ async function unfinished(guests: ReadonlyArray<GuestRun>): Promise<GuestRun[]> 
   return pending;
 }
 
-async function startSide(ctx: RunContext, guest: GuestRun, side: Side, hostName: string, incoming: boolean) {
+/** The destination's guest: the source's, with what the migrate step changes. */
+function destinationSpec(guest: GuestRun, change: StepOf<'migrate'>['destination']): GuestRun['spec'] {
+  const { uuid: _sourceUuid, ...rest } = guest.spec;
+  const uuid = change.uuid === undefined ? guest.spec.uuid : change.uuid === 'none' ? undefined : change.uuid;
+  return { ...rest, ...(uuid !== undefined && { uuid }), ...(change.emulator !== undefined && { emulator: change.emulator }) };
+}
+
+async function startSide(ctx: RunContext, guest: GuestRun, side: Side, hostName: string, incoming: boolean, spec = guest.spec) {
   const host = hostNamed(ctx, hostName);
   const suffix = guest.key === MAIN_GUEST ? side : `${guest.key}-${side}`;
   const serial = await SerialRecorder.listen(join(host.workDir, `serial-${suffix}.sock`), ctx.clock);
   guest.serial[side] = serial;
-  const handle = await ctx.driver.startGuest({ host, side, incoming, spec: { ...guest.spec, serialSocket: serial.path } });
+  const handle = await ctx.driver.startGuest({ host, side, incoming, spec: { ...spec, serialSocket: serial.path } });
   guest.sides[side] = handle;
   void handle.exited.then((exit) => (guest.exits[side] ??= exit));
   return handle;

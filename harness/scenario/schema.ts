@@ -48,6 +48,17 @@ const waitProgressStep = z.strictObject({
   within: duration,
 });
 
+export const EMULATOR_CHOICES = ['default', 'oldest', 'newest'] as const;
+const emulatorChoice = z.enum(EMULATOR_CHOICES);
+
+/** How the destination's guest differs from the source's (an upgrade, an identity clash). */
+const destinationSpec = z.strictObject({
+  /** Which of the destination host's QEMUs receives the guest. */
+  emulator: emulatorChoice.optional(),
+  /** Another UUID than the source's, or 'none' for a QEMU without -uuid. */
+  uuid: z.union([z.guid(), z.literal('none')]).optional(),
+});
+
 const migrateStep = z.strictObject({
   do: z.literal('migrate'),
   guest: guestRef,
@@ -63,6 +74,27 @@ const migrateStep = z.strictObject({
    * listener of the harness's that accepts and never answers, or nowhere.
    */
   spice: z.enum(['destination', 'blackhole', 'none']).default('destination'),
+  /** Leave RAM both QEMUs share out of the stream (x-ignore-shared). */
+  ignoreShared: z.boolean().default(false),
+  /** The destination checks the source's UUID (validate-uuid). */
+  validateUuid: z.boolean().default(false),
+  /** QEMU's migration mode; cpr-transfer needs QEMU >= 10.0. */
+  mode: z.enum(['normal', 'cpr-transfer']).default('normal'),
+  destination: destinationSpec.default({}),
+});
+
+/** Sends a signal to a guest's emulator: kill -9 (the default), or freeze and thaw it. */
+const killStep = z.strictObject({
+  do: z.literal('kill'),
+  guest: guestRef,
+  side,
+  signal: z.enum(['SIGKILL', 'SIGSTOP', 'SIGCONT']).default('SIGKILL'),
+});
+
+/** Records which guests each host's management layer holds (or one host's). */
+const inventoryStep = z.strictObject({
+  do: z.literal('inventory'),
+  host: z.string().optional(),
 });
 
 const waitMigrationStep = z.strictObject({
@@ -127,8 +159,14 @@ const guestSpec = z.strictObject({
   memoryMiB: z.number().int().min(128).default(128),
   machine: z.string().optional(),
   uuid: z.guid().optional(),
+  /** The guest's name at its management layer; by default derived from the scenario's. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes').optional(),
   /** Give the guest a SPICE display (for the SPICE family). */
   spice: z.boolean().default(false),
+  /** Which of its host's QEMUs starts it. */
+  emulator: emulatorChoice.default('default'),
+  /** RAM in a file of the host, mapped shared (memory-backend-file share=on). */
+  sharedMemory: z.boolean().default(false),
 });
 
 /** The harness's own SPICE client (remote-viewer under Xvfb), connected to the source. */
@@ -164,7 +202,7 @@ const querySpiceStep = z.strictObject({
 export const stepSchema = z.discriminatedUnion('do', [
   startStep, waitProgressStep, migrateStep, waitMigrationStep, cancelStep, observeStep, checkMemoryStep,
   faultStep, watchDaemonsStep, awaitDeadlockStep, probeCallsStep,
-  spiceClientStep, waitEventStep, waitExitStep, querySpiceStep,
+  spiceClientStep, waitEventStep, waitExitStep, querySpiceStep, killStep, inventoryStep,
 ]);
 
 export const scenarioSchema = z.strictObject({

@@ -146,6 +146,14 @@ export class LibvirtGuest implements GuestHandle {
     return join(this.host.workDir, `qemu-${this.side}.log`);
   }
 
+  /** Signals the domain's QEMU inside its host, found by libvirt's own pid file. */
+  async signal(signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<void> {
+    const pidFile = `/run/libvirt/qemu/${this.name}.pid`;
+    const result = await this.host.exec(['sh', '-c', `kill -${signal.slice(3)} "$(cat '${pidFile}')"`], { timeoutMs: 10_000 });
+    this.transcript.note(`${signal} to the QEMU of ${this.name} on ${this.host.name}: ${result.code === 0 ? 'sent' : result.stderr.trim()}`);
+    if (result.code !== 0) throw new Error(`could not signal the QEMU of ${this.name} on ${this.host.name}: ${result.stderr.trim()}`);
+  }
+
   /** Keeps libvirt's log of this domain's QEMU, then ends and forgets the domain. */
   async destroy(): Promise<void> {
     const log = await this.host.exec(['cat', `/var/log/libvirt/qemu/${this.name}.log`], { timeoutMs: 5000 }).catch(() => undefined);

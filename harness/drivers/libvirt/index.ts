@@ -4,7 +4,7 @@ import { runLocally } from '../../hosts/process/index.ts';
 import type { Host } from '../../hosts/types.ts';
 import { domainXml, withSerialSocket } from '../../libvirt/domain-xml.ts';
 import { watchDomainEvents } from '../../libvirt/events.ts';
-import { hostUri, VirshError } from '../../libvirt/virsh.ts';
+import { hostUri, virsh, VirshError } from '../../libvirt/virsh.ts';
 import { UsageError } from '../../util/errors.ts';
 import type {
   Driver, DriverContext, DriverEvent, GuestHandle, MigrateRequest, MigrationInfo, MigrationJob, MigrationStatus, StartGuestRequest,
@@ -46,7 +46,7 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       if (e.event === 'SHUTDOWN') guest.noteExit();
       const status = e.event === 'MIGRATION' ? (e.data as { status?: string } | undefined)?.status : undefined;
       if (status) guest.lastMigrationStatus = status as MigrationStatus;
-      emit({ t: e.t, side: guest.side, guest: guest.name, name: e.event, data: e.data, ...(status && { migrationStatus: status as MigrationStatus }) });
+      emit({ t: e.t, side: guest.side, guest: guest.name, host: host.name, name: e.event, data: e.data, ...(status && { migrationStatus: status as MigrationStatus }) });
     }));
   };
 
@@ -122,7 +122,7 @@ export function createLibvirtDriver(context: DriverContext): Driver {
         outcome = info;
         // libvirt's verdict on the job, as an event: there may be no QEMU event at all (a
         // daemon that cannot be reached never starts QEMU's migration).
-        emit({ t: context.clock(), side: 'source', guest: source.name, name: 'LIBVIRT_MIGRATE_JOB', migrationStatus: info.status, data: info });
+        emit({ t: context.clock(), side: 'source', guest: source.name, host: source.host.name, name: 'LIBVIRT_MIGRATE_JOB', migrationStatus: info.status, data: info });
       };
       void source.virsh(args, 30 * 60_000).then(
         () => finish({ status: 'completed' }),
@@ -138,6 +138,17 @@ export function createLibvirtDriver(context: DriverContext): Driver {
           await source.virsh(['domjobabort', source.name]);
         },
       };
+    },
+
+    /** The domains the host's daemon holds, defined or running. */
+    async inventory(host) {
+      const uri = hostUri(host.address);
+      const names = (await virsh(uri, ['list', '--all', '--name'], 10_000)).split('\n').map((l) => l.trim()).filter(Boolean);
+      return Promise.all(names.map(async (name) => ({
+        name,
+        uuid: (await virsh(uri, ['domuuid', name], 10_000)).trim(),
+        state: (await virsh(uri, ['domstate', name], 10_000)).trim(),
+      })));
     },
 
     onEvent(listener) {

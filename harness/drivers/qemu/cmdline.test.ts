@@ -20,4 +20,11 @@ describe('qemu command line', () => {
     expect(src).toContain('socket,id=serial0,path=/run/s.sock');
     expect(src).not.toContain('-daemonize');
   });
+  it('maps shared RAM from a file, and leaves -uuid out when the guest has none', () => {
+    const { uuid: _unset, ...noUuid } = spec;
+    const args = qemuArgs({ spec: noUuid, bootImage: '/a.img', qmpSocket: '/q', incoming: false, kvmUsable: false, sharedMemoryPath: '/dev/shm/r' });
+    expect(args).not.toContain('-uuid');
+    expect(args).toContain('pc,memory-backend=ram0');
+    expect(args).toContain('memory-backend-file,id=ram0,size=128M,mem-path=/dev/shm/r,share=on');
+  });
 });

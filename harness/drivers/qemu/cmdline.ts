@@ -9,7 +9,11 @@ export interface QemuLaunch {
   readonly kvmUsable: boolean;
   /** A SPICE server on 127.0.0.1 at this port (seamless migration on). */
   readonly spicePort?: number;
+  /** Guest RAM in this file, mapped shared: another QEMU of the host can map it too. */
+  readonly sharedMemoryPath?: string;
 }
+
+const RAM_ID = 'ram0';
 
 export function accelArgs(accel: GuestSpec['accel'], kvmUsable: boolean): string[] {
   if (accel === 'tcg' || (accel === 'auto' && !kvmUsable)) return ['-accel', 'tcg'];
@@ -22,10 +26,13 @@ export function qemuArgs(launch: QemuLaunch): string[] {
   const { spec } = launch;
   return [
     '-name', `guest=${spec.name}`,
-    '-uuid', spec.uuid,
-    '-machine', spec.machine ?? 'pc',
+    ...(spec.uuid !== undefined ? ['-uuid', spec.uuid] : []),
+    '-machine', `${spec.machine ?? 'pc'}${launch.sharedMemoryPath ? `,memory-backend=${RAM_ID}` : ''}`,
     ...accelArgs(spec.accel, launch.kvmUsable),
     '-m', `${spec.memoryMiB}M`,
+    ...(launch.sharedMemoryPath
+      ? ['-object', `memory-backend-file,id=${RAM_ID},size=${spec.memoryMiB}M,mem-path=${launch.sharedMemoryPath},share=on`]
+      : []),
     '-nodefaults',
     '-no-user-config',
     '-display', 'none',

@@ -15,7 +15,8 @@ const KNOWN_STATES = new Set<string>([
 ]);
 
 export interface QemuGuestOptions {
-  readonly binary: string;
+  /** The QEMU to start: command, then the arguments that precede QEMU's own. */
+  readonly emulator: { readonly command: string; readonly prefixArgs: ReadonlyArray<string>; readonly version?: string };
   /** Give the guest a SPICE server on this loopback port. */
   readonly spicePort?: number;
   readonly kvmUsable: boolean;
@@ -27,9 +28,12 @@ export interface QemuGuestOptions {
 export class QemuGuest implements GuestHandle {
   readonly side;
   readonly host;
+  readonly name: string;
+  readonly uuid?: string;
   readonly exited;
   private closing = false;
   accelerator?: string;
+  emulatorVersion?: string;
 
   private constructor(
     request: StartGuestRequest,
@@ -39,6 +43,8 @@ export class QemuGuest implements GuestHandle {
   ) {
     this.side = request.side;
     this.host = request.host;
+    this.name = request.spec.name;
+    if (request.spec.uuid !== undefined) this.uuid = request.spec.uuid;
     this.exited = process.exited;
   }
 
@@ -50,12 +56,17 @@ export class QemuGuest implements GuestHandle {
     // Each guest boots from its own copy: the image belongs to the host, as a disk would.
     const bootImage = join(dir, `boot-${tag}.img`);
     await copyFile(request.spec.bootImage, bootImage);
-    const args = qemuArgs({
-      spec: request.spec, bootImage, qmpSocket, incoming: request.incoming, kvmUsable: options.kvmUsable,
-      ...(options.spicePort !== undefined && { spicePort: options.spicePort }),
-    });
-    await appendFile(files.log, `# ${options.binary} ${args.join(' ')}\n`);
-    const child = request.host.spawn({ command: options.binary, args, label: `qemu-${tag}`, logPath: files.log });
+    const args = [
+      ...options.emulator.prefixArgs,
+      ...qemuArgs({
+        spec: request.spec, bootImage, qmpSocket, incoming: request.incoming, kvmUsable: options.kvmUsable,
+        ...(options.spicePort !== undefined && { spicePort: options.spicePort }),
+        ...(request.spec.sharedMemory && { sharedMemoryPath: sharedMemoryPath(request) }),
+      }),
+    ];
+    const command = options.emulator.command;
+    await appendFile(files.log, `# ${command} ${args.join(' ')}\n`);
+    const child = request.host.spawn({ command, args, label: `qemu-${tag}`, logPath: files.log });
 
     const transcriptLines: string[] = [];
     const qmp = await connectQmp(qmpSocket, child, files.log, options.clock, (line) => transcriptLines.push(line)).catch(async (err) => {
@@ -75,12 +86,14 @@ export class QemuGuest implements GuestHandle {
         t: e.receivedAt,
         side: request.side,
         guest: request.spec.name,
+        host: request.host.name,
         name: e.event,
         data: e.data,
         ...(status ? { migrationStatus: status as MigrationStatus } : {}),
       });
     });
     const guest = new QemuGuest(request, child, qmp, files);
+    if (options.emulator.version) guest.emulatorVersion = options.emulator.version;
     if (options.spicePort !== undefined) guest.spiceAddress = { host: '127.0.0.1', port: options.spicePort };
     return guest;
   }
@@ -127,12 +140,21 @@ export class QemuGuest implements GuestHandle {
     ];
   }
 
+  async signal(signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<void> {
+    this.process.signal(signal);
+  }
+
   async destroy(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     this.qmp.close();
     await this.process.stop(2000);
   }
+}
+
+/** The guest's RAM file on its host: the same for every QEMU of that guest on that host. */
+export function sharedMemoryPath(request: Pick<StartGuestRequest, 'host' | 'spec'>): string {
+  return join(request.host.memoryDir, `ram-${request.spec.name}`);
 }
 
 /** Connects once QEMU has created its socket; fails fast (with QEMU's own words) if it died. */

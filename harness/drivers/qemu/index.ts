@@ -10,6 +10,8 @@ import type {
   MigrationStatus, StartGuestRequest,
 } from '../types.ts';
 import { QemuGuest } from './guest.ts';
+import { chooseEmulator } from '../../hosts/emulators.ts';
+import type { Host } from '../../hosts/types.ts';
 
 const run = promisify(execFile);
 
@@ -23,7 +25,8 @@ export const DEFAULT_DOWNTIME_LIMIT_MS = 300;
  * It needs nothing beyond the Driver interface and the hosts it is given.
  */
 export function createQemuDriver(context: DriverContext): Driver {
-  const binary = typeof context.options.binary === 'string' ? context.options.binary : 'qemu-system-x86_64';
+  // An explicit binary wins over the host's emulators (a vendor's own QEMU build).
+  const binary = typeof context.options.binary === 'string' ? context.options.binary : undefined;
   const quitSource = parseQuitSource(context.options.quitSource);
   const listeners = new Set<(e: DriverEvent) => void>();
   const guests: QemuGuest[] = [];
@@ -35,14 +38,17 @@ export function createQemuDriver(context: DriverContext): Driver {
 
     async describe(): Promise<DriverDescription> {
       kvmUsable ??= await canUseKvm();
-      const version = await qemuVersion(binary);
+      const version = await qemuVersion(binary ?? 'qemu-system-x86_64');
       return { versions: { qemu: version } };
     },
 
     async startGuest(request: StartGuestRequest): Promise<GuestHandle> {
       kvmUsable ??= await canUseKvm();
       const spicePort = request.spec.spice ? await freeLoopbackPort() : undefined;
-      const guest = await QemuGuest.start(request, { binary, kvmUsable, clock: context.clock, emit, ...(spicePort !== undefined && { spicePort }) });
+      const emulator = binary !== undefined
+        ? { command: binary, prefixArgs: [] }
+        : chooseEmulator(await request.host.emulators(), request.spec.emulator ?? 'default', request.host.name);
+      const guest = await QemuGuest.start(request, { emulator, kvmUsable, clock: context.clock, emit, ...(spicePort !== undefined && { spicePort }) });
       guests.push(guest);
       const kvm = await guest.qmp.execute<{ enabled: boolean }>('query-kvm');
       guest.accelerator = kvm.enabled ? 'kvm' : 'tcg';
@@ -53,9 +59,13 @@ export function createQemuDriver(context: DriverContext): Driver {
 
     async migrate(request: MigrateRequest): Promise<MigrationJob> {
       const source = asQemu(request.source);
-      const uri = 'guest' in request.target
-        ? await listenForIncoming(asQemu(request.target.guest), request.settings.transport)
-        : `unix:${join(request.target.unreachable.workDir, 'nobody-listens-here.sock')}`;
+      const destination = 'guest' in request.target ? asQemu(request.target.guest) : undefined;
+      const { settings } = request;
+      await setCapabilities(source, { 'x-ignore-shared': settings.ignoreShared, 'validate-uuid': settings.validateUuid });
+      if (destination) await setCapabilities(destination, { 'x-ignore-shared': settings.ignoreShared });
+      const uri = destination
+        ? await listenForIncoming(destination, settings.transport)
+        : `unix:${join((request.target as { unreachable: Host }).unreachable.workDir, 'nobody-listens-here.sock')}`;
       await source.qmp.execute('migrate-set-parameters', {
         'max-bandwidth': request.settings.maxBandwidth ?? DEFAULT_MAX_BANDWIDTH,
         'downtime-limit': request.settings.downtimeLimitMs ?? DEFAULT_DOWNTIME_LIMIT_MS,
@@ -74,6 +84,12 @@ export function createQemuDriver(context: DriverContext): Driver {
       };
     },
 
+    /** What this management layer holds on a host: the QEMUs it started there that still run. */
+    async inventory(host) {
+      const here = guests.filter((g) => g.host === host && g.process.alive);
+      return Promise.all(here.map(async (g) => ({ name: g.name, ...(g.uuid !== undefined && { uuid: g.uuid }), state: await g.runState().catch(() => 'unknown') })));
+    },
+
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -83,6 +99,12 @@ export function createQemuDriver(context: DriverContext): Driver {
       await Promise.all(guests.map((g) => g.destroy().catch(() => undefined)));
     },
   };
+}
+
+/** Turns on the capabilities asked for (those left undefined or false stay as QEMU has them). */
+async function setCapabilities(guest: QemuGuest, wanted: Record<string, boolean | undefined>): Promise<void> {
+  const capabilities = Object.entries(wanted).filter(([, on]) => on).map(([capability]) => ({ capability, state: true }));
+  if (capabilities.length) await guest.qmp.execute('migrate-set-capabilities', { capabilities });
 }
 
 function asQemu(guest: GuestHandle): QemuGuest {

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../util/clock.ts';
 import { UsageError } from '../../util/errors.ts';
-import type { ExecResult, Host, HostControls, HostProcess, HostProvider, HostSpec, ProcessExit, SpawnRequest } from '../types.ts';
+import type { Emulator, ExecResult, Host, HostControls, HostProcess, HostProvider, HostSpec, ProcessExit, SpawnRequest } from '../types.ts';
 import { docker, dockerResult } from './docker.ts';
 import { ensureDockerEngine, ensureHostImage, type HostRelease } from './image/index.ts';
 import { OWNER_LABEL, RUN_LABEL } from './labels.ts';
@@ -102,6 +102,17 @@ class ContainerHost implements Host {
       cutLink: link('down'),
       healLink: link('up'),
     };
+  }
+
+  /** One QEMU per image: the one its Debian release ships. */
+  async emulators(): Promise<ReadonlyArray<Emulator>> {
+    const version = this.description.qemu;
+    return version ? [{ version, command: 'qemu-system-x86_64', prefixArgs: [], origin: this.description.image ?? 'host image' }] : [];
+  }
+
+  /** A container's own /dev/shm is small (64 MiB): its shared folder holds guest RAM. */
+  get memoryDir(): string {
+    return this.workDir;
   }
 
   exec(argv: ReadonlyArray<string>, options: { timeoutMs: number }): Promise<ExecResult> {

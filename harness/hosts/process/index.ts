@@ -1,7 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { memoryDirFor } from './registry.ts';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
-import type { ExecResult, Host, HostProcess, HostProvider, SpawnRequest } from '../types.ts';
+import type { Emulator, ExecResult, Host, HostProcess, HostProvider, SpawnRequest } from '../types.ts';
+import { findEmulators } from './emulators.ts';
 import type { Clock } from '../../util/clock.ts';
 import { spawnChild } from './child.ts';
 import { UsageError } from '../../util/errors.ts';
@@ -18,6 +20,7 @@ export function processHostProvider(remember: (pid: number) => Promise<void> = a
         specs.map(async ({ name }) => {
           const workDir = join(runDir, name);
           await mkdir(workDir, { recursive: true });
+          await mkdir(memoryDirFor(workDir), { recursive: true });
           return new ProcessHost(name, workDir, clock, remember);
         }),
       );
@@ -25,9 +28,14 @@ export function processHostProvider(remember: (pid: number) => Promise<void> = a
   };
 }
 
+let machineEmulators: Promise<Emulator[]> | undefined;
+
 class ProcessHost implements Host {
   readonly kind = 'process' as const;
   readonly address = '127.0.0.1';
+  get memoryDir(): string {
+    return memoryDirFor(this.workDir);
+  }
   readonly description = {};
   private readonly children: HostProcess[] = [];
 
@@ -45,6 +53,12 @@ class ProcessHost implements Host {
     return child;
   }
 
+  /** Found once per run: every host of a process run is this same machine. */
+  emulators(): Promise<ReadonlyArray<Emulator>> {
+    machineEmulators ??= findEmulators();
+    return machineEmulators;
+  }
+
   exec(argv: ReadonlyArray<string>, options: { timeoutMs: number }): Promise<ExecResult> {
     return runLocally(argv, options.timeoutMs);
   }
@@ -56,6 +70,7 @@ class ProcessHost implements Host {
 
   async close(): Promise<void> {
     await Promise.all(this.children.map((c) => c.stop(2000).catch(() => undefined)));
+    await rm(this.memoryDir, { recursive: true, force: true });
   }
 }
 

@@ -7,6 +7,10 @@ import { join } from 'node:path';
 // (its processes and its folder). Paths stay short: UNIX socket paths are limited to 107 bytes.
 const ROOT = join(tmpdir(), 'cutover');
 
+/** RAM-backed twin of a run's folder, for guest memory that two QEMUs share. */
+const SHM = '/dev/shm';
+export const memoryDirFor = (dir: string): string => join(SHM, dir);
+
 export interface RunFolder {
   readonly path: string;
   remember(pid: number): Promise<void>;
@@ -22,7 +26,10 @@ export async function createRunFolder(): Promise<RunFolder> {
   return {
     path,
     remember: (pid) => appendFile(join(path, 'pids'), `${pid}\n`),
-    remove: () => rm(path, { recursive: true, force: true }),
+    remove: async () => {
+      await rm(path, { recursive: true, force: true });
+      await rm(memoryDirFor(path), { recursive: true, force: true });
+    },
   };
 }
 
@@ -48,6 +55,7 @@ export async function reapStaleRuns(): Promise<number> {
       }
     }
     await rm(dir, { recursive: true, force: true });
+    await rm(memoryDirFor(dir), { recursive: true, force: true });
   }
   return reaped;
 }
