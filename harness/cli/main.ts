@@ -7,6 +7,7 @@ import { PROJECT_ROOT, TOOL_VERSION } from './project.ts';
 import { implementedFamilies, selectRequirements } from './select.ts';
 import { runCommand } from './run.ts';
 import { scenarioCommand } from './scenario.ts';
+import { driverOption } from './driver-options.ts';
 
 const list = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 const accelOption = () => new Option('--accel <accel>', 'accelerator for the guests (auto: KVM when usable, else TCG)').choices(['auto', 'kvm', 'tcg']).default('auto');
@@ -23,6 +24,7 @@ program
   .option('--family <names>', 'families to run, comma-separated (default: all with a suite)', list, [])
   .option('--requirement <ids>', 'requirement IDs to run, comma-separated', list, [])
   .option('--driver <name|path>', 'built-in driver, or the path of a driver module', 'qemu')
+  .option('--driver-option <key=value>', 'a driver option, over the scenarios\' own (repeatable)', driverOption, {})
   .option('--hosts <kind>', 'where hosts run: process or container', 'process')
   .option('--image <release>', 'image of container hosts: bookworm (QEMU 7.2, libvirt 9.0) or trixie (QEMU 10.0)', 'bookworm')
   .addOption(accelOption())
@@ -33,6 +35,7 @@ program
   .command('scenario <file>')
   .description('run one scenario file alone; print what it observed and what it judged')
   .option('--driver <name|path>', 'driver (default: the scenario\'s own)')
+  .option('--driver-option <key=value>', 'a driver option, over the scenario\'s own (repeatable)', driverOption, {})
   .option('--hosts <kind>', 'where hosts run: process or container', 'process')
   .option('--image <release>', 'image of container hosts: bookworm or trixie', 'bookworm')
   .addOption(accelOption())

@@ -15,6 +15,7 @@ export interface RunOptions {
   readonly family: string[];
   readonly requirement: string[];
   readonly driver: string;
+  readonly driverOption: Record<string, unknown>;
   readonly hosts: string;
   readonly image: string;
   readonly accel: 'auto' | 'kvm' | 'tcg';
@@ -32,7 +33,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   say(`cutover ${TOOL_VERSION}: ${selection.requirements.length} requirement(s) against ${sut.driverName} on ${options.hosts} hosts${sut.image ? ` (${sut.image})` : ''} (${Object.entries(sut.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; accelerator ${options.accel})`);
   say(`writing to ${relative(process.cwd(), folder.path) || folder.path}`);
 
-  Object.assign(process.env, encodeRunConfig({ runDir: folder.path, driver: options.driver, hosts: options.hosts, image: options.image, accel: options.accel, driverOptions: {} }));
+  Object.assign(process.env, encodeRunConfig({ runDir: folder.path, driver: options.driver, hosts: options.hosts, image: options.image, accel: options.accel, driverOptions: options.driverOption }));
   const collector = new ResultCollector(say, new Set(selection.requirements.map((r) => r.id)));
   // Interrupted: the workers stop their guests; the folder stays ".incomplete", never a result.
   const interrupted = (signal: NodeJS.Signals): void => {

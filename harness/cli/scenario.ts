@@ -12,6 +12,7 @@ import { preflight } from './preflight.ts';
 
 export interface ScenarioOptions {
   readonly driver?: string;
+  readonly driverOption: Record<string, unknown>;
   readonly hosts: string;
   readonly image: string;
   readonly accel: 'auto' | 'kvm' | 'tcg';
@@ -33,6 +34,7 @@ export async function scenarioCommand(file: string, options: ScenarioOptions): P
     observation = await runScenario({
       loaded,
       driverFactory: await loadDriver(driverSpec),
+      driverOptions: options.driverOption,
       hostProvider: hostProvider(hosts, scratch.remember),
       workDir: join(scratch.path, loaded.scenario.name),
       evidenceDir: join(folder.path, 'scenarios', loaded.scenario.name),

@@ -39,6 +39,11 @@ export interface GuestSpec {
    * guest: two QEMUs of one host then map the same RAM.
    */
   readonly sharedMemory?: boolean;
+  /**
+   * Ready for cpr-transfer (QEMU >= 10.0): RAM shared, and QEMU's auxiliary RAM (ROMs, ACPI
+   * tables) shared too (aux-ram-share=on), so a new QEMU can take it all over by descriptor.
+   */
+  readonly cpr?: boolean;
 }
 
 /** One channel of a connected SPICE client, as the server lists it. */
@@ -66,6 +71,8 @@ export interface StartGuestRequest {
   readonly spec: GuestSpec;
   /** Start as a migration destination: wait for the incoming state, do not boot. */
   readonly incoming: boolean;
+  /** The mode of the migration it will receive (cpr-transfer destinations start differently). */
+  readonly incomingMode?: MigrationSettings['mode'];
 }
 
 /** Something the implementation reported, time-stamped on the harness clock. */

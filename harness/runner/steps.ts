@@ -49,7 +49,7 @@ export const STEP_HANDLERS: Handlers = {
     if (step.destination.uuid !== undefined) guest.destinationUuid = step.destination.uuid;
     const target = step.unreachable
       ? { unreachable: targetHost }
-      : { guest: await startSide(ctx, guest, 'destination', targetHost.name, true, destinationSpec(guest, step.destination)) };
+      : { guest: await startSide(ctx, guest, 'destination', targetHost.name, true, destinationSpec(guest, step.destination), step.mode) };
     const spice = guest.spec.spice ? await spiceRelocation(ctx, step.spice) : undefined;
     const withSpice = spice ? { ...settings, spice } : settings;
     guest.migration = { requestedAt: ctx.clock(), from: source.host.name, to: targetHost.name, settings: withSpice, unreachable: step.unreachable };
@@ -280,12 +280,12 @@ function destinationSpec(guest: GuestRun, change: StepOf<'migrate'>['destination
   return { ...rest, ...(uuid !== undefined && { uuid }), ...(change.emulator !== undefined && { emulator: change.emulator }) };
 }
 
-async function startSide(ctx: RunContext, guest: GuestRun, side: Side, hostName: string, incoming: boolean, spec = guest.spec) {
+async function startSide(ctx: RunContext, guest: GuestRun, side: Side, hostName: string, incoming: boolean, spec = guest.spec, mode: StepOf<'migrate'>['mode'] = 'normal') {
   const host = hostNamed(ctx, hostName);
   const suffix = guest.key === MAIN_GUEST ? side : `${guest.key}-${side}`;
   const serial = await SerialRecorder.listen(join(host.workDir, `serial-${suffix}.sock`), ctx.clock);
   guest.serial[side] = serial;
-  const handle = await ctx.driver.startGuest({ host, side, incoming, spec: { ...spec, serialSocket: serial.path } });
+  const handle = await ctx.driver.startGuest({ host, side, incoming, spec: { ...spec, serialSocket: serial.path }, ...(mode !== 'normal' && { incomingMode: mode }) });
   guest.sides[side] = handle;
   void handle.exited.then((exit) => (guest.exits[side] ??= exit));
   return handle;

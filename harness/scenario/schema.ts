@@ -167,6 +167,8 @@ const guestSpec = z.strictObject({
   emulator: emulatorChoice.default('default'),
   /** RAM in a file of the host, mapped shared (memory-backend-file share=on). */
   sharedMemory: z.boolean().default(false),
+  /** Ready for cpr-transfer (QEMU >= 10.0): all RAM shared, auxiliary RAM included. */
+  cpr: z.boolean().default(false),
 });
 
 /** The harness's own SPICE client (remote-viewer under Xvfb), connected to the source. */

@@ -11,7 +11,19 @@ export interface QemuLaunch {
   readonly spicePort?: number;
   /** Guest RAM in this file, mapped shared: another QEMU of the host can map it too. */
   readonly sharedMemoryPath?: string;
+  /**
+   * A cpr-transfer destination: it receives the source's RAM file descriptors on this socket
+   * (given at start, it cannot be deferred) and its migration stream on the main channel.
+   */
+  readonly cprSocket?: string;
 }
+
+/** -incoming's main and cpr channels for a cpr-transfer destination, next to each other. */
+export function cprChannels(cprSocket: string): { main: string; cpr: string } {
+  return { main: cprSocket.replace(/\.sock$/, '') + '-main.sock', cpr: cprSocket };
+}
+
+const unixChannel = (type: 'main' | 'cpr', path: string) => ({ 'channel-type': type, addr: { transport: 'socket', type: 'unix', path } });
 
 const RAM_ID = 'ram0';
 
@@ -22,12 +34,15 @@ export function accelArgs(accel: GuestSpec['accel'], kvmUsable: boolean): string
 }
 
 /** The QEMU command line for the test guest: no defaults, no display, COM1 to the harness. */
+/** A channel of `migrate`'s and `-incoming`'s list. */
+export { unixChannel };
+
 export function qemuArgs(launch: QemuLaunch): string[] {
   const { spec } = launch;
   return [
     '-name', `guest=${spec.name}`,
     ...(spec.uuid !== undefined ? ['-uuid', spec.uuid] : []),
-    '-machine', `${spec.machine ?? 'pc'}${launch.sharedMemoryPath ? `,memory-backend=${RAM_ID}` : ''}`,
+    '-machine', `${spec.machine ?? 'pc'}${launch.sharedMemoryPath ? `,memory-backend=${RAM_ID}` : ''}${spec.cpr ? ',aux-ram-share=on' : ''}`,
     ...accelArgs(spec.accel, launch.kvmUsable),
     '-m', `${spec.memoryMiB}M`,
     ...(launch.sharedMemoryPath
@@ -44,6 +59,9 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     ...(launch.spicePort !== undefined
       ? ['-spice', `port=${launch.spicePort},addr=127.0.0.1,disable-ticketing=on,seamless-migration=on`, '-vga', 'qxl']
       : []),
-    ...(launch.incoming ? ['-incoming', 'defer'] : []),
+    ...(launch.incoming && launch.cprSocket === undefined ? ['-incoming', 'defer'] : []),
+    ...(launch.incoming && launch.cprSocket !== undefined
+      ? ['-incoming', JSON.stringify(unixChannel('main', cprChannels(launch.cprSocket).main)), '-incoming', JSON.stringify(unixChannel('cpr', launch.cprSocket))]
+      : []),
   ];
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { appendFile, copyFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QmpClient } from '../../qmp/index.ts';
@@ -35,51 +36,83 @@ export class QemuGuest implements GuestHandle {
   accelerator?: string;
   emulatorVersion?: string;
 
+  private client?: QmpClient;
+  /** Where a cpr-transfer destination waits for the source's RAM descriptors. */
+  cprSocket?: string;
+
   private constructor(
-    request: StartGuestRequest,
+    private readonly request: StartGuestRequest,
+    private readonly options: QemuGuestOptions,
     readonly process: HostProcess,
-    readonly qmp: QmpClient,
-    private readonly files: { transcript: string; log: string },
+    private readonly files: { transcript: string; log: string; qmpSocket: string },
   ) {
     this.side = request.side;
     this.host = request.host;
     this.name = request.spec.name;
     if (request.spec.uuid !== undefined) this.uuid = request.spec.uuid;
     this.exited = process.exited;
+    if (options.emulator.version) this.emulatorVersion = options.emulator.version;
+    if (options.spicePort !== undefined) this.spiceAddress = { host: '127.0.0.1', port: options.spicePort };
   }
 
-  static async start(request: StartGuestRequest, options: QemuGuestOptions): Promise<QemuGuest> {
+  /** The QMP connection; a cpr-transfer destination has none until its state arrived. */
+  get qmp(): QmpClient {
+    if (!this.client) throw new Error(`the ${this.side} QEMU's monitor is not connected yet`);
+    return this.client;
+  }
+
+  get attached(): boolean {
+    return this.client !== undefined;
+  }
+
+  /**
+   * Starts QEMU and connects to its monitor. A cpr-transfer destination (`cprSocket`) opens
+   * its monitor only once the source sent its state: it is started, and attached later.
+   */
+  static async start(request: StartGuestRequest, options: QemuGuestOptions, cprSocket?: string): Promise<QemuGuest> {
     const dir = request.host.workDir;
     const tag = request.side;
-    const files = { transcript: join(dir, `qmp-${tag}.log`), log: join(dir, `qemu-${tag}.log`) };
-    const qmpSocket = join(dir, `qmp-${tag}.sock`);
+    const files = { transcript: join(dir, `qmp-${tag}.log`), log: join(dir, `qemu-${tag}.log`), qmpSocket: join(dir, `qmp-${tag}.sock`) };
     // Each guest boots from its own copy: the image belongs to the host, as a disk would.
     const bootImage = join(dir, `boot-${tag}.img`);
     await copyFile(request.spec.bootImage, bootImage);
     const args = [
       ...options.emulator.prefixArgs,
       ...qemuArgs({
-        spec: request.spec, bootImage, qmpSocket, incoming: request.incoming, kvmUsable: options.kvmUsable,
+        spec: request.spec, bootImage, qmpSocket: files.qmpSocket, incoming: request.incoming, kvmUsable: options.kvmUsable,
         ...(options.spicePort !== undefined && { spicePort: options.spicePort }),
         ...(request.spec.sharedMemory && { sharedMemoryPath: sharedMemoryPath(request) }),
+        ...(cprSocket !== undefined && { cprSocket }),
       }),
     ];
     const command = options.emulator.command;
     await appendFile(files.log, `# ${command} ${args.join(' ')}\n`);
     const child = request.host.spawn({ command, args, label: `qemu-${tag}`, logPath: files.log });
-
-    const transcriptLines: string[] = [];
-    const qmp = await connectQmp(qmpSocket, child, files.log, options.clock, (line) => transcriptLines.push(line)).catch(async (err) => {
+    const guest = new QemuGuest(request, options, child, files);
+    if (cprSocket !== undefined) {
+      guest.cprSocket = cprSocket;
+      await pollUntil(`the cpr socket ${cprSocket}`, 15_000, async () => (existsSync(cprSocket) ? true : child.alive ? undefined : exitedEarly(child, files.log)));
+      return guest;
+    }
+    await guest.attach().catch(async (err) => {
       await child.stop(1000);
       throw err;
     });
+    return guest;
+  }
+
+  /** Connects to QEMU's monitor and forwards its events. */
+  async attach(): Promise<void> {
+    if (this.client) return;
+    const { request, options, files } = this;
+    const transcriptLines: string[] = [];
+    const qmp = await connectQmp(files.qmpSocket, this.process, files.log, options.clock, (line) => transcriptLines.push(line));
     // The transcript is flushed in batches so a QMP-heavy test does not wait on the disk.
     const flush = setInterval(() => void flushLines(files.transcript, transcriptLines), 500);
-    void child.exited.finally(() => {
+    void this.process.exited.finally(() => {
       clearInterval(flush);
       void flushLines(files.transcript, transcriptLines);
     });
-
     qmp.on('event', (e) => {
       const status = e.event === 'MIGRATION' ? (e.data as { status?: string } | undefined)?.status : undefined;
       options.emit({
@@ -92,10 +125,7 @@ export class QemuGuest implements GuestHandle {
         ...(status ? { migrationStatus: status as MigrationStatus } : {}),
       });
     });
-    const guest = new QemuGuest(request, child, qmp, files);
-    if (options.emulator.version) guest.emulatorVersion = options.emulator.version;
-    if (options.spicePort !== undefined) guest.spiceAddress = { host: '127.0.0.1', port: options.spicePort };
-    return guest;
+    this.client = qmp;
   }
 
   spiceAddress?: { host: string; port: number };
@@ -106,6 +136,7 @@ export class QemuGuest implements GuestHandle {
 
   async runState(): Promise<RunState> {
     if (!this.process.alive) return 'gone';
+    if (!this.client) return 'inmigrate';
     try {
       const info = await this.qmp.execute<StatusInfo>('query-status', undefined, { timeoutMs: 5000 });
       return KNOWN_STATES.has(info.status) ? (info.status as RunState) : 'other';
@@ -147,7 +178,7 @@ export class QemuGuest implements GuestHandle {
   async destroy(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    this.qmp.close();
+    this.client?.close();
     await this.process.stop(2000);
   }
 }
@@ -155,6 +186,14 @@ export class QemuGuest implements GuestHandle {
 /** The guest's RAM file on its host: the same for every QEMU of that guest on that host. */
 export function sharedMemoryPath(request: Pick<StartGuestRequest, 'host' | 'spec'>): string {
   return join(request.host.memoryDir, `ram-${request.spec.name}`);
+}
+
+/** QEMU ended while starting: its own last words. */
+async function exitedEarly(child: HostProcess, logPath: string): Promise<never> {
+  const exit = await child.exited;
+  const log = await readFile(logPath, 'utf8').catch(() => '');
+  const said = log.split('\n').filter((l) => l && !l.startsWith('#')).slice(-3).join(' | ');
+  throw new Error(`QEMU exited at start (code ${exit.code}, signal ${exit.signal}): ${said || 'no output'} [log: ${logPath}]`);
 }
 
 /** Connects once QEMU has created its socket; fails fast (with QEMU's own words) if it died. */
@@ -166,12 +205,7 @@ async function connectQmp(
   record: (line: string) => void,
 ): Promise<QmpClient> {
   let lastError: unknown;
-  const died = async (): Promise<never> => {
-    const exit = await child.exited;
-    const log = await readFile(logPath, 'utf8').catch(() => '');
-    const said = log.split('\n').filter((l) => l && !l.startsWith('#')).slice(-3).join(' | ');
-    throw new Error(`QEMU exited at start (code ${exit.code}, signal ${exit.signal}): ${said || 'no output'} [log: ${logPath}]`);
-  };
+  const died = (): Promise<never> => exitedEarly(child, logPath);
   return pollUntil(`QMP socket ${socket} to accept`, 15_000, async () => {
     if (!child.alive) return died();
     try {

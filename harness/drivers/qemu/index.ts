@@ -7,10 +7,12 @@ import { UsageError } from '../../util/errors.ts';
 import type { MigrationInfo as QmpMigrationInfo } from '../../qmp/index.ts';
 import type {
   Driver, DriverContext, DriverDescription, DriverEvent, GuestHandle, MigrateRequest, MigrationJob, MigrationInfo,
-  MigrationStatus, StartGuestRequest,
+  MigrationSettings, MigrationStatus, StartGuestRequest,
 } from '../types.ts';
+import { Unsupported } from '../types.ts';
 import { QemuGuest } from './guest.ts';
-import { chooseEmulator } from '../../hosts/emulators.ts';
+import { chooseEmulator, compareVersions } from '../../hosts/emulators.ts';
+import { cprChannels, unixChannel } from './cmdline.ts';
 import type { Host } from '../../hosts/types.ts';
 
 const run = promisify(execFile);
@@ -28,6 +30,7 @@ export function createQemuDriver(context: DriverContext): Driver {
   // An explicit binary wins over the host's emulators (a vendor's own QEMU build).
   const binary = typeof context.options.binary === 'string' ? context.options.binary : undefined;
   const quitSource = parseQuitSource(context.options.quitSource);
+  const onDestinationLoss = parseDestinationLoss(context.options.onDestinationLoss);
   const listeners = new Set<(e: DriverEvent) => void>();
   const guests: QemuGuest[] = [];
   let kvmUsable: boolean | undefined;
@@ -48,12 +51,13 @@ export function createQemuDriver(context: DriverContext): Driver {
       const emulator = binary !== undefined
         ? { command: binary, prefixArgs: [] }
         : chooseEmulator(await request.host.emulators(), request.spec.emulator ?? 'default', request.host.name);
-      const guest = await QemuGuest.start(request, { emulator, kvmUsable, clock: context.clock, emit, ...(spicePort !== undefined && { spicePort }) });
+      if (request.spec.cpr && 'version' in emulator && compareVersions(emulator.version, CPR_TRANSFER_SINCE) < 0) {
+        throw new Unsupported(`cpr-transfer needs QEMU >= ${CPR_TRANSFER_SINCE}; the ${request.spec.emulator ?? 'default'} QEMU of ${request.host.name} is ${emulator.version}`);
+      }
+      const cprSocket = request.incoming && request.incomingMode === 'cpr-transfer' ? join(request.host.workDir, 'cpr.sock') : undefined;
+      const guest = await QemuGuest.start(request, { emulator, kvmUsable, clock: context.clock, emit, ...(spicePort !== undefined && { spicePort }) }, cprSocket);
       guests.push(guest);
-      const kvm = await guest.qmp.execute<{ enabled: boolean }>('query-kvm');
-      guest.accelerator = kvm.enabled ? 'kvm' : 'tcg';
-      // Without the events capability QEMU sends no MIGRATION events at all.
-      await guest.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: true }] });
+      if (guest.attached) await prepareMonitor(guest);
       return guest;
     },
 
@@ -61,6 +65,10 @@ export function createQemuDriver(context: DriverContext): Driver {
       const source = asQemu(request.source);
       const destination = 'guest' in request.target ? asQemu(request.target.guest) : undefined;
       const { settings } = request;
+      if (settings.mode === 'cpr-transfer') {
+        if (!destination?.cprSocket) throw new Error('cpr-transfer needs a destination started for it');
+        return migrateByCpr(source, destination, settings);
+      }
       await setCapabilities(source, { 'x-ignore-shared': settings.ignoreShared, 'validate-uuid': settings.validateUuid });
       if (destination) await setCapabilities(destination, { 'x-ignore-shared': settings.ignoreShared });
       const uri = destination
@@ -78,6 +86,7 @@ export function createQemuDriver(context: DriverContext): Driver {
       const since = source.qmp.mark();
       await source.qmp.execute('migrate', { uri });
       void endSourceAfterHandover(source, since, quitSource, context);
+      if (destination && onDestinationLoss === 'resume-source') void resumeSourceOnLoss(source, destination, since, context);
       return {
         info: async () => toMigrationInfo(await source.qmp.execute<QmpMigrationInfo>('query-migrate')),
         cancel: async () => void (await source.qmp.execute('migrate_cancel')),
@@ -98,6 +107,37 @@ export function createQemuDriver(context: DriverContext): Driver {
     async close() {
       await Promise.all(guests.map((g) => g.destroy().catch(() => undefined)));
     },
+  };
+}
+
+/** QEMU's first release with migration mode cpr-transfer. */
+export const CPR_TRANSFER_SINCE = '10.0';
+
+/** What cutover asks of every QEMU once its monitor answers. */
+async function prepareMonitor(guest: QemuGuest): Promise<void> {
+  const kvm = await guest.qmp.execute<{ enabled: boolean }>('query-kvm');
+  guest.accelerator = kvm.enabled ? 'kvm' : 'tcg';
+  // Without the events capability QEMU sends no MIGRATION events at all.
+  await guest.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: true }] });
+}
+
+/**
+ * cpr-transfer: the source hands its RAM over as file descriptors on the cpr channel, then
+ * sends device state on the main one. The destination's monitor opens only after that.
+ */
+async function migrateByCpr(source: QemuGuest, destination: QemuGuest, settings: MigrationSettings): Promise<MigrationJob> {
+  await source.qmp.execute('migrate-set-parameters', {
+    mode: 'cpr-transfer',
+    'max-bandwidth': settings.maxBandwidth ?? DEFAULT_MAX_BANDWIDTH,
+    'downtime-limit': settings.downtimeLimitMs ?? DEFAULT_DOWNTIME_LIMIT_MS,
+  });
+  const channels = cprChannels(destination.cprSocket ?? '');
+  await source.qmp.execute('migrate', { channels: [unixChannel('main', channels.main), unixChannel('cpr', channels.cpr)] });
+  await destination.attach();
+  await prepareMonitor(destination);
+  return {
+    info: async () => toMigrationInfo(await source.qmp.execute<QmpMigrationInfo>('query-migrate')),
+    cancel: async () => void (await source.qmp.execute('migrate_cancel')),
   };
 }
 
@@ -157,6 +197,30 @@ async function qemuVersion(binary: string): Promise<string> {
     }
     throw err;
   }
+}
+
+/**
+ * What the manager does when the destination dies after a completed migration: 'nothing'
+ * (the guest is lost, and said to be), or 'resume-source': a broken manager that silently
+ * resumes the old QEMU, which SHU-05 must catch when the two shared RAM.
+ */
+export type DestinationLoss = 'nothing' | 'resume-source';
+
+function parseDestinationLoss(value: unknown): DestinationLoss {
+  if (value === undefined) return 'nothing';
+  if (value === 'nothing' || value === 'resume-source') return value;
+  throw new UsageError(`driver option onDestinationLoss: '${String(value)}' is not one of nothing, resume-source`);
+}
+
+async function resumeSourceOnLoss(source: QemuGuest, destination: QemuGuest, since: number, context: DriverContext): Promise<void> {
+  const done = await source.qmp
+    .waitForEvent((e) => e.event === 'MIGRATION' && ['completed', 'failed', 'cancelled'].includes((e.data as { status?: string })?.status ?? ''), { timeoutMs: 24 * 3600_000, since })
+    .catch(() => undefined);
+  if ((done?.data as { status?: string } | undefined)?.status !== 'completed') return;
+  await destination.exited;
+  if (!source.process.alive) return;
+  context.log('the destination died after the hand-over: resuming the source (onDestinationLoss: resume-source)');
+  await source.qmp.execute('cont').catch(() => undefined);
 }
 
 /**

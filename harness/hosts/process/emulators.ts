@@ -17,7 +17,7 @@ export function rootfsLaunch(rootfs: string): { command: string; prefixArgs: str
   return {
     command: join(rootfs, 'lib64/ld-linux-x86-64.so.2'),
     // -L: the firmware of that QEMU, not the machine's (ROM sizes are part of the migration stream).
-    prefixArgs: ['--library-path', libs, join(rootfs, 'usr/bin', SYSTEM_QEMU), '-L', join(rootfs, 'usr/share/qemu')],
+    prefixArgs: ['--library-path', libs, join(rootfs, 'usr/bin', SYSTEM_QEMU), '-L', join(rootfs, 'usr/share/qemu'), '-L', join(rootfs, 'usr/share/seabios')],
   };
 }
 
