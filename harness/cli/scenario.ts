@@ -2,7 +2,7 @@ import { join, relative, resolve } from 'node:path';
 import { loadDriver } from '../drivers/load.ts';
 import { hostProvider } from '../hosts/index.ts';
 import { createRunFolder } from '../hosts/process/registry.ts';
-import { CannotJudge, JUDGES } from '../judging/index.ts';
+import { CannotJudge, decide, JUDGES } from '../judging/index.ts';
 import type { Observation } from '../observation/types.ts';
 import { findRequirement } from '../requirements/catalog.ts';
 import { openRunFolder } from '../reporting/run-folder.ts';
@@ -54,8 +54,8 @@ export async function scenarioCommand(file: string, options: ScenarioOptions): P
       continue;
     }
     try {
-      const verdict = judge(observation);
-      if (verdict.verdict !== 'pass') failed++;
+      const verdict = decide(id, observation);
+      if (verdict.verdict === 'fail') failed++;
       say(`  ${verdict.verdict.toUpperCase().padEnd(5)} ${id}: ${verdict.reason}`);
     } catch (err) {
       failed++;

@@ -3,7 +3,8 @@ import { P2P_01, P2P_02, P2P_03, P2P_04, P2P_05 } from './p2p.ts';
 import { SPICE_01, SPICE_02, SPICE_03, SPICE_04, SPICE_05, SPICE_06 } from './spice.ts';
 import { SHU_01, SHU_02, SHU_03, SHU_04, SHU_05, SHU_06 } from './shu.ts';
 import { UUID_01, UUID_02, UUID_03, UUID_04, UUID_05 } from './uuid.ts';
-import type { Judge } from './verdict.ts';
+import type { Observation } from '../observation/types.ts';
+import { skipped, type Judge, type Verdict } from './verdict.ts';
 
 /** Every requirement cutover can judge, by ID. */
 export const JUDGES: Readonly<Record<string, Judge>> = {
@@ -14,5 +15,18 @@ export const JUDGES: Readonly<Record<string, Judge>> = {
   'SHU-01': SHU_01, 'SHU-02': SHU_02, 'SHU-03': SHU_03, 'SHU-04': SHU_04, 'SHU-05': SHU_05, 'SHU-06': SHU_06,
   'UUID-01': UUID_01, 'UUID-02': UUID_02, 'UUID-03': UUID_03, 'UUID-04': UUID_04, 'UUID-05': UUID_05,
 };
+
+/**
+ * Judges one requirement. A scenario the implementation could not play as written (a
+ * setting it does not offer, a QEMU too old) is skipped with the implementation's own words:
+ * what it cannot do was observed, not assumed.
+ */
+export function decide(id: string, observation: Observation): Verdict {
+  const judge = JUDGES[id];
+  if (!judge) throw new Error(`cutover cannot judge ${id}`);
+  const unsupported = observation.steps.find((s) => s.outcome === 'unsupported');
+  if (unsupported) return skipped(`${observation.driver.name} driver, step ${unsupported.index} (${unsupported.do}): ${unsupported.detail ?? 'not supported'}`);
+  return judge(observation);
+}
 
 export * from './verdict.ts';

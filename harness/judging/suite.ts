@@ -15,7 +15,7 @@ import { readRunConfig, type RunConfig } from '../runner/run-config.ts';
 import { runScenario } from '../runner/run-scenario.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { registerCleanup } from '../util/cleanup.ts';
-import { JUDGES } from './index.ts';
+import { decide, JUDGES } from './index.ts';
 import { CannotJudge } from './verdict.ts';
 import '../reporting/result.ts';
 
@@ -52,6 +52,16 @@ function onPath(tool: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, tool)));
 }
 
+/**
+ * A management layer that keeps a registry of guests and hosts and checks migrations against
+ * it. cutover's own qemu driver is a bare QMP layer that keeps none: it moves guests within a
+ * host on purpose (that is SHU-01), so there is nothing of it to judge here.
+ */
+export const needsManagementLayer: Precondition = (config) =>
+  config.driver === 'qemu'
+    ? 'judges a management layer\'s checks; the qemu driver is cutover\'s bare QMP layer with no registry of guests or hosts: run with --driver libvirt --hosts container (or your own driver)'
+    : undefined;
+
 /** Daemons with worker pools, migrating peer to peer: libvirt on container hosts. */
 export const needsLibvirtHosts: Precondition = (config) =>
   config.driver === 'libvirt' && config.hosts === 'container'
@@ -85,7 +95,7 @@ export function verify(id: string, scenario: string, precondition?: Precondition
     const evidence = await attachEvidence(observation);
     let verdict;
     try {
-      verdict = judge(observation);
+      verdict = decide(id, observation);
     } catch (err) {
       const reason = err instanceof CannotJudge ? `cannot judge: ${err.message}` : `judge crashed: ${message(err)}`;
       record({ verdict: 'error', reason, measurements: {}, evidence, versions: observation.driver.versions });

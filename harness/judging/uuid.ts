@@ -2,7 +2,7 @@ import type { GuestObservation } from '../observation/types.ts';
 import { deadlineNote } from './facts.ts';
 import { MIN_PROGRESS_PASSES } from './mig.ts';
 import { judgeRefusal } from './refusal.ts';
-import { CannotJudge, fail, pass, skipped, type Judge } from './verdict.ts';
+import { CannotJudge, fail, pass, type Judge } from './verdict.ts';
 
 // Identity conflicts (seed 001 point 1): a guest keeps its UUID and name across a migration,
 // and a destination that already holds that identity must refuse it.
@@ -41,8 +41,6 @@ interface Case {
  * fail, the source runs on), the same UUID (passes), or none (passes).
  */
 export const UUID_05: Judge = (obs) => {
-  const migrate = obs.steps.find((s) => s.do === 'migrate');
-  if (migrate?.outcome === 'unavailable') return skipped(migrate.detail ?? 'validate-uuid is not available here');
   const cases: Case[] = [
     { key: 'main', guest: { progress: obs.progress, events: obs.events, ...(obs.migration && { migration: obs.migration }), ...(obs.guest && { spec: obs.guest }) } },
     ...Object.entries(obs.guests).map(([key, guest]) => ({ key, guest })),

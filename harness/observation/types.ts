@@ -11,7 +11,8 @@ export interface StepRecord {
   readonly do: string;
   readonly startedAt: number;
   readonly endedAt: number;
-  readonly outcome: 'ok' | 'deadline' | 'unavailable';
+  /** 'unsupported': the implementation cannot do what the step asks (its own words in detail). */
+  readonly outcome: 'ok' | 'deadline' | 'unavailable' | 'unsupported';
   readonly detail?: string;
 }
 

@@ -110,7 +110,7 @@ async function playSteps(ctx: RunContext, steps: ReadonlyArray<Step>): Promise<v
     } catch (err) {
       if (!(err instanceof StepDeadline || err instanceof StepUnavailable || err instanceof Unsupported)) throw err;
       // A hang is an observation, not a stuck run: stop here and let the judges decide.
-      const outcome = err instanceof StepDeadline ? 'deadline' : 'unavailable';
+      const outcome = err instanceof StepDeadline ? 'deadline' : err instanceof Unsupported ? 'unsupported' : 'unavailable';
       ctx.steps.push({ index, do: step.do, startedAt, endedAt: ctx.clock(), outcome, detail: err.message });
       ctx.progress(`step ${index} (${step.do}) ${outcome === 'deadline' ? 'ran out of time' : 'could not be done'}: ${err.message}`);
       return;

@@ -60,6 +60,7 @@ export class LibvirtGuest implements GuestHandle {
     readonly accelerator: string,
     private readonly transcript: VirshTranscript,
     private readonly clock: Clock,
+    readonly uuid?: string,
   ) {
     this.uri = hostUri(host.address);
     this.exited = new Promise((resolve) => (this.markExited = resolve));

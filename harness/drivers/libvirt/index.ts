@@ -10,6 +10,7 @@ import type {
   Driver, DriverContext, DriverEvent, GuestHandle, MigrateRequest, MigrationInfo, MigrationJob, MigrationStatus, StartGuestRequest,
 } from '../types.ts';
 import { LibvirtGuest, VirshTranscript } from './guest.ts';
+import { Unsupported } from '../types.ts';
 
 /** How the driver asks libvirt to migrate; scenario `driver.options` may change each. */
 export interface LibvirtMigrateFlags {
@@ -64,10 +65,13 @@ export function createLibvirtDriver(context: DriverContext): Driver {
     async startGuest(request: StartGuestRequest): Promise<GuestHandle> {
       const { host, spec, side } = request;
       if (host.kind === 'process') throw new UsageError('the libvirt driver needs hosts that run libvirtd', 'use --hosts container');
+      if (spec.sharedMemory || spec.cpr) {
+        throw new Unsupported('guest RAM shared between two QEMUs of one host (and cpr-transfer) is not offered: libvirt refuses migration within one host, and has no x-ignore-shared');
+      }
       watch(host);
       const transcript = new VirshTranscript(join(host.workDir, `virsh-${side}.log`), context.clock);
       const accelerator = await pickDomainType(host, spec.accel);
-      const guest = new LibvirtGuest(side, host, spec.name, spec.serialSocket, accelerator === 'kvm' ? 'kvm' : 'tcg', transcript, context.clock);
+      const guest = new LibvirtGuest(side, host, spec.name, spec.serialSocket, accelerator === 'kvm' ? 'kvm' : 'tcg', transcript, context.clock, spec.uuid);
       guests.push(guest);
       if (request.incoming) return guest; // libvirt creates the destination domain when migration begins
       // The boot disk lives in the source's folder, which every host of the scenario sees at
@@ -86,6 +90,7 @@ export function createLibvirtDriver(context: DriverContext): Driver {
 
     async migrate(request: MigrateRequest): Promise<MigrationJob> {
       const source = asLibvirt(request.source);
+      refuseUnsupported(request);
       const targetHost = 'guest' in request.target ? request.target.guest.host : request.target.unreachable;
       // Nothing listens on port 1 of the target: the daemon is unreachable, the host is not.
       const destUri = 'guest' in request.target ? hostUri(targetHost.address) : `qemu+tcp://${targetHost.address}:1/system`;
@@ -166,6 +171,16 @@ export function createLibvirtDriver(context: DriverContext): Driver {
   function asLibvirt(guest: GuestHandle): LibvirtGuest {
     if (!(guest instanceof LibvirtGuest)) throw new Error('the libvirt driver was handed a guest it did not start');
     return guest;
+  }
+}
+
+/** Migration settings libvirt has no word for: the step says so instead of ignoring them. */
+function refuseUnsupported({ settings, source, target }: MigrateRequest): void {
+  if (settings.ignoreShared) throw new Unsupported('libvirt offers no x-ignore-shared migration');
+  if (settings.mode === 'cpr-transfer') throw new Unsupported('libvirt offers no cpr-transfer migration');
+  if (settings.validateUuid) throw new Unsupported('libvirt gives QEMU no validate-uuid: a domain has one UUID on both sides, checked by libvirt itself');
+  if ('guest' in target && target.guest instanceof LibvirtGuest && source instanceof LibvirtGuest && target.guest.uuid !== source.uuid) {
+    throw new Unsupported('libvirt migrates a domain under its own UUID; another UUID at the destination cannot be asked for');
   }
 }
 

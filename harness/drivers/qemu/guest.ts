@@ -16,6 +16,8 @@ const KNOWN_STATES = new Set<string>([
 ]);
 
 export interface QemuGuestOptions {
+  /** Names this guest's files in its host's folder: the side, or side and guest name. */
+  readonly tag: string;
   /** The QEMU to start: command, then the arguments that precede QEMU's own. */
   readonly emulator: { readonly command: string; readonly prefixArgs: ReadonlyArray<string>; readonly version?: string };
   /** Give the guest a SPICE server on this loopback port. */
@@ -37,6 +39,10 @@ export class QemuGuest implements GuestHandle {
   emulatorVersion?: string;
 
   private client?: QmpClient;
+  get tag(): string {
+    return this.options.tag;
+  }
+
   /** Where a cpr-transfer destination waits for the source's RAM descriptors. */
   cprSocket?: string;
 
@@ -71,7 +77,7 @@ export class QemuGuest implements GuestHandle {
    */
   static async start(request: StartGuestRequest, options: QemuGuestOptions, cprSocket?: string): Promise<QemuGuest> {
     const dir = request.host.workDir;
-    const tag = request.side;
+    const { tag } = options;
     const files = { transcript: join(dir, `qmp-${tag}.log`), log: join(dir, `qemu-${tag}.log`), qmpSocket: join(dir, `qmp-${tag}.sock`) };
     // Each guest boots from its own copy: the image belongs to the host, as a disk would.
     const bootImage = join(dir, `boot-${tag}.img`);

@@ -54,8 +54,11 @@ export function createQemuDriver(context: DriverContext): Driver {
       if (request.spec.cpr && 'version' in emulator && compareVersions(emulator.version, CPR_TRANSFER_SINCE) < 0) {
         throw new Unsupported(`cpr-transfer needs QEMU >= ${CPR_TRANSFER_SINCE}; the ${request.spec.emulator ?? 'default'} QEMU of ${request.host.name} is ${emulator.version}`);
       }
-      const cprSocket = request.incoming && request.incomingMode === 'cpr-transfer' ? join(request.host.workDir, 'cpr.sock') : undefined;
-      const guest = await QemuGuest.start(request, { emulator, kvmUsable, clock: context.clock, emit, ...(spicePort !== undefined && { spicePort }) }, cprSocket);
+      // The first guest of a side on a host names its files after the side alone.
+      const shared = guests.some((g) => g.host === request.host && g.side === request.side);
+      const tag = shared ? `${request.side}-${request.spec.name}` : request.side;
+      const cprSocket = request.incoming && request.incomingMode === 'cpr-transfer' ? join(request.host.workDir, `cpr-${tag}.sock`) : undefined;
+      const guest = await QemuGuest.start(request, { tag, emulator, kvmUsable, clock: context.clock, emit, ...(spicePort !== undefined && { spicePort }) }, cprSocket);
       guests.push(guest);
       if (guest.attached) await prepareMonitor(guest);
       return guest;
@@ -93,10 +96,14 @@ export function createQemuDriver(context: DriverContext): Driver {
       };
     },
 
-    /** What this management layer holds on a host: the QEMUs it started there that still run. */
+    /** What this management layer holds on a host: its live QEMUs, by their own name and UUID. */
     async inventory(host) {
-      const here = guests.filter((g) => g.host === host && g.process.alive);
-      return Promise.all(here.map(async (g) => ({ name: g.name, ...(g.uuid !== undefined && { uuid: g.uuid }), state: await g.runState().catch(() => 'unknown') })));
+      const here = guests.filter((g) => g.host === host && g.process.alive && g.attached);
+      return Promise.all(here.map(async (g) => {
+        const name = (await g.qmp.execute<{ name?: string }>('query-name', undefined, { timeoutMs: 5000 })).name ?? '';
+        const uuid = (await g.qmp.execute<{ UUID: string }>('query-uuid', undefined, { timeoutMs: 5000 })).UUID;
+        return { name, uuid, state: await g.runState().catch(() => 'unknown') };
+      }));
     },
 
     onEvent(listener) {
@@ -154,7 +161,7 @@ function asQemu(guest: GuestHandle): QemuGuest {
 
 async function listenForIncoming(destination: QemuGuest, transport: 'unix' | 'tcp'): Promise<string> {
   const uri = transport === 'unix'
-    ? `unix:${join(destination.host.workDir, 'migration.sock')}`
+    ? `unix:${join(destination.host.workDir, `migration-${destination.tag}.sock`)}`
     : `tcp:127.0.0.1:${await freeLoopbackPort()}`;
   await destination.qmp.execute('migrate-incoming', { uri });
   return uri;
