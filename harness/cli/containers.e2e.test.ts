@@ -61,6 +61,19 @@ describe('libvirt on container hosts', () => {
     expect(await leftovers()).toBe('');
   }, 600_000);
 
+  it('SHU and UUID with libvirt 9.0: same-host and identity clashes refused with its words; same-host upgrade refused', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const result = await cutover(['run', '--family', 'shu,uuid', '--driver', 'libvirt', '--hosts', 'container', '--image', 'bookworm', '--out', out]);
+    expect(result.code, result.stdout + result.stderr).toBe(1); // libvirt refuses same-host migration: SHU-01, -02 fail
+    const byId = Object.fromEntries(certificateIn(out).results.map((r) => [r.id, r]));
+    for (const id of ['SHU-01', 'SHU-02']) expect(byId[id]?.reason).toMatch(/refused to migrate within one host.*same host/);
+    for (const id of ['SHU-03', 'SHU-04', 'SHU-05', 'UUID-05']) expect(byId[id]?.verdict, `${id}: ${byId[id]?.reason}`).toBe('skipped');
+    for (const id of ['SHU-06', 'UUID-01', 'UUID-02', 'UUID-03', 'UUID-04']) expect(byId[id]?.verdict, `${id}: ${byId[id]?.reason}`).toBe('pass');
+    expect(byId['UUID-02']?.reason).toMatch(/already defined with uuid/);
+    expect(byId['UUID-04']?.reason).toMatch(/same host 0c10e0c1/);
+    expect(await leftovers()).toBe('');
+  }, 900_000);
+
   it('a host that never becomes ready: one line naming the host and its log, exit 2, nothing left', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
     const result = await cutover(['scenario', 'harness/cli/fixtures/unready-host.yaml', '--driver', 'libvirt', '--hosts', 'container', '--out', out]);
