@@ -134,6 +134,22 @@ export interface MigrationSettings {
   readonly validateUuid?: boolean;
   /** QEMU's migration mode: 'cpr-transfer' hands RAM over by file descriptors (QEMU >= 10.0). */
   readonly mode?: 'normal' | 'cpr-transfer';
+  /** Post-copy allowed (postcopy-ram on both sides); the switch comes with startPostcopy(). */
+  readonly postcopy?: boolean;
+  /** Bytes per second for pages sent after the switch (max-postcopy-bandwidth). */
+  readonly postcopyBandwidth?: number;
+  /**
+   * The harness's breakable link: a driver that can, sends the migration stream through the
+   * address this returns for the destination's listening address (again on recovery), so that
+   * link faults can cut it. Drivers whose hosts have their own links may ignore it.
+   */
+  readonly relay?: (destination: { readonly host: string; readonly port: number }) => Promise<{ readonly host: string; readonly port: number }>;
+}
+
+/** How a post-copy migration that paused is taken up again. */
+export interface RecoverOptions {
+  /** A new post-copy bandwidth once recovered (to finish quickly). */
+  readonly postcopyBandwidth?: number;
 }
 
 /** A setting this implementation cannot honour: the step that asked is unavailable, not failed. */
@@ -161,6 +177,10 @@ export interface MigrationInfo {
 export interface MigrationJob {
   info(): Promise<MigrationInfo>;
   cancel(): Promise<void>;
+  /** Switches a migration started with `postcopy` to post-copy (the guest runs at the destination). */
+  startPostcopy?(): Promise<void>;
+  /** Resumes a paused post-copy migration over a new connection (migrate-recover, --postcopy-resume). */
+  recover?(options: RecoverOptions): Promise<void>;
 }
 
 /** Where to migrate: a started destination guest, or a host where nothing listens. */

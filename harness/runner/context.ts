@@ -5,6 +5,7 @@ import type {
   CallProbe, DaemonSample, DeadlockObservation, FaultRecord, InventorySample, MemoryObservation, MigrationObservation, RunStateSample, SpiceSnapshot, StepRecord,
 } from '../observation/types.ts';
 import type { SpiceClient } from '../spice/client.ts';
+import type { Relay } from '../faults/relay.ts';
 import type { Display } from '../spice/display.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { Clock } from '../util/clock.ts';
@@ -30,6 +31,8 @@ export interface GuestRun {
   migration?: MigrationObservation;
   /** The destination's UUID when the scenario gave it another one ('none': no UUID). */
   destinationUuid?: string;
+  /** The harness's relays its migration stream went through (one per connection target). */
+  readonly relays: Relay[];
 }
 
 /** What the steps of one scenario share while it plays. */

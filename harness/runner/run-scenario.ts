@@ -61,7 +61,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
         ...(guest.spice && { spice: true }),
         ...(guest.machine !== undefined && { machine: guest.machine }),
       },
-      sides: {}, serial: {}, events: [], states: [], memory: {}, exits: {},
+      sides: {}, serial: {}, events: [], states: [], memory: {}, exits: {}, relays: [],
     });
   }
   const ctx: RunContext = {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { MigrationStatus, Side, SpiceRelocation } from '../drivers/types.ts';
+import { Unsupported, type MigrationSettings, type MigrationStatus, type Side, type SpiceRelocation } from '../drivers/types.ts';
+import { startRelay } from '../faults/relay.ts';
 import { applyFault } from '../faults/index.ts';
 import { GUEST_LAYOUT } from '../guest/layout.ts';
 import { checkPageWalk, readCounters } from '../guest/memory-check.ts';
@@ -45,6 +46,9 @@ export const STEP_HANDLERS: Handlers = {
       ...(step.ignoreShared && { ignoreShared: true }),
       ...(step.validateUuid && { validateUuid: true }),
       ...(step.mode !== 'normal' && { mode: step.mode }),
+      ...(step.postcopy && { postcopy: true }),
+      ...(step.postcopyBandwidth !== undefined && { postcopyBandwidth: step.postcopyBandwidth }),
+      ...(step.relay && { relay: relayFor(ctx, guest) }),
     };
     if (step.destination.uuid !== undefined) guest.destinationUuid = step.destination.uuid;
     const target = step.unreachable
@@ -220,6 +224,50 @@ export const STEP_HANDLERS: Handlers = {
     return `${step.side} SPICE: ${status.channels.length} client channel(s)${ids.length ? `, connection ${ids.join(', ')}` : ''}${status.migrated ? ', migrated' : ''}`;
   },
 
+  'start-postcopy': async (ctx, step) => {
+    const guest = guestRun(ctx, step.guest);
+    if (!guest.job) throw new Error('start-postcopy before migrate');
+    if (!guest.job.startPostcopy) throw new Unsupported(`the ${ctx.driver.name} driver cannot switch to post-copy`);
+    const t = ctx.clock();
+    await guest.job.startPostcopy();
+    ctx.faults.push({ t, fault: 'start-postcopy', host: guest.migration?.from ?? '' });
+    return `${label(guest)}: switched to post-copy`;
+  },
+
+  recover: async (ctx, step) => {
+    const guest = guestRun(ctx, step.guest);
+    if (!guest.job) throw new Error('recover before migrate');
+    if (!guest.job.recover) throw new Unsupported(`the ${ctx.driver.name} driver cannot recover a paused post-copy migration`);
+    const t = ctx.clock();
+    await guest.job.recover({ ...(step.postcopyBandwidth !== undefined && { postcopyBandwidth: step.postcopyBandwidth }) });
+    ctx.faults.push({ t, fault: 'recover', host: guest.migration?.from ?? '' });
+    return `${label(guest)}: post-copy recovery started`;
+  },
+
+  link: async (ctx, step) => {
+    const guest = guestRun(ctx, step.guest);
+    const t = ctx.clock();
+    const target = guest.migration?.to;
+    let detail: string;
+    if (guest.relays.length) {
+      for (const relay of guest.relays) {
+        if (step.action === 'cut') await relay.cut();
+        else if (step.action === 'blackhole') relay.blackhole();
+        else await relay.heal();
+      }
+      detail = `${step.action} the migration link of ${label(guest)} (harness relay)`;
+    } else {
+      const controls = target !== undefined ? hostNamed(ctx, target).controls : undefined;
+      if (!controls || step.action === 'blackhole') {
+        throw new StepUnavailable(`no way to ${step.action} the migration link here (no relay, and ${target ?? 'the destination'} has ${controls ? 'no blackhole' : 'no link controls'})`);
+      }
+      await (step.action === 'cut' ? controls.cutLink() : controls.healLink());
+      detail = `${step.action} ${target}'s network link`;
+    }
+    ctx.faults.push({ t, fault: `${step.action}-link`, host: target ?? '', detail });
+    return detail;
+  },
+
   kill: async (ctx, step) => {
     const run = guestRun(ctx, step.guest);
     const handle = run.sides[step.side];
@@ -271,6 +319,16 @@ async function unfinished(guests: ReadonlyArray<GuestRun>): Promise<GuestRun[]> 
     if (!info || (info.jobRunning ?? !TERMINAL.includes(info.status))) pending.push(guest);
   }
   return pending;
+}
+
+/** A relay in front of each address the driver migrates the guest to; link faults act on them. */
+function relayFor(ctx: RunContext, guest: GuestRun): NonNullable<MigrationSettings['relay']> {
+  return async (destination) => {
+    const relay = await startRelay(destination);
+    guest.relays.push(relay);
+    ctx.background.push(() => relay.close());
+    return { host: relay.host, port: relay.port };
+  };
 }
 
 /** The destination's guest: the source's, with what the migrate step changes. */

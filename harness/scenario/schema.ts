@@ -81,6 +81,31 @@ const migrateStep = z.strictObject({
   /** QEMU's migration mode; cpr-transfer needs QEMU >= 10.0. */
   mode: z.enum(['normal', 'cpr-transfer']).default('normal'),
   destination: destinationSpec.default({}),
+  /** Post-copy allowed; `start-postcopy` switches. */
+  postcopy: z.boolean().default(false),
+  /** Pages after the switch at this rate: low, so a fault lands while pages are missing. */
+  postcopyBandwidth: size.optional(),
+  /** The stream goes through the harness's relay, so `link` can cut it (process hosts). */
+  relay: z.boolean().default(false),
+});
+
+const startPostcopyStep = z.strictObject({ do: z.literal('start-postcopy'), guest: guestRef });
+
+/** Takes a paused post-copy migration up again (migrate-recover and resume; --postcopy-resume). */
+const recoverStep = z.strictObject({
+  do: z.literal('recover'),
+  guest: guestRef,
+  postcopyBandwidth: size.optional(),
+});
+
+/**
+ * The migration link of a guest: its relay on process hosts, else the destination host's
+ * network link. cut: reset and refuse; blackhole: silently drop; heal: back up.
+ */
+const linkStep = z.strictObject({
+  do: z.literal('link'),
+  guest: guestRef,
+  action: z.enum(['cut', 'blackhole', 'heal']),
 });
 
 /** Sends a signal to a guest's emulator: kill -9 (the default), or freeze and thaw it. */
@@ -205,6 +230,7 @@ export const stepSchema = z.discriminatedUnion('do', [
   startStep, waitProgressStep, migrateStep, waitMigrationStep, cancelStep, observeStep, checkMemoryStep,
   faultStep, watchDaemonsStep, awaitDeadlockStep, probeCallsStep,
   spiceClientStep, waitEventStep, waitExitStep, querySpiceStep, killStep, inventoryStep,
+  startPostcopyStep, recoverStep, linkStep,
 ]);
 
 export const scenarioSchema = z.strictObject({

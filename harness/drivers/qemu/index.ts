@@ -7,7 +7,7 @@ import { UsageError } from '../../util/errors.ts';
 import type { MigrationInfo as QmpMigrationInfo } from '../../qmp/index.ts';
 import type {
   Driver, DriverContext, DriverDescription, DriverEvent, GuestHandle, MigrateRequest, MigrationJob, MigrationInfo,
-  MigrationSettings, MigrationStatus, StartGuestRequest,
+  MigrationSettings, MigrationStatus, RecoverOptions, StartGuestRequest,
 } from '../types.ts';
 import { Unsupported } from '../types.ts';
 import { QemuGuest } from './guest.ts';
@@ -72,14 +72,16 @@ export function createQemuDriver(context: DriverContext): Driver {
         if (!destination?.cprSocket) throw new Error('cpr-transfer needs a destination started for it');
         return migrateByCpr(source, destination, settings);
       }
-      await setCapabilities(source, { 'x-ignore-shared': settings.ignoreShared, 'validate-uuid': settings.validateUuid });
-      if (destination) await setCapabilities(destination, { 'x-ignore-shared': settings.ignoreShared });
+      const both = { 'x-ignore-shared': settings.ignoreShared, 'postcopy-ram': settings.postcopy };
+      await setCapabilities(source, { ...both, 'validate-uuid': settings.validateUuid });
+      if (destination) await setCapabilities(destination, both);
       const uri = destination
-        ? await listenForIncoming(destination, settings.transport)
+        ? await relayed(await listenForIncoming(destination, settings.transport), settings)
         : `unix:${join((request.target as { unreachable: Host }).unreachable.workDir, 'nobody-listens-here.sock')}`;
       await source.qmp.execute('migrate-set-parameters', {
-        'max-bandwidth': request.settings.maxBandwidth ?? DEFAULT_MAX_BANDWIDTH,
-        'downtime-limit': request.settings.downtimeLimitMs ?? DEFAULT_DOWNTIME_LIMIT_MS,
+        'max-bandwidth': settings.maxBandwidth ?? DEFAULT_MAX_BANDWIDTH,
+        'downtime-limit': settings.downtimeLimitMs ?? DEFAULT_DOWNTIME_LIMIT_MS,
+        ...(settings.postcopyBandwidth !== undefined && { 'max-postcopy-bandwidth': settings.postcopyBandwidth }),
       });
       const relocation = request.settings.spice ?? 'destination';
       if (source.spiceAddress && relocation !== 'none') {
@@ -93,6 +95,11 @@ export function createQemuDriver(context: DriverContext): Driver {
       return {
         info: async () => toMigrationInfo(await source.qmp.execute<QmpMigrationInfo>('query-migrate')),
         cancel: async () => void (await source.qmp.execute('migrate_cancel')),
+        startPostcopy: async () => void (await source.qmp.execute('migrate-start-postcopy')),
+        recover: async (options) => {
+          if (!destination) throw new Error('recover without a destination');
+          await recoverPostcopy(source, destination, settings, options);
+        },
       };
     },
 
@@ -115,6 +122,28 @@ export function createQemuDriver(context: DriverContext): Driver {
       await Promise.all(guests.map((g) => g.destroy().catch(() => undefined)));
     },
   };
+}
+
+/** The URI the source connects to: the destination's, or the harness's relay in front of it. */
+async function relayed(uri: string, settings: MigrationSettings): Promise<string> {
+  const tcp = /^tcp:([^:]+):(\d+)$/.exec(uri);
+  if (!settings.relay || !tcp) return uri;
+  const via = await settings.relay({ host: tcp[1] ?? '127.0.0.1', port: Number(tcp[2]) });
+  return `tcp:${via.host}:${via.port}`;
+}
+
+/**
+ * Post-copy recovery: the destination listens anew (migrate-recover) before the source
+ * resumes to it. Never the other way round: a source that resumes to a peer that accepts and
+ * stays silent sits in postcopy-recover for good (QEMU 7.2).
+ */
+async function recoverPostcopy(source: QemuGuest, destination: QemuGuest, settings: MigrationSettings, options: RecoverOptions): Promise<void> {
+  const uri = settings.transport === 'tcp'
+    ? `tcp:127.0.0.1:${await freeLoopbackPort()}`
+    : `unix:${join(destination.host.workDir, `recover-${destination.tag}-${Date.now().toString(36)}.sock`)}`;
+  await destination.qmp.execute('migrate-recover', { uri });
+  if (options.postcopyBandwidth !== undefined) await source.qmp.execute('migrate-set-parameters', { 'max-postcopy-bandwidth': options.postcopyBandwidth });
+  await source.qmp.execute('migrate', { uri: await relayed(uri, settings), resume: true });
 }
 
 /** QEMU's first release with migration mode cpr-transfer. */

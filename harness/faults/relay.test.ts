@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { startRelay, type Relay } from './relay.ts';
+import { sleep } from '../util/deadline.ts';
+
+// An echo server as the "destination"; the relay between it and a client is cut, blackholed
+// and healed as a migration link would be.
+let echo: Server | undefined;
+let relay: Relay | undefined;
+afterEach(async () => {
+  await relay?.close();
+  await new Promise((r) => echo?.close(r) ?? r(undefined));
+});
+
+async function startEcho(): Promise<number> {
+  echo = createServer((s) => {
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  await new Promise<void>((r) => echo!.listen(0, '127.0.0.1', r));
+  return (echo.address() as { port: number }).port;
+}
+
+/** Connects, sends text, and says what came back: the echo, a closed link, or silence. */
+function roundTrip(port: number, text: string, waitMs = 500): Promise<string> {
+  return new Promise((resolve) => {
+    const socket: Socket = connect(port, '127.0.0.1');
+    const done = (result: string): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done('silent'), waitMs);
+    socket.on('error', () => done('closed'));
+    socket.on('close', () => done('closed'));
+    socket.on('data', (b) => done(String(b)));
+    socket.on('connect', () => socket.write(text));
+  });
+}
+
+describe('migration link relay', () => {
+  it('forwards, refuses while cut, swallows while blackholed, and forwards again once healed', async () => {
+    relay = await startRelay({ host: '127.0.0.1', port: await startEcho() });
+    expect(await roundTrip(relay.port, 'ping')).toBe('ping');
+    await relay.cut();
+    expect(await roundTrip(relay.port, 'ping')).toBe('closed');
+    await relay.heal();
+    expect(await roundTrip(relay.port, 'again')).toBe('again');
+    relay.blackhole();
+    expect(await roundTrip(relay.port, 'lost', 300)).toBe('silent');
+    await relay.heal();
+    expect(await roundTrip(relay.port, 'back')).toBe('back');
+    expect(relay.forwarded.toDestination).toBeGreaterThan(0);
+  });
+
+  it('cutting resets a connection that is open', async () => {
+    relay = await startRelay({ host: '127.0.0.1', port: await startEcho() });
+    const socket = connect(relay.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await once(socket, 'connect');
+    const closed = new Promise((r) => socket.on('close', r));
+    await sleep(50);
+    await relay.cut();
+    await closed;
+    expect(socket.destroyed).toBe(true);
+  });
+});

@@ -1,0 +1,137 @@
+import type { Side } from '../drivers/types.ts';
+import type { FaultRecord, Observation } from '../observation/types.ts';
+import { beforeMemoryCheck, deadlineNote, ms, passesBetween, requireMemory, statesBetween, statusSequence, statusTime } from './facts.ts';
+import { MIN_PROGRESS_PASSES } from './mig.ts';
+import { CannotJudge, fail, pass, type Judge } from './verdict.ts';
+
+// Losing the source after cut-over (seed 003). Post-copy puts the guest at the destination
+// while its RAM still streams from the source; from then on the source's loss is the guest's.
+// What is judged is that nothing pretends otherwise: the guest stops instead of running on
+// pages it never received, and a link that comes back lets the migration finish intact.
+
+/** A pass already under way when the fault struck may still be reported this long after. */
+export const IN_FLIGHT_MS = 100;
+
+function faultOf(obs: Observation, kind: RegExp, what: string): FaultRecord {
+  const fault = obs.faults.find((f) => kind.test(f.fault));
+  if (!fault) throw new CannotJudge(`scenario '${obs.scenario.name}' never ${what}`);
+  return fault;
+}
+
+/** The migration status of a side at time t: the last event before it. */
+function statusAt(obs: Observation, side: Side, t: number): string | undefined {
+  return obs.events.filter((e) => e.side === side && e.migrationStatus && e.t <= t).at(-1)?.migrationStatus;
+}
+
+/** When a side reported post-copy paused after t (QEMU's event, or a paused run state from libvirt). */
+function pausedAfter(obs: Observation, side: Side, t: number): number | undefined {
+  const event = obs.events.find((e) => e.side === side && e.t >= t && e.migrationStatus === 'postcopy-paused')?.t;
+  if (event !== undefined) return event;
+  return obs.states.find((s) => s.side === side && s.t >= t && s.state === 'paused')?.t;
+}
+
+const endedAt = (obs: Observation, side: Side, after: number): number | undefined => {
+  const exit = obs.exits[side];
+  if (exit && exit.t >= after) return exit.t;
+  return obs.states.find((s) => s.side === side && s.t >= after && s.state === 'gone')?.t;
+};
+
+export const PCS_01: Judge = (obs) => {
+  const kill = faultOf(obs, /^sigkill-source$/, 'killed the source');
+  const phase = statusAt(obs, 'source', kill.t);
+  if (phase !== 'postcopy-active') throw new CannotJudge(`the source died in '${phase ?? 'no migration'}', not in postcopy-active`);
+  const paused = pausedAfter(obs, 'destination', kill.t);
+  const crashed = endedAt(obs, 'destination', kill.t);
+  const progress = passesBetween(obs, 'destination', kill.t + IN_FLIGHT_MS);
+  const completed = statusTime(obs, 'completed', 'destination');
+  const measurements: Record<string, number> = {
+    destinationPassesBeforeKill: passesBetween(obs, 'destination', 0, kill.t),
+    destinationPassesAfterKill: progress,
+    ...(paused !== undefined && { pausedAfterMs: Math.round(paused - kill.t) }),
+  };
+  if (completed !== undefined && completed <= kill.t) throw new CannotJudge('post-copy had already completed when the source died');
+  if (progress > 0) {
+    return fail(`the destination ran ${progress} passes after its source died with pages still missing: it ran on memory it never received`, measurements);
+  }
+  if (crashed !== undefined) return fail(`the destination's QEMU ended ${ms(crashed - kill.t)} after the source died, instead of pausing`, measurements);
+  if (paused === undefined) return fail(`the destination never reported post-copy paused after the source died (statuses: ${statusSequence(obs, 'destination').join(' -> ')})${deadlineNote(obs)}`, measurements);
+  return pass(
+    `the guest was lost with its source: the destination paused (postcopy-paused) ${ms(paused - kill.t)} after the source died, ` +
+      `stays alive, and made no progress on the pages it lacks (${progress} passes since)`,
+    measurements,
+  );
+};
+
+export const PCS_02: Judge = (obs) => {
+  const cut = faultOf(obs, /^(cut|blackhole)-link$/, 'cut the migration link');
+  const phase = statusAt(obs, 'source', cut.t);
+  if (phase !== 'postcopy-active') throw new CannotJudge(`the link was cut in '${phase ?? 'no migration'}', not in postcopy-active`);
+  const recover = obs.faults.find((f) => f.fault === 'recover' && f.t > cut.t);
+  if (!recover) throw new CannotJudge(`scenario '${obs.scenario.name}' never recovered`);
+  const sourcePaused = pausedAfter(obs, 'source', cut.t);
+  const destinationPaused = pausedAfter(obs, 'destination', cut.t);
+  const completed = obs.events.find((e) => e.side === 'source' && e.migrationStatus === 'completed' && e.t > recover.t)?.t;
+  const measurements: Record<string, number> = {
+    ...(sourcePaused !== undefined && { sourcePausedAfterMs: Math.round(sourcePaused - cut.t) }),
+    ...(destinationPaused !== undefined && { destinationPausedAfterMs: Math.round(destinationPaused - cut.t) }),
+    ...(completed !== undefined && { recoveryToCompletionMs: Math.round(completed - recover.t) }),
+  };
+  if (sourcePaused === undefined || destinationPaused === undefined || sourcePaused > recover.t || destinationPaused > recover.t) {
+    const which = [sourcePaused === undefined ? 'the source' : '', destinationPaused === undefined ? 'the destination' : ''].filter(Boolean).join(' and ');
+    return fail(`after the cut ${which || 'a side'} did not pause before the recovery (statuses: source ${statusSequence(obs).join(' -> ')}; destination ${statusSequence(obs, 'destination').join(' -> ')})`, measurements);
+  }
+  if (completed === undefined) return fail(`the recovered migration never completed (statuses: ${statusSequence(obs).join(' -> ')})${deadlineNote(obs)}`, measurements);
+  const memory = requireMemory(obs, 'destination');
+  const after = passesBetween(obs, 'destination', completed, beforeMemoryCheck(obs, 'destination'));
+  measurements.destinationPassesAfterCompletion = after;
+  if (!memory.intact) return fail(`recovered, but destination RAM is corrupt: ${memory.summary}`, measurements);
+  if (after < MIN_PROGRESS_PASSES) return fail(`recovered, but the guest made only ${after} passes at the destination afterwards`, measurements);
+  return pass(
+    `both sides paused (source ${ms(sourcePaused - cut.t)}, destination ${ms(destinationPaused - cut.t)} after the cut); ` +
+      `recovery completed the migration in ${ms(completed - recover.t)}; destination RAM intact (${memory.summary}), the guest runs on`,
+    measurements,
+  );
+};
+
+/** Signs that a side ran the guest: its passes, a 'running' state, a RESUME event. */
+function ranGuest(obs: Observation, side: Side): string | undefined {
+  const passes = obs.progress[side].passes.length;
+  if (passes > 0) return `${passes} passes`;
+  if (obs.events.some((e) => e.side === side && e.name === 'RESUME')) return 'a RESUME event';
+  if (statesBetween(obs, side, 0, Infinity).includes('running')) return "a 'running' state";
+  return undefined;
+}
+
+export const PCS_03: Judge = (obs) => {
+  const kill = faultOf(obs, /^sigkill-source$/, 'killed the source');
+  const seq = statusSequence(obs, 'source');
+  if (obs.events.some((e) => e.side === 'source' && e.t <= kill.t && (e.migrationStatus === 'postcopy-active' || e.migrationStatus === 'completed'))) {
+    throw new CannotJudge(`the source died after cut-over (${seq.join(' -> ')})`);
+  }
+  const ran = ranGuest(obs, 'destination');
+  const failedAt = obs.events.find((e) => e.side === 'destination' && e.t >= kill.t && e.migrationStatus === 'failed')?.t ?? endedAt(obs, 'destination', kill.t);
+  const measurements: Record<string, number> = failedAt !== undefined ? { destinationFailedAfterMs: Math.round(failedAt - kill.t) } : {};
+  if (ran) return fail(`the destination ran the guest (${ran}) although the source died before cut-over`, measurements);
+  if (failedAt === undefined) {
+    const last = statesBetween(obs, 'destination', kill.t, Infinity).at(-1);
+    return fail(`the destination never failed after its source died: it is still '${last ?? 'unsampled'}'`, measurements);
+  }
+  return pass(`the destination never ran the guest and failed ${ms(failedAt - kill.t)} after the source died`, measurements);
+};
+
+export const PCS_04: Judge = (obs) => {
+  const kill = faultOf(obs, /^sigkill-destination$/, 'killed the destination');
+  const phase = statusAt(obs, 'source', kill.t);
+  if (phase === 'postcopy-active' || phase === 'completed') throw new CannotJudge(`the destination died after cut-over ('${phase}')`);
+  const failedAt = obs.events.find((e) => e.side === 'source' && e.t >= kill.t && (e.migrationStatus === 'failed' || e.migrationStatus === 'cancelled'))?.t;
+  const until = beforeMemoryCheck(obs, 'source');
+  const after = passesBetween(obs, 'source', failedAt ?? kill.t, until);
+  const state = statesBetween(obs, 'source', kill.t, until).at(-1);
+  const memory = requireMemory(obs, 'source');
+  const measurements: Record<string, number> = { sourcePassesAfter: after, ...(failedAt !== undefined && { failedAfterMs: Math.round(failedAt - kill.t) }) };
+  if (failedAt === undefined) return fail(`the source never gave the migration up after the destination died (statuses: ${statusSequence(obs).join(' -> ')})${deadlineNote(obs)}`, measurements);
+  if (after < MIN_PROGRESS_PASSES || state !== 'running') return fail(`after the destination died the source made ${after} passes and is '${state ?? 'unsampled'}'`, measurements);
+  if (!memory.intact) return fail(`source RAM corrupt after the destination died: ${memory.summary}`, measurements);
+  const error = obs.migration?.final?.errorDesc;
+  return pass(`the migration failed ${ms(failedAt - kill.t)} after the destination died${error ? ` ("${error}")` : ''}; the guest runs on at the source (${after} passes), RAM intact`, measurements);
+};

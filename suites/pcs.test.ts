@@ -1,0 +1,10 @@
+// PCS: losing the source after cut-over (seed 003): post-copy RAM and the faults around it.
+import { describe } from 'vitest';
+import { verify } from '../harness/judging/suite.ts';
+
+describe('PCS: source lost after cut-over', () => {
+  verify('PCS-01', 'pcs/source-lost-postcopy.yaml');
+  verify('PCS-02', 'pcs/link-cut-postcopy.yaml');
+  verify('PCS-03', 'pcs/source-lost-precopy.yaml');
+  verify('PCS-04', 'pcs/destination-lost-precopy.yaml');
+});
