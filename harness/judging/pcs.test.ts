@@ -1,0 +1,65 @@
+// PCS judges on what real QEMU 7.2 did around post-copy (fixtures recorded on process hosts),
+// and on copies where the judged behaviour is broken: a destination that runs on after its
+// source died (it would be running on zeroed pages), a recovery that loses pages, a
+// destination that never fails.
+import { describe, expect, it } from 'vitest';
+import type { Observation } from '../observation/types.ts';
+import { fixture, judge, verdictOf } from './fixture.ts';
+
+const sourceLostPostcopy = () => fixture('qemu-7.2-pcs-source-lost-postcopy');
+const linkCut = () => fixture('qemu-7.2-pcs-link-cut-postcopy');
+const sourceLostPrecopy = () => fixture('qemu-7.2-pcs-source-lost-precopy');
+const destinationLost = () => fixture('qemu-7.2-pcs-destination-lost-precopy');
+
+describe('PCS judges on real QEMU 7.2 observations', () => {
+  it('PCS-01 passes and says the guest was lost: postcopy-paused, alive, no progress', () => {
+    const verdict = judge('PCS-01')(sourceLostPostcopy() as Observation);
+    expect(verdict.verdict).toBe('pass');
+    expect(verdict.reason).toMatch(/guest was lost.*postcopy-paused/);
+    expect(verdict.measurements.destinationPassesAfterKill).toBe(0);
+  });
+  it('PCS-02..04 pass on what QEMU 7.2 did', () => {
+    expect(verdictOf('PCS-02', linkCut())).toBe('pass');
+    expect(verdictOf('PCS-03', sourceLostPrecopy())).toBe('pass');
+    expect(verdictOf('PCS-04', destinationLost())).toBe('pass');
+  });
+});
+
+describe('PCS judges fail when the behaviour is broken', () => {
+  it('PCS-01 fails when the destination runs on after its source died, or crashes', () => {
+    const runsOn = sourceLostPostcopy();
+    const kill = runsOn.faults.find((f) => f.fault === 'sigkill-source')!.t;
+    runsOn.progress.destination.passes.push(kill + 400, kill + 402, kill + 404);
+    expect(judge('PCS-01')(runsOn as Observation).reason).toMatch(/ran on memory it never received/);
+    const crashed = sourceLostPostcopy();
+    crashed.exits.destination = { code: 1, signal: null, t: kill + 10 };
+    expect(judge('PCS-01')(crashed as Observation).reason).toMatch(/ended .* instead of pausing/);
+  });
+  it('PCS-02 fails on a recovery that loses pages, and when a side never pauses', () => {
+    const lossy = linkCut();
+    lossy.memory.destination = { ...lossy.memory.destination!, intact: false, summary: '812 of 25344 pages break the neighbour pattern (zero pages)' };
+    expect(judge('PCS-02')(lossy as Observation).reason).toMatch(/RAM is corrupt/);
+    const unpaused = linkCut();
+    unpaused.events = unpaused.events.filter((e) => !(e.side === 'source' && e.migrationStatus === 'postcopy-paused'));
+    expect(verdictOf('PCS-02', unpaused)).toBe('fail');
+  });
+  it('PCS-03 fails when the destination runs the guest, or never fails', () => {
+    const ran = sourceLostPrecopy();
+    ran.progress.destination.passes.push(9000);
+    expect(judge('PCS-03')(ran as Observation).reason).toMatch(/ran the guest/);
+    const waits = sourceLostPrecopy();
+    delete waits.exits.destination;
+    waits.events = waits.events.filter((e) => !(e.side === 'destination' && e.migrationStatus === 'failed'));
+    waits.states = waits.states.filter((s) => !(s.side === 'destination' && s.state === 'gone'));
+    expect(judge('PCS-03')(waits as Observation).reason).toMatch(/never failed/);
+  });
+  it('PCS-04 fails when the source stops or its RAM is corrupt', () => {
+    const stopped = destinationLost();
+    const kill = stopped.faults.find((f) => f.fault === 'sigkill-destination')!.t;
+    stopped.progress.source.passes = stopped.progress.source.passes.filter((t) => t < kill);
+    expect(verdictOf('PCS-04', stopped)).toBe('fail');
+    const corrupt = destinationLost();
+    corrupt.memory.source = { ...corrupt.memory.source!, intact: false, summary: '2 of 25344 pages break the neighbour pattern' };
+    expect(verdictOf('PCS-04', corrupt)).toBe('fail');
+  });
+});
