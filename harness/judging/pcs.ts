@@ -67,19 +67,24 @@ export const PCS_02: Judge = (obs) => {
   const phase = statusAt(obs, 'source', cut.t);
   if (phase !== 'postcopy-active') throw new CannotJudge(`the link was cut in '${phase ?? 'no migration'}', not in postcopy-active`);
   const recover = obs.faults.find((f) => f.fault === 'recover' && f.t > cut.t);
-  if (!recover) throw new CannotJudge(`scenario '${obs.scenario.name}' never recovered`);
   const sourcePaused = pausedAfter(obs, 'source', cut.t);
   const destinationPaused = pausedAfter(obs, 'destination', cut.t);
-  const completed = obs.events.find((e) => e.side === 'source' && e.migrationStatus === 'completed' && e.t > recover.t)?.t;
+  const until = recover?.t ?? Infinity;
+  const completed = recover && obs.events.find((e) => e.side === 'source' && e.migrationStatus === 'completed' && e.t > recover.t)?.t;
   const measurements: Record<string, number> = {
     ...(sourcePaused !== undefined && { sourcePausedAfterMs: Math.round(sourcePaused - cut.t) }),
     ...(destinationPaused !== undefined && { destinationPausedAfterMs: Math.round(destinationPaused - cut.t) }),
-    ...(completed !== undefined && { recoveryToCompletionMs: Math.round(completed - recover.t) }),
+    ...(completed !== undefined && recover && { recoveryToCompletionMs: Math.round(completed - recover.t) }),
   };
-  if (sourcePaused === undefined || destinationPaused === undefined || sourcePaused > recover.t || destinationPaused > recover.t) {
+  if (sourcePaused === undefined || destinationPaused === undefined || sourcePaused > until || destinationPaused > until) {
     const which = [sourcePaused === undefined ? 'the source' : '', destinationPaused === undefined ? 'the destination' : ''].filter(Boolean).join(' and ');
-    return fail(`after the cut ${which || 'a side'} did not pause before the recovery (statuses: source ${statusSequence(obs).join(' -> ')}; destination ${statusSequence(obs, 'destination').join(' -> ')})`, measurements);
+    return fail(
+      `after the cut ${which || 'a side'} never paused (statuses: source ${statusSequence(obs).join(' -> ')}; destination ${statusSequence(obs, 'destination').join(' -> ')})` +
+        `${obs.migration?.final?.errorDesc ? `; the job ended with "${obs.migration.final.errorDesc}"` : ''}${deadlineNote(obs)}`,
+      measurements,
+    );
   }
+  if (!recover) throw new CannotJudge(`scenario '${obs.scenario.name}' never recovered`);
   if (completed === undefined) return fail(`the recovered migration never completed (statuses: ${statusSequence(obs).join(' -> ')})${deadlineNote(obs)}`, measurements);
   const memory = requireMemory(obs, 'destination');
   const after = passesBetween(obs, 'destination', completed, beforeMemoryCheck(obs, 'destination'));

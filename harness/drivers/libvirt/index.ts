@@ -99,7 +99,10 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       if (flags.p2p) args.push('--p2p');
       if (flags.tunnelled) args.push('--tunnelled');
       if (flags.unsafe) args.push('--unsafe');
-      if (request.settings.maxBandwidth) args.push('--bandwidth', String(Math.max(1, Math.round(request.settings.maxBandwidth / 2 ** 20))));
+      const mib = (bytes: number): string => String(Math.max(1, Math.round(bytes / 2 ** 20)));
+      if (request.settings.maxBandwidth) args.push('--bandwidth', mib(request.settings.maxBandwidth));
+      if (request.settings.postcopy) args.push('--postcopy');
+      if (request.settings.postcopyBandwidth) args.push('--postcopy-bandwidth', mib(request.settings.postcopyBandwidth));
       if (destination) {
         // The destination's COM1 reports on the destination's own socket.
         const xml = withSerialSocket(source.migratableXml ?? (await source.virsh(['dumpxml', '--migratable', source.name])), destination.serialSocket);
@@ -129,18 +132,28 @@ export function createLibvirtDriver(context: DriverContext): Driver {
         // daemon that cannot be reached never starts QEMU's migration).
         emit({ t: context.clock(), side: 'source', guest: source.name, host: source.host.name, name: 'LIBVIRT_MIGRATE_JOB', migrationStatus: info.status, data: info });
       };
-      void source.virsh(args, 30 * 60_000).then(
-        () => finish({ status: 'completed' }),
-        (err: unknown) => {
-          const text = err instanceof VirshError ? err.libvirtMessage : String(err);
-          finish({ status: cancelled || /cancel|abort/i.test(text) ? 'cancelled' : 'failed', errorDesc: text });
-        },
-      );
+      // virsh migrate returns when libvirt's job ends; a post-copy resume is another such call.
+      const perform = (extra: string[]): void => {
+        outcome = undefined;
+        void source.virsh([...args.slice(0, -2), ...extra, ...args.slice(-2)], 30 * 60_000).then(
+          () => finish({ status: 'completed' }),
+          (err: unknown) => {
+            const text = err instanceof VirshError ? err.libvirtMessage : String(err);
+            finish({ status: cancelled || /cancel|abort/i.test(text) ? 'cancelled' : 'failed', errorDesc: text });
+          },
+        );
+      };
+      perform([]);
       return {
         info: async () => outcome ?? { status: source.lastMigrationStatus ?? 'setup', jobRunning: true },
         cancel: async () => {
           cancelled = true;
           await source.virsh(['domjobabort', source.name]);
+        },
+        startPostcopy: async () => void (await source.virsh(['migrate-postcopy', source.name])),
+        recover: async (options) => {
+          if (options.postcopyBandwidth) await source.virsh(['migrate-setspeed', source.name, '--postcopy', mib(options.postcopyBandwidth)]).catch(() => undefined);
+          perform(['--postcopy-resume']);
         },
       };
     },
