@@ -63,3 +63,11 @@ describe('PCS judges fail when the behaviour is broken', () => {
     expect(verdictOf('PCS-04', corrupt)).toBe('fail');
   });
 });
+
+describe('PCS-02 on libvirt 9.0 with the destination host\'s link down', () => {
+  it('fails: no side pauses (no reset reaches QEMU), libvirt gives the job up on its keepalive, QEMU completes on its own', () => {
+    const verdict = judge('PCS-02')(fixture('libvirt-9.0-pcs-link-cut-postcopy') as Observation);
+    expect(verdict.verdict).toBe('fail');
+    expect(verdict.reason).toMatch(/never paused.*client socket is closed|never paused.*completed at/);
+  });
+});

@@ -80,7 +80,7 @@ export const PCS_02: Judge = (obs) => {
     const which = [sourcePaused === undefined ? 'the source' : '', destinationPaused === undefined ? 'the destination' : ''].filter(Boolean).join(' and ');
     return fail(
       `after the cut ${which || 'a side'} never paused (statuses: source ${statusSequence(obs).join(' -> ')}; destination ${statusSequence(obs, 'destination').join(' -> ')})` +
-        `${obs.migration?.final?.errorDesc ? `; the job ended with "${obs.migration.final.errorDesc}"` : ''}${deadlineNote(obs)}`,
+        `${obs.migration?.final?.errorDesc ? `; the job ended with "${obs.migration.final.errorDesc}"` : ''}${laterCompletion(obs, cut.t)}${deadlineNote(obs)}`,
       measurements,
     );
   }
@@ -97,6 +97,12 @@ export const PCS_02: Judge = (obs) => {
     measurements,
   );
 };
+
+/** A QEMU migration that went on through the dead link and completed once it came back. */
+function laterCompletion(obs: Observation, after: number): string {
+  const done = obs.events.find((e) => e.t > after && e.name === 'MIGRATION' && e.migrationStatus === 'completed');
+  return done ? `; QEMU's own migration kept going and completed at ${ms(done.t)}, once the link was back` : '';
+}
 
 /** Signs that a side ran the guest: its passes, a 'running' state, a RESUME event. */
 function ranGuest(obs: Observation, side: Side): string | undefined {
