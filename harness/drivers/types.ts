@@ -44,6 +44,11 @@ export interface GuestSpec {
    * tables) shared too (aux-ram-share=on), so a new QEMU can take it all over by descriptor.
    */
   readonly cpr?: boolean;
+  /**
+   * A data disk (raw, readable from the harness) the guest reads as the primary slave: the
+   * disk-reading guest checks every sector of it. Each host gets its own copy.
+   */
+  readonly dataDisk?: string;
 }
 
 /** One channel of a connected SPICE client, as the server lists it. */
@@ -71,8 +76,11 @@ export interface StartGuestRequest {
   readonly spec: GuestSpec;
   /** Start as a migration destination: wait for the incoming state, do not boot. */
   readonly incoming: boolean;
-  /** The mode of the migration it will receive (cpr-transfer destinations start differently). */
-  readonly incomingMode?: MigrationSettings['mode'];
+  /**
+   * The migration it will receive: a cpr-transfer destination, or one whose disk streams
+   * from the source or is mirrored to, starts differently.
+   */
+  readonly incomingSettings?: MigrationSettings;
 }
 
 /** Something the implementation reported, time-stamped on the harness clock. */
@@ -144,6 +152,21 @@ export interface MigrationSettings {
    * link faults can cut it. Drivers whose hosts have their own links may ignore it.
    */
   readonly relay?: (destination: { readonly host: string; readonly port: number }) => Promise<{ readonly host: string; readonly port: number }>;
+  /** How the data disk moves, when the hosts share no storage. */
+  readonly storage?: StorageMigration;
+}
+
+/**
+ * 'stream-after': the destination's disk is a copy-on-read overlay over an NBD export of the
+ * source's, streamed in after cut-over (seed 003); 'mirror-before': the source mirrors its
+ * disk into the destination's before cut-over (blockdev-mirror, libvirt's storage copy).
+ */
+export interface StorageMigration {
+  readonly mode: 'stream-after' | 'mirror-before';
+  /** Bytes per second of the stream or mirror job. */
+  readonly bandwidth?: number;
+  /** What the destination's disk does on a failed read or write: stop the guest, or tell it. */
+  readonly errorPolicy?: 'stop' | 'report';
 }
 
 /** How a post-copy migration that paused is taken up again. */

@@ -14,5 +14,18 @@ export const GUEST_LAYOUT = {
 
 export type GuestLayout = typeof GUEST_LAYOUT;
 
+/** The disk-reading guest (diskwalk.asm) and the data disk it checks. */
+export const DISK_LAYOUT = {
+  sectors: 32768, // 16 MiB
+  sectorSize: 512,
+  /** Each sector's first dword is its number XOR this; the rest is zeros. */
+  pattern: 0xa5a5a5a5,
+  errorChar: 'E',
+  zeroChar: 'Z',
+  badChar: 'X',
+} as const;
+
+export type Workload = 'pagewalk' | 'diskwalk';
+
 export const walkedPages = (layout: GuestLayout = GUEST_LAYOUT): number =>
   (layout.walkEnd - layout.walkStart) / layout.pageSize;

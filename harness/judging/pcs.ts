@@ -146,3 +146,63 @@ export const PCS_04: Judge = (obs) => {
   const error = obs.migration?.final?.errorDesc;
   return pass(`the migration failed ${ms(failedAt - kill.t)} after the destination died${error ? ` ("${error}")` : ''}; the guest runs on at the source (${after} passes), RAM intact`, measurements);
 };
+
+interface BlockJobEnd {
+  readonly t: number;
+  readonly len?: number;
+  readonly offset?: number;
+  readonly speed?: number;
+  readonly error?: string;
+}
+
+function streamEnd(obs: Observation): BlockJobEnd | undefined {
+  const e = obs.events.find((x) => x.side === 'destination' && x.name === 'BLOCK_JOB_COMPLETED' && (x.data as { type?: string } | undefined)?.type === 'stream');
+  return e ? { t: e.t, ...(e.data as Omit<BlockJobEnd, 't'>) } : undefined;
+}
+
+const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
+
+/**
+ * PCS-05 (seed 003): the destination's disk still reads through to the source after
+ * cut-over. Losing the source then must stop the guest on I/O errors (or at least show them
+ * to it), never let it read zeros. The window of exposure is cut-over to the stream's end.
+ */
+export const PCS_05: Judge = (obs) => {
+  const kill = faultOf(obs, /^sigkill-source$/, 'killed the source');
+  const cutover = obs.events.find((e) => e.side === 'destination' && e.name === 'RESUME')?.t ?? statusTime(obs, 'completed', 'destination');
+  if (cutover === undefined || cutover > kill.t) throw new CannotJudge('the source died before cut-over');
+  const stream = streamEnd(obs);
+  if (stream && !stream.error && stream.t <= kill.t) throw new CannotJudge('the disk had been streamed in full before the source died');
+  const progress = obs.progress.destination;
+  const zeros = (progress.zeroReads ?? []).filter((t) => t > cutover).length;
+  const bad = (progress.badReads ?? []).filter((t) => t > cutover).length;
+  const seenErrors = (progress.diskErrors ?? []).filter((t) => t > kill.t).length;
+  const stop = obs.events.find((e) => e.side === 'destination' && e.t > kill.t && e.name === 'BLOCK_IO_ERROR' && (e.data as { action?: string } | undefined)?.action === 'stop');
+  const ioErrorState = obs.states.find((s) => s.side === 'destination' && s.t > kill.t && s.state === 'io-error');
+  const stoppedAt = stop?.t ?? ioErrorState?.t;
+  const measurements: Record<string, number> = {
+    sourceLostAfterCutoverMs: Math.round(kill.t - cutover),
+    zeroReads: zeros,
+    guestSeenErrors: seenErrors,
+  };
+  let exposure = '';
+  if (stream?.len !== undefined && stream.offset !== undefined) {
+    measurements.streamedBytes = stream.offset;
+    measurements.diskBytes = stream.len;
+    if (stream.speed) {
+      const windowMs = Math.round(((stream.t - cutover) + ((stream.len - stream.offset) / stream.speed) * 1000));
+      measurements.exposureWindowMs = windowMs;
+      exposure = `; window of exposure: the disk depended on the source for ~${ms(windowMs)} after cut-over (${mib(stream.offset)} of ${mib(stream.len)} streamed when it died, at ${mib(stream.speed)}/s)`;
+    }
+  }
+  if (zeros > 0) return fail(`the guest read ${zeros} sector(s) of zeros after cut-over: data lost silently${exposure}`, measurements);
+  if (bad > 0) return fail(`the guest read ${bad} sector(s) that are not what was written${exposure}`, measurements);
+  if (stoppedAt !== undefined) {
+    const after = passesBetween(obs, 'destination', stoppedAt + IN_FLIGHT_MS);
+    measurements.stoppedAfterMs = Math.round(stoppedAt - kill.t);
+    if (after > 0) return fail(`the guest was stopped on an I/O error yet made ${after} more passes`, measurements);
+    return pass(`the guest stopped on an I/O error ${ms(stoppedAt - kill.t)} after the source died (error policy stop), and never read zeros${exposure}`, measurements);
+  }
+  if (seenErrors > 0) return pass(`the guest was told: ${seenErrors} failed read(s) after the source died (error policy report), never zeros${exposure}`, measurements);
+  return fail(`after the source died the guest neither stopped on an I/O error nor saw one${stream?.error ? ` (the stream job ended with "${stream.error}")` : ''}${deadlineNote(obs)}`, measurements);
+};

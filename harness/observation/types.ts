@@ -26,6 +26,10 @@ export interface RunStateSample {
 export interface SideProgress {
   readonly boots: number[];
   readonly passes: number[];
+  /** The disk-reading guest's findings: reads the disk failed, sectors of zeros, other mismatches. */
+  readonly diskErrors?: number[];
+  readonly zeroReads?: number[];
+  readonly badReads?: number[];
 }
 
 export interface MemoryObservation extends MemoryCheck {

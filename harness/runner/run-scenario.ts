@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Unsupported, type DriverFactory, type Side } from '../drivers/types.ts';
-import { ensureGuestImage } from '../guest/build.ts';
-import { GUEST_LAYOUT } from '../guest/layout.ts';
+import { ensureDataDisk, ensureGuestImage } from '../guest/build.ts';
+import { DISK_LAYOUT, GUEST_LAYOUT } from '../guest/layout.ts';
 import type { HostProvider } from '../hosts/types.ts';
 import type { GuestIdentity, GuestObservation, Observation, SideProgress } from '../observation/types.ts';
 import type { LoadedScenario } from '../scenario/load.ts';
@@ -44,9 +44,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
     clock,
   );
   const driver = options.driverFactory({ clock, log: say, options: { ...scenario.driver.options, ...options.driverOptions } });
-  const bootImage = await ensureGuestImage();
   const fleet = new Map<string, GuestRun>();
   for (const [key, guest] of [[MAIN_GUEST, scenario.guest] as const, ...Object.entries(scenario.guests)]) {
+    const bootImage = await ensureGuestImage(guest.workload);
+    const dataDisk = guest.workload === 'diskwalk' ? await ensureDataDisk() : undefined;
     fleet.set(key, {
       key, on: guest.on,
       spec: {
@@ -55,6 +56,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
         emulator: guest.emulator,
         ...((guest.sharedMemory || guest.cpr) && { sharedMemory: true }),
         ...(guest.cpr && { cpr: true }),
+        ...(dataDisk !== undefined && { dataDisk }),
         bootImage,
         memoryMiB: Math.max(guest.memoryMiB, GUEST_LAYOUT.memoryMiB),
         accel: options.accel,
@@ -120,9 +122,11 @@ async function playSteps(ctx: RunContext, steps: ReadonlyArray<Step>): Promise<v
 
 function progressOf(guest: GuestRun, side: Side): SideProgress {
   const marks = guest.serial[side]?.marks ?? [];
+  const at = (ch: string): number[] => marks.filter((m) => m.ch === ch).map((m) => m.t);
   return {
-    boots: marks.filter((m) => m.ch === GUEST_LAYOUT.bootChar).map((m) => m.t),
-    passes: marks.filter((m) => m.ch === GUEST_LAYOUT.passChar).map((m) => m.t),
+    boots: at(GUEST_LAYOUT.bootChar),
+    passes: at(GUEST_LAYOUT.passChar),
+    ...(guest.spec.dataDisk !== undefined && { diskErrors: at(DISK_LAYOUT.errorChar), zeroReads: at(DISK_LAYOUT.zeroChar), badReads: at(DISK_LAYOUT.badChar) }),
   };
 }
 

@@ -49,11 +49,12 @@ export const STEP_HANDLERS: Handlers = {
       ...(step.postcopy && { postcopy: true }),
       ...(step.postcopyBandwidth !== undefined && { postcopyBandwidth: step.postcopyBandwidth }),
       ...(step.relay && { relay: relayFor(ctx, guest) }),
+      ...(step.storage && { storage: step.storage }),
     };
     if (step.destination.uuid !== undefined) guest.destinationUuid = step.destination.uuid;
     const target = step.unreachable
       ? { unreachable: targetHost }
-      : { guest: await startSide(ctx, guest, 'destination', targetHost.name, true, destinationSpec(guest, step.destination), step.mode) };
+      : { guest: await startSide(ctx, guest, 'destination', targetHost.name, true, destinationSpec(guest, step.destination), settings) };
     const spice = guest.spec.spice ? await spiceRelocation(ctx, step.spice) : undefined;
     const withSpice = spice ? { ...settings, spice } : settings;
     guest.migration = { requestedAt: ctx.clock(), from: source.host.name, to: targetHost.name, settings: withSpice, unreachable: step.unreachable };
@@ -338,12 +339,12 @@ function destinationSpec(guest: GuestRun, change: StepOf<'migrate'>['destination
   return { ...rest, ...(uuid !== undefined && { uuid }), ...(change.emulator !== undefined && { emulator: change.emulator }) };
 }
 
-async function startSide(ctx: RunContext, guest: GuestRun, side: Side, hostName: string, incoming: boolean, spec = guest.spec, mode: StepOf<'migrate'>['mode'] = 'normal') {
+async function startSide(ctx: RunContext, guest: GuestRun, side: Side, hostName: string, incoming: boolean, spec = guest.spec, incomingSettings?: MigrationSettings) {
   const host = hostNamed(ctx, hostName);
   const suffix = guest.key === MAIN_GUEST ? side : `${guest.key}-${side}`;
   const serial = await SerialRecorder.listen(join(host.workDir, `serial-${suffix}.sock`), ctx.clock);
   guest.serial[side] = serial;
-  const handle = await ctx.driver.startGuest({ host, side, incoming, spec: { ...spec, serialSocket: serial.path }, ...(mode !== 'normal' && { incomingMode: mode }) });
+  const handle = await ctx.driver.startGuest({ host, side, incoming, spec: { ...spec, serialSocket: serial.path }, ...(incomingSettings && { incomingSettings }) });
   guest.sides[side] = handle;
   void handle.exited.then((exit) => (guest.exits[side] ??= exit));
   return handle;

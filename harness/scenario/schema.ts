@@ -87,6 +87,12 @@ const migrateStep = z.strictObject({
   postcopyBandwidth: size.optional(),
   /** The stream goes through the harness's relay, so `link` can cut it (process hosts). */
   relay: z.boolean().default(false),
+  /** How the data disk moves: streamed in after cut-over, or mirrored before it. */
+  storage: z.strictObject({
+    mode: z.enum(['stream-after', 'mirror-before']),
+    bandwidth: size.optional(),
+    errorPolicy: z.enum(['stop', 'report']).default('stop'),
+  }).optional(),
 });
 
 const startPostcopyStep = z.strictObject({ do: z.literal('start-postcopy'), guest: guestRef });
@@ -194,6 +200,8 @@ const guestSpec = z.strictObject({
   sharedMemory: z.boolean().default(false),
   /** Ready for cpr-transfer (QEMU >= 10.0): all RAM shared, auxiliary RAM included. */
   cpr: z.boolean().default(false),
+  /** pagewalk: walks its RAM; diskwalk: reads and checks every sector of a data disk. */
+  workload: z.enum(['pagewalk', 'diskwalk']).default('pagewalk'),
 });
 
 /** The harness's own SPICE client (remote-viewer under Xvfb), connected to the source. */

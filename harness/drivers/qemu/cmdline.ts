@@ -16,6 +16,34 @@ export interface QemuLaunch {
    * (given at start, it cannot be deferred) and its migration stream on the main channel.
    */
   readonly cprSocket?: string;
+  /** The data disk: a raw file, or a copy-on-read overlay over the source's NBD export. */
+  readonly dataDisk?: DataDisk;
+}
+
+/** The data disk's node is always 'data0' (what exports, streams and mirrors name). */
+export const DATA_NODE = 'data0';
+/** The overlay node of a streamed disk: block-stream pulls its backing into it. */
+export const OVERLAY_NODE = 'data0-overlay';
+
+export type DataDisk =
+  | { readonly kind: 'file'; readonly path: string; readonly errorPolicy?: 'stop' | 'report' }
+  | { readonly kind: 'nbd-overlay'; readonly overlay: string; readonly nbd: { readonly host: string; readonly port: number }; readonly errorPolicy?: 'stop' | 'report' };
+
+/** -blockdev chain and device of the data disk (primary slave, as the disk guest expects). */
+export function dataDiskArgs(disk: DataDisk): string[] {
+  const chain = disk.kind === 'file'
+    ? [
+      '-blockdev', `driver=file,filename=${disk.path},node-name=${DATA_NODE}-file`,
+      '-blockdev', `driver=raw,file=${DATA_NODE}-file,node-name=${DATA_NODE}`,
+    ]
+    : [
+      '-blockdev', `driver=nbd,node-name=${DATA_NODE}-nbd,server.type=inet,server.host=${disk.nbd.host},server.port=${disk.nbd.port},export=${DATA_NODE},read-only=on`,
+      '-blockdev', `driver=file,filename=${disk.overlay},node-name=${OVERLAY_NODE}-file`,
+      '-blockdev', `driver=qcow2,node-name=${OVERLAY_NODE},file=${OVERLAY_NODE}-file,backing=${DATA_NODE}-nbd`,
+      '-blockdev', `driver=copy-on-read,node-name=${DATA_NODE},file=${OVERLAY_NODE}`,
+    ];
+  const policy = disk.errorPolicy ? `,werror=${disk.errorPolicy},rerror=${disk.errorPolicy}` : '';
+  return [...chain, '-device', `ide-hd,drive=${DATA_NODE},bus=ide.0,unit=1,id=data-disk${policy}`];
 }
 
 /** -incoming's main and cpr channels for a cpr-transfer destination, next to each other. */
@@ -56,6 +84,7 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-chardev', `socket,id=serial0,path=${spec.serialSocket}`,
     '-serial', 'chardev:serial0',
     '-qmp', `unix:${launch.qmpSocket},server=on,wait=off`,
+    ...(launch.dataDisk ? dataDiskArgs(launch.dataDisk) : []),
     ...(launch.spicePort !== undefined
       ? ['-spice', `port=${launch.spicePort},addr=127.0.0.1,disable-ticketing=on,seamless-migration=on`, '-vga', 'qxl']
       : []),

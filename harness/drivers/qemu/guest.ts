@@ -7,7 +7,7 @@ import type { HostProcess } from '../../hosts/types.ts';
 import type { Clock } from '../../util/clock.ts';
 import { pollUntil, sleep } from '../../util/deadline.ts';
 import type { DriverEvent, EvidenceFile, GuestHandle, MigrationStatus, RunState, SpiceStatus, StartGuestRequest } from '../types.ts';
-import { qemuArgs } from './cmdline.ts';
+import { qemuArgs, type DataDisk } from './cmdline.ts';
 import { toSpiceStatus, type QuerySpice } from '../spice-status.ts';
 
 const KNOWN_STATES = new Set<string>([
@@ -20,6 +20,8 @@ export interface QemuGuestOptions {
   readonly tag: string;
   /** The QEMU to start: command, then the arguments that precede QEMU's own. */
   readonly emulator: { readonly command: string; readonly prefixArgs: ReadonlyArray<string>; readonly version?: string };
+  /** The data disk, prepared by the driver (a copy, an overlay, an empty mirror target). */
+  readonly dataDisk?: DataDisk;
   /** Give the guest a SPICE server on this loopback port. */
   readonly spicePort?: number;
   readonly kvmUsable: boolean;
@@ -89,6 +91,7 @@ export class QemuGuest implements GuestHandle {
         ...(options.spicePort !== undefined && { spicePort: options.spicePort }),
         ...(request.spec.sharedMemory && { sharedMemoryPath: sharedMemoryPath(request) }),
         ...(cprSocket !== undefined && { cprSocket }),
+        ...(options.dataDisk && { dataDisk: options.dataDisk }),
       }),
     ];
     const command = options.emulator.command;

@@ -13,6 +13,7 @@ import { Unsupported } from '../types.ts';
 import { QemuGuest } from './guest.ts';
 import { chooseEmulator, compareVersions } from '../../hosts/emulators.ts';
 import { cprChannels, unixChannel } from './cmdline.ts';
+import { exportDataDisk, prepareDataDisk, streamAfterCutover } from './storage.ts';
 import type { Host } from '../../hosts/types.ts';
 
 const run = promisify(execFile);
@@ -57,8 +58,15 @@ export function createQemuDriver(context: DriverContext): Driver {
       // The first guest of a side on a host names its files after the side alone.
       const shared = guests.some((g) => g.host === request.host && g.side === request.side);
       const tag = shared ? `${request.side}-${request.spec.name}` : request.side;
-      const cprSocket = request.incoming && request.incomingMode === 'cpr-transfer' ? join(request.host.workDir, `cpr-${tag}.sock`) : undefined;
-      const guest = await QemuGuest.start(request, { tag, emulator, kvmUsable, clock: context.clock, emit, ...(spicePort !== undefined && { spicePort }) }, cprSocket);
+      const cprSocket = request.incoming && request.incomingSettings?.mode === 'cpr-transfer' ? join(request.host.workDir, `cpr-${tag}.sock`) : undefined;
+      const dataDisk = await prepareDataDisk(request, tag, async () => {
+        const source = guests.find((g) => g.name === request.spec.name && g.side === 'source' && g.process.alive && g.attached);
+        if (!source) throw new Error(`no running source of ${request.spec.name} to stream its disk from`);
+        return exportDataDisk(source, await freeLoopbackPort(), false);
+      });
+      const guest = await QemuGuest.start(request, {
+        tag, emulator, kvmUsable, clock: context.clock, emit, ...(spicePort !== undefined && { spicePort }), ...(dataDisk && { dataDisk }),
+      }, cprSocket);
       guests.push(guest);
       if (guest.attached) await prepareMonitor(guest);
       return guest;
@@ -89,9 +97,13 @@ export function createQemuDriver(context: DriverContext): Driver {
         if (to) await source.qmp.execute('client_migrate_info', { protocol: 'spice', hostname: to.host, port: to.port });
       }
       const since = source.qmp.mark();
+      const destinationSince = destination?.qmp.mark() ?? 0;
       await source.qmp.execute('migrate', { uri });
       void endSourceAfterHandover(source, since, quitSource, context);
       if (destination && onDestinationLoss === 'resume-source') void resumeSourceOnLoss(source, destination, since, context);
+      if (destination && settings.storage?.mode === 'stream-after') {
+        void streamAfterCutover(destination, settings.storage, destinationSince).catch((err: Error) => context.log(`block-stream: ${err.message}`));
+      }
       return {
         info: async () => toMigrationInfo(await source.qmp.execute<QmpMigrationInfo>('query-migrate')),
         cancel: async () => void (await source.qmp.execute('migrate_cancel')),

@@ -1,0 +1,68 @@
+import { copyFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runLocally } from '../../hosts/process/index.ts';
+import type { StartGuestRequest, StorageMigration } from '../types.ts';
+import { DATA_NODE, OVERLAY_NODE, type DataDisk } from './cmdline.ts';
+import type { QemuGuest } from './guest.ts';
+
+// The guest's data disk when hosts share no storage (seed 003). Either the destination reads
+// through to the source over NBD and streams the rest in after cut-over, or the source
+// mirrors the disk into the destination's before cut-over.
+
+const EXPORT_ID = `export-${DATA_NODE}`;
+
+/** Exports a guest's data disk over NBD on the loopback; returns where. */
+export async function exportDataDisk(guest: QemuGuest, port: number, writable: boolean): Promise<{ host: string; port: number }> {
+  const host = '127.0.0.1';
+  await guest.qmp.execute('nbd-server-start', { addr: { type: 'inet', data: { host, port: String(port) } } });
+  await guest.qmp.execute('block-export-add', { type: 'nbd', id: EXPORT_ID, 'node-name': DATA_NODE, name: DATA_NODE, writable });
+  return { host, port };
+}
+
+/**
+ * The data disk a new QEMU starts with: its own copy of the guest's disk; for a destination
+ * of a streamed migration, an empty overlay over the source's export (copy-on-read); for a
+ * mirrored one, an empty disk of the same size for the mirror to fill.
+ */
+export async function prepareDataDisk(
+  request: StartGuestRequest,
+  tag: string,
+  exportFromSource: () => Promise<{ host: string; port: number }>,
+): Promise<DataDisk | undefined> {
+  const original = request.spec.dataDisk;
+  if (original === undefined) return undefined;
+  const storage = request.incoming ? request.incomingSettings?.storage : undefined;
+  const dir = request.host.workDir;
+  const errorPolicy = storage?.errorPolicy;
+  const withPolicy = errorPolicy ? { errorPolicy } : {};
+  if (storage?.mode === 'stream-after') {
+    const overlay = join(dir, `data-${tag}.qcow2`);
+    const made = await runLocally(['qemu-img', 'create', '-f', 'qcow2', overlay, String((await stat(original)).size)], 30_000);
+    if (made.code !== 0) throw new Error(`qemu-img create ${overlay}: ${made.stderr.trim()}`);
+    return { kind: 'nbd-overlay', overlay, nbd: await exportFromSource(), ...withPolicy };
+  }
+  const path = join(dir, `data-${tag}.raw`);
+  if (storage?.mode === 'mirror-before') {
+    await writeFile(path, '');
+    await truncate(path, (await stat(original)).size);
+  } else {
+    await copyFile(original, path);
+  }
+  return { kind: 'file', path, ...withPolicy };
+}
+
+/**
+ * Seed 003's recipe, second half: once the guest runs at the destination, pull in the rest.
+ * Not before the destination itself completed: until then its disks are inactive (read-only).
+ */
+export async function streamAfterCutover(destination: QemuGuest, storage: StorageMigration, since: number): Promise<void> {
+  const done = await destination.qmp
+    .waitForEvent((e) => e.event === 'MIGRATION' && ['completed', 'failed', 'cancelled'].includes((e.data as { status?: string })?.status ?? ''), { timeoutMs: 24 * 3600_000, since })
+    .catch(() => undefined);
+  if ((done?.data as { status?: string } | undefined)?.status !== 'completed') return;
+  await destination.qmp.execute('block-stream', {
+    'job-id': `stream-${DATA_NODE}`,
+    device: OVERLAY_NODE,
+    ...(storage.bandwidth !== undefined && { speed: storage.bandwidth }),
+  });
+}
