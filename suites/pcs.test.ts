@@ -8,4 +8,5 @@ describe('PCS: source lost after cut-over', () => {
   verify('PCS-03', 'pcs/source-lost-precopy.yaml');
   verify('PCS-04', 'pcs/destination-lost-precopy.yaml');
   verify('PCS-05', 'pcs/storage-stream-source-lost.yaml');
+  verify('PCS-06', 'pcs/storage-mirror-destination-lost.yaml');
 });

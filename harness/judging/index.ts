@@ -1,7 +1,7 @@
 import { MIG_01, MIG_02, MIG_03, MIG_04, MIG_05, MIG_06, MIG_07, MIG_08 } from './mig.ts';
 import { P2P_01, P2P_02, P2P_03, P2P_04, P2P_05 } from './p2p.ts';
 import { SPICE_01, SPICE_02, SPICE_03, SPICE_04, SPICE_05, SPICE_06 } from './spice.ts';
-import { PCS_01, PCS_02, PCS_03, PCS_04, PCS_05 } from './pcs.ts';
+import { PCS_01, PCS_02, PCS_03, PCS_04, PCS_05, PCS_06 } from './pcs.ts';
 import { SHU_01, SHU_02, SHU_03, SHU_04, SHU_05, SHU_06 } from './shu.ts';
 import { UUID_01, UUID_02, UUID_03, UUID_04, UUID_05 } from './uuid.ts';
 import type { Observation } from '../observation/types.ts';
@@ -14,7 +14,7 @@ export const JUDGES: Readonly<Record<string, Judge>> = {
   'P2P-01': P2P_01, 'P2P-02': P2P_02, 'P2P-03': P2P_03, 'P2P-04': P2P_04, 'P2P-05': P2P_05,
   'SPICE-01': SPICE_01, 'SPICE-02': SPICE_02, 'SPICE-03': SPICE_03, 'SPICE-04': SPICE_04, 'SPICE-05': SPICE_05, 'SPICE-06': SPICE_06,
   'SHU-01': SHU_01, 'SHU-02': SHU_02, 'SHU-03': SHU_03, 'SHU-04': SHU_04, 'SHU-05': SHU_05, 'SHU-06': SHU_06,
-  'PCS-01': PCS_01, 'PCS-02': PCS_02, 'PCS-03': PCS_03, 'PCS-04': PCS_04, 'PCS-05': PCS_05,
+  'PCS-01': PCS_01, 'PCS-02': PCS_02, 'PCS-03': PCS_03, 'PCS-04': PCS_04, 'PCS-05': PCS_05, 'PCS-06': PCS_06,
   'UUID-01': UUID_01, 'UUID-02': UUID_02, 'UUID-03': UUID_03, 'UUID-04': UUID_04, 'UUID-05': UUID_05,
 };
 

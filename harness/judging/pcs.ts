@@ -206,3 +206,37 @@ export const PCS_05: Judge = (obs) => {
   if (seenErrors > 0) return pass(`the guest was told: ${seenErrors} failed read(s) after the source died (error policy report), never zeros${exposure}`, measurements);
   return fail(`after the source died the guest neither stopped on an I/O error nor saw one${stream?.error ? ` (the stream job ended with "${stream.error}")` : ''}${deadlineNote(obs)}`, measurements);
 };
+
+/**
+ * PCS-06: the disk is mirrored before cut-over, so until the switch the source holds the only
+ * complete guest. Losing the destination then must leave the guest running at the source,
+ * its disk reading back intact, and the destination never running it.
+ */
+export const PCS_06: Judge = (obs) => {
+  const kill = faultOf(obs, /^sigkill-destination$/, 'killed the destination');
+  if (statusTime(obs, 'completed') !== undefined && (statusTime(obs, 'completed') ?? Infinity) <= kill.t) {
+    throw new CannotJudge('the destination died after the switch-over');
+  }
+  const source = obs.progress.source;
+  const after = passesBetween(obs, 'source', kill.t);
+  const broken = [
+    ['failed reads', (source.diskErrors ?? []).filter((t) => t > kill.t).length],
+    ['sectors of zeros', (source.zeroReads ?? []).filter((t) => t > kill.t).length],
+    ['wrong sectors', (source.badReads ?? []).filter((t) => t > kill.t).length],
+  ] as const;
+  const state = statesBetween(obs, 'source', kill.t, Infinity).at(-1);
+  const mirror = obs.events.find((e) => e.side === 'source' && e.t >= kill.t && e.name === 'BLOCK_JOB_COMPLETED');
+  const mirrorError = (mirror?.data as { error?: string } | undefined)?.error;
+  const measurements: Record<string, number> = { sourcePassesAfter: after, ...Object.fromEntries(broken.map(([what, n]) => [what.replace(/ (\w)/g, (_, c: string) => c.toUpperCase()), n])) };
+  const ran = ranGuest(obs, 'destination');
+  if (ran) return fail(`the destination ran the guest (${ran}) before the switch-over`, measurements);
+  if (statusTime(obs, 'completed') !== undefined) return fail('the migration completed to a destination that had died', measurements);
+  const bad = broken.filter(([, n]) => n > 0);
+  if (bad.length) return fail(`after the destination died the guest at the source read ${bad.map(([what, n]) => `${n} ${what}`).join(', ')}`, measurements);
+  if (after < 1 || state !== 'running') return fail(`after the destination died the source made ${after} whole-disk passes and is '${state ?? 'unsampled'}'`, measurements);
+  return pass(
+    `the guest runs on at the source (${after} whole-disk passes read back intact since the destination died)` +
+      `${mirrorError ? `; the mirror job ended with "${mirrorError}"` : ''}; the destination never ran it`,
+    measurements,
+  );
+};

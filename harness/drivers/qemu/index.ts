@@ -13,7 +13,7 @@ import { Unsupported } from '../types.ts';
 import { QemuGuest } from './guest.ts';
 import { chooseEmulator, compareVersions } from '../../hosts/emulators.ts';
 import { cprChannels, unixChannel } from './cmdline.ts';
-import { exportDataDisk, prepareDataDisk, streamAfterCutover } from './storage.ts';
+import { exportDataDisk, mirrorThenMigrate, prepareDataDisk, streamAfterCutover } from './storage.ts';
 import type { Host } from '../../hosts/types.ts';
 
 const run = promisify(execFile);
@@ -98,7 +98,11 @@ export function createQemuDriver(context: DriverContext): Driver {
       }
       const since = source.qmp.mark();
       const destinationSince = destination?.qmp.mark() ?? 0;
-      await source.qmp.execute('migrate', { uri });
+      if (destination && settings.storage?.mode === 'mirror-before') {
+        await mirrorThenMigrate(source, destination, settings.storage, uri, await freeLoopbackPort(), context.log);
+      } else {
+        await source.qmp.execute('migrate', { uri });
+      }
       void endSourceAfterHandover(source, since, quitSource, context);
       if (destination && onDestinationLoss === 'resume-source') void resumeSourceOnLoss(source, destination, since, context);
       if (destination && settings.storage?.mode === 'stream-after') {

@@ -66,3 +66,52 @@ export async function streamAfterCutover(destination: QemuGuest, storage: Storag
     ...(storage.bandwidth !== undefined && { speed: storage.bandwidth }),
   });
 }
+
+const MIRROR_JOB = `mirror-${DATA_NODE}`;
+const MIRROR_TARGET = `${DATA_NODE}-mirror-target`;
+
+const isStatus = (...statuses: string[]) => (e: { event: string; data?: unknown }): boolean =>
+  e.event === 'MIGRATION' && statuses.includes((e.data as { status?: string } | undefined)?.status ?? '');
+
+/**
+ * Pre-copy storage mirroring, as a management layer does it: the destination exports an
+ * empty disk, the source mirrors into it; once the mirror is in step the RAM migration
+ * starts, pauses before switch-over, the mirror is completed, and only then does the guest
+ * switch. A destination lost on the way fails the job and the guest stays at the source.
+ */
+export async function mirrorThenMigrate(
+  source: QemuGuest,
+  destination: QemuGuest,
+  storage: StorageMigration,
+  uri: string,
+  port: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const since = source.qmp.mark();
+  const target = await exportDataDisk(destination, port, true);
+  await source.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'pause-before-switchover', state: true }] });
+  await source.qmp.execute('blockdev-add', { driver: 'nbd', 'node-name': MIRROR_TARGET, server: { type: 'inet', host: target.host, port: String(target.port) }, export: DATA_NODE });
+  await source.qmp.execute('blockdev-mirror', {
+    'job-id': MIRROR_JOB, device: DATA_NODE, target: MIRROR_TARGET, sync: 'full',
+    ...(storage.bandwidth !== undefined && { speed: storage.bandwidth }),
+  });
+  void (async () => {
+    const forever = { timeoutMs: 24 * 3600_000, since };
+    const ready = await source.qmp.waitForEvent((e) => (e.event === 'BLOCK_JOB_READY' || e.event === 'BLOCK_JOB_COMPLETED') && (e.data as { device?: string })?.device === MIRROR_JOB, forever);
+    if (ready.event !== 'BLOCK_JOB_READY' || !destination.process.alive) {
+      log('the disk mirror ended before it was in step: the migration is not started, the guest stays at the source');
+      return;
+    }
+    await source.qmp.execute('migrate', { uri });
+    const paused = await source.qmp.waitForEvent(isStatus('pre-switchover', 'failed', 'cancelled', 'completed'), forever);
+    if ((paused.data as { status?: string }).status !== 'pre-switchover') return;
+    if (!destination.process.alive) {
+      await source.qmp.execute('migrate_cancel');
+      return;
+    }
+    // A mirror in step, cancelled, leaves the target a consistent copy: then switch over.
+    await source.qmp.execute('block-job-cancel', { device: MIRROR_JOB });
+    await source.qmp.waitForEvent((e) => e.event === 'BLOCK_JOB_COMPLETED' && (e.data as { device?: string })?.device === MIRROR_JOB, { timeoutMs: 60_000, since });
+    await source.qmp.execute('migrate-continue', { state: 'pre-switchover' });
+  })().catch((err: Error) => log(`disk mirror: ${err.message}`));
+}
