@@ -6,6 +6,8 @@ export interface DomainXmlOptions {
   readonly type: 'kvm' | 'qemu';
   /** The boot sector, at a path the host's QEMU can open. */
   readonly bootImage: string;
+  /** The data disk (primary slave) of the disk-reading guest, at a path the host can open. */
+  readonly dataDisk?: string;
 }
 
 /** A SPICE server on every address of the host (the harness's client comes from outside). */
@@ -41,7 +43,7 @@ ${spec.uuid !== undefined ? `  <uuid>${spec.uuid}</uuid>\n` : ''}  <memory unit=
       <source file='${escape(options.bootImage)}'/>
       <target dev='hda' bus='ide'/>
       <shareable/>
-    </disk>
+    </disk>${options.dataDisk !== undefined ? dataDiskXml(options.dataDisk) : ''}
     <serial type='unix'>
       <source mode='connect' path='${escape(spec.serialSocket)}'/>
       <target port='0'/>
@@ -51,6 +53,19 @@ ${spec.uuid !== undefined ? `  <uuid>${spec.uuid}</uuid>\n` : ''}  <memory unit=
   </devices>
 </domain>
 `;
+}
+
+/** The data disk: not shareable, so a storage copy moves it. */
+const dataDiskXml = (path: string): string => `
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='${escape(path)}'/>
+      <target dev='hdb' bus='ide'/>
+    </disk>`;
+
+/** The same domain with its data disk at another path: the destination's own copy. */
+export function withDataDisk(xml: string, path: string): string {
+  return xml.replace(/(<source file=')[^']*('\/>\s*(?:<backingStore\/>\s*)?<target dev='hdb')/, `$1${escape(path)}$2`);
 }
 
 /** The same domain with another serial socket: the destination reports on its own line. */

@@ -1,8 +1,8 @@
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runLocally } from '../../hosts/process/index.ts';
 import type { Host } from '../../hosts/types.ts';
-import { domainXml, withSerialSocket } from '../../libvirt/domain-xml.ts';
+import { domainXml, withDataDisk, withSerialSocket } from '../../libvirt/domain-xml.ts';
 import { watchDomainEvents } from '../../libvirt/events.ts';
 import { hostUri, virsh, VirshError } from '../../libvirt/virsh.ts';
 import { UsageError } from '../../util/errors.ts';
@@ -79,7 +79,9 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       const bootImage = join(host.workDir, `boot-${spec.name}.img`);
       await copyFile(spec.bootImage, bootImage);
       const xmlFile = join(host.workDir, `domain-${spec.name}.xml`);
-      await writeFile(xmlFile, domainXml({ spec, type: accelerator, bootImage }));
+      const dataDisk = spec.dataDisk !== undefined ? join(host.workDir, `data-${spec.name}.raw`) : undefined;
+      if (spec.dataDisk !== undefined && dataDisk !== undefined) await copyFile(spec.dataDisk, dataDisk);
+      await writeFile(xmlFile, domainXml({ spec, type: accelerator, bootImage, ...(dataDisk !== undefined && { dataDisk }) }));
       await guest.virsh(['define', xmlFile]);
       await guest.virsh(['start', spec.name]);
       // Taken now: when migrating, the daemon may have no worker left for a low-priority call.
@@ -100,12 +102,17 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       if (flags.tunnelled) args.push('--tunnelled');
       if (flags.unsafe) args.push('--unsafe');
       const mib = (bytes: number): string => String(Math.max(1, Math.round(bytes / 2 ** 20)));
-      if (request.settings.maxBandwidth) args.push('--bandwidth', mib(request.settings.maxBandwidth));
+      // libvirt runs its storage copy at the migration's bandwidth: one figure for both.
+      const bandwidth = request.settings.maxBandwidth ?? request.settings.storage?.bandwidth;
+      if (bandwidth) args.push('--bandwidth', mib(bandwidth));
       if (request.settings.postcopy) args.push('--postcopy');
+      if (request.settings.storage?.mode === 'mirror-before') args.push('--copy-storage-all');
       if (request.settings.postcopyBandwidth) args.push('--postcopy-bandwidth', mib(request.settings.postcopyBandwidth));
       if (destination) {
         // The destination's COM1 reports on the destination's own socket.
-        const xml = withSerialSocket(source.migratableXml ?? (await source.virsh(['dumpxml', '--migratable', source.name])), destination.serialSocket);
+        let xml = withSerialSocket(source.migratableXml ?? (await source.virsh(['dumpxml', '--migratable', source.name])), destination.serialSocket);
+        // Every host sees every folder: the destination must get its own, empty, copy to fill.
+        if (request.settings.storage?.mode === 'mirror-before') xml = withDataDisk(xml, await emptyDiskLike(source, targetHost));
         const xmlFile = join(targetHost.workDir, `domain-${source.name}-incoming.xml`);
         await writeFile(xmlFile, xml);
         args.push('--xml', xmlFile);
@@ -187,8 +194,18 @@ export function createLibvirtDriver(context: DriverContext): Driver {
   }
 }
 
+/** An empty file the size of the source's data disk, in the target host's folder. */
+async function emptyDiskLike(source: LibvirtGuest, target: Host): Promise<string> {
+  const original = join(source.host.workDir, `data-${source.name}.raw`);
+  const path = join(target.workDir, `data-${source.name}-incoming.raw`);
+  await writeFile(path, '');
+  await truncate(path, (await stat(original)).size);
+  return path;
+}
+
 /** Migration settings libvirt has no word for: the step says so instead of ignoring them. */
 function refuseUnsupported({ settings, source, target }: MigrateRequest): void {
+  if (settings.storage?.mode === 'stream-after') throw new Unsupported('libvirt streams no storage after cut-over: its storage copy (--copy-storage-all) ends before the switch');
   if (settings.ignoreShared) throw new Unsupported('libvirt offers no x-ignore-shared migration');
   if (settings.mode === 'cpr-transfer') throw new Unsupported('libvirt offers no cpr-transfer migration');
   if (settings.validateUuid) throw new Unsupported('libvirt gives QEMU no validate-uuid: a domain has one UUID on both sides, checked by libvirt itself');
