@@ -71,3 +71,37 @@ describe('PCS-02 on libvirt 9.0 with the destination host\'s link down', () => {
     expect(verdict.reason).toMatch(/never paused.*client socket is closed|never paused.*completed at/);
   });
 });
+
+describe('PCS storage judges on real observations and broken copies', () => {
+  const stopped = () => fixture('qemu-7.2-pcs-storage-stream-stopped');
+  it('PCS-05 passes when the guest stops on the I/O error, and gives the window of exposure', () => {
+    const verdict = judge('PCS-05')(stopped() as Observation);
+    expect(verdict.verdict, verdict.reason).toBe('pass');
+    expect(verdict.reason).toMatch(/stopped on an I\/O error.*window of exposure/);
+    expect(verdict.measurements.exposureWindowMs).toBeGreaterThan(0);
+  });
+  it('PCS-05 fails on a disk read that returns zeros, and on the wrong data QEMU 7.2 handed the guest', () => {
+    const zeros = stopped();
+    const kill = zeros.faults.find((f) => f.fault === 'sigkill-source')!.t;
+    zeros.progress.destination.zeroReads = [kill + 5, kill + 6];
+    expect(judge('PCS-05')(zeros as Observation).reason).toMatch(/read 2 sector\(s\) of zeros/);
+    expect(judge('PCS-05')(fixture('qemu-7.2-pcs-storage-stream-bad-reads') as Observation).reason).toMatch(/not what was written/);
+  });
+  it('PCS-05 fails when the guest neither stops nor sees an error', () => {
+    const unnoticed = stopped();
+    unnoticed.events = unnoticed.events.filter((e) => e.name !== 'BLOCK_IO_ERROR');
+    unnoticed.states = unnoticed.states.map((s) => (s.state === 'io-error' ? { ...s, state: 'running' } : s));
+    expect(judge('PCS-05')(unnoticed as Observation).reason).toMatch(/neither stopped/);
+  });
+  it('PCS-06 passes on QEMU 7.2 and libvirt 9.0, and fails when the source stops reading or reads wrong', () => {
+    expect(verdictOf('PCS-06', fixture('qemu-7.2-pcs-storage-mirror-destination-lost'))).toBe('pass');
+    expect(verdictOf('PCS-06', fixture('libvirt-9.0-pcs-storage-mirror-destination-lost'))).toBe('pass');
+    const stalled = fixture('qemu-7.2-pcs-storage-mirror-destination-lost');
+    const kill = stalled.faults.find((f) => f.fault === 'sigkill-destination')!.t;
+    stalled.progress.source.passes = stalled.progress.source.passes.filter((t) => t < kill);
+    expect(verdictOf('PCS-06', stalled)).toBe('fail');
+    const wrong = fixture('qemu-7.2-pcs-storage-mirror-destination-lost');
+    wrong.progress.source.zeroReads = [kill + 100];
+    expect(judge('PCS-06')(wrong as Observation).reason).toMatch(/1 sectors of zeros/);
+  });
+});
