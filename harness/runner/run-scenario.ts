@@ -227,10 +227,15 @@ function identityOf(guest: GuestRun): GuestIdentity {
   };
 }
 
-/** Both QEMU versions for the certificate when source and destination ran different ones. */
+/**
+ * The QEMU versions that really ran the guest, for the certificate: both when source and
+ * destination differ (an upgrade), else the one (which may not be the driver's default).
+ */
 function emulatorVersions(guest: GuestRun): Record<string, string> {
   const { source, destination } = identityOf(guest).emulators;
-  return source && destination && source !== destination ? { 'qemu (source)': source, 'qemu (destination)': destination } : {};
+  if (source && destination && source !== destination) return { 'qemu (source)': source, 'qemu (destination)': destination };
+  const only = source ?? destination;
+  return only ? { qemu: only } : {};
 }
 
 /** The accelerators the guests really ran on, e.g. "kvm" or "kvm, tcg" if they differed. */
