@@ -74,6 +74,18 @@ describe('libvirt on container hosts', () => {
     expect(await leftovers()).toBe('');
   }, 900_000);
 
+  it('PCS with libvirt 9.0: post-copy faults and storage copy judged; a silently dead link never pauses post-copy', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const result = await cutover(['run', '--family', 'pcs', '--driver', 'libvirt', '--hosts', 'container', '--image', 'bookworm', '--out', out]);
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    const byId = Object.fromEntries(certificateIn(out).results.map((r) => [r.id, r]));
+    for (const id of ['PCS-01', 'PCS-03', 'PCS-04', 'PCS-06']) expect(byId[id]?.verdict, `${id}: ${byId[id]?.reason}`).toBe('pass');
+    expect(byId['PCS-02']?.verdict).toBe('fail');
+    expect(byId['PCS-02']?.reason).toMatch(/never paused/);
+    expect(byId['PCS-05']?.verdict).toBe('skipped');
+    expect(await leftovers()).toBe('');
+  }, 900_000);
+
   it('a host that never becomes ready: one line naming the host and its log, exit 2, nothing left', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
     const result = await cutover(['scenario', 'harness/cli/fixtures/unready-host.yaml', '--driver', 'libvirt', '--hosts', 'container', '--out', out]);
