@@ -180,6 +180,15 @@ export class QemuGuest implements GuestHandle {
     ];
   }
 
+  /** How the migration started after `since` (a QMP mark) ended, once it has: never, if it never does. */
+  async migrationEnded(since: number): Promise<'completed' | 'failed' | 'cancelled' | undefined> {
+    const ending = ['completed', 'failed', 'cancelled'];
+    const end = await this.qmp
+      .waitForEvent((e) => e.event === 'MIGRATION' && ending.includes((e.data as { status?: string } | undefined)?.status ?? ''), { timeoutMs: 24 * 3600_000, since })
+      .catch(() => undefined);
+    return (end?.data as { status?: 'completed' | 'failed' | 'cancelled' } | undefined)?.status;
+  }
+
   async signal(signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<void> {
     this.process.signal(signal);
   }
@@ -195,6 +204,14 @@ export class QemuGuest implements GuestHandle {
 /** The guest's RAM file on its host: the same for every QEMU of that guest on that host. */
 export function sharedMemoryPath(request: Pick<StartGuestRequest, 'host' | 'spec'>): string {
   return join(request.host.memoryDir, `ram-${request.spec.name}`);
+}
+
+/** What cutover asks of every QEMU once its monitor answers. */
+export async function prepareMonitor(guest: QemuGuest): Promise<void> {
+  const kvm = await guest.qmp.execute<{ enabled: boolean }>('query-kvm');
+  guest.accelerator = kvm.enabled ? 'kvm' : 'tcg';
+  // Without the events capability QEMU sends no MIGRATION events at all.
+  await guest.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: true }] });
 }
 
 /** QEMU ended while starting: its own last words. */

@@ -56,10 +56,7 @@ export async function prepareDataDisk(
  * Not before the destination itself completed: until then its disks are inactive (read-only).
  */
 export async function streamAfterCutover(destination: QemuGuest, storage: StorageMigration, since: number): Promise<void> {
-  const done = await destination.qmp
-    .waitForEvent((e) => e.event === 'MIGRATION' && ['completed', 'failed', 'cancelled'].includes((e.data as { status?: string })?.status ?? ''), { timeoutMs: 24 * 3600_000, since })
-    .catch(() => undefined);
-  if ((done?.data as { status?: string } | undefined)?.status !== 'completed') return;
+  if ((await destination.migrationEnded(since)) !== 'completed') return;
   await destination.qmp.execute('block-stream', {
     'job-id': `stream-${DATA_NODE}`,
     device: OVERLAY_NODE,
