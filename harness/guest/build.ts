@@ -10,6 +10,8 @@ import { DISK_LAYOUT, GUEST_LAYOUT, type Workload } from './layout.ts';
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const BUILD_DIR = join(here, 'build');
+/** What every guest includes (real mode to protected mode): part of each image's hash. */
+const SHARED_INCLUDE = join(here, 'boot32.inc');
 
 /** Each workload's boot sector and the assembler values it is built with. */
 const WORKLOADS: Record<Workload, { source: string; defines: string[] }> = {
@@ -25,13 +27,13 @@ export const GUEST_SOURCE = WORKLOADS.pagewalk.source;
 export async function ensureGuestImage(workload: Workload = 'pagewalk'): Promise<string> {
   const { source: file, defines } = WORKLOADS[workload];
   const source = await readFile(file);
-  const hash = createHash('sha256').update(source).update(defines.join(' ')).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(source).update(await readFile(SHARED_INCLUDE)).update(defines.join(' ')).digest('hex').slice(0, 16);
   const image = join(BUILD_DIR, `${workload}-${hash}.img`);
   if (await exists(image)) return image;
   await mkdir(BUILD_DIR, { recursive: true });
   const partial = `${image}.${process.pid}.tmp`;
   try {
-    await run('nasm', ['-f', 'bin', ...defines, '-o', partial, file], { timeout: 30_000 });
+    await run('nasm', ['-f', 'bin', '-i', `${here}/`, ...defines, '-o', partial, file], { timeout: 30_000 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new UsageError('nasm is not installed, so the test guest cannot be built', 'run `npx cutover setup`');

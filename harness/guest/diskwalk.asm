@@ -25,28 +25,12 @@
 %define BAD_CHAR   'X'
 %define COUNTERS   0x1000        ; dword pass counter, then dword boot counter
 
-bits 16
+%include "boot32.inc"
+
 org 0x7c00
 
 boot:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7c00
-    lgdt [gdt_descriptor]
-    mov eax, cr0
-    or eax, 1
-    mov cr0, eax
-    jmp dword 0x08:protected
-
-bits 32
-protected:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x7c00
+    BOOT32_ENTER
     inc dword [COUNTERS + 4]
     mov al, BOOT_CHAR
     call say
@@ -115,14 +99,7 @@ say:                            ; al -> COM1
     out dx, al
     ret
 
-align 8
-gdt:
-    dq 0
-    dq 0x00cf9a000000ffff
-    dq 0x00cf92000000ffff
-gdt_descriptor:
-    dw gdt_descriptor - gdt - 1
-    dd gdt
+BOOT32_GDT
 
 times 510 - ($ - $$) db 0
 dw 0xaa55

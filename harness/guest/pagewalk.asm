@@ -21,35 +21,12 @@
 %define PASS_CHAR  'B'
 %define COUNTERS   0x1000        ; dword pass counter, then dword boot counter
 
-bits 16
+%include "boot32.inc"
+
 org 0x7c00
 
 boot:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7c00
-
-    ; A20 through the "fast A20" port, so addresses above 1 MiB do not wrap.
-    in al, 0x92
-    or al, 2
-    and al, 0xfe                ; bit 0 would reset the machine
-    out 0x92, al
-
-    lgdt [gdt_descriptor]
-    mov eax, cr0
-    or eax, 1
-    mov cr0, eax
-    jmp dword 0x08:protected
-
-bits 32
-protected:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x7c00
+    BOOT32_ENTER
 
     inc dword [COUNTERS + 4]    ; boots seen by this memory (survives a warm reset)
     mov dx, COM1
@@ -70,14 +47,7 @@ walk:
     out dx, al
     jmp walk
 
-align 8
-gdt:
-    dq 0                        ; null descriptor
-    dq 0x00cf9a000000ffff       ; 0x08: flat 4 GiB code, 32-bit
-    dq 0x00cf92000000ffff       ; 0x10: flat 4 GiB data, 32-bit
-gdt_descriptor:
-    dw gdt_descriptor - gdt - 1
-    dd gdt
+BOOT32_GDT
 
 times 510 - ($ - $$) db 0
 dw 0xaa55
