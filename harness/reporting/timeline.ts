@@ -1,5 +1,5 @@
 import type { Side } from '../drivers/types.ts';
-import type { Observation } from '../observation/types.ts';
+import type { Observation, RunStateSample } from '../observation/types.ts';
 
 // A migration timeline as SVG: per side, when the guest made progress (from its serial
 // line), its boots, the run states sampled, and the migration's status changes. Downtime
@@ -12,6 +12,41 @@ const STATUS_COLORS: Record<string, string> = {
   setup: '#d9c36a', active: '#6a9fd9', 'postcopy-active': '#9b6ad9', completed: '#5fb35f',
   failed: '#d95f5f', cancelled: '#d9905f', cancelling: '#d9905f', 'postcopy-paused': '#d95fa8',
 };
+
+/** Roughly how wide a 10 px label is: enough to keep labels from running into each other. */
+const CHAR_PX = 5.6;
+
+export interface PlacedLabel {
+  readonly x: number;
+  readonly text: string;
+  readonly row: number;
+}
+
+/**
+ * Puts labels (in time order) on the first of `rows` rows where they do not run into the one
+ * before, pulled left where they would leave the picture; a label that fits nowhere is left
+ * out (its tick or bar still carries a tooltip).
+ */
+export function placeLabels(labels: ReadonlyArray<{ x: number; text: string }>, rows: number, maxX = WIDTH - 4): PlacedLabel[] {
+  const freeFrom = new Array<number>(rows).fill(-Infinity);
+  const placed: PlacedLabel[] = [];
+  for (const label of labels) {
+    const width = label.text.length * CHAR_PX;
+    const x = Math.min(label.x, maxX - width);
+    const row = freeFrom.findIndex((from) => x >= from);
+    if (row < 0) continue;
+    freeFrom[row] = x + width + 4;
+    placed.push({ x, text: label.text, row });
+  }
+  return placed;
+}
+
+/** What the disk-reading guest found, drawn as ticks at the foot of its lane. */
+const DISK_FINDINGS = [
+  { key: 'badReads', color: '#e08a1e', text: 'wrong data read' },
+  { key: 'zeroReads', color: '#d62728', text: 'zeros read' },
+  { key: 'diskErrors', color: '#7b4fb3', text: 'failed read' },
+] as const;
 
 export function renderTimeline(obs: Observation): string {
   const end = Math.max(obs.durationMs, 1);
@@ -26,14 +61,17 @@ export function renderTimeline(obs: Observation): string {
     const bins = new Set(obs.progress[side].passes.map((t) => Math.round(x(t) / 2)));
     for (const bin of [...bins].sort((a, b) => a - b)) parts.push(`<rect x="${bin * 2}" y="${top + 12}" width="2" height="${LANE - 12}" class="pass"/>`);
     for (const t of obs.progress[side].boots) parts.push(`<path d="M${x(t)} ${top + 12} l-5 -10 h10 z" class="boot"><title>boot at ${t.toFixed(0)} ms</title></path>`);
-    // Run-state changes as ticks above the lane; the label sits left of a tick near the end.
-    let last = '';
-    for (const s of obs.states.filter((s) => s.side === side)) {
-      if (s.state === last) continue;
-      last = s.state;
-      const nearEnd = x(s.t) > WIDTH - 120;
-      parts.push(`<line x1="${x(s.t)}" y1="${top - 10}" x2="${x(s.t)}" y2="${top}" class="tick"/>`);
-      parts.push(`<text x="${x(s.t) + (nearEnd ? -2 : 2)}" y="${top - 3}" class="state" text-anchor="${nearEnd ? 'end' : 'start'}">${s.state}</text>`);
+    for (const finding of DISK_FINDINGS) {
+      const times = obs.progress[side][finding.key] ?? [];
+      const bins = new Set(times.map((t) => Math.round(x(t) / 2)));
+      for (const bin of bins) parts.push(`<rect x="${bin * 2}" y="${top + LANE - 8}" width="2" height="8" fill="${finding.color}"><title>${finding.text}</title></rect>`);
+    }
+    // Run-state changes as ticks above the lane, their labels on two rows so they stay apart.
+    const changes: RunStateSample[] = [];
+    for (const s of obs.states) if (s.side === side && s.state !== changes.at(-1)?.state) changes.push(s);
+    for (const s of changes) parts.push(`<line x1="${x(s.t)}" y1="${top - 10}" x2="${x(s.t)}" y2="${top}" class="tick"><title>${s.state} at ${s.t.toFixed(0)} ms</title></line>`);
+    for (const label of placeLabels(changes.map((s) => ({ x: x(s.t) + 2, text: s.state })), 2)) {
+      parts.push(`<text x="${label.x}" y="${top - 3 - label.row * 11}" class="state">${label.text}</text>`);
     }
   });
   const statusTop = 48 + 2 * (LANE + 34);
@@ -43,12 +81,15 @@ export function renderTimeline(obs: Observation): string {
     const until = changes[i + 1]?.t ?? end;
     const color = STATUS_COLORS[e.migrationStatus ?? ''] ?? '#aaa';
     parts.push(`<rect x="${x(e.t)}" y="${statusTop}" width="${Math.max(1, x(until) - x(e.t))}" height="16" fill="${color}"><title>${e.migrationStatus} at ${e.t.toFixed(1)} ms</title></rect>`);
-    parts.push(`<text x="${x(e.t) + 2}" y="${statusTop + 30 + (i % 2) * 12}" class="state">${e.migrationStatus}</text>`);
   });
+  const statusLabels = changes.filter((e, i) => e.migrationStatus !== changes[i - 1]?.migrationStatus);
+  for (const label of placeLabels(statusLabels.map((e) => ({ x: x(e.t) + 2, text: e.migrationStatus ?? '' })), 3)) {
+    parts.push(`<text x="${label.x}" y="${statusTop + 28 + label.row * 11}" class="state">${label.text}</text>`);
+  }
   // Daemon worker pools, where sampled: red while no worker is free, with the queue depth.
   const poolHosts = [...new Set(obs.daemons.map((s) => s.host))];
   poolHosts.forEach((host, i) => {
-    const top = statusTop + 50 + i * 26;
+    const top = statusTop + 56 + i * 26;
     parts.push(`<text x="8" y="${top + 12}" class="lane">${escapeXml(host)} pool</text>`);
     const samples = obs.daemons.filter((s) => s.host === host).sort((a, b) => a.t - b.t);
     samples.forEach((s, k) => {
@@ -67,7 +108,7 @@ export function renderTimeline(obs: Observation): string {
     ...obs.events.filter((e) => e.side === 'source' && e.name === 'SPICE_MIGRATE_COMPLETED').map((e) => ({ t: e.t, text: 'SPICE_MIGRATE_COMPLETED' })),
     ...(obs.exits.source ? [{ t: obs.exits.source.t, text: 'source QEMU ended' }] : []),
   ];
-  const poolsBottom = statusTop + 50 + poolHosts.length * 26;
+  const poolsBottom = statusTop + 56 + poolHosts.length * 26;
   marks.forEach((m, i) => {
     const nearEnd = x(m.t) > WIDTH - 140;
     const y = poolsBottom + 10 + (i % 3) * 11; // staggered: marks close in time stay readable
@@ -79,12 +120,18 @@ export function renderTimeline(obs: Observation): string {
     const t = (end * k) / 10;
     parts.push(`<text x="${x(t)}" y="${axisTop}" class="axis">${(t / 1000).toFixed(1)}s</text>`);
   }
-  parts.push(`<rect x="${LEFT}" y="${axisTop + 12}" width="10" height="10" class="pass"/><text x="${LEFT + 14}" y="${axisTop + 21}" class="state">guest progress (a pass over its memory, from its serial line)</text>`);
+  parts.push(`<rect x="${LEFT}" y="${axisTop + 12}" width="10" height="10" class="pass"/><text x="${LEFT + 14}" y="${axisTop + 21}" class="state">guest progress (a pass over its memory or disk, from its serial line)</text>`);
   parts.push(`<path d="M${LEFT + 385} ${axisTop + 22} l-5 -10 h10 z" class="boot"/><text x="${LEFT + 394}" y="${axisTop + 21}" class="state">guest boot</text>`);
   parts.push(`<text x="${LEFT + 470}" y="${axisTop + 21}" class="state">labels above a lane: run state (sampled)</text>`);
+  const found = DISK_FINDINGS.filter((f) => sides.some((side) => (obs.progress[side][f.key] ?? []).length > 0));
+  found.forEach((f, i) => {
+    const left = LEFT + i * 130;
+    parts.push(`<rect x="${left}" y="${axisTop + 30}" width="3" height="8" fill="${f.color}"/><text x="${left + 6}" y="${axisTop + 37}" class="state">${f.text} (disk guest)</text>`);
+  });
+  const height = axisTop + 32 + (found.length ? 16 : 0);
   const versions = Object.entries(obs.driver.versions).map(([k, v]) => `${k} ${v}`).join(', ');
   const title = `${obs.scenario.name}: ${obs.driver.name} on ${obs.hostKind} hosts (${versions}${obs.driver.accelerator ? `, ${obs.driver.accelerator}` : ''})`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${axisTop + 32}" font-family="sans-serif">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif">
 <style>.lane{font-size:13px;font-weight:bold}.state{font-size:10px;fill:#333}.axis{font-size:10px;fill:#666;text-anchor:middle}.bg{fill:#f3f3f3}.tick{stroke:#888}.mark{stroke:#c0392b;stroke-dasharray:4 3}.pass{fill:#3a7d44}.boot{fill:#c0392b}</style>
 <rect width="100%" height="100%" fill="white"/>
 <text x="8" y="20" font-size="14">${escapeXml(title)}</text>

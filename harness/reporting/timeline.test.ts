@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Observation } from '../observation/types.ts';
+import { placeLabels, renderTimeline } from './timeline.ts';
+
+const fixture = (name: string): Observation =>
+  JSON.parse(readFileSync(join(import.meta.dirname, '../judging/fixtures', `${name}.json`), 'utf8')) as Observation;
+
+describe('timeline', () => {
+  it('keeps labels apart: a second row for a crowded one, none when no row has room', () => {
+    const placed = placeLabels([{ x: 0, text: 'inmigrate' }, { x: 10, text: 'running' }, { x: 20, text: 'paused' }, { x: 200, text: 'gone' }], 2);
+    expect(placed.map((l) => `${l.text}:${l.row}`)).toEqual(['inmigrate:0', 'running:1', 'gone:0']);
+  });
+
+  it('draws what the disk guest read wrong, with a legend, on a real observation', () => {
+    const svg = renderTimeline(fixture('qemu-7.2-pcs-storage-stream-bad-reads'));
+    expect(svg).toContain('<title>wrong data read</title>');
+    expect(svg).toContain('wrong data read (disk guest)');
+    expect(svg).toMatch(/postcopy|completed/);
+  });
+
+  it('has no disk legend for the memory guest', () => {
+    expect(renderTimeline(fixture('qemu-7.2-precopy'))).not.toContain('(disk guest)');
+  });
+});
