@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_ROOT } from '../container/image/build.ts';
 import type { Emulator } from '../types.ts';
-import { runLocally } from './index.ts';
+import { runLocally } from './run-locally.ts';
 
 // The QEMUs a process host can run side by side, for same-host upgrades: the machine's own
 // (Debian's package) and those of the host-image root filesystems that `cutover setup` keeps

@@ -1,12 +1,14 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { memoryDirFor } from './registry.ts';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import type { Emulator, ExecResult, Host, HostProcess, HostProvider, SpawnRequest } from '../types.ts';
-import { findEmulators } from './emulators.ts';
 import type { Clock } from '../../util/clock.ts';
-import { spawnChild } from './child.ts';
 import { UsageError } from '../../util/errors.ts';
+import type { Emulator, ExecResult, Host, HostProcess, HostProvider, SpawnRequest } from '../types.ts';
+import { spawnChild } from './child.ts';
+import { findEmulators } from './emulators.ts';
+import { memoryDirFor } from './registry.ts';
+import { runLocally } from './run-locally.ts';
+
+export { runLocally };
 
 /** Hosts that are folders on this machine; their processes are children of the harness. */
 export function processHostProvider(remember: (pid: number) => Promise<void> = async () => {}): HostProvider {
@@ -72,22 +74,4 @@ class ProcessHost implements Host {
     await Promise.all(this.children.map((c) => c.stop(2000).catch(() => undefined)));
     await rm(this.memoryDir, { recursive: true, force: true });
   }
-}
-
-/** Runs a command on this machine; a non-zero exit is a result, not an error. */
-export function runLocally(argv: ReadonlyArray<string>, timeoutMs: number, signal?: AbortSignal): Promise<ExecResult> {
-  const [command, ...args] = argv;
-  if (!command) return Promise.reject(new Error('exec needs a command'));
-  return new Promise((resolve, reject) => {
-    const options = { timeout: timeoutMs, killSignal: 'SIGKILL' as const, maxBuffer: 16 * 1024 * 1024, ...(signal && { signal }) };
-    execFile(command, args, options, (err, stdout, stderr) => {
-      const e = err as { code?: unknown; killed?: boolean; name?: string } | null;
-      if (e && typeof e.code !== 'number') {
-        if (e.name === 'AbortError') return reject(new Error(`${argv.join(' ')}: abandoned`));
-        if (e.killed) return reject(new Error(`${argv.join(' ')}: no answer within ${timeoutMs} ms`));
-        return reject(err);
-      }
-      resolve({ code: typeof e?.code === 'number' ? e.code : 0, stdout, stderr });
-    });
-  });
 }
