@@ -10,21 +10,8 @@ import type {
   Driver, DriverContext, DriverEvent, GuestHandle, MigrateRequest, MigrationInfo, MigrationJob, MigrationStatus, StartGuestRequest,
 } from '../types.ts';
 import { LibvirtGuest, VirshTranscript } from './guest.ts';
+import { flagsFrom, mib, migrateFlags } from './migrate-flags.ts';
 import { Unsupported } from '../types.ts';
-
-/** How the driver asks libvirt to migrate; scenario `driver.options` may change each. */
-export interface LibvirtMigrateFlags {
-  readonly p2p: boolean;
-  readonly tunnelled: boolean;
-  readonly unsafe: boolean;
-}
-
-function flagsFrom(options: Readonly<Record<string, unknown>>): LibvirtMigrateFlags {
-  const flag = (key: string, fallback: boolean): boolean => (typeof options[key] === 'boolean' ? (options[key] as boolean) : fallback);
-  // unsafe by default: the test guest never writes its disk after boot, and the disk lies in a
-  // folder every host sees, shared storage that libvirt cannot recognise as such.
-  return { p2p: flag('p2p', true), tunnelled: flag('tunnelled', false), unsafe: flag('unsafe', true) };
-}
 
 /**
  * libvirt as the management layer under test: guests are domains of each host's libvirtd,
@@ -97,17 +84,7 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       // Nothing listens on port 1 of the target: the daemon is unreachable, the host is not.
       const destUri = 'guest' in request.target ? hostUri(targetHost.address) : `qemu+tcp://${targetHost.address}:1/system`;
       const destination = 'guest' in request.target ? asLibvirt(request.target.guest) : undefined;
-      const args = ['migrate', '--live'];
-      if (flags.p2p) args.push('--p2p');
-      if (flags.tunnelled) args.push('--tunnelled');
-      if (flags.unsafe) args.push('--unsafe');
-      const mib = (bytes: number): string => String(Math.max(1, Math.round(bytes / 2 ** 20)));
-      // libvirt runs its storage copy at the migration's bandwidth: one figure for both.
-      const bandwidth = request.settings.maxBandwidth ?? request.settings.storage?.bandwidth;
-      if (bandwidth) args.push('--bandwidth', mib(bandwidth));
-      if (request.settings.postcopy) args.push('--postcopy');
-      if (request.settings.storage?.mode === 'mirror-before') args.push('--copy-storage-all');
-      if (request.settings.postcopyBandwidth) args.push('--postcopy-bandwidth', mib(request.settings.postcopyBandwidth));
+      const args = ['migrate', ...migrateFlags(flags, request.settings)];
       if (destination) {
         // The destination's COM1 reports on the destination's own socket.
         let xml = withSerialSocket(source.migratableXml ?? (await source.virsh(['dumpxml', '--migratable', source.name])), destination.serialSocket);
