@@ -123,6 +123,8 @@ export interface GuestHandle {
   /** The SPICE server of a guest started with spice, and what it serves now. */
   readonly spiceAddress?: { readonly host: string; readonly port: number };
   spice?(): Promise<SpiceStatus>;
+  /** Where the guest's data disk lies on its host, for a check after the fact (drivers that know). */
+  dataDiskImage?(): { readonly path: string; readonly format: 'raw' | 'qcow2' } | undefined;
   /** Signals the guest's emulator process: a fault (SIGKILL), or a freeze and thaw. */
   signal(signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<void>;
   /** Ends the guest at once (idempotent). */

@@ -195,15 +195,20 @@ export const PCS_05: Judge = (obs) => {
       exposure = `; window of exposure: the disk depended on the source for ~${ms(windowMs)} after cut-over (${mib(stream.offset)} of ${mib(stream.len)} streamed when it died, at ${mib(stream.speed)}/s)`;
     }
   }
-  if (zeros > 0) return fail(`the guest read ${zeros} sector(s) of zeros after cut-over: data lost silently${exposure}`, measurements);
-  if (bad > 0) return fail(`the guest read ${bad} sector(s) that are not what was written${exposure}`, measurements);
+  // The destination's own disk, read after the fact: did wrong data get written into it?
+  const disk = obs.disks?.destination;
+  const diskNote = disk ? `; the destination's disk: ${disk.summary}` : '';
+  if (disk) Object.assign(measurements, { diskWrongSectors: disk.wrongSectors, diskZeroSectors: disk.zeroSectors });
+  if (zeros > 0) return fail(`the guest read ${zeros} sector(s) of zeros after cut-over: data lost silently${diskNote}${exposure}`, measurements);
+  if (bad > 0) return fail(`the guest read ${bad} sector(s) that are not what was written${diskNote}${exposure}`, measurements);
+  if (disk && !disk.intact) return fail(`the guest read nothing wrong, but the destination's disk now holds ${disk.summary}${exposure}`, measurements);
   if (stoppedAt !== undefined) {
     const after = passesBetween(obs, 'destination', stoppedAt + IN_FLIGHT_MS);
     measurements.stoppedAfterMs = Math.round(stoppedAt - kill.t);
     if (after > 0) return fail(`the guest was stopped on an I/O error yet made ${after} more passes`, measurements);
-    return pass(`the guest stopped on an I/O error ${ms(stoppedAt - kill.t)} after the source died (error policy stop), and never read zeros${exposure}`, measurements);
+    return pass(`the guest stopped on an I/O error ${ms(stoppedAt - kill.t)} after the source died (error policy stop), and never read zeros${diskNote}${exposure}`, measurements);
   }
-  if (seenErrors > 0) return pass(`the guest was told: ${seenErrors} failed read(s) after the source died (error policy report), never zeros${exposure}`, measurements);
+  if (seenErrors > 0) return pass(`the guest was told: ${seenErrors} failed read(s) after the source died (error policy report), never zeros${diskNote}${exposure}`, measurements);
   return fail(`after the source died the guest neither stopped on an I/O error nor saw one${stream?.error ? ` (the stream job ended with "${stream.error}")` : ''}${deadlineNote(obs)}`, measurements);
 };
 

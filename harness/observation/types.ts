@@ -2,6 +2,7 @@
 // milliseconds on one clock that starts with the scenario.
 
 import type { DriverEvent, InventoryEntry, MigrationInfo, MigrationSettings, RunState, Side, SpiceStatus } from '../drivers/types.ts';
+import type { DiskCheck } from '../guest/disk-check.ts';
 import type { MemoryCheck } from '../guest/memory-check.ts';
 import type { HostSpec, ProcessExit } from '../hosts/types.ts';
 import type { ThreadPool } from '../libvirt/admin.ts';
@@ -37,6 +38,11 @@ export interface MemoryObservation extends MemoryCheck {
   readonly t: number;
   /** The guest's own pass and boot counters, read from its memory. */
   readonly counters: { passes: number; boots: number };
+}
+
+/** The pattern check of a guest's data disk, read from its host after the fact. */
+export interface DiskObservation extends DiskCheck {
+  readonly t: number;
 }
 
 export interface MigrationObservation {
@@ -143,6 +149,8 @@ export interface Observation {
   readonly progress: Readonly<Record<Side, SideProgress>>;
   readonly migration?: MigrationObservation;
   readonly memory: Partial<Readonly<Record<Side, MemoryObservation>>>;
+  /** The main guest's data disk, checked sector by sector on a side's host. */
+  readonly disks?: Partial<Readonly<Record<Side, DiskObservation>>>;
   /** The main guest's identity and the emulators that ran it. */
   readonly guest?: GuestIdentity;
   readonly inventories?: ReadonlyArray<InventorySample>;

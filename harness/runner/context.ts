@@ -2,7 +2,7 @@ import type { Driver, DriverEvent, GuestHandle, GuestSpec, MigrationJob, Side } 
 import type { Host, ProcessExit } from '../hosts/types.ts';
 import type { SerialRecorder } from '../observation/serial.ts';
 import type {
-  CallProbe, DaemonSample, DeadlockObservation, FaultRecord, InventorySample, MemoryObservation, MigrationObservation, RunStateSample, SpiceSnapshot, StepRecord,
+  CallProbe, DaemonSample, DeadlockObservation, DiskObservation, FaultRecord, InventorySample, MemoryObservation, MigrationObservation, RunStateSample, SpiceSnapshot, StepRecord,
 } from '../observation/types.ts';
 import type { SpiceClient } from '../spice/client.ts';
 import type { Relay } from '../faults/relay.ts';
@@ -25,6 +25,7 @@ export interface GuestRun {
   readonly events: DriverEvent[];
   readonly states: RunStateSample[];
   readonly memory: Partial<Record<Side, MemoryObservation>>;
+  readonly disks: Partial<Record<Side, DiskObservation>>;
   /** Emulator exits seen while the scenario played (not the teardown's). */
   readonly exits: Partial<Record<Side, ProcessExit>>;
   job?: MigrationJob;

@@ -63,7 +63,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
         ...(guest.spice && { spice: true }),
         ...(guest.machine !== undefined && { machine: guest.machine }),
       },
-      sides: {}, serial: {}, events: [], states: [], memory: {}, exits: {}, relays: [],
+      sides: {}, serial: {}, events: [], states: [], memory: {}, disks: {}, exits: {}, relays: [],
     });
   }
   const ctx: RunContext = {
@@ -198,6 +198,7 @@ async function collect(
     progress: { source: progressOf(main, 'source'), destination: progressOf(main, 'destination') },
     ...(main.migration && { migration: main.migration }),
     memory: main.memory,
+    disks: main.disks,
     guest: identityOf(main),
     inventories: ctx.inventories,
     exits,

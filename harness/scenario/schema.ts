@@ -148,6 +148,13 @@ const checkMemoryStep = z.strictObject({
   side,
 });
 
+/** Reads a side's data disk from its host and checks every sector it holds of its own. */
+const checkDiskStep = z.strictObject({
+  do: z.literal('check-disk'),
+  guest: guestRef,
+  side,
+});
+
 const faultStep = z.strictObject({
   do: z.literal('fault'),
   fault: z.enum(FAULT_KINDS),
@@ -238,7 +245,7 @@ export const stepSchema = z.discriminatedUnion('do', [
   startStep, waitProgressStep, migrateStep, waitMigrationStep, cancelStep, observeStep, checkMemoryStep,
   faultStep, watchDaemonsStep, awaitDeadlockStep, probeCallsStep,
   spiceClientStep, waitEventStep, waitExitStep, querySpiceStep, killStep, inventoryStep,
-  startPostcopyStep, recoverStep, linkStep,
+  startPostcopyStep, recoverStep, linkStep, checkDiskStep,
 ]);
 
 export const scenarioSchema = z.strictObject({

@@ -189,6 +189,12 @@ export class QemuGuest implements GuestHandle {
     return (end?.data as { status?: 'completed' | 'failed' | 'cancelled' } | undefined)?.status;
   }
 
+  dataDiskImage(): { path: string; format: 'raw' | 'qcow2' } | undefined {
+    const disk = this.options.dataDisk;
+    if (!disk) return undefined;
+    return disk.kind === 'file' ? { path: disk.path, format: 'raw' } : { path: disk.overlay, format: 'qcow2' };
+  }
+
   async signal(signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<void> {
     this.process.signal(signal);
   }

@@ -1,5 +1,7 @@
 import { GUEST_LAYOUT } from '../../guest/layout.ts';
+import { checkDataDisk } from '../../guest/disk-check.ts';
 import { checkPageWalk, readCounters } from '../../guest/memory-check.ts';
+import { readDiskImage } from '../../observation/disk-image.ts';
 import { formatMs, sleep } from '../../util/deadline.ts';
 import { guestRun, StepDeadline, StepUnavailable } from '../context.ts';
 import { asStepDeadline, label, sampleStates, startSide, type StepHandlers } from './shared.ts';
@@ -42,6 +44,17 @@ export const guestSteps = {
     const check = checkPageWalk(dump);
     run.memory[step.side] = { ...check, t: startedAt, counters };
     return `${step.side} memory: ${check.summary}; guest counters: ${counters.passes} passes, ${counters.boots} boot(s)`;
+  },
+
+  'check-disk': async (ctx, step) => {
+    const run = guestRun(ctx, step.guest);
+    const image = run.sides[step.side]?.dataDiskImage?.();
+    if (!image) throw new StepUnavailable(`the ${ctx.driver.name} driver does not say where the ${step.side}'s data disk lies`);
+    const t = ctx.clock();
+    const { raw, extents } = await readDiskImage(image, `${image.path}.check.raw`);
+    const check = checkDataDisk(raw, extents);
+    run.disks[step.side] = { ...check, t };
+    return `${step.side} disk: ${check.summary}`;
   },
 
   'wait-event': async (ctx, step) => {
