@@ -31,4 +31,20 @@ export function decide(id: string, observation: Observation): Verdict {
   return judge(observation);
 }
 
+/**
+ * One requirement judged on several observations (a fault placed at setup, then at active):
+ * it fails if any fails, is skipped only if all are, and says what each showed.
+ */
+export function combineVerdicts(parts: ReadonlyArray<{ readonly label: string; readonly verdict: Verdict }>): Verdict {
+  if (parts.length === 1 && parts[0]) return parts[0].verdict;
+  const failed = parts.filter((p) => p.verdict.verdict === 'fail');
+  const judged = parts.filter((p) => p.verdict.verdict !== 'skipped');
+  const kind = failed.length ? 'fail' : judged.length ? 'pass' : 'skipped';
+  const shown = failed.length ? failed : judged.length ? judged : parts;
+  const reason = shown.map((p) => `${p.label}: ${p.verdict.reason}`).join(' | ');
+  const measurements: Record<string, number> = {};
+  for (const p of parts) for (const [k, v] of Object.entries(p.verdict.measurements)) measurements[`${p.label}.${k}`] = v;
+  return { verdict: kind, reason, measurements };
+}
+
 export * from './verdict.ts';

@@ -127,7 +127,10 @@ export const PCS_03: Judge = (obs) => {
     const last = statesBetween(obs, 'destination', kill.t, Infinity).at(-1);
     return fail(`the destination never failed after its source died: it is still '${last ?? 'unsampled'}'`, measurements);
   }
-  return pass(`the destination never ran the guest and failed ${ms(failedAt - kill.t)} after the source died`, measurements);
+  const exit = obs.exits.destination;
+  // QEMU giving up on a broken stream exits 1; one told to end (SIGTERM) exits 0 or by the signal.
+  const how = !exit || exit.t < kill.t ? '' : exit.code === 0 || exit.signal ? ', ended by the management layer' : `, its QEMU failing with code ${String(exit.code)}`;
+  return pass(`the destination never ran the guest and failed ${ms(failedAt - kill.t)} after the source died${how}`, measurements);
 };
 
 export const PCS_04: Judge = (obs) => {

@@ -15,7 +15,7 @@ import { readRunConfig, type RunConfig } from '../runner/run-config.ts';
 import { runScenario } from '../runner/run-scenario.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { registerCleanup } from '../util/cleanup.ts';
-import { decide, JUDGES } from './index.ts';
+import { combineVerdicts, decide, JUDGES } from './index.ts';
 import { CannotJudge } from './verdict.ts';
 import '../reporting/result.ts';
 
@@ -68,7 +68,9 @@ export const needsLibvirtHosts: Precondition = (config) =>
     ? undefined
     : 'needs libvirt daemons on their own hosts: run with --driver libvirt --hosts container';
 
-export function verify(id: string, scenario: string, precondition?: Precondition): void {
+/** Judges `id` on what the scenario showed; given several, on all of them (see combineVerdicts). */
+export function verify(id: string, scenario: string | ReadonlyArray<string>, precondition?: Precondition): void {
+  const scenarios = typeof scenario === 'string' ? [scenario] : scenario;
   const requirement = findRequirement(id);
   const judge = JUDGES[id];
   if (!requirement || !judge) throw new Error(`suite names ${id}, which cutover cannot judge`);
@@ -85,17 +87,21 @@ export function verify(id: string, scenario: string, precondition?: Precondition
     }
     await allure.label('requirement', id);
     await allure.epic(requirement.family.toUpperCase());
-    let observation: Observation;
-    try {
-      observation = await observe(scenario);
-    } catch (err) {
-      record({ verdict: 'error', reason: `harness could not run ${scenario}: ${message(err)}`, measurements: {}, evidence: [] });
-      throw err;
+    const observations: Observation[] = [];
+    for (const file of scenarios) {
+      try {
+        observations.push(await observe(file));
+      } catch (err) {
+        record({ verdict: 'error', reason: `harness could not run ${file}: ${message(err)}`, measurements: {}, evidence: [] });
+        throw err;
+      }
     }
-    const evidence = await attachEvidence(observation);
+    const evidence: string[] = [];
+    for (const obs of observations) evidence.push(...(await attachEvidence(obs)));
+    const observation = observations[0] as Observation;
     let verdict;
     try {
-      verdict = decide(id, observation);
+      verdict = combineVerdicts(observations.map((obs) => ({ label: obs.scenario.name, verdict: decide(id, obs) })));
     } catch (err) {
       const reason = err instanceof CannotJudge ? `cannot judge: ${err.message}` : `judge crashed: ${message(err)}`;
       record({ verdict: 'error', reason, measurements: {}, evidence, versions: observation.driver.versions });

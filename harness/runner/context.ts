@@ -1,4 +1,4 @@
-import type { Driver, DriverEvent, GuestHandle, GuestSpec, MigrationJob, Side } from '../drivers/types.ts';
+import type { Driver, DriverEvent, GuestHandle, GuestSpec, MigrationJob, MigrationStatus, Side } from '../drivers/types.ts';
 import type { Host, ProcessExit } from '../hosts/types.ts';
 import type { SerialRecorder } from '../observation/serial.ts';
 import type {
@@ -51,6 +51,8 @@ export interface RunContext {
   deadlock?: DeadlockObservation;
   readonly spice: SpiceSnapshot[];
   readonly inventories: InventorySample[];
+  /** Faults armed to strike when a guest's migration reaches a status (fired from its event). */
+  readonly triggers: Array<{ readonly guest: string; readonly status: MigrationStatus; readonly fire: () => void }>;
   /** Files the steps themselves produced, kept as evidence. */
   readonly evidence: Array<{ readonly label: string; readonly path: string }>;
   /** The harness's SPICE client, its display, and a blackhole, once a step made them. */

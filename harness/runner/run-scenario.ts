@@ -69,13 +69,19 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
   const ctx: RunContext = {
     scenario, driver, clock, progress: say, fleet,
     hosts: new Map(hosts.map((h) => [h.name, h])),
-    steps: [], daemons: [], calls: [], faults: [], spice: [], inventories: [], evidence: [], background: [],
+    steps: [], daemons: [], calls: [], faults: [], spice: [], inventories: [], triggers: [], evidence: [], background: [],
   };
   // Each event goes to the guest it is about (the main one when the driver does not say).
   const unsubscribe = driver.onEvent((e) => {
     const named = [...fleet.values()].filter((g) => g.spec.name === e.guest);
     const owner = named.find((g) => e.host === undefined || g.sides[e.side]?.host.name === e.host) ?? named[0] ?? fleet.get(MAIN_GUEST);
     owner?.events.push(e);
+    if (!owner || e.side !== 'source' || !e.migrationStatus) return;
+    const due = ctx.triggers.filter((trigger) => trigger.guest === owner.key && trigger.status === e.migrationStatus);
+    for (const trigger of due) {
+      ctx.triggers.splice(ctx.triggers.indexOf(trigger), 1);
+      trigger.fire();
+    }
   });
   const stopEverything = async (): Promise<void> => {
     unsubscribe();

@@ -24,6 +24,9 @@ export const MIGRATION_STATUSES = [
 ] as const;
 const migrationStatus = z.enum(MIGRATION_STATUSES);
 
+/** Place a fault by migration state: armed now, it strikes when the migration reaches this status. */
+const when = migrationStatus.optional();
+
 const hostSettings = z.strictObject({
   /** Free text shown in reports. */
   description: z.string().optional(),
@@ -112,6 +115,7 @@ const linkStep = z.strictObject({
   do: z.literal('link'),
   guest: guestRef,
   action: z.enum(['cut', 'blackhole', 'heal']),
+  when,
 });
 
 /** Sends a signal to a guest's emulator: kill -9 (the default), or freeze and thaw it. */
@@ -120,6 +124,7 @@ const killStep = z.strictObject({
   guest: guestRef,
   side,
   signal: z.enum(['SIGKILL', 'SIGSTOP', 'SIGCONT']).default('SIGKILL'),
+  when,
 });
 
 /** Records which guests each host's management layer holds (or one host's). */

@@ -10,7 +10,7 @@ import type { Driver, DriverContext, DriverDescription, DriverEvent, GuestHandle
 import { Unsupported } from '../types.ts';
 import { CPR_TRANSFER_SINCE, migrateByCpr } from './cpr.ts';
 import { prepareMonitor, QemuGuest } from './guest.ts';
-import { endSourceAfterHandover, parseDestinationLoss, parseQuitSource, resumeSourceOnLoss } from './manager-policies.ts';
+import { endDestinationOnSourceLoss, endSourceAfterHandover, parseDestinationLoss, parseQuitSource, resumeSourceOnLoss } from './manager-policies.ts';
 import { DEFAULT_DOWNTIME_LIMIT_MS, DEFAULT_MAX_BANDWIDTH, toMigrationInfo } from './migration-info.ts';
 import { freeLoopbackPort } from './ports.ts';
 import { recoverPostcopy, relayed } from './postcopy.ts';
@@ -103,6 +103,7 @@ export function createQemuDriver(context: DriverContext): Driver {
       }
       void endSourceAfterHandover(source, since, quitSource, context);
       if (destination && onDestinationLoss === 'resume-source') void resumeSourceOnLoss(source, destination, since, context);
+      if (destination) void endDestinationOnSourceLoss(source, destination, since, context).catch(() => undefined);
       if (destination && settings.storage?.mode === 'stream-after') {
         void streamAfterCutover(destination, settings.storage, destinationSince).catch((err: Error) => context.log(`block-stream: ${err.message}`));
       }

@@ -54,3 +54,21 @@ export async function endSourceAfterHandover(source: QemuGuest, since: number, p
   }
   await source.qmp.execute('quit').catch(() => undefined);
 }
+
+/** Statuses in which the destination has not yet run the guest: the source still holds it whole. */
+const BEFORE_CUTOVER = new Set(['none', 'setup', 'active', 'pre-switchover', 'device', 'wait-unplug', 'cancelling']);
+
+/**
+ * A source that dies before cut-over leaves an incoming destination that will never get the
+ * guest: QEMU alone would wait for it for ever (killed in setup, the destination is still
+ * listening). As a management layer does, end it. Not after cut-over: then the destination
+ * holds the only guest there is (post-copy), and it must be left paused.
+ */
+export async function endDestinationOnSourceLoss(source: QemuGuest, destination: QemuGuest, since: number, context: DriverContext): Promise<void> {
+  await source.exited;
+  const last = source.qmp.events.slice(since).filter((e) => e.event === 'MIGRATION').at(-1);
+  const status = (last?.data as { status?: string } | undefined)?.status ?? 'none';
+  if (!BEFORE_CUTOVER.has(status) || !destination.process.alive) return;
+  context.log(`the source died in '${status}', before cut-over: ending the destination, which never ran the guest`);
+  await destination.destroy();
+}
