@@ -129,7 +129,9 @@ export const PCS_03: Judge = (obs) => {
   }
   const exit = obs.exits.destination;
   // QEMU giving up on a broken stream exits 1; one told to end (SIGTERM) exits 0 or by the signal.
-  const how = !exit || exit.t < kill.t ? '' : exit.code === 0 || exit.signal ? ', ended by the management layer' : `, its QEMU failing with code ${String(exit.code)}`;
+  const how = !exit || exit.t < kill.t ? ''
+    : exit.code === null && exit.signal === null ? ', its domain gone' // a daemon's guest: no exit status to read
+    : exit.code === 0 || exit.signal ? ', ended by the management layer' : `, its QEMU failing with code ${String(exit.code)}`;
   return pass(`the destination never ran the guest and failed ${ms(failedAt - kill.t)} after the source died${how}`, measurements);
 };
 
