@@ -41,6 +41,11 @@ export class QemuGuest implements GuestHandle {
   emulatorVersion?: string;
 
   private client?: QmpClient;
+  /** Whether the harness itself is ending this guest (teardown), not a fault. */
+  get ending(): boolean {
+    return this.closing;
+  }
+
   get tag(): string {
     return this.options.tag;
   }

@@ -21,7 +21,8 @@ export function parseDestinationLoss(value: unknown): DestinationLoss {
 export async function resumeSourceOnLoss(source: QemuGuest, destination: QemuGuest, since: number, context: DriverContext): Promise<void> {
   if ((await source.migrationEnded(since)) !== 'completed') return;
   await destination.exited;
-  if (!source.process.alive) return;
+  // A destination the harness itself ended (teardown) is no loss to react to.
+  if (!source.process.alive || destination.ending) return;
   context.log('the destination died after the hand-over: resuming the source (onDestinationLoss: resume-source)');
   await source.qmp.execute('cont').catch(() => undefined);
 }
