@@ -8,6 +8,8 @@ import { implementedFamilies, selectRequirements } from './select.ts';
 import { runCommand } from './run.ts';
 import { scenarioCommand } from './scenario.ts';
 import { driverOption } from './driver-options.ts';
+import { findEmulators } from '../hosts/process/emulators.ts';
+import { formatEmulators } from './emulators-report.ts';
 
 const list = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 const accelOption = () => new Option('--accel <accel>', 'accelerator for the guests (auto: KVM when usable, else TCG)').choices(['auto', 'kvm', 'tcg']).default('auto');
@@ -55,6 +57,7 @@ program
   .action(async () => {
     const checks = await inspectMachine();
     process.stdout.write(formatDoctor(checks) + '\n');
+    process.stdout.write(formatEmulators(await findEmulators()) + '\n');
     finish(doctorOk(checks) ? 0 : 1);
   });
 

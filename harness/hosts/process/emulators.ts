@@ -44,7 +44,7 @@ async function versionOf(command: string, prefixArgs: ReadonlyArray<string>): Pr
 export async function findEmulators(cacheRoot: string = CACHE_ROOT): Promise<Emulator[]> {
   const found: Emulator[] = [];
   const system = await versionOf(SYSTEM_QEMU, []);
-  if (system) found.push({ version: system, command: SYSTEM_QEMU, prefixArgs: [], origin: 'the machine (Debian package)' });
+  if (system) found.push({ version: system, command: SYSTEM_QEMU, prefixArgs: [], origin: "this machine's package" });
   for (const rootfs of rootfsCandidates(cacheRoot)) {
     const launch = rootfsLaunch(rootfs);
     const version = await versionOf(launch.command, launch.prefixArgs);
