@@ -7,22 +7,16 @@ import { generateAllureHtml } from '../reporting/allure-html.ts';
 import { openRunFolder } from '../reporting/run-folder.ts';
 import type { RequirementResult } from '../reporting/result.ts';
 import { encodeRunConfig } from '../runner/run-config.ts';
+import { say, type TargetOptions } from './options.ts';
 import { preflight } from './preflight.ts';
 import { PROJECT_ROOT, TOOL_VERSION } from './project.ts';
 import { namePattern, selectRequirements } from './select.ts';
 
-export interface RunOptions {
+export interface RunOptions extends TargetOptions {
   readonly family: string[];
   readonly requirement: string[];
   readonly driver: string;
-  readonly driverOption: Record<string, unknown>;
-  readonly hosts: string;
-  readonly image: string;
-  readonly accel: 'auto' | 'kvm' | 'tcg';
-  readonly out: string;
 }
-
-const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** `cutover run`: the suites against one driver and host kind, then the reports. */
 export async function runCommand(options: RunOptions): Promise<number> {

@@ -8,18 +8,12 @@ import { findRequirement } from '../requirements/catalog.ts';
 import { openRunFolder } from '../reporting/run-folder.ts';
 import { runScenario } from '../runner/run-scenario.ts';
 import { loadScenario } from '../scenario/load.ts';
+import { say, type TargetOptions } from './options.ts';
 import { preflight } from './preflight.ts';
 
-export interface ScenarioOptions {
+export interface ScenarioOptions extends TargetOptions {
   readonly driver?: string;
-  readonly driverOption: Record<string, unknown>;
-  readonly hosts: string;
-  readonly image: string;
-  readonly accel: 'auto' | 'kvm' | 'tcg';
-  readonly out: string;
 }
-
-const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** `cutover scenario FILE`: one scenario alone; prints what it observed and the verdicts. */
 export async function scenarioCommand(file: string, options: ScenarioOptions): Promise<number> {
