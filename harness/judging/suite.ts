@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { runLocally } from '../hosts/process/index.ts';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { readRunConfig, type RunConfig } from '../runner/run-config.ts';
 import { runScenario } from '../runner/run-scenario.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { registerCleanup } from '../util/cleanup.ts';
+import { onPath } from '../util/path.ts';
 import { combineVerdicts, decide, JUDGES } from './index.ts';
 import { CannotJudge } from './verdict.ts';
 import '../reporting/result.ts';
@@ -47,10 +47,6 @@ export const needsSpice: Precondition = async (config) => {
   }
   return undefined;
 };
-
-function onPath(tool: string): boolean {
-  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, tool)));
-}
 
 /**
  * A management layer that keeps a registry of guests and hosts and checks migrations against

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,16 +7,8 @@ import { startBlackhole, type Blackhole } from '../faults/blackhole.ts';
 import { monotonicClock } from '../util/clock.ts';
 import { pollUntil } from '../util/deadline.ts';
 import { clientArguments, clientEnvironment, spiceUri, startSpiceClient, type SpiceClient } from './client.ts';
+import { onPath } from '../util/path.ts';
 import { startDisplay, type Display } from './display.ts';
-
-const onPath = (name: string): boolean => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** State letter from /proc (R, S, T, Z...), or undefined when the pid is gone. */
 const procState = (pid: number): string | undefined => {

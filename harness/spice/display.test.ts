@@ -1,19 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onPath } from '../util/path.ts';
 import { lockPath, socketPath, startDisplay, x11Handshake, type Display } from './display.ts';
-
-const onPath = (name: string): boolean => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Alive and not a zombie (this machine's PID 1 reaps nothing). */
 const alive = (pid: number): boolean => {
