@@ -9,6 +9,7 @@ import type { Relay } from '../faults/relay.ts';
 import type { Display } from '../spice/display.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { Clock } from '../util/clock.ts';
+import type { Wakeup } from '../util/deadline.ts';
 
 /** The scenario's `guest`; others are named in `guests`. */
 export const MAIN_GUEST = 'main';
@@ -23,6 +24,8 @@ export interface GuestRun {
   readonly sides: Partial<Record<Side, GuestHandle>>;
   readonly serial: Partial<Record<Side, SerialRecorder>>;
   readonly events: DriverEvent[];
+  /** Rung for each event pushed to `events`: waits on them wake at once. */
+  readonly eventArrived: Wakeup;
   readonly states: RunStateSample[];
   readonly memory: Partial<Record<Side, MemoryObservation>>;
   readonly disks: Partial<Record<Side, DiskObservation>>;

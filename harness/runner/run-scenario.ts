@@ -8,6 +8,7 @@ import type { HostProvider } from '../hosts/types.ts';
 import type { GuestIdentity, GuestObservation, Observation, SideProgress } from '../observation/types.ts';
 import type { LoadedScenario } from '../scenario/load.ts';
 import { clockFrom } from '../util/clock.ts';
+import { Wakeup } from '../util/deadline.ts';
 import { whileRunning } from '../util/cleanup.ts';
 import { renderTimeline } from '../reporting/timeline.ts';
 import { guestRun, MAIN_GUEST, StepDeadline, StepUnavailable, type GuestRun, type RunContext } from './context.ts';
@@ -63,7 +64,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
         ...(guest.spice && { spice: true }),
         ...(guest.machine !== undefined && { machine: guest.machine }),
       },
-      sides: {}, serial: {}, events: [], states: [], memory: {}, disks: {}, exits: {}, relays: [],
+      sides: {}, serial: {}, events: [], eventArrived: new Wakeup(), states: [], memory: {}, disks: {}, exits: {}, relays: [],
     });
   }
   const ctx: RunContext = {
@@ -76,6 +77,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Observat
     const named = [...fleet.values()].filter((g) => g.spec.name === e.guest);
     const owner = named.find((g) => e.host === undefined || g.sides[e.side]?.host.name === e.host) ?? named[0] ?? fleet.get(MAIN_GUEST);
     owner?.events.push(e);
+    owner?.eventArrived.ring();
     if (!owner || e.side !== 'source' || !e.migrationStatus) return;
     const due = ctx.triggers.filter((trigger) => trigger.guest === owner.key && trigger.status === e.migrationStatus);
     for (const trigger of due) {

@@ -27,6 +27,28 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Wakes a polling wait as soon as something new arrives, so it need not sleep its interval out. */
+export class Wakeup {
+  private readonly waiters = new Set<() => void>();
+
+  /** Resolves at the next ring, or after `ms` at the latest. */
+  next(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+
+  ring(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+}
+
 /** Polls `probe` until it returns a value other than undefined, or the deadline passes. */
 export async function pollUntil<T>(
   what: string,

@@ -65,7 +65,7 @@ export const guestSteps = {
       const seen = guest.events.find((e) => e.side === step.side && e.name === step.event && e.t >= since);
       if (seen) return `${step.event} on the ${step.side} at ${formatMs(seen.t)}`;
       if (ctx.clock() >= end) throw new StepDeadline(`no ${step.event} on the ${step.side} within ${formatMs(step.within)}`);
-      await sleep(20);
+      await guest.eventArrived.next(Math.max(1, end - ctx.clock()));
     }
   },
 

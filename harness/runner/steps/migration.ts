@@ -2,7 +2,7 @@ import { Unsupported, type MigrationSettings, type MigrationStatus, type SpiceRe
 import { startBlackhole } from '../../faults/blackhole.ts';
 import { startRelay } from '../../faults/relay.ts';
 import type { StepOf } from '../../scenario/schema.ts';
-import { formatMs, sleep } from '../../util/deadline.ts';
+import { formatMs } from '../../util/deadline.ts';
 import { guestRun, hostNamed, StepDeadline, type GuestRun, type RunContext } from '../context.ts';
 import { label, startSide, type StepHandlers } from './shared.ts';
 
@@ -111,6 +111,6 @@ async function waitForMigrationStatus(ctx: RunContext, guest: GuestRun, wanted: 
     if (ctx.clock() >= end) {
       throw new StepDeadline(`migration status still '${polled?.status ?? 'unknown'}' after ${formatMs(withinMs)}, waiting for ${wanted.join('|')}`);
     }
-    await sleep(50);
+    await guest.eventArrived.next(50);
   }
 }
