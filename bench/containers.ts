@@ -3,9 +3,9 @@
 // process hosts, measured in one run. Prints figures; asserts nothing.
 //
 //   npm run bench:containers [-- --cold] [-- --image bookworm|trixie] [-- --rounds N]
-//   (--cold deletes the image and its cached rootfs first: a full debootstrap, ~1 min)
+//   (--cold deletes that release's image and cached rootfs first: a full debootstrap, ~1 min)
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -32,7 +32,10 @@ await ensureDockerEngine(quiet);
 if (values.cold) {
   const tag = await currentHostImageTag(release);
   await runLocally(['docker', 'rmi', '-f', tag], 60_000);
-  await rm(CACHE_ROOT, { recursive: true, force: true });
+  // Only this release's rootfs: the other's also gives process hosts their newer QEMU.
+  for (const name of await readdir(CACHE_ROOT).catch(() => [] as string[])) {
+    if (name.startsWith(`host-${release}-`)) await rm(join(CACHE_ROOT, name), { recursive: true, force: true });
+  }
   const cold = await ensureHostImage(release, quiet);
   console.log(`image ${release}: cold build ${cold.seconds.toFixed(1)} s (debootstrap, configure, import, smoke test)`);
 }
