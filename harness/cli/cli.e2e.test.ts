@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { certificateIn, cutover, qemuProcesses, ROOT } from './e2e-helpers.ts';
+import { certificateIn, cutover, interruptedCutover, qemuProcesses, ROOT } from './e2e-helpers.ts';
 
 describe('cutover run on real QEMU', () => {
   it('certifies MIG-01..08 with certificate, JUnit, Allure and evidence, and leaves nothing behind', async () => {
@@ -49,6 +49,15 @@ describe('cutover run on real QEMU', () => {
     expect(result.stdout).toMatch(/source MIGRATION failed/);
     expect(result.stdout).toMatch(/PASS  MIG-07: failed with "/);
     expect(existsSync(join(out, 'latest', 'scenarios', 'unreachable', 'timeline.svg'))).toBe(true);
+  }, 120_000);
+
+  it.each([['run --family mig'], ['scenario scenarios/mig/precopy.yaml']])('Ctrl-C of `cutover %s`: exit 130, no QEMU left, no report that looks finished', async (command) => {
+    const args = command.split(' ');
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const result = await interruptedCutover([...args, '--out', out], { ready: async () => qemuProcesses() > 0, signal: 'SIGINT' });
+    expect(result.code, result.stdout + result.stderr).toBe(130);
+    expect(qemuProcesses()).toBe(0);
+    expect(readdirSync(out).filter((f) => !f.endsWith('.incomplete'))).toEqual([]);
   }, 120_000);
 });
 

@@ -6,7 +6,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLocally } from '../hosts/process/index.ts';
-import { certificateIn, cutover } from './e2e-helpers.ts';
+import { pollUntil } from '../util/deadline.ts';
+import { certificateIn, cutover, interruptedCutover } from './e2e-helpers.ts';
 
 /** Containers and networks of cutover still there (labelled with their owner's pid). */
 async function leftovers(): Promise<string> {
@@ -96,4 +97,16 @@ describe('libvirt on container hosts', () => {
     expect(readdirSync(out).filter((f) => !f.endsWith('.incomplete'))).toEqual([]);
     expect(await leftovers()).toBe('');
   }, 120_000);
+
+  it.each(['SIGINT', 'SIGKILL'] as const)('%s while hosts run (Ctrl-C, or the harness killed outright): no container or network outlives the run', async (signal) => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const hostsUp = async (): Promise<boolean> =>
+      (await runLocally(['docker', 'ps', '-q', '--filter', 'label=cutover.owner-pid', '--filter', 'status=running'], 20_000)).stdout.trim() !== '';
+    const result = await interruptedCutover(['run', '--requirement', 'MIG-01', '--driver', 'libvirt', '--hosts', 'container', '--out', out], { ready: hostsUp, signal });
+    if (signal === 'SIGINT') expect(result.code, result.stderr).toBe(130);
+    else expect(result.signal).toBe('SIGKILL');
+    // Ctrl-C: gone when the CLI has exited; SIGKILL: the watchdog removes them moments later.
+    await pollUntil('the hosts to be removed', signal === 'SIGINT' ? 1 : 10_000, async () => ((await leftovers()) === '' ? true : undefined));
+    expect(readdirSync(out).every((f) => f.endsWith('.incomplete'))).toBe(true);
+  }, 180_000);
 });

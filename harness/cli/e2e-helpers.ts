@@ -9,18 +9,45 @@ const CLI = join(ROOT, 'bin/cutover.mjs');
 
 export interface Outcome {
   code: number | null;
+  /** The signal that ended the CLI, when one did. */
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
 export function cutover(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
+  return interruptedCutover(args, undefined, env);
+}
+
+/**
+ * The CLI in a process group of its own, as a terminal runs it; once `ready()` says so, the
+ * group gets `signal` (SIGINT: Ctrl-C) or the CLI alone gets SIGKILL (a crash).
+ */
+export function interruptedCutover(
+  args: string[],
+  interrupt: { ready: () => Promise<boolean>; signal: 'SIGINT' | 'SIGKILL' } | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Outcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: interrupt !== undefined });
+    if (interrupt) {
+      let sent = false;
+      const timer = setInterval(() => {
+        void interrupt.ready().then((ready) => {
+          if (!ready || sent || child.exitCode !== null || !child.pid) return;
+          sent = true;
+          clearInterval(timer);
+          if (interrupt.signal === 'SIGINT') process.kill(-child.pid, 'SIGINT');
+          else child.kill('SIGKILL');
+        });
+      }, 500);
+      child.on('exit', () => clearInterval(timer));
+    }
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
 

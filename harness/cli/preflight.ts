@@ -1,6 +1,6 @@
 import { loadDriver } from '../drivers/load.ts';
 import { ensureGuestImage } from '../guest/build.ts';
-import { hostProvider, type HostChoice } from '../hosts/index.ts';
+import { hostProvider, type HostChoice, type HostProvider } from '../hosts/index.ts';
 import { monotonicClock } from '../util/clock.ts';
 
 export interface SystemUnderTest {
@@ -9,6 +9,7 @@ export interface SystemUnderTest {
   readonly versions: Record<string, string>;
   /** The container image, when hosts are containers. */
   readonly image?: string;
+  readonly hostProvider: HostProvider;
 }
 
 /**
@@ -24,7 +25,7 @@ export async function preflight(driverSpec: string, hosts: HostChoice, log: (lin
     const description = await driver.describe();
     const { image, release: _release, ...hostVersions } = await provider.prepare(log);
     await ensureGuestImage();
-    return { driverName: driver.name, versions: { ...description.versions, ...hostVersions }, ...(image && { image }) };
+    return { driverName: driver.name, versions: { ...description.versions, ...hostVersions }, ...(image && { image }), hostProvider: provider };
   } finally {
     await driver.close();
   }

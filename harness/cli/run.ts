@@ -7,7 +7,9 @@ import { generateAllureHtml } from '../reporting/allure-html.ts';
 import { openRunFolder } from '../reporting/run-folder.ts';
 import type { RequirementResult } from '../reporting/result.ts';
 import { encodeRunConfig } from '../runner/run-config.ts';
+import { SESSION_ENV } from '../hosts/container/labels.ts';
 import { say, type TargetOptions } from './options.ts';
+import { handleInterruption } from './interrupt.ts';
 import { preflight } from './preflight.ts';
 import { PROJECT_ROOT, TOOL_VERSION } from './project.ts';
 import { namePattern, selectRequirements } from './select.ts';
@@ -27,27 +29,25 @@ export async function runCommand(options: RunOptions): Promise<number> {
   say(`cutover ${TOOL_VERSION}: ${selection.requirements.length} requirement(s) against ${sut.driverName} on ${options.hosts} hosts${sut.image ? ` (${sut.image})` : ''} (${Object.entries(sut.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; accelerator ${options.accel})`);
   say(`writing to ${relative(process.cwd(), folder.path) || folder.path}`);
 
-  Object.assign(process.env, encodeRunConfig({ runDir: folder.path, driver: options.driver, hosts: options.hosts, image: options.image, accel: options.accel, driverOptions: options.driverOption }));
-  const collector = new ResultCollector(say, new Set(selection.requirements.map((r) => r.id)));
-  // Interrupted: the workers stop their guests; the folder stays ".incomplete", never a result.
-  const interrupted = (signal: NodeJS.Signals): void => {
-    say(`\n${signal}: stopping the run; partial results stay in ${folder.path}`);
-    void Promise.race([vitest?.close(), new Promise((r) => setTimeout(r, 10_000))]).finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted).once('SIGTERM', interrupted).once('SIGHUP', interrupted);
-  let vitest: Awaited<ReturnType<typeof startVitest>> | undefined;
-  vitest = await startVitest('test', selection.suiteFiles.map((f) => join(PROJECT_ROOT, f)), {
+  Object.assign(process.env, { [SESSION_ENV]: String(process.pid) }, encodeRunConfig({ runDir: folder.path, driver: options.driver, hosts: options.hosts, image: options.image, accel: options.accel, driverOptions: options.driverOption }));
+  const interruption = handleInterruption(sut.hostProvider, say, folder.path);
+  // Once interrupted, the workers' dying words are no news.
+  const collector = new ResultCollector((line) => void (interruption.signal === undefined && say(line)), new Set(selection.requirements.map((r) => r.id)));
+  const vitest = await startVitest('test', selection.suiteFiles.map((f) => join(PROJECT_ROOT, f)), {
     root: PROJECT_ROOT,
     config: join(PROJECT_ROOT, 'vitest.suites.config.ts'),
     watch: false,
     testNamePattern: namePattern(selection.requirements),
     reporters: [
+      interruption.reporter,
       collector,
       ['junit', { outputFile: join(folder.path, 'junit.xml'), suiteName: 'cutover' }],
       ['allure-vitest/reporter', { resultsDir: join(folder.path, 'allure-results') }],
     ],
   });
   await vitest.close();
+  // Interrupted: no report of a run that did not finish; the handler ends the process.
+  if (interruption.signal) return new Promise<number>(() => {});
 
   const results: RequirementResult[] = selection.requirements.map(
     (r) => collector.results.get(r.id) ?? { id: r.id, verdict: 'error', reason: 'the suite never reported this requirement', durationMs: 0, measurements: {}, evidence: [] },
@@ -70,3 +70,4 @@ export async function runCommand(options: RunOptions): Promise<number> {
   say('html' in allure ? `Allure:      ${join(final, 'allure-report', 'index.html')}` : `Allure:      ${allure.skipped}`);
   return exitCodeFor(certificate);
 }
+

@@ -107,4 +107,9 @@ export interface HostProvider {
   prepare(log: (line: string) => void): Promise<Readonly<Record<string, string>>>;
   /** Creates the hosts of one scenario run inside runDir; their times are on `clock`. */
   create(specs: ReadonlyArray<HostSpec>, runDir: string, clock: Clock): Promise<Host[]>;
+  /**
+   * Removes every host this process's session made that is still there (what interrupted
+   * workers could not remove). Providers whose hosts die with their owner need none.
+   */
+  removeLeftovers?(log: (line: string) => void): Promise<void>;
 }

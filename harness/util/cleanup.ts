@@ -22,13 +22,22 @@ export function registerCleanup(cleanup: Cleanup): () => void {
 
 /** Runs every registered clean-up, each bounded, then exits with the given code. */
 export async function cleanUpAndExit(code: number, why: string): Promise<never> {
-  if (!exiting && pending.size > 0) {
+  // A second signal (the pool closing this worker, the parent going) must not cut the
+  // clean-up short: it is bounded, and containers would outlive an early exit.
+  if (exiting) return new Promise<never>(() => {});
+  if (pending.size > 0) {
     exiting = true;
     process.stderr.write(`cutover: ${why}: stopping guests and removing temporary files\n`);
     const all = [...pending].map((c) => Promise.race([c().catch(() => undefined), new Promise((r) => setTimeout(r, 8000))]));
     await Promise.all(all);
   }
-  process.exit(code);
+  try {
+    process.exit(code);
+  } catch {
+    // A vitest worker's process.exit throws; its clean-up is done, so end it the hard way.
+    process.kill(process.pid, 'SIGKILL');
+  }
+  return new Promise<never>(() => {});
 }
 
 function install(): void {

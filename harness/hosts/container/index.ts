@@ -7,9 +7,10 @@ import { UsageError } from '../../util/errors.ts';
 import type { Emulator, ExecResult, Host, HostControls, HostProcess, HostProvider, HostSpec, ProcessExit, SpawnRequest } from '../types.ts';
 import { docker, dockerResult } from './docker.ts';
 import { ensureDockerEngine, ensureHostImage, type HostRelease } from './image/index.ts';
-import { OWNER_LABEL, RUN_LABEL } from './labels.ts';
-import { reapStaleContainers } from './reaper.ts';
+import { ownershipLabels, RUN_LABEL } from './labels.ts';
+import { reapStaleContainers, removeSession } from './reaper.ts';
 import { startHostContainer } from './start.ts';
+import { ensureContainerWatchdog } from './watchdog.ts';
 
 export const HOST_RELEASES: ReadonlyArray<HostRelease> = ['bookworm', 'trixie'];
 
@@ -28,6 +29,7 @@ export function containerHostProvider(release: HostRelease): HostProvider {
         throw new UsageError(`no Docker engine: ${(err as Error).message}`, 'run `npx cutover setup` as root');
       }
       await reapStaleContainers(log);
+      ensureContainerWatchdog();
       const built = await ensureHostImage(release, log);
       image = { tag: built.tag, versions: built.versions };
     }
@@ -41,7 +43,8 @@ export function containerHostProvider(release: HostRelease): HostProvider {
       const { tag, versions } = image as NonNullable<typeof image>;
       const runId = randomUUID().slice(0, 8);
       const network = `cutover-${runId}`;
-      await docker(['network', 'create', '--label', `${OWNER_LABEL}=${process.pid}`, '--label', `${RUN_LABEL}=${runId}`, network]);
+      const labels = Object.entries(ownershipLabels(runId)).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+      await docker(['network', 'create', ...labels, network]);
       const group = new NetworkGroup(network, specs.length);
       try {
         return await Promise.all(
@@ -57,6 +60,9 @@ export function containerHostProvider(release: HostRelease): HostProvider {
         await docker(['network', 'rm', network]).catch(() => undefined);
         throw err;
       }
+    },
+    async removeLeftovers(log) {
+      await removeSession(process.pid, log);
     },
   };
 }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { HostSpec } from '../types.ts';
 import { dockerResult } from './docker.ts';
-import { OWNER_LABEL, RUN_LABEL } from './labels.ts';
+import { ownershipLabels } from './labels.ts';
 
 /** Loaded on first use: process-host runs never pay for testcontainers. */
 async function loadTestcontainers() {
@@ -65,7 +65,7 @@ export async function startHostContainer(request: StartRequest): Promise<{ id: s
     // default bridge (which network aliases would add).
     .withNetworkMode(request.network)
     .withEnvironment(environment)
-    .withLabels({ [OWNER_LABEL]: String(process.pid), [RUN_LABEL]: request.runId })
+    .withLabels(ownershipLabels(request.runId))
     // --privileged fails in this sandbox (no CAP_SYS_RESOURCE); this set works, KVM included.
     .withAddedCapabilities('ALL')
     .withDroppedCapabilities('SYS_RESOURCE')
