@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Observation } from '../observation/types.ts';
-import { placeLabels, renderTimeline } from './timeline.ts';
+import { handoverWindows, placeLabels, renderTimeline } from './timeline.ts';
 
 const fixture = (name: string): Observation =>
   JSON.parse(readFileSync(join(import.meta.dirname, '../judging/fixtures', `${name}.json`), 'utf8')) as Observation;
@@ -22,5 +22,16 @@ describe('timeline', () => {
 
   it('has no disk legend for the memory guest', () => {
     expect(renderTimeline(fixture('qemu-7.2-precopy'))).not.toContain('(disk guest)');
+  });
+
+  it('draws the SPICE handover: the client moving until SPICE_MIGRATE_COMPLETED, then the source kept until it ended', () => {
+    const obs = fixture('qemu-7.2-spice-unreachable-target');
+    const [moving, kept] = handoverWindows(obs);
+    expect((moving?.to ?? 0) - (moving?.from ?? 0)).toBeGreaterThan(9_900);
+    expect(kept?.text).toBe('source kept');
+    const svg = renderTimeline(obs);
+    expect(svg).toContain('client moving 10.0 s');
+    expect(svg).toMatch(/source kept \d+ ms/);
+    expect(renderTimeline(fixture('qemu-7.2-precopy'))).not.toContain('handover');
   });
 });

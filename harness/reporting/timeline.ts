@@ -86,10 +86,28 @@ export function renderTimeline(obs: Observation): string {
   for (const label of placeLabels(statusLabels.map((e) => ({ x: x(e.t) + 2, text: e.migrationStatus ?? '' })), 3)) {
     parts.push(`<text x="${label.x}" y="${statusTop + 28 + label.row * 11}" class="state">${label.text}</text>`);
   }
+  // The SPICE handover: from completion until the client has moved, then until the source ends.
+  const handover = handoverWindows(obs);
+  const handoverTop = statusTop + 60;
+  if (handover.length) parts.push(`<text x="8" y="${handoverTop + 12}" class="lane">handover</text>`);
+  // A span too narrow for its words gets them beside it, all such words in one label.
+  const beside: string[] = [];
+  for (const w of handover) {
+    const width = Math.max(1, x(w.to) - x(w.from));
+    const text = `${w.text} ${formatWindow(w.to - w.from)}`;
+    parts.push(`<rect x="${x(w.from)}" y="${handoverTop}" width="${width}" height="16" fill="${w.color}"><title>${text}</title></rect>`);
+    if (text.length * CHAR_PX < width - 6) parts.push(`<text x="${x(w.from) + 3}" y="${handoverTop + 12}" class="state">${text}</text>`);
+    else beside.push(text);
+  }
+  const lastEnd = handover.at(-1)?.to ?? 0;
+  for (const label of placeLabels(beside.length ? [{ x: x(lastEnd) + 4, text: beside.join(', ') }] : [], 1)) {
+    parts.push(`<text x="${label.x}" y="${handoverTop + 12}" class="state">${label.text}</text>`);
+  }
   // Daemon worker pools, where sampled: red while no worker is free, with the queue depth.
   const poolHosts = [...new Set(obs.daemons.map((s) => s.host))];
+  const poolsTop = handover.length ? handoverTop + 26 : statusTop + 56;
   poolHosts.forEach((host, i) => {
-    const top = statusTop + 56 + i * 26;
+    const top = poolsTop + i * 26;
     parts.push(`<text x="8" y="${top + 12}" class="lane">${escapeXml(host)} pool</text>`);
     const samples = obs.daemons.filter((s) => s.host === host).sort((a, b) => a.t - b.t);
     samples.forEach((s, k) => {
@@ -108,7 +126,7 @@ export function renderTimeline(obs: Observation): string {
     ...obs.events.filter((e) => e.side === 'source' && e.name === 'SPICE_MIGRATE_COMPLETED').map((e) => ({ t: e.t, text: 'SPICE_MIGRATE_COMPLETED' })),
     ...(obs.exits.source ? [{ t: obs.exits.source.t, text: 'source QEMU ended' }] : []),
   ];
-  const poolsBottom = statusTop + 56 + poolHosts.length * 26;
+  const poolsBottom = poolsTop + poolHosts.length * 26;
   marks.forEach((m, i) => {
     const nearEnd = x(m.t) > WIDTH - 140;
     const y = poolsBottom + 10 + (i % 3) * 11; // staggered: marks close in time stay readable
@@ -138,6 +156,21 @@ export function renderTimeline(obs: Observation): string {
 ${parts.join('\n')}
 </svg>
 `;
+}
+
+/** The handover's two spans: completion to SPICE_MIGRATE_COMPLETED, then on to the source's end. */
+export function handoverWindows(obs: Observation): Array<{ from: number; to: number; text: string; color: string }> {
+  const completed = obs.events.find((e) => e.side === 'source' && e.migrationStatus === 'completed')?.t;
+  const moved = obs.events.find((e) => e.side === 'source' && e.name === 'SPICE_MIGRATE_COMPLETED')?.t;
+  if (completed === undefined || moved === undefined) return [];
+  const windows = [{ from: completed, to: moved, text: 'client moving', color: '#f0c27a' }];
+  const ended = obs.exits.source?.t;
+  if (ended !== undefined && ended >= moved) windows.push({ from: moved, to: ended, text: 'source kept', color: '#c9c9c9' });
+  return windows;
+}
+
+function formatWindow(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
 }
 
 function escapeXml(text: string): string {
