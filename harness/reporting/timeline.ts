@@ -147,7 +147,9 @@ export function renderTimeline(obs: Observation): string {
     parts.push(`<rect x="${left}" y="${axisTop + 30}" width="3" height="8" fill="${f.color}"/><text x="${left + 6}" y="${axisTop + 37}" class="state">${f.text} (disk guest)</text>`);
   });
   const height = axisTop + 32 + (found.length ? 16 : 0);
-  const versions = Object.entries(obs.driver.versions).map(([k, v]) => `${k} ${v}`).join(', ');
+  // The driver's versions, then what the hosts run (libvirt's driver knows only its virsh).
+  const hostVersions = Object.values(obs.hosts ?? {}).flatMap((h) => Object.entries(h.description ?? {}).filter(([k]) => k !== 'image'));
+  const versions = [...new Map([...Object.entries(obs.driver.versions), ...hostVersions]).entries()].map(([k, v]) => `${k} ${v}`).join(', ');
   const title = `${obs.scenario.name}: ${obs.driver.name} on ${obs.hostKind} hosts (${versions}${obs.driver.accelerator ? `, ${obs.driver.accelerator}` : ''})`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif">
 <style>.lane{font-size:13px;font-weight:bold}.state{font-size:10px;fill:#333}.axis{font-size:10px;fill:#666;text-anchor:middle}.bg{fill:#f3f3f3}.tick{stroke:#888}.mark{stroke:#c0392b;stroke-dasharray:4 3}.pass{fill:#3a7d44}.boot{fill:#c0392b}</style>
