@@ -26,6 +26,7 @@ describe('cutover run on real QEMU', () => {
     expect(certificate.results.find((r) => r.id === 'MIG-05')?.measurements.guestDowntimeMs).toBeGreaterThan(0);
     expect(readFileSync(join(out, 'latest', 'junit.xml'), 'utf8')).toContain('MIG-08');
     expect(readdirSync(join(out, 'latest', 'allure-results')).some((f) => f.endsWith('-result.json'))).toBe(true);
+    expect(readFileSync(join(out, 'latest', 'allure-results', 'environment.properties'), 'utf8')).toMatch(/^driver=qemu\n.*^qemu=\d+\.\d+/ms);
     expect(result.stdout).toMatch(/8 passed, 0 failed/);
     expect(readdirSync(out).filter((f) => f.endsWith('.incomplete'))).toEqual([]);
     expect(qemuProcesses()).toBe(0);

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { startVitest } from 'vitest/node';
 import { buildCertificate, exitCodeFor } from '../reporting/certificate.ts';
 import { ResultCollector } from '../reporting/collector.ts';
-import { generateAllureHtml } from '../reporting/allure-html.ts';
+import { generateAllureHtml, writeAllureEnvironment } from '../reporting/allure-html.ts';
 import { openRunFolder } from '../reporting/run-folder.ts';
 import type { RequirementResult } from '../reporting/result.ts';
 import { encodeRunConfig } from '../runner/run-config.ts';
@@ -61,6 +61,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   });
   await writeFile(join(folder.path, 'certificate.json'), JSON.stringify(certificate, null, 2) + '\n');
   say('building the Allure HTML ...');
+  await writeAllureEnvironment(join(folder.path, 'allure-results'), certificate.sut);
   const allure = await generateAllureHtml(join(folder.path, 'allure-results'), join(folder.path, 'allure-report'));
   const final = await folder.finish();
   const s = certificate.summary;

@@ -1,8 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+
+import { makeDirectory } from '../util/fs.ts';
+import type { Certificate } from './certificate.ts';
 
 const run = promisify(execFile);
 const ALLURE = resolve(dirname(fileURLToPath(import.meta.url)), '../../node_modules/.bin/allure');
@@ -20,4 +24,14 @@ export async function generateAllureHtml(resultsDir: string, outDir: string): Pr
     return { skipped: `allure generate failed: ${(err as { stderr?: string }).stderr?.split('\n')[0] ?? String(err)}` };
   }
   return { html: join(outDir, 'index.html') };
+}
+
+/** The system under test as Allure's "Environment" panel shows it (environment.properties). */
+export async function writeAllureEnvironment(resultsDir: string, sut: Certificate['sut']): Promise<void> {
+  const { versions, ...rest } = sut;
+  const rows = [...Object.entries(rest), ...Object.entries(versions)].filter(([, v]) => v !== undefined);
+  // .properties: keys escape spaces and separators, values need no escaping for these texts.
+  const escapeKey = (k: string): string => k.replace(/([ :=\\])/g, '\\$1');
+  await makeDirectory(resultsDir);
+  await writeFile(join(resultsDir, 'environment.properties'), rows.map(([k, v]) => `${escapeKey(k)}=${String(v)}`).join('\n') + '\n');
 }
