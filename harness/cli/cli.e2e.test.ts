@@ -1,5 +1,6 @@
 // The CLI as a user runs it, against real QEMU (installed by `cutover setup`).
 import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,15 @@ describe('cutover run on real QEMU', () => {
     expect(result.stdout).toMatch(/source MIGRATION failed/);
     expect(result.stdout).toMatch(/PASS  MIG-07: failed with "/);
     expect(existsSync(join(out, 'latest', 'scenarios', 'unreachable', 'timeline.svg'))).toBe(true);
+  }, 120_000);
+
+  it('a reader that goes away (`| head -1`) stops the printing, not the run: the report is whole', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const child = spawn(process.execPath, [join(ROOT, 'bin/cutover.mjs'), 'scenario', 'scenarios/mig/unreachable.yaml', '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(existsSync(join(out, 'latest', 'scenarios', 'unreachable', 'observation.json'))).toBe(true);
   }, 120_000);
 
   it.each([['run --family mig'], ['scenario scenarios/mig/precopy.yaml']])('Ctrl-C of `cutover %s`: exit 130, no QEMU left, no report that looks finished', async (command) => {

@@ -82,9 +82,10 @@ function finish(code: number): void {
   process.exitCode = code;
 }
 
-// `cutover list | head` closes the pipe early: that is not an error.
+// `cutover list | head` closes the pipe early: that is not an error, and a run whose
+// reader went away still finishes and writes its reports; it only stops printing.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(0);
+  if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
   throw err;
 });
 
