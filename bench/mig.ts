@@ -205,6 +205,7 @@ async function runBare(): Promise<Figures> {
 const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 console.log(`cutover MIG benchmark: accelerator ${accel}, ${rounds} round(s), cutover and the bare script alternating`);
 const totals = { cutover: 0, bare: 0 };
+const perRound: Array<{ cutover: Record<string, number>; bare: Record<string, number> }> = [];
 for (let round = 1; round <= rounds; round++) {
   const bare = await runBare();
   const cut = await runCutover();
@@ -220,5 +221,24 @@ for (let round = 1; round <= rounds; round++) {
   console.log(`  harness peak memory (node processes, QEMU excluded): ${cut.peakRssMiB} MiB`);
   totals.cutover += cutTotal;
   totals.bare += bare.wallMs;
+  perRound.push({ cutover: cut.perScenarioMs, bare: bare.perScenarioMs });
 }
-if (rounds > 1) console.log(`\nall rounds: migrations ${fmt(totals.cutover)} through cutover, ${fmt(totals.bare)} bare: ratio ${(totals.cutover / totals.bare).toFixed(2)}`);
+if (rounds > 1) {
+  console.log(`\nall rounds: migrations ${fmt(totals.cutover)} through cutover, ${fmt(totals.bare)} bare: ratio ${(totals.cutover / totals.bare).toFixed(2)}`);
+  // QEMU's own convergence time swings by hundreds of ms between runs; medians resist that.
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+  };
+  console.log(`medians over ${rounds} rounds:`);
+  const sums = { cutover: 0, bare: 0 };
+  for (const name of Object.keys(perRound[0]?.bare ?? {})) {
+    const c = median(perRound.map((r) => r.cutover[name] ?? NaN));
+    const b = median(perRound.map((r) => r.bare[name] ?? NaN));
+    sums.cutover += c;
+    sums.bare += b;
+    console.log(`  ${name.padEnd(12)} ${fmt(c).padStart(9)} ${fmt(b).padStart(9)} ${(c / b).toFixed(2).padStart(6)}`);
+  }
+  console.log(`  ${'migrations'.padEnd(12)} ${fmt(sums.cutover).padStart(9)} ${fmt(sums.bare).padStart(9)} ${(sums.cutover / sums.bare).toFixed(2).padStart(6)}   (goal: <= 1.10)`);
+}

@@ -162,7 +162,20 @@ async function canUseKvm(): Promise<boolean> {
   return access('/dev/kvm', constants.R_OK | constants.W_OK).then(() => true, () => false);
 }
 
-async function qemuVersion(binary: string): Promise<string> {
+// A binary's version does not change while cutover runs; asking costs a QEMU start per scenario.
+const knownVersions = new Map<string, Promise<string>>();
+
+function qemuVersion(binary: string): Promise<string> {
+  let version = knownVersions.get(binary);
+  if (!version) {
+    version = askQemuVersion(binary);
+    knownVersions.set(binary, version);
+    version.catch(() => knownVersions.delete(binary));
+  }
+  return version;
+}
+
+async function askQemuVersion(binary: string): Promise<string> {
   try {
     const { stdout } = await run(binary, ['--version'], { timeout: 10_000 });
     return /version\s+(\S+)/.exec(stdout)?.[1] ?? stdout.split('\n')[0] ?? 'unknown';

@@ -43,12 +43,13 @@ async function versionOf(command: string, prefixArgs: ReadonlyArray<string>): Pr
 /** Every QEMU this machine can run, one per version, the machine's own first. */
 export async function findEmulators(cacheRoot: string = CACHE_ROOT): Promise<Emulator[]> {
   const found: Emulator[] = [];
-  const system = await versionOf(SYSTEM_QEMU, []);
+  // Asked all at once: each answer is a QEMU start.
+  const launches = rootfsCandidates(cacheRoot).map((rootfs) => ({ ...rootfsLaunch(rootfs), origin: rootfs }));
+  const [system, ...versions] = await Promise.all([versionOf(SYSTEM_QEMU, []), ...launches.map((l) => versionOf(l.command, l.prefixArgs))]);
   if (system) found.push({ version: system, command: SYSTEM_QEMU, prefixArgs: [], origin: "this machine's package" });
-  for (const rootfs of rootfsCandidates(cacheRoot)) {
-    const launch = rootfsLaunch(rootfs);
-    const version = await versionOf(launch.command, launch.prefixArgs);
-    if (version && !found.some((e) => e.version === version)) found.push({ version, ...launch, origin: rootfs });
-  }
+  launches.forEach((launch, i) => {
+    const version = versions[i];
+    if (version && !found.some((e) => e.version === version)) found.push({ version, ...launch });
+  });
   return found;
 }
