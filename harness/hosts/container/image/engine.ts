@@ -175,6 +175,10 @@ export async function ensureDockerEngine(log: Log): Promise<{ version: string }>
     const started = Date.now();
     const running = runningDockerdPid();
     let child: ReturnType<typeof startDockerd> | undefined;
+    const dockerHost = process.env.DOCKER_HOST;
+    if (running !== undefined && dockerHost && dockerHost !== 'unix:///var/run/docker.sock' && dockerHost !== 'unix:///run/docker.sock') {
+      throw new Error(`dockerd (pid ${running}) runs, but DOCKER_HOST=${dockerHost} does not reach it: unset DOCKER_HOST, or point it at that dockerd's socket`);
+    }
     if (running !== undefined) {
       log(`dockerd (pid ${running}) is running but does not answer yet; waiting`);
     } else {
@@ -196,9 +200,6 @@ export async function ensureDockerEngine(log: Log): Promise<{ version: string }>
         throw new Error(`dockerd exited (code ${String(code)}) before answering; log ${DOCKERD_LOG}:\n${logTail().map((l) => `  ${l}`).join('\n')}`);
       }
     }
-    const tail = logTail();
-    throw new Error(
-      `the Docker engine did not answer within ${DOCKERD_START_TIMEOUT_MS / 1000} s (last: ${lastLines(last.output, 1)[0] ?? 'nothing'}); log ${DOCKERD_LOG}:\n${tail.map((l) => `  ${l}`).join('\n')}`,
-    );
+    throw new Error(`the Docker engine did not answer within ${DOCKERD_START_TIMEOUT_MS / 1000} s (last: ${lastLines(last.output, 1)[0] ?? 'nothing'}); read ${DOCKERD_LOG}`);
   });
 }
