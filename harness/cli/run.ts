@@ -7,7 +7,7 @@ import { generateAllureHtml, writeAllureEnvironment } from '../reporting/allure-
 import { openRunFolder } from '../reporting/run-folder.ts';
 import type { RequirementResult } from '../reporting/result.ts';
 import { encodeRunConfig } from '../runner/run-config.ts';
-import { SESSION_ENV } from '../hosts/container/labels.ts';
+import { SESSION_ENV } from '../hosts/index.ts';
 import { say, type TargetOptions } from './options.ts';
 import { handleInterruption } from './interrupt.ts';
 import { preflight } from './preflight.ts';
@@ -71,4 +71,3 @@ export async function runCommand(options: RunOptions): Promise<number> {
   say('html' in allure ? `Allure:      ${join(final, 'allure-report', 'index.html')}` : `Allure:      ${allure.skipped}`);
   return exitCodeFor(certificate);
 }
-

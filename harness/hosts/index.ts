@@ -29,3 +29,5 @@ export function hostProvider(choice: HostChoice, remember?: (pid: number) => Pro
 }
 
 export type { Host, HostKind, HostProvider } from './types.ts';
+/** How `cutover run` tells its suite workers which session their hosts belong to. */
+export { SESSION_ENV } from './container/labels.ts';
