@@ -1,6 +1,7 @@
 // P2P: peer-to-peer migration and worker-pool exhaustion (seed 001, point 2).
 import { describe } from 'vitest';
-import { needsLibvirtHosts, verify } from '../harness/judging/suite.ts';
+import { needsLibvirtHosts } from '../harness/judging/preconditions.ts';
+import { verify } from '../harness/judging/suite.ts';
 
 describe('P2P: peer-to-peer migration and worker-pool exhaustion', () => {
   verify('P2P-01', 'p2p/crossed.yaml', needsLibvirtHosts);

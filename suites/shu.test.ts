@@ -1,6 +1,7 @@
 // SHU: same-host upgrade (seed 001): a guest moves to another QEMU on its own host.
 import { describe } from 'vitest';
-import { needsManagementLayer, verify } from '../harness/judging/suite.ts';
+import { needsManagementLayer } from '../harness/judging/preconditions.ts';
+import { verify } from '../harness/judging/suite.ts';
 
 describe('SHU: same-host upgrade', () => {
   verify('SHU-01', 'shu/same-host.yaml');

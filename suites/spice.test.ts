@@ -1,6 +1,7 @@
 // SPICE: client handover during migration, and how long the source is kept for it (seeds 000, 004).
 import { describe } from 'vitest';
-import { needsSpice, verify } from '../harness/judging/suite.ts';
+import { needsSpice } from '../harness/judging/preconditions.ts';
+import { verify } from '../harness/judging/suite.ts';
 
 describe('SPICE: client handover', () => {
   verify('SPICE-01', 'spice/seamless.yaml', needsSpice);

@@ -1,7 +1,8 @@
 // UUID: identity conflicts (seed 001 point 1): a guest keeps its identity, and a destination
 // that already holds it refuses the guest.
 import { describe } from 'vitest';
-import { needsLibvirtHosts, needsManagementLayer, verify } from '../harness/judging/suite.ts';
+import { needsLibvirtHosts, needsManagementLayer } from '../harness/judging/preconditions.ts';
+import { verify } from '../harness/judging/suite.ts';
 
 describe('UUID: identity conflicts', () => {
   verify('UUID-01', 'uuid/identity.yaml');

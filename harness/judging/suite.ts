@@ -1,5 +1,4 @@
 import { dirname, join, relative, resolve } from 'node:path';
-import { runLocally } from '../hosts/process/index.ts';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { afterAll, test, type TestContext } from 'vitest';
@@ -10,11 +9,11 @@ import { createRunFolder, type RunFolder } from '../hosts/process/registry.ts';
 import type { Observation } from '../observation/types.ts';
 import { findRequirement } from '../requirements/catalog.ts';
 import type { RequirementResult } from '../reporting/result.ts';
-import { readRunConfig, type RunConfig } from '../runner/run-config.ts';
+import { readRunConfig } from '../runner/run-config.ts';
+import type { Precondition } from './preconditions.ts';
 import { runScenario } from '../runner/run-scenario.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { registerCleanup } from '../util/cleanup.ts';
-import { onPath } from '../util/path.ts';
 import { combineVerdicts, decide, JUDGES } from './index.ts';
 import { CannotJudge } from './verdict.ts';
 import '../reporting/result.ts';
@@ -32,37 +31,6 @@ afterAll(async () => {
   await (await scratch)?.remove();
   forgetScratch();
 });
-
-/** Says why a run cannot exercise a requirement (then it is skipped with that reason). */
-export type Precondition = (config: RunConfig) => string | undefined | Promise<string | undefined>;
-
-/** A SPICE-capable QEMU and a display for the client: Xvfb and remote-viewer. */
-export const needsSpice: Precondition = async (config) => {
-  const missing = ['Xvfb', 'remote-viewer'].filter((tool) => !onPath(tool));
-  if (missing.length) return `no display for a SPICE client can be made here (${missing.join(', ')} missing): run \`npx cutover setup\``;
-  if (config.hosts === 'process') {
-    // `-spice help` lists the options and exits 1 all the same: read what it says.
-    const probe = await runLocally(['qemu-system-x86_64', '-spice', 'help'], 10_000).catch(() => undefined);
-    if (!/seamless-migration/.test(`${probe?.stdout ?? ''}${probe?.stderr ?? ''}`)) return 'this QEMU has no SPICE support';
-  }
-  return undefined;
-};
-
-/**
- * A management layer that keeps a registry of guests and hosts and checks migrations against
- * it. cutover's own qemu driver is a bare QMP layer that keeps none: it moves guests within a
- * host on purpose (that is SHU-01), so there is nothing of it to judge here.
- */
-export const needsManagementLayer: Precondition = (config) =>
-  config.driver === 'qemu'
-    ? 'judges a management layer\'s checks; the qemu driver is cutover\'s bare QMP layer with no registry of guests or hosts: run with --driver libvirt --hosts container (or your own driver)'
-    : undefined;
-
-/** Daemons with worker pools, migrating peer to peer: libvirt on container hosts. */
-export const needsLibvirtHosts: Precondition = (config) =>
-  config.driver === 'libvirt' && config.hosts === 'container'
-    ? undefined
-    : 'needs libvirt daemons on their own hosts: run with --driver libvirt --hosts container';
 
 /** Judges `id` on what the scenario showed; given several, on all of them (see combineVerdicts). */
 export function verify(id: string, scenario: string | ReadonlyArray<string>, precondition?: Precondition): void {
