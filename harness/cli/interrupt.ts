@@ -22,12 +22,7 @@ export function handleInterruption(hostProvider: HostProvider, say: (line: strin
     if (signal) return; // a second Ctrl-C: the clean-up under way is bounded, let it finish
     signal = received;
     say(`\n${received}: stopping the run; partial results stay in ${folderPath}`);
-    void childProcesses('node')
-      .then((workers) => workers.forEach((pid) => process.kill(pid, received)))
-      .then(() => childrenEnded('node', WORKERS_DEADLINE_MS))
-      .then(() => hostProvider.removeLeftovers?.(say))
-      .catch(() => undefined)
-      .finally(() => process.exit(130));
+    void stopWorkersAndHosts(received, hostProvider, say).finally(() => process.exit(130));
   };
   for (const s of SIGNALS) process.on(s, interrupted);
   return {
@@ -40,4 +35,17 @@ export function handleInterruption(hostProvider: HostProvider, say: (line: strin
       },
     },
   };
+}
+
+/** Each stage runs whatever the one before met: a worker that is gone already is no error. */
+async function stopWorkersAndHosts(signal: NodeJS.Signals, hostProvider: HostProvider, say: (line: string) => void): Promise<void> {
+  for (const pid of await childProcesses('node').catch(() => [] as number[])) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // it ended between the listing and the signal
+    }
+  }
+  await childrenEnded('node', WORKERS_DEADLINE_MS).catch(() => false);
+  await hostProvider.removeLeftovers?.(say).catch(() => undefined);
 }
