@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { certificateIn, cutover, interruptedCutover, qemuProcesses, ROOT } from './e2e-helpers.ts';
+import { certificateIn, cutover, interruptedCutover, qemuProcesses, ROOT, runningProcesses } from './e2e-helpers.ts';
 
 describe('cutover run on real QEMU', () => {
   it('certifies MIG-01..08 with certificate, JUnit, Allure and evidence, and leaves nothing behind', async () => {
@@ -65,7 +65,9 @@ describe('cutover run on real QEMU', () => {
   it.each([['run --family mig'], ['scenario scenarios/mig/precopy.yaml']])('Ctrl-C of `cutover %s`: exit 130, no QEMU left, no report that looks finished', async (command) => {
     const args = command.split(' ');
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
-    const result = await interruptedCutover([...args, '--out', out], { ready: async () => qemuProcesses() > 0, signal: 'SIGINT' });
+    // A guest's QEMU (not the `--version` probe of the pre-flight checks) means the run is under way.
+    const guestRuns = async (): Promise<boolean> => runningProcesses(/^qemu-system-x86$/, (cmdline) => cmdline.includes('guest=')) > 0;
+    const result = await interruptedCutover([...args, '--out', out], { ready: guestRuns, signal: 'SIGINT' });
     expect(result.code, result.stdout + result.stderr).toBe(130);
     expect(qemuProcesses()).toBe(0);
     expect(readdirSync(out).filter((f) => !f.endsWith('.incomplete'))).toEqual([]);
