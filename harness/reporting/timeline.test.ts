@@ -34,4 +34,14 @@ describe('timeline', () => {
     expect(svg).toMatch(/source kept \d+ ms/);
     expect(renderTimeline(fixture('qemu-7.2-precopy'))).not.toContain('handover');
   });
+
+  it('says what its colours stand for: the statuses this migration went through, and the pools where sampled', () => {
+    const p2p = renderTimeline(fixture('libvirt-9.0-p2p-crossed'));
+    expect(p2p).toContain('>completed</text>');
+    expect(p2p).toContain('pool: none free (qN: calls queued)');
+    expect(p2p).toMatch(/>q2<\/text>/);
+    const precopy = renderTimeline(fixture('qemu-7.2-precopy'));
+    expect(precopy).not.toContain('pool:');
+    expect(precopy).not.toContain('>failed</text>');
+  });
 });

@@ -110,14 +110,15 @@ export function renderTimeline(obs: Observation): string {
     const top = poolsTop + i * 26;
     parts.push(`<text x="8" y="${top + 12}" class="lane">${escapeXml(host)} pool</text>`);
     const samples = obs.daemons.filter((s) => s.host === host).sort((a, b) => a.t - b.t);
+    const queueLabels: Array<{ x: number; text: string }> = [];
     samples.forEach((s, k) => {
       const until = samples[k + 1]?.t ?? end;
       const starved = s.pool.freeWorkers === 0;
       parts.push(`<rect x="${x(s.t)}" y="${top}" width="${Math.max(1, x(until) - x(s.t))}" height="16" fill="${starved ? '#d95f5f' : '#9fd49f'}"><title>${s.pool.freeWorkers} of ${s.pool.nWorkers} free, ${s.pool.jobQueueDepth} queued</title></rect>`);
-      if (s.pool.jobQueueDepth > 0 && samples[k - 1]?.pool.jobQueueDepth !== s.pool.jobQueueDepth) {
-        parts.push(`<text x="${x(s.t) + 2}" y="${top + 12}" class="state" fill="white">q${s.pool.jobQueueDepth}</text>`);
-      }
+      if (s.pool.jobQueueDepth > 0 && samples[k - 1]?.pool.jobQueueDepth !== s.pool.jobQueueDepth) queueLabels.push({ x: x(s.t) + 2, text: `q${s.pool.jobQueueDepth}` });
     });
+    // Over the bars, not under the next one; one row, so crowded changes keep the first.
+    for (const label of placeLabels(queueLabels, 1)) parts.push(`<text x="${label.x}" y="${top + 12}" class="state" fill="white">${label.text}</text>`);
   });
   const marks = [
     ...(obs.deadlock ? [{ t: obs.deadlock.onsetAt, text: 'deadlock onset' }, { t: obs.deadlock.declaredAt, text: 'deadlock declared' }] : []),
@@ -146,7 +147,18 @@ export function renderTimeline(obs: Observation): string {
     const left = LEFT + i * 130;
     parts.push(`<rect x="${left}" y="${axisTop + 30}" width="3" height="8" fill="${f.color}"/><text x="${left + 6}" y="${axisTop + 37}" class="state">${f.text} (disk guest)</text>`);
   });
-  const height = axisTop + 32 + (found.length ? 16 : 0);
+  // What the colours of the migration lane (and the pools, where sampled) stand for.
+  const colourTop = axisTop + 30 + (found.length ? 16 : 0);
+  const colours = [
+    ...[...new Set(changes.map((e) => e.migrationStatus ?? ''))].filter(Boolean).map((status) => ({ color: STATUS_COLORS[status] ?? '#aaa', text: status })),
+    ...(poolHosts.length ? [{ color: '#9fd49f', text: 'pool: a worker free' }, { color: '#d95f5f', text: 'pool: none free (qN: calls queued)' }] : []),
+  ];
+  let colourX = LEFT;
+  for (const c of colours) {
+    parts.push(`<rect x="${colourX}" y="${colourTop}" width="10" height="10" fill="${c.color}"/><text x="${colourX + 14}" y="${colourTop + 9}" class="state">${escapeXml(c.text)}</text>`);
+    colourX += 14 + c.text.length * CHAR_PX + 14;
+  }
+  const height = colourTop + (colours.length ? 18 : 2);
   // The driver's versions, then what the hosts run (libvirt's driver knows only its virsh).
   const hostVersions = Object.values(obs.hosts ?? {}).flatMap((h) => Object.entries(h.description ?? {}).filter(([k]) => k !== 'image'));
   const versions = [...new Map([...Object.entries(obs.driver.versions), ...hostVersions]).entries()].map(([k, v]) => `${k} ${v}`).join(', ');
