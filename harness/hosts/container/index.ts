@@ -46,20 +46,20 @@ export function containerHostProvider(release: HostRelease): HostProvider {
       const labels = Object.entries(ownershipLabels(runId)).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
       await docker(['network', 'create', ...labels, network]);
       const group = new NetworkGroup(network, specs.length);
-      try {
-        return await Promise.all(
-          specs.map(async (spec) => {
-            const workDir = join(runDir, spec.name);
-            await mkdir(workDir, { recursive: true });
-            const started = await startHostContainer({ spec, image: tag, network, runDir, workDir, runId });
-            return new ContainerHost(spec.name, workDir, started.id, started.address, { image: tag, ...versions }, group, clock);
-          }),
-        );
-      } catch (err) {
-        await removeByRun(runId);
-        await docker(['network', 'rm', network]).catch(() => undefined);
-        throw err;
-      }
+      const starts = await Promise.allSettled(
+        specs.map(async (spec) => {
+          const workDir = join(runDir, spec.name);
+          await mkdir(workDir, { recursive: true });
+          const started = await startHostContainer({ spec, image: tag, network, runDir, workDir, runId });
+          return new ContainerHost(spec.name, workDir, started.id, started.address, { image: tag, ...versions }, group, clock);
+        }),
+      );
+      const failed = starts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (!failed) return starts.map((s) => (s as PromiseFulfilledResult<ContainerHost>).value);
+      // Only once every start has ended: a sibling still starting would outlive the removal.
+      await removeByRun(runId);
+      await docker(['network', 'rm', network]).catch(() => undefined);
+      throw failed.reason;
     },
     async removeLeftovers(log) {
       await removeSession(process.pid, log);
