@@ -2,7 +2,7 @@ import { Unsupported, type MigrationSettings, type MigrationStatus, type SpiceRe
 import { startBlackhole } from '../../faults/blackhole.ts';
 import { startRelay } from '../../faults/relay.ts';
 import type { StepOf } from '../../scenario/schema.ts';
-import { formatMs } from '../../util/deadline.ts';
+import { formatMs, sleep } from '../../util/deadline.ts';
 import { guestRun, hostNamed, StepDeadline, type GuestRun, type RunContext } from '../context.ts';
 import { label, startSide, type StepHandlers } from './shared.ts';
 
@@ -32,7 +32,15 @@ export const migrationSteps = {
     const spice = guest.spec.spice ? await spiceRelocation(ctx, step.spice) : undefined;
     const withSpice = spice ? { ...settings, spice } : settings;
     guest.migration = { requestedAt: ctx.clock(), from: source.host.name, to: targetHost.name, settings: withSpice, unreachable: step.unreachable };
-    guest.job = await ctx.driver.migrate({ source, target, settings: withSpice });
+    try {
+      guest.job = await ctx.driver.migrate({ source, target, settings: withSpice });
+    } catch (err) {
+      // A fault armed for 'setup' may kill the source before its driver heard back: the
+      // migration did start (its events say so); what follows is for the judges to see.
+      const ended = await Promise.race([source.exited, sleep(500).then(() => undefined)]);
+      if (!ended) throw err;
+      return `migrating ${label(guest)} ${source.host.name} -> ${targetHost.name}; the source ended before the request was answered (${(err as Error).message})`;
+    }
     return `migrating ${label(guest)} ${source.host.name} -> ${targetHost.name}${step.unreachable ? ' (unreachable)' : ''}`;
   },
 
