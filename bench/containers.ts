@@ -10,14 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { loadDriver } from '../harness/drivers/load.ts';
 import { hostProvider } from '../harness/hosts/index.ts';
 import { CACHE_ROOT, currentHostImageTag, ensureDockerEngine, ensureHostImage, type HostRelease } from '../harness/hosts/container/image/index.ts';
-import { runLocally } from '../harness/hosts/process/index.ts';
+import { exec } from '../harness/util/command.ts';
 import type { Observation } from '../harness/observation/types.ts';
-import { findRequirement } from '../harness/requirements/catalog.ts';
-import { runScenario } from '../harness/runner/run-scenario.ts';
-import { loadScenario } from '../harness/scenario/load.ts';
+import { openSession } from '../harness/session/index.ts';
 import { monotonicClock } from '../harness/util/clock.ts';
 
 const { values } = parseArgs({ options: { cold: { type: 'boolean', default: false }, image: { type: 'string', default: 'bookworm' }, rounds: { type: 'string', default: '2' } } });
@@ -31,7 +28,7 @@ await ensureDockerEngine(quiet);
 // ---- image build ---------------------------------------------------------------------
 if (values.cold) {
   const tag = await currentHostImageTag(release);
-  await runLocally(['docker', 'rmi', '-f', tag], 60_000);
+  await exec(['docker', 'rmi', '-f', tag], 60_000);
   // Only this release's rootfs: the other's also gives process hosts their newer QEMU.
   for (const name of await readdir(CACHE_ROOT).catch(() => [] as string[])) {
     if (name.startsWith(`host-${release}-`)) await rm(join(CACHE_ROOT, name), { recursive: true, force: true });
@@ -59,14 +56,12 @@ for (let round = 1; round <= rounds; round++) {
 
 // ---- one migration, two ways -----------------------------------------------------------
 async function precopy(driver: string, hosts: string): Promise<Observation> {
-  const loaded = await loadScenario(join(import.meta.dirname, '../scenarios/mig/precopy.yaml'), (id) => findRequirement(id) !== undefined);
   const dir = await mkdtemp(join(tmpdir(), 'cutover-bench-'));
+  const session = openSession({ driver, hosts: { kind: hosts, image: release }, accel: 'auto' }, { storeDir: dir, progress: quiet });
   try {
-    return await runScenario({
-      loaded, driverFactory: await loadDriver(driver), hostProvider: hostProvider({ kind: hosts, image: release }),
-      workDir: join(dir, 'work'), evidenceDir: join(dir, 'evidence'), accel: 'auto', progress: quiet,
-    });
+    return await session.play(join(import.meta.dirname, '../scenarios/mig/precopy.yaml'));
   } finally {
+    await session.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,7 @@
 // MIG: baseline pre-copy migration. Every family builds on it.
-import { describe } from 'vitest';
-import { verify } from '../harness/judging/suite.ts';
+import { family, verify } from '../harness/suite/verify.ts';
 
-describe('MIG: baseline pre-copy', () => {
+family('MIG: baseline pre-copy', () => {
   verify('MIG-01', 'mig/precopy.yaml');
   verify('MIG-02', 'mig/precopy.yaml');
   verify('MIG-03', 'mig/precopy.yaml');

@@ -1,8 +1,7 @@
 // PCS: losing the source after cut-over (seed 003): post-copy RAM and the faults around it.
-import { describe } from 'vitest';
-import { verify } from '../harness/judging/suite.ts';
+import { family, verify } from '../harness/suite/verify.ts';
 
-describe('PCS: source lost after cut-over', () => {
+family('PCS: source lost after cut-over', () => {
   verify('PCS-01', 'pcs/source-lost-postcopy.yaml');
   verify('PCS-02', 'pcs/link-cut-postcopy.yaml');
   // Before cut-over, placed at two states: the moment the migration reports setup, and while active.

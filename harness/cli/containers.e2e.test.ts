@@ -5,14 +5,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLocally } from '../hosts/process/index.ts';
+import { exec } from '../util/command.ts';
 import { pollUntil } from '../util/deadline.ts';
 import { certificateIn, cutover, interruptedCutover } from './e2e-helpers.ts';
 
 /** Containers and networks of cutover still there (labelled with their owner's pid). */
 async function leftovers(): Promise<string> {
-  const containers = await runLocally(['docker', 'ps', '-aq', '--filter', 'label=cutover.owner-pid'], 20_000);
-  const networks = await runLocally(['docker', 'network', 'ls', '-q', '--filter', 'label=cutover.owner-pid'], 20_000);
+  const containers = await exec(['docker', 'ps', '-aq', '--filter', 'label=cutover.owner-pid'], 20_000);
+  const networks = await exec(['docker', 'network', 'ls', '-q', '--filter', 'label=cutover.owner-pid'], 20_000);
   return (containers.stdout + networks.stdout).trim();
 }
 
@@ -101,7 +101,7 @@ describe('libvirt on container hosts', () => {
   it.each(['SIGINT', 'SIGKILL'] as const)('%s while hosts run (Ctrl-C, or the harness killed outright): no container or network outlives the run', async (signal) => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
     const hostsUp = async (): Promise<boolean> =>
-      (await runLocally(['docker', 'ps', '-q', '--filter', 'label=cutover.owner-pid', '--filter', 'status=running'], 20_000)).stdout.trim() !== '';
+      (await exec(['docker', 'ps', '-q', '--filter', 'label=cutover.owner-pid', '--filter', 'status=running'], 20_000)).stdout.trim() !== '';
     const result = await interruptedCutover(['run', '--requirement', 'MIG-01', '--driver', 'libvirt', '--hosts', 'container', '--out', out], { ready: hostsUp, signal });
     if (signal === 'SIGINT') expect(result.code, result.stderr).toBe(130);
     else expect(result.signal).toBe('SIGKILL');

@@ -1,5 +1,4 @@
 import { Command, Option, CommanderError } from 'commander';
-import { REQUIREMENTS } from '../requirements/catalog.ts';
 import { doctorOk, formatDoctor, inspectMachine, runSetup, SetupError } from '../setup/index.ts';
 import { ensureGuestImage } from '../guest/build.ts';
 import { UsageError } from '../util/errors.ts';
@@ -7,6 +6,8 @@ import { PROJECT_ROOT, TOOL_VERSION } from './project.ts';
 import { implementedFamilies, selectRequirements } from './select.ts';
 import { runCommand } from './run.ts';
 import { scenarioCommand } from './scenario.ts';
+import { judgeCommand } from './judge.ts';
+import { faultCatalogue, requirementLines } from './list.ts';
 import { driverOption } from './driver-options.ts';
 import { findEmulators } from '../hosts/process/emulators.ts';
 import { formatEmulators } from './emulators-report.ts';
@@ -46,10 +47,16 @@ program
 
 program
   .command('list')
-  .description('one line per requirement: ID<TAB>title')
-  .action(() => {
-    for (const r of REQUIREMENTS) process.stdout.write(`${r.id}\t${r.title}\n`);
+  .description('one line per requirement: ID<TAB>title; with --faults, the fault catalogue')
+  .option('--faults', 'list the fault kinds: what each does, where it can be placed, which drivers and hosts support it')
+  .action(async (opts: { faults?: boolean }) => {
+    for (const line of opts.faults ? await faultCatalogue() : requirementLines()) process.stdout.write(`${line}\n`);
   });
+
+program
+  .command('judge <path>')
+  .description('judge a stored run again from its histories (reports/latest), rebuilding its certificate; or one scenario folder or observation.json')
+  .action(async (path: string) => finish(await judgeCommand(path)));
 
 program
   .command('doctor')

@@ -1,16 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { startVitest } from 'vitest/node';
-import { buildCertificate, exitCodeFor } from '../reporting/certificate.ts';
+import { buildCertificate, exitCodeFor, summaryLine } from '../reporting/certificate.ts';
 import { ResultCollector } from '../reporting/collector.ts';
 import { generateAllureHtml, writeAllureEnvironment } from '../reporting/allure-html.ts';
 import { openRunFolder } from '../reporting/run-folder.ts';
 import type { RequirementResult } from '../reporting/result.ts';
-import { encodeRunConfig } from '../runner/run-config.ts';
+import { encodeRunConfig } from '../suite/run-config.ts';
 import { SESSION_ENV } from '../hosts/index.ts';
 import { say, type TargetOptions } from './options.ts';
 import { handleInterruption } from './interrupt.ts';
-import { preflight } from './preflight.ts';
+import { preflight } from '../session/index.ts';
 import { PROJECT_ROOT, TOOL_VERSION } from './project.ts';
 import { namePattern, selectRequirements } from './select.ts';
 
@@ -23,13 +23,16 @@ export interface RunOptions extends TargetOptions {
 /** `cutover run`: the suites against one driver and host kind, then the reports. */
 export async function runCommand(options: RunOptions): Promise<number> {
   const selection = selectRequirements(PROJECT_ROOT, options.family, options.requirement);
-  const sut = await preflight(options.driver, { kind: options.hosts, image: options.image }, say);
+  const sut = await preflight({ driver: options.driver, hosts: { kind: options.hosts, image: options.image } }, say);
   const folder = await openRunFolder(options.out);
   const startedAt = new Date();
   say(`cutover ${TOOL_VERSION}: ${selection.requirements.length} requirement(s) against ${sut.driverName} on ${options.hosts} hosts${sut.image ? ` (${sut.image})` : ''} (${Object.entries(sut.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; accelerator ${options.accel})`);
   say(`writing to ${relative(process.cwd(), folder.path) || folder.path}`);
 
-  Object.assign(process.env, { [SESSION_ENV]: String(process.pid) }, encodeRunConfig({ runDir: folder.path, driver: options.driver, hosts: options.hosts, image: options.image, accel: options.accel, driverOptions: options.driverOption }));
+  Object.assign(process.env, { [SESSION_ENV]: String(process.pid) }, encodeRunConfig({
+    runDir: folder.path, driver: options.driver, driverName: sut.driverName, hosts: options.hosts, image: options.image, accel: options.accel,
+    driverOptions: options.driverOption, capabilities: [...sut.capabilities], hostFeatures: [...sut.hostFeatures],
+  }));
   const interruption = handleInterruption(sut.hostProvider, say, folder.path);
   // Once interrupted, the workers' dying words are no news.
   const collector = new ResultCollector((line) => void (interruption.signal === undefined && say(line)), new Set(selection.requirements.map((r) => r.id)));
@@ -65,7 +68,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const allure = await generateAllureHtml(join(folder.path, 'allure-results'), join(folder.path, 'allure-report'));
   const final = await folder.finish();
   const s = certificate.summary;
-  say(`\n${s.pass} passed, ${s.fail} failed, ${s.skipped} skipped, ${s.error} errored`);
+  say(`\n${summaryLine(s)}`);
   say(`certificate: ${join(final, 'certificate.json')}`);
   say(`JUnit:       ${join(final, 'junit.xml')}`);
   say('html' in allure ? `Allure:      ${join(final, 'allure-report', 'index.html')}` : `Allure:      ${allure.skipped}`);

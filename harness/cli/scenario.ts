@@ -1,15 +1,11 @@
 import { join, relative, resolve } from 'node:path';
-import { loadDriver } from '../drivers/load.ts';
-import { hostProvider } from '../hosts/index.ts';
-import { createRunFolder } from '../hosts/process/registry.ts';
-import { CannotJudge, decide, JUDGES } from '../judging/index.ts';
 import type { Observation } from '../observation/types.ts';
 import { findRequirement } from '../requirements/catalog.ts';
 import { openRunFolder } from '../reporting/run-folder.ts';
-import { runScenario } from '../runner/run-scenario.ts';
 import { loadScenario } from '../scenario/load.ts';
+import { openSession, preflight } from '../session/index.ts';
+import { printScenarioVerdicts } from './judge.ts';
 import { say, type TargetOptions } from './options.ts';
-import { preflight } from './preflight.ts';
 
 export interface ScenarioOptions extends TargetOptions {
   readonly driver?: string;
@@ -18,46 +14,26 @@ export interface ScenarioOptions extends TargetOptions {
 /** `cutover scenario FILE`: one scenario alone; prints what it observed and the verdicts. */
 export async function scenarioCommand(file: string, options: ScenarioOptions): Promise<number> {
   const loaded = await loadScenario(resolve(file), (id) => findRequirement(id) !== undefined);
-  const driverSpec = options.driver ?? loaded.scenario.driver.name;
-  const hosts = { kind: options.hosts, image: options.image };
-  await preflight(driverSpec, hosts, say);
+  const target = {
+    driver: options.driver ?? loaded.scenario.driver.name,
+    driverOptions: options.driverOption,
+    hosts: { kind: options.hosts, image: options.image },
+    accel: options.accel,
+  };
+  await preflight(target, say);
   const folder = await openRunFolder(options.out);
-  const scratch = await createRunFolder();
+  const session = openSession(target, { storeDir: folder.path, progress: (line) => say(`  ${line}`) });
   let observation: Observation;
   try {
-    observation = await runScenario({
-      loaded,
-      driverFactory: await loadDriver(driverSpec),
-      driverOptions: options.driverOption,
-      hostProvider: hostProvider(hosts, scratch.remember),
-      workDir: join(scratch.path, loaded.scenario.name),
-      evidenceDir: join(folder.path, 'scenarios', loaded.scenario.name),
-      accel: options.accel,
-      progress: (line) => say(`  ${line}`),
-    });
+    observation = await session.play(loaded);
   } finally {
-    await scratch.remove();
+    await session.close();
   }
   printObservation(observation);
-  let failed = 0;
   say('\njudged:');
-  for (const id of loaded.scenario.judges) {
-    const judge = JUDGES[id];
-    if (!judge) {
-      say(`  SKIP  ${id}: no check for it in this version`);
-      continue;
-    }
-    try {
-      const verdict = decide(id, observation);
-      if (verdict.verdict === 'fail') failed++;
-      say(`  ${verdict.verdict.toUpperCase().padEnd(5)} ${id}: ${verdict.reason}`);
-    } catch (err) {
-      failed++;
-      say(`  ERROR ${id}: ${err instanceof CannotJudge ? 'cannot judge: ' : ''}${(err as Error).message}`);
-    }
-  }
+  const failed = printScenarioVerdicts(observation, '  ');
   const final = await folder.finish();
-  say(`\nevidence: ${relative(process.cwd(), join(final, 'scenarios', loaded.scenario.name))}/ (timeline.svg, observation.json, transcripts)`);
+  say(`\nevidence: ${relative(process.cwd(), join(final, 'scenarios', loaded.scenario.name))}/ (timeline.svg, history.jsonl, observation.json, transcripts)`);
   return failed ? 1 : 0;
 }
 

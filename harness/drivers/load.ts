@@ -10,6 +10,12 @@ const BUILT_IN: Readonly<Record<string, DriverFactory>> = { qemu: createQemuDriv
 
 export const BUILT_IN_DRIVERS = Object.keys(BUILT_IN);
 
+/** The host kinds each built-in driver is certified on (libvirt needs hosts that run libvirtd). */
+export const BUILT_IN_TARGETS: ReadonlyArray<{ readonly driver: string; readonly hosts: 'process' | 'container' }> = [
+  { driver: 'qemu', hosts: 'process' },
+  { driver: 'libvirt', hosts: 'container' },
+];
+
 /**
  * A built-in driver by name, or a vendor's module by path: its default export (or its
  * `createDriver` export) must be a DriverFactory.

@@ -5,19 +5,9 @@
 
 import type { EmulatorChoice, Host, ProcessExit } from '../hosts/types.ts';
 import type { Clock } from '../util/clock.ts';
+import type { Capability, MigrationStatus, RunState, Side } from './vocabulary.ts';
 
-export type Side = 'source' | 'destination';
-
-/** QEMU's run states, plus 'gone' when the guest's process or domain no longer exists. */
-export type RunState =
-  | 'running' | 'paused' | 'postmigrate' | 'inmigrate' | 'finish-migrate' | 'prelaunch'
-  | 'shutdown' | 'internal-error' | 'io-error' | 'suspended' | 'guest-panicked' | 'other' | 'gone';
-
-/** QEMU's migration statuses; other implementations map theirs onto these. */
-export type MigrationStatus =
-  | 'none' | 'setup' | 'active' | 'completed' | 'failed' | 'cancelling' | 'cancelled'
-  | 'postcopy-active' | 'postcopy-paused' | 'postcopy-recover-setup' | 'postcopy-recover'
-  | 'pre-switchover' | 'device' | 'wait-unplug' | 'colo';
+export type { Capability, MigrationStatus, RunState, Side } from './vocabulary.ts';
 
 export interface GuestSpec {
   readonly name: string;
@@ -95,6 +85,8 @@ export interface DriverEvent {
   readonly name: string;
   /** Set on migration status changes. */
   readonly migrationStatus?: MigrationStatus;
+  /** Set when the implementation enters a phase of its migration protocol (e.g. libvirt's 'perform3'). */
+  readonly phase?: string;
   readonly data?: unknown;
 }
 
@@ -229,8 +221,52 @@ export interface InventoryEntry {
   readonly state: string;
 }
 
+/** libvirtd's worker pool as its admin interface reports it (virt-admin server-threadpool-info). */
+export interface ThreadPool {
+  readonly minWorkers: number;
+  readonly maxWorkers: number;
+  readonly nWorkers: number;
+  readonly freeWorkers: number;
+  readonly prioWorkers: number;
+  readonly jobQueueDepth: number;
+}
+
+/** Management calls a daemon facet can probe: high priority (answered by reserved workers) or low. */
+export const PROBE_CALLS = { list: 'high', domstate: 'high', destroy: 'high', domjobinfo: 'low' } as const;
+export type ProbeCall = keyof typeof PROBE_CALLS;
+
+/** A management call made to see whether a daemon answers, and how fast. */
+export interface ProbeResult {
+  /** The call as made, e.g. "virsh domjobinfo g1". */
+  readonly call: string;
+  readonly priority: 'high' | 'low';
+  /** 'error': the daemon answered with an error; 'no-answer': nothing within the bound. */
+  readonly outcome: 'answered' | 'error' | 'no-answer';
+  readonly latencyMs: number;
+  readonly detail?: string;
+}
+
+/**
+ * The optional facet of an implementation that runs management daemons on its hosts (libvirt):
+ * their worker pools, calls probed by priority, and the daemon itself as a fault's target.
+ */
+export interface DaemonFacet {
+  pool(host: Host): Promise<ThreadPool>;
+  probe(host: Host, call: ProbeCall, guest: string, withinMs: number): Promise<ProbeResult>;
+  /** Freezes (SIGSTOP), thaws (SIGCONT) or kills the daemon. */
+  signal(host: Host, signal: 'SIGSTOP' | 'SIGCONT' | 'SIGKILL'): Promise<void>;
+  /** Ends the daemon (even a frozen or deadlocked one) and starts it again, until it answers. */
+  restart(host: Host): Promise<void>;
+}
+
 export interface Driver {
   readonly name: string;
+  /** What this implementation can do: steps, faults and requirements that need more are skipped. */
+  readonly capabilities: ReadonlySet<Capability>;
+  /** Why it lacks some capabilities, in its own terms (shown in skips). */
+  readonly limits?: Readonly<Partial<Record<Capability, string>>>;
+  /** Present when the implementation runs daemons with worker pools on its hosts. */
+  readonly daemons?: DaemonFacet;
   /** Checks the implementation is usable here; throws UsageError with a fix when not. */
   describe(): Promise<DriverDescription>;
   startGuest(request: StartGuestRequest): Promise<GuestHandle>;

@@ -1,71 +1,55 @@
-import type { Host } from '../hosts/types.ts';
-import { pollUntil } from '../util/deadline.ts';
-import { UsageError } from '../util/errors.ts';
+import type { Capability } from '../drivers/vocabulary.ts';
+import type { HostFeature } from '../hosts/types.ts';
+import { blackholeLink } from './blackhole-link/index.ts';
+import { cutLink } from './cut-link/index.ts';
+import { freezeDaemon } from './freeze-daemon/index.ts';
+import { freeze } from './freeze/index.ts';
+import { healLink } from './heal-link/index.ts';
+import { killClient } from './kill-client/index.ts';
+import { kill } from './kill/index.ts';
+import { pauseHost } from './pause-host/index.ts';
+import { restartDaemon } from './restart-daemon/index.ts';
+import { resumeClient } from './resume-client/index.ts';
+import { resumeHost } from './resume-host/index.ts';
+import { stallClient } from './stall-client/index.ts';
+import { thawDaemon } from './thaw-daemon/index.ts';
+import { thaw } from './thaw/index.ts';
+import type { FaultKind, FaultNeeds } from './types.ts';
 
-// What goes wrong, as values a scenario lists (and, later, a property test generates):
-// a process of a host killed, frozen, thawed or restarted; a whole host paused or resumed;
-// a host's link cut or healed.
+/** Every fault kind cutover can strike: a new kind is a folder beside these and one line here. */
+export const FAULTS = [
+  kill, freeze, thaw,
+  cutLink, blackholeLink, healLink,
+  freezeDaemon, thawDaemon, restartDaemon,
+  pauseHost, resumeHost,
+  stallClient, resumeClient, killClient,
+] as const satisfies ReadonlyArray<FaultKind>;
 
-export const FAULT_KINDS = [
-  'kill-process', 'freeze-process', 'thaw-process', 'restart-daemon',
-  'pause-host', 'resume-host', 'cut-link', 'heal-link',
-] as const;
+export type AnyFault = (typeof FAULTS)[number];
+export const FAULT_KINDS = FAULTS.map((f) => f.kind);
 
-export type FaultKind = (typeof FAULT_KINDS)[number];
+const BY_KIND: ReadonlyMap<string, FaultKind> = new Map(FAULTS.map((f) => [f.kind, f as unknown as FaultKind]));
 
-export interface Fault {
-  readonly fault: FaultKind;
-  readonly host: string;
-  /** The process a process fault hits (by name); libvirtd by default. */
-  readonly process?: string;
+export function faultKind(kind: string): FaultKind {
+  const found = BY_KIND.get(kind);
+  if (!found) throw new Error(`no fault kind '${kind}'`);
+  return found;
 }
 
-/** Applies a fault; returns a line that says what was done. */
-export async function applyFault(fault: Fault, host: Host): Promise<string> {
-  const name = fault.process ?? 'libvirtd';
-  const signal = async (sig: string): Promise<string> => {
-    const result = await host.exec(['pkill', `-${sig}`, '-x', name], { timeoutMs: 10_000 });
-    if (result.code !== 0) throw new Error(`no process '${name}' to signal on ${host.name}`);
-    return `${sig} to ${name} on ${host.name}`;
-  };
-  const controls = (): NonNullable<Host['controls']> => {
-    if (!host.controls) throw new UsageError(`fault ${fault.fault} needs container hosts (${host.name} is a ${host.kind} host)`, 'use --hosts container');
-    return host.controls;
-  };
-  switch (fault.fault) {
-    case 'kill-process':
-      return signal('KILL');
-    case 'freeze-process':
-      return signal('STOP');
-    case 'thaw-process':
-      return signal('CONT');
-    case 'restart-daemon':
-      return restartLibvirtd(host);
-    case 'pause-host':
-      await controls().pause();
-      return `paused ${host.name}`;
-    case 'resume-host':
-      await controls().resume();
-      return `resumed ${host.name}`;
-    case 'cut-link':
-      await controls().cutLink();
-      return `cut ${host.name}'s link`;
-    case 'heal-link':
-      await controls().healLink();
-      return `healed ${host.name}'s link`;
+/** Why a fault kind cannot strike with this driver and these hosts, or undefined when it can. */
+export function unsupportedBecause(fault: FaultKind, driver: ReadonlySet<Capability>, host: ReadonlySet<HostFeature>): string | undefined {
+  const missing = (needs: FaultNeeds): string[] => [
+    ...(needs.driver ?? []).filter((c) => !driver.has(c)).map((c) => `driver capability '${c}'`),
+    ...(needs.host ?? []).filter((f) => !host.has(f)).map((f) => `host feature '${f}'`),
+  ];
+  const plain = missing(fault.needs ?? {});
+  if (plain.length) return `fault '${fault.kind}' needs ${plain.join(' and ')}`;
+  if (fault.needsEither) {
+    const [a, b] = fault.needsEither.map(missing) as [string[], string[]];
+    if (a.length && b.length) return `fault '${fault.kind}' needs ${a.join(' and ')}, or ${b.join(' and ')}`;
   }
+  return undefined;
 }
 
-/** Kills libvirtd (even a frozen or deadlocked one) and starts it again, until it answers. */
-async function restartLibvirtd(host: Host): Promise<string> {
-  if (host.kind === 'process') throw new UsageError('restart-daemon needs hosts that run libvirtd', 'use --hosts container');
-  await host.exec(['pkill', '-KILL', '-x', 'libvirtd'], { timeoutMs: 10_000 });
-  await pollUntil(`libvirtd on ${host.name} to end`, 10_000, async () => ((await host.exec(['pgrep', '-x', 'libvirtd'], { timeoutMs: 5000 })).code !== 0 ? true : undefined), 100);
-  const started = await host.exec(['sh', '-c', 'rm -f /run/libvirtd.pid; libvirtd -d --listen'], { timeoutMs: 15_000 });
-  if (started.code !== 0) throw new Error(`libvirtd did not start again on ${host.name}: ${started.stderr.trim()}`);
-  await pollUntil(`libvirtd on ${host.name} to answer`, 30_000, async () => {
-    const probe = await host.exec(['virsh', '-c', 'qemu:///system', 'version'], { timeoutMs: 5000 }).catch(() => undefined);
-    return probe?.code === 0 ? true : undefined;
-  }, 200);
-  return `restarted libvirtd on ${host.name}`;
-}
+export { arm, describePlacement, placementSchema, PLACEMENTS, type Placement } from './placement.ts';
+export type { FaultKind, FaultScope } from './types.ts';

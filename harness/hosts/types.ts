@@ -5,6 +5,13 @@ import type { Clock } from '../util/clock.ts';
 
 export type HostKind = 'process' | 'container' | 'emulated';
 
+/** What a kind of host offers beyond running processes; faults and requirements ask for these. */
+export const HOST_FEATURES = {
+  controls: 'whole-host faults: pause and resume it, cut and heal its network link',
+  'daemon-settings': 'configures each host\'s management daemon (worker pool, keepalive, host UUID)',
+} as const;
+export type HostFeature = keyof typeof HOST_FEATURES;
+
 export interface ProcessExit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -31,11 +38,8 @@ export interface HostProcess {
   stop(graceMs?: number): Promise<ProcessExit>;
 }
 
-export interface ExecResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type { ExecResult } from '../util/command.ts';
+import type { ExecResult } from '../util/command.ts';
 
 /** What a fault can do to a whole host; not every host kind can. */
 export interface HostControls {
@@ -100,6 +104,7 @@ export interface HostSpec {
 
 export interface HostProvider {
   readonly kind: HostKind;
+  readonly features: ReadonlySet<HostFeature>;
   /**
    * Readies what every host needs (an engine, an image) before anything is written, and
    * says what the hosts will run. Throws UsageError with a fix when that cannot be had.

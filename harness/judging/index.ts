@@ -5,7 +5,7 @@ import { PCS_01, PCS_02, PCS_03, PCS_04, PCS_05, PCS_06 } from './pcs.ts';
 import { SHU_01, SHU_02, SHU_03, SHU_04, SHU_05, SHU_06 } from './shu.ts';
 import { UUID_01, UUID_02, UUID_03, UUID_04, UUID_05 } from './uuid.ts';
 import type { Observation } from '../observation/types.ts';
-import { skipped, type Judge, type Verdict } from './verdict.ts';
+import { CannotJudge, skipped, type Judge, type Verdict } from './verdict.ts';
 
 /** Every requirement cutover can judge, by ID. */
 export const JUDGES: Readonly<Record<string, Judge>> = {
@@ -45,6 +45,19 @@ export function combineVerdicts(parts: ReadonlyArray<{ readonly label: string; r
   const measurements: Record<string, number> = {};
   for (const p of parts) for (const [k, v] of Object.entries(p.verdict.measurements)) measurements[`${p.label}.${k}`] = v;
   return { verdict: kind, reason, measurements };
+}
+
+/** A requirement's verdict, or 'error' when cutover itself could not decide (never a pass). */
+export type Judgement = Verdict | { readonly verdict: 'error'; readonly reason: string; readonly measurements: Readonly<Record<string, number>> };
+
+/** Judges one requirement on the observations of its scenarios, as the suites and `cutover judge` both do. */
+export function judgeRequirement(id: string, observations: ReadonlyArray<Observation>): Judgement {
+  try {
+    return combineVerdicts(observations.map((obs) => ({ label: obs.scenario.name, verdict: decide(id, obs) })));
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    return { verdict: 'error', reason: err instanceof CannotJudge ? `cannot judge: ${text}` : `judge crashed: ${text}`, measurements: {} };
+  }
 }
 
 export * from './verdict.ts';

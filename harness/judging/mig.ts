@@ -1,4 +1,4 @@
-import { DEFAULT_DOWNTIME_LIMIT_MS } from '../drivers/qemu/index.ts';
+import { QEMU_DOWNTIME_LIMIT_MS } from '../drivers/vocabulary.ts';
 import type { Observation } from '../observation/types.ts';
 import {
   beforeMemoryCheck, deadlineNote, ms, passesBetween, requireMemory, requireMigration, statesBetween, statusSequence, statusTime,
@@ -80,7 +80,7 @@ export const MIG_05: Judge = (obs) => {
   if (lastOnSource === undefined || firstOnDestination === undefined) {
     return fail('no progress on one side, so the guest-observed downtime cannot be measured');
   }
-  const limit = migration.settings.downtimeLimitMs ?? DEFAULT_DOWNTIME_LIMIT_MS;
+  const limit = migration.settings.downtimeLimitMs ?? QEMU_DOWNTIME_LIMIT_MS;
   const guestDowntime = firstOnDestination - lastOnSource;
   const measurements = {
     guestDowntimeMs: round(guestDowntime),

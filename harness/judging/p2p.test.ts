@@ -60,7 +60,7 @@ describe('P2P judges fail when the behaviour is broken', () => {
 
   it('P2P-04: a source that gives up late, or stops running the guest', () => {
     const late = frozen();
-    const freezeAt = late.faults.find((f) => f.fault === 'freeze-process')!.t;
+    const freezeAt = late.faults.find((f) => f.kind === 'freeze-daemon')!.t;
     for (const e of late.events) if (e.side === 'source' && e.t > freezeAt && e.migrationStatus) e.t += 20_000;
     expect(verdictOf('P2P-04', late)).toBe('fail');
     const stopped = frozen();

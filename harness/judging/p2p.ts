@@ -89,9 +89,9 @@ export const P2P_03: Judge = (obs) => {
 };
 
 export const P2P_04: Judge = (obs) => {
-  const freeze = obs.faults.find((f) => f.fault === 'freeze-process' || f.fault === 'pause-host');
+  const freeze = obs.faults.find((f) => f.kind === 'freeze-daemon' || f.kind === 'pause-host');
   if (!freeze) throw new CannotJudge(`scenario '${obs.scenario.name}' freezes no daemon`);
-  const sourceHost = Object.entries(obs.hosts).find(([name]) => name !== freeze.host)?.[1];
+  const sourceHost = Object.entries(obs.hosts).find(([name]) => name !== freeze.target.host)?.[1];
   const keepalive = sourceHost?.settings.keepalive;
   if (!keepalive) throw new CannotJudge('the source host has no keepalive settings, so there is no bound to judge');
   const bound = keepalive.interval * (keepalive.count + 1) * 1000;

@@ -28,7 +28,7 @@ describe('PCS judges on real QEMU 7.2 observations', () => {
 describe('PCS judges fail when the behaviour is broken', () => {
   it('PCS-01 fails when the destination runs on after its source died, or crashes', () => {
     const runsOn = sourceLostPostcopy();
-    const kill = runsOn.faults.find((f) => f.fault === 'sigkill-source')!.t;
+    const kill = runsOn.faults.find((f) => f.kind === 'kill' && f.target.side === 'source')!.t;
     runsOn.progress.destination.passes.push(kill + 400, kill + 402, kill + 404);
     expect(judge('PCS-01')(runsOn as Observation).reason).toMatch(/ran on memory it never received/);
     const crashed = sourceLostPostcopy();
@@ -55,7 +55,7 @@ describe('PCS judges fail when the behaviour is broken', () => {
   });
   it('PCS-04 fails when the source stops or its RAM is corrupt', () => {
     const stopped = destinationLost();
-    const kill = stopped.faults.find((f) => f.fault === 'sigkill-destination')!.t;
+    const kill = stopped.faults.find((f) => f.kind === 'kill' && f.target.side === 'destination')!.t;
     stopped.progress.source.passes = stopped.progress.source.passes.filter((t) => t < kill);
     expect(verdictOf('PCS-04', stopped)).toBe('fail');
     const corrupt = destinationLost();
@@ -82,7 +82,7 @@ describe('PCS storage judges on real observations and broken copies', () => {
   });
   it('PCS-05 fails on a disk read that returns zeros, and on the wrong data QEMU 7.2 handed the guest', () => {
     const zeros = stopped();
-    const kill = zeros.faults.find((f) => f.fault === 'sigkill-source')!.t;
+    const kill = zeros.faults.find((f) => f.kind === 'kill' && f.target.side === 'source')!.t;
     zeros.progress.destination.zeroReads = [kill + 5, kill + 6];
     expect(judge('PCS-05')(zeros as Observation).reason).toMatch(/read 2 sector\(s\) of zeros/);
     // Recorded on QEMU 7.2: the stale data the guest read was written into the overlay too.
@@ -103,7 +103,7 @@ describe('PCS storage judges on real observations and broken copies', () => {
     expect(verdictOf('PCS-06', fixture('qemu-7.2-pcs-storage-mirror-destination-lost'))).toBe('pass');
     expect(verdictOf('PCS-06', fixture('libvirt-9.0-pcs-storage-mirror-destination-lost'))).toBe('pass');
     const stalled = fixture('qemu-7.2-pcs-storage-mirror-destination-lost');
-    const kill = stalled.faults.find((f) => f.fault === 'sigkill-destination')!.t;
+    const kill = stalled.faults.find((f) => f.kind === 'kill' && f.target.side === 'destination')!.t;
     stalled.progress.source.passes = stalled.progress.source.passes.filter((t) => t < kill);
     expect(verdictOf('PCS-06', stalled)).toBe('fail');
     const wrong = fixture('qemu-7.2-pcs-storage-mirror-destination-lost');

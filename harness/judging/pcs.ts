@@ -12,8 +12,9 @@ import { CannotJudge, fail, pass, type Judge } from './verdict.ts';
 /** A pass already under way when the fault struck may still be reported this long after. */
 export const IN_FLIGHT_MS = 100;
 
-function faultOf(obs: Observation, kind: RegExp, what: string): FaultRecord {
-  const fault = obs.faults.find((f) => kind.test(f.fault));
+/** The first fault of one of these kinds (on that side, when given) that struck. */
+function faultOf(obs: Observation, kinds: ReadonlyArray<string>, side: Side | undefined, what: string): FaultRecord {
+  const fault = obs.faults.find((f) => kinds.includes(f.kind) && (side === undefined || f.target.side === side));
   if (!fault) throw new CannotJudge(`scenario '${obs.scenario.name}' never ${what}`);
   return fault;
 }
@@ -37,7 +38,7 @@ const endedAt = (obs: Observation, side: Side, after: number): number | undefine
 };
 
 export const PCS_01: Judge = (obs) => {
-  const kill = faultOf(obs, /^sigkill-source$/, 'killed the source');
+  const kill = faultOf(obs, ['kill'], 'source', 'killed the source');
   const phase = statusAt(obs, 'source', kill.t);
   if (phase !== 'postcopy-active') throw new CannotJudge(`the source died in '${phase ?? 'no migration'}', not in postcopy-active`);
   const paused = pausedAfter(obs, 'destination', kill.t);
@@ -63,10 +64,10 @@ export const PCS_01: Judge = (obs) => {
 };
 
 export const PCS_02: Judge = (obs) => {
-  const cut = faultOf(obs, /^(cut|blackhole)-link$/, 'cut the migration link');
+  const cut = faultOf(obs, ['cut-link', 'blackhole-link'], undefined, 'cut the migration link');
   const phase = statusAt(obs, 'source', cut.t);
   if (phase !== 'postcopy-active') throw new CannotJudge(`the link was cut in '${phase ?? 'no migration'}', not in postcopy-active`);
-  const recover = obs.faults.find((f) => f.fault === 'recover' && f.t > cut.t);
+  const recover = obs.actions.find((a) => a.action === 'recover' && a.t > cut.t);
   const sourcePaused = pausedAfter(obs, 'source', cut.t);
   const destinationPaused = pausedAfter(obs, 'destination', cut.t);
   const until = recover?.t ?? Infinity;
@@ -114,7 +115,7 @@ function ranGuest(obs: Observation, side: Side): string | undefined {
 }
 
 export const PCS_03: Judge = (obs) => {
-  const kill = faultOf(obs, /^sigkill-source$/, 'killed the source');
+  const kill = faultOf(obs, ['kill'], 'source', 'killed the source');
   const seq = statusSequence(obs, 'source');
   if (obs.events.some((e) => e.side === 'source' && e.t <= kill.t && (e.migrationStatus === 'postcopy-active' || e.migrationStatus === 'completed'))) {
     throw new CannotJudge(`the source died after cut-over (${seq.join(' -> ')})`);
@@ -136,7 +137,7 @@ export const PCS_03: Judge = (obs) => {
 };
 
 export const PCS_04: Judge = (obs) => {
-  const kill = faultOf(obs, /^sigkill-destination$/, 'killed the destination');
+  const kill = faultOf(obs, ['kill'], 'destination', 'killed the destination');
   const phase = statusAt(obs, 'source', kill.t);
   if (phase === 'postcopy-active' || phase === 'completed') throw new CannotJudge(`the destination died after cut-over ('${phase}')`);
   const failedAt = obs.events.find((e) => e.side === 'source' && e.t >= kill.t && (e.migrationStatus === 'failed' || e.migrationStatus === 'cancelled'))?.t;
@@ -173,7 +174,7 @@ const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
  * to it), never let it read zeros. The window of exposure is cut-over to the stream's end.
  */
 export const PCS_05: Judge = (obs) => {
-  const kill = faultOf(obs, /^sigkill-source$/, 'killed the source');
+  const kill = faultOf(obs, ['kill'], 'source', 'killed the source');
   const cutover = obs.events.find((e) => e.side === 'destination' && e.name === 'RESUME')?.t ?? statusTime(obs, 'completed', 'destination');
   if (cutover === undefined || cutover > kill.t) throw new CannotJudge('the source died before cut-over');
   const stream = streamEnd(obs);
@@ -223,7 +224,7 @@ export const PCS_05: Judge = (obs) => {
  * its disk reading back intact, and the destination never running it.
  */
 export const PCS_06: Judge = (obs) => {
-  const kill = faultOf(obs, /^sigkill-destination$/, 'killed the destination');
+  const kill = faultOf(obs, ['kill'], 'destination', 'killed the destination');
   if (statusTime(obs, 'completed') !== undefined && (statusTime(obs, 'completed') ?? Infinity) <= kill.t) {
     throw new CannotJudge('the destination died after the switch-over');
   }

@@ -101,7 +101,7 @@ export const SHU_05: Judge = (obs) => {
   if (isVerdict(where)) return where;
   const completed = statusTime(obs, 'completed');
   if (completed === undefined) return fail(`the hand-over never completed (${statusSequence(obs).join(' -> ')})${deadlineNote(obs)}`);
-  const loss = obs.faults.find((f) => f.t > completed && /destination/.test(f.fault));
+  const loss = obs.faults.find((f) => f.t > completed && f.target.side === 'destination');
   if (!loss) throw new CannotJudge(`scenario '${obs.scenario.name}' never failed the new QEMU after the hand-over`);
   const took = passesBetween(obs, 'destination', completed, loss.t);
   if (took < 1) throw new CannotJudge('the new QEMU never ran the guest before it failed, so it never touched the shared RAM');

@@ -74,7 +74,7 @@ export const SPICE_01: Judge = (obs) => {
 
 export const SPICE_02: Judge = (obs) => judgeBoundedHandover(obs, 'client cannot reach the target');
 export const SPICE_05: Judge = (obs) => {
-  if (!obs.faults.some((f) => f.fault === 'freeze-spice-client')) throw new CannotJudge(`scenario '${obs.scenario.name}' never stalls the client`);
+  if (!obs.faults.some((f) => f.kind === 'stall-client')) throw new CannotJudge(`scenario '${obs.scenario.name}' never stalls the client`);
   return judgeBoundedHandover(obs, 'client stalled');
 };
 

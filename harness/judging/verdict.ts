@@ -1,6 +1,8 @@
 import type { Observation } from '../observation/types.ts';
 
-export type VerdictKind = 'pass' | 'fail' | 'skipped' | 'error';
+/** Every verdict a requirement can get, in the order reports list them. */
+export const VERDICT_KINDS = ['pass', 'fail', 'skipped', 'error'] as const;
+export type VerdictKind = (typeof VERDICT_KINDS)[number];
 
 export interface Verdict {
   /** 'skipped': what was observed shows the requirement cannot apply here (an old QEMU). */

@@ -22,18 +22,20 @@ export class SerialRecorder {
     readonly path: string,
     private readonly server: Server,
     private readonly clock: Clock,
+    private readonly onText: (t: number, text: string) => void,
   ) {
     server.on('connection', (socket) => this.attach(socket));
   }
 
-  static async listen(path: string, clock: Clock): Promise<SerialRecorder> {
+  /** `onText`: every chunk of characters as it arrives, with its time (for the history). */
+  static async listen(path: string, clock: Clock, onText: (t: number, text: string) => void = () => {}): Promise<SerialRecorder> {
     await rm(path, { force: true });
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(path, () => resolve());
     });
-    return new SerialRecorder(path, server, clock);
+    return new SerialRecorder(path, server, clock, onText);
   }
 
   private attach(socket: Socket): void {
@@ -41,6 +43,7 @@ export class SerialRecorder {
     socket.on('data', (chunk: Buffer) => {
       const t = this.clock();
       for (const byte of chunk) this.marks.push({ t, ch: String.fromCharCode(byte) });
+      this.onText(t, chunk.toString('latin1'));
       for (const wake of this.waiters) wake();
     });
     socket.on('error', () => socket.destroy());

@@ -1,11 +1,11 @@
-// What the runner observed while it played a scenario: the only input of a judge. Times are
-// milliseconds on one clock that starts with the scenario.
+// What the runner observed while it played a scenario, derived from its history (derive.ts):
+// the only input of a judge. Times are milliseconds on one clock that starts with the scenario.
 
-import type { DriverEvent, InventoryEntry, MigrationInfo, MigrationSettings, RunState, Side, SpiceStatus } from '../drivers/types.ts';
+import type { DriverEvent, InventoryEntry, MigrationInfo, ProbeResult, RunState, Side, SpiceStatus, ThreadPool } from '../drivers/types.ts';
 import type { DiskCheck } from '../guest/disk-check.ts';
 import type { MemoryCheck } from '../guest/memory-check.ts';
-import type { HostSpec, ProcessExit } from '../hosts/types.ts';
-import type { ThreadPool } from '../libvirt/admin.ts';
+import type { ProcessExit } from '../hosts/types.ts';
+import type { FaultTarget, HISTORY_FORMAT, HostRecord, MigrationRequest, StepOutcome } from './history.ts';
 
 export interface StepRecord {
   readonly index: number;
@@ -13,7 +13,7 @@ export interface StepRecord {
   readonly startedAt: number;
   readonly endedAt: number;
   /** 'unsupported': the implementation cannot do what the step asks (its own words in detail). */
-  readonly outcome: 'ok' | 'deadline' | 'unavailable' | 'unsupported';
+  readonly outcome: StepOutcome;
   readonly detail?: string;
 }
 
@@ -50,7 +50,7 @@ export interface MigrationObservation {
   /** Host names: the same one for a same-host migration. */
   readonly from?: string;
   readonly to?: string;
-  readonly settings: MigrationSettings;
+  readonly settings: MigrationRequest['settings'];
   readonly unreachable: boolean;
   /** query-migrate (or the driver's equivalent) after the last step. */
   readonly final?: MigrationInfo;
@@ -93,21 +93,26 @@ export interface DaemonSample {
 }
 
 /** A management call made to see whether a daemon answers, and how fast. */
-export interface CallProbe {
+export interface CallProbe extends ProbeResult {
   readonly t: number;
   readonly host: string;
-  readonly call: string;
-  readonly priority: 'high' | 'low';
-  readonly outcome: 'answered' | 'error' | 'no-answer';
-  readonly latencyMs: number;
+}
+
+/** A fault that struck (faults whose moment never came are not here). */
+export interface FaultRecord {
+  readonly t: number;
+  /** The fault kind, as in harness/faults/<kind>/. */
+  readonly kind: string;
+  readonly target: FaultTarget;
+  readonly placement: string;
   readonly detail?: string;
 }
 
-export interface FaultRecord {
+/** Something the scenario asked of the migration besides starting it. */
+export interface ActionRecord {
   readonly t: number;
-  readonly fault: string;
-  readonly host: string;
-  readonly detail?: string;
+  readonly guest: string;
+  readonly action: 'cancel' | 'start-postcopy' | 'recover';
 }
 
 /** Migrations that stopped moving while every daemon had no free worker and calls queued. */
@@ -119,14 +124,7 @@ export interface DeadlockObservation {
   readonly pools: ReadonlyArray<DaemonSample>;
 }
 
-export interface HostObservation {
-  readonly kind: string;
-  readonly address: string;
-  /** What it runs: image, QEMU and libvirt versions. */
-  readonly description: Readonly<Record<string, string>>;
-  /** The scenario's settings for it (worker pool, keepalive, host UUID). */
-  readonly settings: Omit<HostSpec, 'name'>;
-}
+export type HostObservation = HostRecord;
 
 /** query-spice on one side, at one moment. */
 export interface SpiceSnapshot {
@@ -136,8 +134,15 @@ export interface SpiceSnapshot {
 }
 
 export interface Observation {
+  readonly format: typeof HISTORY_FORMAT;
   readonly scenario: { readonly name: string; readonly file: string; readonly judges: ReadonlyArray<string> };
-  readonly driver: { readonly name: string; readonly versions: Record<string, string>; readonly accelerator?: string };
+  readonly driver: {
+    readonly name: string;
+    readonly versions: Record<string, string>;
+    readonly accelerator?: string;
+    /** What the implementation declared it can do. */
+    readonly capabilities: ReadonlyArray<string>;
+  };
 
   readonly hostKind: string;
   readonly hosts: Readonly<Record<string, HostObservation>>;
@@ -160,6 +165,7 @@ export interface Observation {
   readonly daemons: ReadonlyArray<DaemonSample>;
   readonly calls: ReadonlyArray<CallProbe>;
   readonly faults: ReadonlyArray<FaultRecord>;
+  readonly actions: ReadonlyArray<ActionRecord>;
   readonly spice: ReadonlyArray<SpiceSnapshot>;
   readonly deadlock?: DeadlockObservation;
   /** Files kept as evidence, relative to the scenario's evidence folder. */

@@ -1,3 +1,4 @@
+import { VERDICT_KINDS, type VerdictKind } from '../judging/verdict.ts';
 import type { RequirementResult } from './result.ts';
 
 // certificate.json: the summary a CI gate or a reviewer trusts. Its shape is a contract.
@@ -25,8 +26,7 @@ export function buildCertificate(input: {
   finishedAt: Date;
   results: ReadonlyArray<RequirementResult>;
 }): Certificate {
-  const summary = { pass: 0, fail: 0, skipped: 0, error: 0 };
-  for (const r of input.results) summary[r.verdict]++;
+  const summary = summarize(input.results);
   const versions = { ...input.sut.versions };
   for (const r of input.results) Object.assign(versions, r.versions);
   const accelerators = [...new Set(input.results.map((r) => r.accelerator).filter((a): a is string => !!a))];
@@ -45,3 +45,17 @@ export function exitCodeFor(certificate: Certificate): 0 | 1 {
   const ok = certificate.results.every((r) => r.verdict === 'pass' || (r.verdict === 'skipped' && r.reason.trim() !== ''));
   return ok && certificate.results.length > 0 ? 0 : 1;
 }
+
+/** How many requirements got each verdict. */
+export function summarize(results: ReadonlyArray<Pick<RequirementResult, 'verdict'>>): Record<VerdictKind, number> {
+  const summary = Object.fromEntries(VERDICT_KINDS.map((k) => [k, 0])) as Record<VerdictKind, number>;
+  for (const r of results) summary[r.verdict]++;
+  return summary;
+}
+
+/** The line a run (and `cutover judge`) ends with. */
+export const summaryLine = (s: Readonly<Record<VerdictKind, number>>): string => `${s.pass} passed, ${s.fail} failed, ${s.skipped} skipped, ${s.error} errored`;
+
+/** One requirement's verdict as the terminal shows it: "PASS  MIG-01: reason". */
+export const verdictLine = (r: Pick<RequirementResult, 'id' | 'verdict' | 'reason'>): string =>
+  `${{ pass: 'PASS', fail: 'FAIL', skipped: 'SKIP', error: 'ERROR' }[r.verdict].padEnd(5)} ${r.id}: ${r.reason}`;

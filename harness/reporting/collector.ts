@@ -1,4 +1,5 @@
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import { verdictLine } from './certificate.ts';
 import type { RequirementResult } from './result.ts';
 import './result.ts';
 
@@ -30,8 +31,7 @@ export class ResultCollector implements Reporter {
     if (!this.selected.has(idOf(testCase))) return;
     const result = resultOf(testCase);
     this.results.set(result.id, result);
-    const mark = { pass: 'PASS', fail: 'FAIL', skipped: 'SKIP', error: 'ERROR' }[result.verdict];
-    this.print(`${this.elapsed()} ${mark.padEnd(5)} ${result.id}: ${result.reason}`);
+    this.print(`${this.elapsed()} ${verdictLine(result)}`);
   }
 
   onTestRunEnd(_modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<{ message?: string }>): void {

@@ -11,6 +11,8 @@ export interface RequirementResult {
   readonly measurements: Readonly<Record<string, number>>;
   /** Paths relative to the run folder. */
   readonly evidence: ReadonlyArray<string>;
+  /** The scenarios it was judged on (their folders under scenarios/), so it can be judged again. */
+  readonly scenarios?: ReadonlyArray<string>;
   /** Component versions the observation saw, e.g. { qemu: '7.2.22' }. */
   readonly versions?: Readonly<Record<string, string>>;
   readonly accelerator?: string;

@@ -122,7 +122,7 @@ export function renderTimeline(obs: Observation): string {
   });
   const marks = [
     ...(obs.deadlock ? [{ t: obs.deadlock.onsetAt, text: 'deadlock onset' }, { t: obs.deadlock.declaredAt, text: 'deadlock declared' }] : []),
-    ...obs.faults.map((f) => ({ t: f.t, text: `${f.fault} ${f.host}` })),
+    ...obs.faults.map((f) => ({ t: f.t, text: [f.kind, f.target.side, f.target.host].filter(Boolean).join(' ') })),
     // The SPICE handover window: from completion to the client's move and the source's end.
     ...obs.events.filter((e) => e.side === 'source' && e.name === 'SPICE_MIGRATE_COMPLETED').map((e) => ({ t: e.t, text: 'SPICE_MIGRATE_COMPLETED' })),
     ...(obs.exits.source ? [{ t: obs.exits.source.t, text: 'source QEMU ended' }] : []),

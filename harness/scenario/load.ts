@@ -3,6 +3,8 @@ import { relative } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../util/errors.ts';
+import { MAIN_GUEST } from '../observation/derive.ts';
+import { ScenarioIssue, ScenarioScope, stepKind } from '../steps/index.ts';
 import { scenarioSchema, type Scenario } from './schema.ts';
 
 export interface LoadedScenario {
@@ -34,33 +36,39 @@ export function parseScenario(text: string, file: string, knownRequirement: (id:
   }
   const where = (path: Path): string => `${shown}:${lineOf(doc, lines, path)}: ${formatPath(path)}`;
 
-  const parsed = scenarioSchema.safeParse(doc.toJS());
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // The YAML library's own guards (an alias bomb) end here, as a line rather than a stack.
+    throw new UsageError(`${shown}: not a usable YAML document: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
     throw new UsageError(`${where(issue.path)}: ${describeIssue(issue)}`);
   }
   const scenario = parsed.data;
 
-  // Cross-field rules the schema cannot express.
+  // What the schema cannot express: known IDs, names that exist, steps in an order that can play.
   scenario.judges.forEach((id, i) => {
     if (!knownRequirement(id)) throw new UsageError(`${where(['judges', i])}: unknown requirement ID '${id}'`, 'see `npx cutover list`');
   });
   const hosts = Object.keys(scenario.hosts);
-  const guests = ['main', ...Object.keys(scenario.guests)];
+  if ('main' in scenario.guests) throw new UsageError(`${where(['guests', 'main'])}: 'main' is the scenario's own guest; pick another name`);
+  const scope = new ScenarioScope(hosts, [MAIN_GUEST, ...Object.keys(scenario.guests)], MAIN_GUEST);
   const checkHost = (name: string, path: Path): void => {
     if (!hosts.includes(name)) throw new UsageError(`${where(path)}: no host '${name}' (hosts: ${hosts.join(', ')})`);
   };
-  const checkGuest = (name: string, path: Path): void => {
-    if (!guests.includes(name)) throw new UsageError(`${where(path)}: no guest '${name}' (guests: ${guests.join(', ')})`);
-  };
   checkHost(scenario.guest.on, ['guest', 'on']);
-  if ('main' in scenario.guests) throw new UsageError(`${where(['guests', 'main'])}: 'main' is the scenario's own guest; pick another name`);
   for (const [name, guest] of Object.entries(scenario.guests)) checkHost(guest.on, ['guests', name, 'on']);
   scenario.steps.forEach((step, i) => {
-    if ('guest' in step && step.guest !== undefined) checkGuest(step.guest, ['steps', i, 'guest']);
-    if (step.do === 'migrate') checkHost(step.to, ['steps', i, 'to']);
-    if (step.do === 'fault' || step.do === 'probe-calls') checkHost(step.host, ['steps', i, 'host']);
-    if (step.do === 'await-deadlock') step.guests.forEach((g, j) => checkGuest(g, ['steps', i, 'guests', j]));
+    try {
+      stepKind(step).check?.(step, scope);
+    } catch (err) {
+      if (!(err instanceof ScenarioIssue)) throw err;
+      throw new UsageError(`${where(['steps', i, ...err.path])}: ${err.message}`);
+    }
   });
   return { file, scenario };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aptInstallArgv, installedPackages, installFix, isInstalledStatus, shellJoin, sudoInstallCommand } from './apt.ts';
+import { aptInstallArgv, installedPackages, installFix, isInstalledStatus, sudoInstallCommand } from './apt.ts';
 import { dpkgAnswers, fakeRunner, result } from './fakes.ts';
 
 describe('isInstalledStatus', () => {
@@ -55,9 +55,4 @@ describe('commands', () => {
     expect(installFix(['nasm'], false)).toBe('sudo apt-get update && sudo apt-get install -y nasm');
   });
 
-  it('quotes only what needs it', () => {
-    expect(shellJoin(['docker', 'info', '--format', '{{.ServerVersion}}', "it's"])).toBe(
-      `docker info --format '{{.ServerVersion}}' 'it'\\''s'`,
-    );
-  });
 });

@@ -1,5 +1,5 @@
 // Asking dpkg what is installed, and the exact apt commands that install the rest.
-import type { CommandRunner } from './run-command.ts';
+import type { CommandRunner } from '../util/command.ts';
 
 export const DPKG_TIMEOUT_MS = 10_000;
 
@@ -52,6 +52,3 @@ export function installFix(packages: readonly string[], root: boolean): string {
   return `${sudo}apt-get update && ${sudo}apt-get install -y ${packages.join(' ')}`;
 }
 
-export function shellJoin(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}

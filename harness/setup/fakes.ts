@@ -1,6 +1,6 @@
 // Canned command runners and probe deps for the tests: nothing real is run or installed.
 import type { ProbeDeps } from './probe.ts';
-import type { CommandRunner, RunOptions, RunResult } from './run-command.ts';
+import type { CommandRunner, RunOptions, RunResult } from '../util/command.ts';
 
 export function result(partial: Partial<RunResult> = {}): RunResult {
   const stdout = partial.stdout ?? '';

@@ -2,7 +2,7 @@
 // a hanging binary (a docker client waiting on a dead socket) cannot hang doctor.
 import { open } from 'node:fs/promises';
 import type { Detect, Prerequisite } from './prerequisites.ts';
-import { lastLines, probeEnv, runCommand, which, type CommandRunner } from './run-command.ts';
+import { lastLines, probeEnv, runCommand, which, type CommandRunner } from '../util/command.ts';
 
 export const PROBE_TIMEOUT_MS = 5_000;
 
@@ -35,7 +35,7 @@ export interface ProbeDeps {
 
 export const realProbeDeps: ProbeDeps = {
   // Own process group, so a timed-out wrapper script takes its children down with it.
-  run: (argv, opts) => runCommand(argv, { killGroup: true, ...opts, env: opts.env ?? probeEnv() }),
+  run: (argv, opts) => runCommand(argv, { ...opts, env: opts.env ?? probeEnv() }),
   which: (name) => which(name),
   openReadWrite: async (path) => {
     const handle = await open(path, 'r+');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MachineFacts } from './doctor.ts';
 import { dpkgAnswers, fakeProbeDeps, fakeRunner, result } from './fakes.ts';
 import { PREREQUISITES } from './prerequisites.ts';
-import type { RunResult } from './run-command.ts';
+import type { RunResult } from '../util/command.ts';
 import { runSetup, SetupError, type SetupStep } from './setup.ts';
 
 const root: MachineFacts = { root: true, systemd: false };

@@ -1,10 +1,10 @@
 // `cutover setup`: installs the Debian packages behind PREREQUISITES. Idempotent and
 // fast when all is there: dpkg is asked first, and apt is not touched unless needed.
-import { aptInstallArgv, aptUpdateArgv, installedPackages, shellJoin, sudoInstallCommand } from './apt.ts';
+import { aptInstallArgv, aptUpdateArgv, installedPackages, sudoInstallCommand } from './apt.ts';
 import { fixFor, realMachineFacts, type MachineFacts } from './doctor.ts';
 import { prerequisitesFor, type Need, type Prerequisite } from './prerequisites.ts';
 import { probe, realProbeDeps, type ProbeDeps } from './probe.ts';
-import { lastLines, probeEnv, runCommand, type CommandRunner, type RunResult } from './run-command.ts';
+import { lastLines, probeEnv, runCommand, shellJoin, type CommandRunner, type RunResult } from '../util/command.ts';
 
 export const APT_UPDATE_TIMEOUT_MS = 5 * 60_000;
 export const APT_INSTALL_TIMEOUT_MS = 15 * 60_000;
@@ -135,7 +135,6 @@ async function aptStep(
   try {
     return await run(argv, {
       timeoutMs,
-      killGroup: true,
       env: { ...probeEnv(), DEBIAN_FRONTEND: 'noninteractive' },
       onLine: (line) => {
         const pkg = /^Setting up ([^\s:]+)/.exec(line)?.[1];

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBlackhole, type Blackhole } from '../faults/blackhole.ts';
+import { startBlackhole, type Blackhole } from '../network/blackhole.ts';
 import { monotonicClock } from '../util/clock.ts';
 import { pollUntil } from '../util/deadline.ts';
 import { clientArguments, clientEnvironment, spiceUri, startSpiceClient, type SpiceClient } from './client.ts';

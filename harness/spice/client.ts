@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { spawnChild } from '../hosts/process/child.ts';
-import { which } from '../setup/run-command.ts';
+import { which } from '../util/command.ts';
 import type { ProcessExit } from '../hosts/types.ts';
 import type { Clock } from '../util/clock.ts';
 import { withDeadline } from '../util/deadline.ts';

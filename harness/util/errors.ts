@@ -11,3 +11,13 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** A wait that ran out: the scenario stops there, and the judges see how far it got. */
+export class WaitExpired extends Error {
+  override name = 'WaitExpired';
+}
+
+/** What a step or fault would act on no longer exists (a guest that is gone): an observation too. */
+export class Unavailable extends Error {
+  override name = 'Unavailable';
+}

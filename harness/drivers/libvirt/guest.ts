@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Host, ProcessExit } from '../../hosts/types.ts';
-import { hostUri, virsh, VirshError } from '../../libvirt/virsh.ts';
+import { hostUri, virsh, VirshError } from './virsh.ts';
 import type { Clock } from '../../util/clock.ts';
 import type { EvidenceFile, GuestHandle, MigrationStatus, RunState, Side, SpiceStatus } from '../types.ts';
 import { toSpiceStatus, type QuerySpice } from '../spice-status.ts';

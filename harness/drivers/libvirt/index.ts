@@ -1,17 +1,33 @@
 import { copyFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runLocally } from '../../hosts/process/index.ts';
+import { exec } from '../../util/command.ts';
 import type { Host } from '../../hosts/types.ts';
-import { domainXml, withDataDisk, withSerialSocket } from '../../libvirt/domain-xml.ts';
-import { watchDomainEvents } from '../../libvirt/events.ts';
-import { hostUri, virsh, VirshError } from '../../libvirt/virsh.ts';
+import { domainXml, withDataDisk, withSerialSocket } from './domain-xml.ts';
+import { watchDomainEvents } from './events.ts';
+import { hostUri, virsh, VirshError } from './virsh.ts';
 import { UsageError } from '../../util/errors.ts';
 import type {
-  Driver, DriverContext, DriverEvent, GuestHandle, MigrateRequest, MigrationInfo, MigrationJob, MigrationStatus, StartGuestRequest,
+  Capability, Driver, DriverContext, DriverEvent, GuestHandle, MigrateRequest, MigrationInfo, MigrationJob, MigrationStatus, StartGuestRequest,
 } from '../types.ts';
+import { libvirtDaemons } from './daemons.ts';
 import { LibvirtGuest, VirshTranscript } from './guest.ts';
 import { flagsFrom, mib, migrateFlags } from './migrate-flags.ts';
-import { Unsupported } from '../types.ts';
+
+/** What libvirt offers as a management layer (its registry, its daemons), and what it does not. */
+const LIBVIRT_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'postcopy', 'postcopy-recover', 'storage-mirror-before', 'spice', 'spice-relocation', 'inventory', 'registry', 'daemon-pools',
+]);
+
+const LIBVIRT_LIMITS: Readonly<Partial<Record<Capability, string>>> = {
+  'storage-stream-after': 'libvirt streams no storage after cut-over: its storage copy (--copy-storage-all) ends before the switch',
+  'ignore-shared': 'libvirt offers no x-ignore-shared migration',
+  'shared-memory': 'guest RAM shared between two QEMUs of one host is not offered: libvirt refuses migration within one host',
+  'cpr-transfer': 'libvirt offers no cpr-transfer migration',
+  'validate-uuid': 'libvirt gives QEMU no validate-uuid: a domain has one UUID on both sides, checked by libvirt itself',
+  'destination-uuid': 'libvirt migrates a domain under its own UUID; another UUID at the destination cannot be asked for',
+  'migration-relay': 'libvirt\'s hosts carry the migration over their own network',
+  'protocol-phases': 'not reported yet',
+};
 
 /**
  * libvirt as the management layer under test: guests are domains of each host's libvirtd,
@@ -40,9 +56,12 @@ export function createLibvirtDriver(context: DriverContext): Driver {
 
   return {
     name: 'libvirt',
+    capabilities: LIBVIRT_CAPABILITIES,
+    limits: LIBVIRT_LIMITS,
+    daemons: libvirtDaemons,
 
     async describe() {
-      const result = await runLocally(['virsh', '--version'], 10_000).catch(() => undefined);
+      const result = await exec(['virsh', '--version'], 10_000).catch(() => undefined);
       if (!result || result.code !== 0) {
         throw new UsageError('virsh is not installed, so the libvirt driver cannot reach any daemon', 'run `npx cutover setup` (libvirt-clients)');
       }
@@ -52,9 +71,6 @@ export function createLibvirtDriver(context: DriverContext): Driver {
     async startGuest(request: StartGuestRequest): Promise<GuestHandle> {
       const { host, spec, side } = request;
       if (host.kind === 'process') throw new UsageError('the libvirt driver needs hosts that run libvirtd', 'use --hosts container');
-      if (spec.sharedMemory || spec.cpr) {
-        throw new Unsupported('guest RAM shared between two QEMUs of one host (and cpr-transfer) is not offered: libvirt refuses migration within one host, and has no x-ignore-shared');
-      }
       watch(host);
       const transcript = new VirshTranscript(join(host.workDir, `virsh-${side}.log`), context.clock);
       const accelerator = await pickDomainType(host, spec.accel);
@@ -79,7 +95,6 @@ export function createLibvirtDriver(context: DriverContext): Driver {
 
     async migrate(request: MigrateRequest): Promise<MigrationJob> {
       const source = asLibvirt(request.source);
-      refuseUnsupported(request);
       const targetHost = 'guest' in request.target ? request.target.guest.host : request.target.unreachable;
       // Nothing listens on port 1 of the target: the daemon is unreachable, the host is not.
       const destUri = 'guest' in request.target ? hostUri(targetHost.address) : `qemu+tcp://${targetHost.address}:1/system`;
@@ -178,17 +193,6 @@ async function emptyDiskLike(source: LibvirtGuest, target: Host): Promise<string
   await writeFile(path, '');
   await truncate(path, (await stat(original)).size);
   return path;
-}
-
-/** Migration settings libvirt has no word for: the step says so instead of ignoring them. */
-function refuseUnsupported({ settings, source, target }: MigrateRequest): void {
-  if (settings.storage?.mode === 'stream-after') throw new Unsupported('libvirt streams no storage after cut-over: its storage copy (--copy-storage-all) ends before the switch');
-  if (settings.ignoreShared) throw new Unsupported('libvirt offers no x-ignore-shared migration');
-  if (settings.mode === 'cpr-transfer') throw new Unsupported('libvirt offers no cpr-transfer migration');
-  if (settings.validateUuid) throw new Unsupported('libvirt gives QEMU no validate-uuid: a domain has one UUID on both sides, checked by libvirt itself');
-  if ('guest' in target && target.guest instanceof LibvirtGuest && source instanceof LibvirtGuest && target.guest.uuid !== source.uuid) {
-    throw new Unsupported('libvirt migrates a domain under its own UUID; another UUID at the destination cannot be asked for');
-  }
 }
 
 async function pickDomainType(host: Host, accel: 'auto' | 'kvm' | 'tcg'): Promise<'kvm' | 'qemu'> {

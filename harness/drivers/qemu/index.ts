@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { chooseEmulator, compareVersions } from '../../hosts/emulators.ts';
 import type { Host } from '../../hosts/types.ts';
 import type { MigrationInfo as QmpMigrationInfo } from '../../qmp/index.ts';
-import { UsageError } from '../../util/errors.ts';
-import type { Driver, DriverContext, DriverDescription, DriverEvent, GuestHandle, MigrateRequest, MigrationJob, StartGuestRequest } from '../types.ts';
+import type { Capability, Driver, DriverContext, DriverDescription, DriverEvent, GuestHandle, MigrateRequest, MigrationJob, StartGuestRequest } from '../types.ts';
 import { Unsupported } from '../types.ts';
+import { emulatorFor, HostProbes } from './host-probes.ts';
 import { CPR_TRANSFER_SINCE, migrateByCpr } from './cpr.ts';
 import { prepareMonitor, QemuGuest } from './guest.ts';
 import { endDestinationOnSourceLoss, endSourceAfterHandover, parseDestinationLoss, parseQuitSource, resumeSourceOnLoss } from './manager-policies.ts';
@@ -16,9 +13,13 @@ import { freeLoopbackPort } from './ports.ts';
 import { recoverPostcopy, relayed } from './postcopy.ts';
 import { exportDataDisk, mirrorThenMigrate, prepareDataDisk, streamAfterCutover } from './storage.ts';
 
-const run = promisify(execFile);
-
 export { DEFAULT_DOWNTIME_LIMIT_MS, DEFAULT_MAX_BANDWIDTH } from './migration-info.ts';
+
+/** What cutover's own QMP layer offers; a management layer's registry and daemons it has not. */
+export const QEMU_DRIVER_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'postcopy', 'postcopy-recover', 'cpr-transfer', 'shared-memory', 'ignore-shared', 'validate-uuid', 'destination-uuid',
+  'storage-stream-after', 'storage-mirror-before', 'spice', 'spice-relocation', 'inventory', 'migration-relay',
+]);
 
 /**
  * cutover itself as the management layer over QMP: it starts the source and an -incoming
@@ -32,27 +33,37 @@ export function createQemuDriver(context: DriverContext): Driver {
   const onDestinationLoss = parseDestinationLoss(context.options.onDestinationLoss);
   const listeners = new Set<(e: DriverEvent) => void>();
   const guests: QemuGuest[] = [];
-  let kvmUsable: boolean | undefined;
+  // What each host can run is asked of the host itself (it may be a container), once.
+  const probes = new HostProbes();
   const emit = (event: DriverEvent): void => listeners.forEach((l) => l(event));
 
   return {
     name: 'qemu',
+    capabilities: QEMU_DRIVER_CAPABILITIES,
+    limits: {
+      registry: 'cutover\'s qemu driver is a bare QMP layer with no registry of guests or hosts',
+      'daemon-pools': 'cutover\'s qemu driver runs no daemons',
+      'protocol-phases': 'not reported yet',
+    },
 
+    /** QEMU is found on each host as a guest starts (hosts may differ): nothing to ask here. */
     async describe(): Promise<DriverDescription> {
-      kvmUsable ??= await canUseKvm();
-      const version = await qemuVersion(binary ?? 'qemu-system-x86_64');
-      return { versions: { qemu: version } };
+      return { versions: {} };
     },
 
     async startGuest(request: StartGuestRequest): Promise<GuestHandle> {
-      kvmUsable ??= await canUseKvm();
-      const spicePort = request.spec.spice ? await freeLoopbackPort() : undefined;
+      const { host } = request;
+      const kvmUsable = await probes.kvmUsable(host);
       const emulator = binary !== undefined
-        ? { command: binary, prefixArgs: [] }
-        : chooseEmulator(await request.host.emulators(), request.spec.emulator ?? 'default', request.host.name);
-      if (request.spec.cpr && 'version' in emulator && compareVersions(emulator.version, CPR_TRANSFER_SINCE) < 0) {
-        throw new Unsupported(`cpr-transfer needs QEMU >= ${CPR_TRANSFER_SINCE}; the ${request.spec.emulator ?? 'default'} QEMU of ${request.host.name} is ${emulator.version}`);
+        ? await emulatorFor(host, binary, probes)
+        : chooseEmulator(await host.emulators(), request.spec.emulator ?? 'default', host.name);
+      if (request.spec.cpr && compareVersions(emulator.version, CPR_TRANSFER_SINCE) < 0) {
+        throw new Unsupported(`cpr-transfer needs QEMU >= ${CPR_TRANSFER_SINCE}; the ${request.spec.emulator ?? 'default'} QEMU of ${host.name} is ${emulator.version}`);
       }
+      if (request.spec.spice && !(await probes.hasSpice(host, emulator))) {
+        throw new Unsupported(`QEMU ${emulator.version} of ${host.name} has no SPICE support (its -spice help lists no seamless-migration)`);
+      }
+      const spicePort = request.spec.spice ? await freeLoopbackPort() : undefined;
       // The first guest of a side on a host names its files after the side alone.
       const shared = guests.some((g) => g.host === request.host && g.side === request.side);
       const tag = shared ? `${request.side}-${request.spec.name}` : request.side;
@@ -153,37 +164,7 @@ function asQemu(guest: GuestHandle): QemuGuest {
 async function listenForIncoming(destination: QemuGuest, transport: 'unix' | 'tcp'): Promise<string> {
   const uri = transport === 'unix'
     ? `unix:${join(destination.host.workDir, `migration-${destination.tag}.sock`)}`
-    : `tcp:127.0.0.1:${await freeLoopbackPort()}`;
+    : `tcp:${destination.host.address}:${await freeLoopbackPort()}`;
   await destination.qmp.execute('migrate-incoming', { uri });
   return uri;
 }
-
-async function canUseKvm(): Promise<boolean> {
-  return access('/dev/kvm', constants.R_OK | constants.W_OK).then(() => true, () => false);
-}
-
-// A binary's version does not change while cutover runs; asking costs a QEMU start per scenario.
-const knownVersions = new Map<string, Promise<string>>();
-
-function qemuVersion(binary: string): Promise<string> {
-  let version = knownVersions.get(binary);
-  if (!version) {
-    version = askQemuVersion(binary);
-    knownVersions.set(binary, version);
-    version.catch(() => knownVersions.delete(binary));
-  }
-  return version;
-}
-
-async function askQemuVersion(binary: string): Promise<string> {
-  try {
-    const { stdout } = await run(binary, ['--version'], { timeout: 10_000 });
-    return /version\s+(\S+)/.exec(stdout)?.[1] ?? stdout.split('\n')[0] ?? 'unknown';
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UsageError(`QEMU not found: '${binary}' is not installed or not on PATH`, 'run `npx cutover setup`, or `apt-get install qemu-system-x86`');
-    }
-    throw err;
-  }
-}
-

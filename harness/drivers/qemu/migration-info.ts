@@ -3,7 +3,7 @@ import type { MigrationInfo, MigrationStatus } from '../types.ts';
 
 /** High enough that a local link, not QEMU's default throttle (128 MiB/s), is the limit. */
 export const DEFAULT_MAX_BANDWIDTH = 8 * 1024 ** 3;
-export const DEFAULT_DOWNTIME_LIMIT_MS = 300;
+export { QEMU_DOWNTIME_LIMIT_MS as DEFAULT_DOWNTIME_LIMIT_MS } from '../vocabulary.ts';
 
 /** query-migrate, in the driver interface's words. */
 export function toMigrationInfo(info: QmpMigrationInfo): MigrationInfo {

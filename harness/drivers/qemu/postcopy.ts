@@ -21,7 +21,7 @@ export async function relayed(uri: string, settings: MigrationSettings): Promise
  */
 export async function recoverPostcopy(source: QemuGuest, destination: QemuGuest, settings: MigrationSettings, options: RecoverOptions): Promise<void> {
   const uri = settings.transport === 'tcp'
-    ? `tcp:127.0.0.1:${await freeLoopbackPort()}`
+    ? `tcp:${destination.host.address}:${await freeLoopbackPort()}`
     : `unix:${join(destination.host.workDir, `recover-${destination.tag}-${Date.now().toString(36)}.sock`)}`;
   await destination.qmp.execute('migrate-recover', { uri });
   if (options.postcopyBandwidth !== undefined) await source.qmp.execute('migrate-set-parameters', { 'max-postcopy-bandwidth': options.postcopyBandwidth });

@@ -1,6 +1,5 @@
 import { copyFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runLocally } from '../../hosts/process/index.ts';
 import type { StartGuestRequest, StorageMigration } from '../types.ts';
 import { DATA_NODE, OVERLAY_NODE, type DataDisk } from './cmdline.ts';
 import type { QemuGuest } from './guest.ts';
@@ -13,7 +12,7 @@ const EXPORT_ID = `export-${DATA_NODE}`;
 
 /** Exports a guest's data disk over NBD on the loopback; returns where. */
 export async function exportDataDisk(guest: QemuGuest, port: number, writable: boolean): Promise<{ host: string; port: number }> {
-  const host = '127.0.0.1';
+  const host = guest.host.address;
   await guest.qmp.execute('nbd-server-start', { addr: { type: 'inet', data: { host, port: String(port) } } });
   await guest.qmp.execute('block-export-add', { type: 'nbd', id: EXPORT_ID, 'node-name': DATA_NODE, name: DATA_NODE, writable });
   return { host, port };
@@ -37,7 +36,7 @@ export async function prepareDataDisk(
   const withPolicy = errorPolicy ? { errorPolicy } : {};
   if (storage?.mode === 'stream-after') {
     const overlay = join(dir, `data-${tag}.qcow2`);
-    const made = await runLocally(['qemu-img', 'create', '-f', 'qcow2', overlay, String((await stat(original)).size)], 30_000);
+    const made = await request.host.exec(['qemu-img', 'create', '-f', 'qcow2', overlay, String((await stat(original)).size)], { timeoutMs: 30_000 });
     if (made.code !== 0) throw new Error(`qemu-img create ${overlay}: ${made.stderr.trim()}`);
     return { kind: 'nbd-overlay', overlay, nbd: await exportFromSource(), ...withPolicy };
   }

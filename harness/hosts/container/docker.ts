@@ -1,5 +1,5 @@
 import type { ExecResult } from '../types.ts';
-import { runLocally } from '../process/index.ts';
+import { exec } from '../../util/command.ts';
 import { dockerEnv } from './image/index.ts';
 
 /** The docker CLI, with a deadline; throws on a non-zero exit with docker's own words. */
@@ -10,5 +10,5 @@ export async function docker(args: ReadonlyArray<string>, timeoutMs = 30_000): P
 }
 
 export function dockerResult(args: ReadonlyArray<string>, timeoutMs = 30_000): Promise<ExecResult> {
-  return runLocally(['env', ...Object.entries(dockerEnv()).map(([k, v]) => `${k}=${v}`), 'docker', ...args], timeoutMs);
+  return exec(['env', ...Object.entries(dockerEnv()).map(([k, v]) => `${k}=${v}`), 'docker', ...args], timeoutMs);
 }

@@ -37,6 +37,7 @@ export function containerHostProvider(release: HostRelease): HostProvider {
   };
   return {
     kind: 'container',
+    features: new Set(['controls', 'daemon-settings'] as const),
     prepare,
     async create(specs, runDir, clock) {
       await prepare(() => {});

@@ -2,14 +2,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_ROOT } from '../container/image/build.ts';
 import type { Emulator } from '../types.ts';
-import { runLocally } from './run-locally.ts';
+import { exec } from '../../util/command.ts';
 
 // The QEMUs a process host can run side by side, for same-host upgrades: the machine's own
 // (Debian's package) and those of the host-image root filesystems that `cutover setup` keeps
 // in its cache (trixie's QEMU 10.0). A rootfs QEMU runs through that rootfs's own dynamic
 // loader and libraries, so nothing of it is installed on the machine.
 
-const SYSTEM_QEMU = 'qemu-system-x86_64';
+export const SYSTEM_QEMU = 'qemu-system-x86_64';
 
 /** How to start a QEMU kept in a root filesystem without chroot. */
 export function rootfsLaunch(rootfs: string): { command: string; prefixArgs: string[] } {
@@ -35,7 +35,7 @@ function rootfsCandidates(cacheRoot: string): string[] {
 }
 
 async function versionOf(command: string, prefixArgs: ReadonlyArray<string>): Promise<string | undefined> {
-  const result = await runLocally([command, ...prefixArgs, '--version'], 15_000).catch(() => undefined);
+  const result = await exec([command, ...prefixArgs, '--version'], 15_000).catch(() => undefined);
   if (!result || result.code !== 0) return undefined;
   return /version\s+(\d+\.\d+\.\d+)/.exec(result.stdout)?.[1];
 }

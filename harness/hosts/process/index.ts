@@ -4,17 +4,22 @@ import type { Clock } from '../../util/clock.ts';
 import { UsageError } from '../../util/errors.ts';
 import type { Emulator, ExecResult, Host, HostProcess, HostProvider, SpawnRequest } from '../types.ts';
 import { spawnChild } from './child.ts';
-import { findEmulators } from './emulators.ts';
+import { findEmulators, SYSTEM_QEMU } from './emulators.ts';
 import { memoryDirFor } from './registry.ts';
-import { runLocally } from './run-locally.ts';
+import { exec } from '../../util/command.ts';
 
-export { runLocally };
 
 /** Hosts that are folders on this machine; their processes are children of the harness. */
 export function processHostProvider(remember: (pid: number) => Promise<void> = async () => {}): HostProvider {
   return {
     kind: 'process',
-    prepare: async () => ({}),
+    features: new Set(),
+    /** The machine's own QEMU must be there; the host images' newer ones are a bonus. */
+    async prepare() {
+      const own = (await machineEmulatorsOnce()).find((e) => e.command === SYSTEM_QEMU);
+      if (!own) throw new UsageError(`QEMU not found: '${SYSTEM_QEMU}' is not installed or not on PATH`, 'run `npx cutover setup`, or `apt-get install qemu-system-x86`');
+      return { qemu: own.version };
+    },
     async create(specs, runDir, clock) {
       const tuned = specs.find((s) => s.hostUuid || s.workers || s.keepalive);
       if (tuned) throw new UsageError(`host '${tuned.name}' has daemon settings, which process hosts cannot honour`, 'use --hosts container');
@@ -31,6 +36,12 @@ export function processHostProvider(remember: (pid: number) => Promise<void> = a
 }
 
 let machineEmulators: Promise<Emulator[]> | undefined;
+
+/** Found once per run: every host of a process run is this same machine. */
+function machineEmulatorsOnce(): Promise<Emulator[]> {
+  machineEmulators ??= findEmulators();
+  return machineEmulators;
+}
 
 class ProcessHost implements Host {
   readonly kind = 'process' as const;
@@ -55,14 +66,12 @@ class ProcessHost implements Host {
     return child;
   }
 
-  /** Found once per run: every host of a process run is this same machine. */
   emulators(): Promise<ReadonlyArray<Emulator>> {
-    machineEmulators ??= findEmulators();
-    return machineEmulators;
+    return machineEmulatorsOnce();
   }
 
   exec(argv: ReadonlyArray<string>, options: { timeoutMs: number }): Promise<ExecResult> {
-    return runLocally(argv, options.timeoutMs);
+    return exec(argv, options.timeoutMs);
   }
 
   /** A process host's logs are its children's, which the driver already keeps. */

@@ -6,8 +6,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { shellJoin } from '../../../setup/apt.ts';
-import { lastLines, probeEnv, runCommand, type RunResult } from '../../../setup/run-command.ts';
+import { lastLines, probeEnv, runCommand, shellJoin, type RunResult } from '../../../util/command.ts';
 import { sleep } from '../../../util/deadline.ts';
 import { makeDirectory } from '../../../util/fs.ts';
 import { docker, dockerEnv, ensureDockerEngine, type Log } from './engine.ts';
@@ -216,7 +215,7 @@ class Build {
     }, HEARTBEAT_MS);
     let res: RunResult;
     try {
-      res = await runCommand(argv, { timeoutMs, env, killGroup: true, onLine: (line) => this.note(line) });
+      res = await runCommand(argv, { timeoutMs, env, onLine: (line) => this.note(line) });
     } finally {
       clearInterval(heartbeat);
     }

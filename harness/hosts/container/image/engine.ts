@@ -3,7 +3,7 @@
 // and serves the next runs too.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { lastLines, probeEnv, runCommand, which, type RunResult } from '../../../setup/run-command.ts';
+import { lastLines, probeEnv, runCommand, which, type RunResult } from '../../../util/command.ts';
 import { sleep } from '../../../util/deadline.ts';
 import { withLock } from './lock.ts';
 
@@ -31,7 +31,7 @@ export function dockerEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Process
 
 /** Runs `docker ARGS` with dockerEnv() and a deadline. */
 export function docker(args: readonly string[], timeoutMs: number, onLine?: (line: string) => void): Promise<RunResult> {
-  return runCommand(['docker', ...args], { timeoutMs, env: dockerEnv(), killGroup: true, ...(onLine ? { onLine } : {}) });
+  return runCommand(['docker', ...args], { timeoutMs, env: dockerEnv(), ...(onLine ? { onLine } : {}) });
 }
 
 /** Reads the highest API version a docker client error names, e.g. from
@@ -55,7 +55,6 @@ async function dockerInfo(env: NodeJS.ProcessEnv): Promise<InfoAnswer> {
   const res = await runCommand(['docker', 'version', '--format', '{{.Server.Version}} {{.Server.APIVersion}}'], {
     timeoutMs: INFO_TIMEOUT_MS,
     env,
-    killGroup: true,
   });
   const text = `${res.stdout}\n${res.stderr}`;
   const m = /^\s*(\d+\.\d+\.\d+\S*)\s+(\d+\.\d+)\s*$/m.exec(res.stdout);

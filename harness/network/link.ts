@@ -1,0 +1,44 @@
+import { startRelay, type LinkState, type Relay } from './relay.ts';
+
+/**
+ * One guest's migration link through the harness: a relay in front of each address its
+ * driver migrates to (again on recovery). A link fault acts on every relay of the link, and
+ * a relay made later starts in the link's current state, so a fault may strike before the
+ * migration connects.
+ */
+export class MigrationLink {
+  private readonly relays: Relay[] = [];
+  private current: LinkState = 'up';
+
+  get state(): LinkState {
+    return this.current;
+  }
+
+  /** Whether the migration went through the harness at all (else the hosts' own links carry it). */
+  get relayed(): boolean {
+    return this.relays.length > 0;
+  }
+
+  /** A relay to `destination`, in the link's current state; returns where to connect. */
+  async via(destination: { host: string; port: number }): Promise<{ host: string; port: number }> {
+    const relay = await startRelay(destination);
+    this.relays.push(relay);
+    await this.apply(relay, this.current);
+    return { host: relay.host, port: relay.port };
+  }
+
+  async set(state: LinkState): Promise<void> {
+    this.current = state;
+    for (const relay of this.relays) await this.apply(relay, state);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.relays.map((r) => r.close().catch(() => undefined)));
+  }
+
+  private async apply(relay: Relay, state: LinkState): Promise<void> {
+    if (state === 'cut') await relay.cut();
+    else if (state === 'blackhole') relay.blackhole();
+    else await relay.heal();
+  }
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { SIDES } from '../drivers/vocabulary.ts';
+import { GUEST_LAYOUT } from '../guest/layout.ts';
+import { checkPageWalk, readCounters } from '../guest/memory-check.ts';
+import { Unavailable } from '../util/errors.ts';
+import { guestRef } from '../util/fields.ts';
+import { guestRun } from './context.ts';
+import { defineStep } from './step.ts';
+
+/** Pauses a side's guest and reads its memory back: the page-neighbour check and its own counters. */
+export const checkMemory = defineStep({
+  schema: z.strictObject({ do: z.literal('check-memory'), guest: guestRef, side: z.enum(SIDES) }),
+  records: ['memory'],
+  check(step, scope) {
+    const key = scope.guest(step.guest);
+    if (step.side === 'source') scope.requireStarted(key, 'check-memory of the source');
+    else scope.requireMigration(key, 'check-memory of the destination');
+  },
+  async play(ctx, step) {
+    const run = guestRun(ctx, step.guest);
+    const guest = run.sides[step.side];
+    if (!guest) throw new Error(`no guest on the ${step.side} side`);
+    const t = ctx.clock();
+    const state = await guest.runState();
+    if (state === 'gone') throw new Unavailable(`no ${step.side} guest left to read memory from`);
+    // A running guest changes pages while they are read: pause it for a consistent copy.
+    if (state === 'running') await guest.pause();
+    const counters = readCounters(await guest.readMemory(GUEST_LAYOUT.countersAddress, 8));
+    const dump = await guest.readMemory(GUEST_LAYOUT.walkStart, GUEST_LAYOUT.walkEnd - GUEST_LAYOUT.walkStart);
+    const check = checkPageWalk(dump);
+    ctx.history.append({ type: 'memory', t, guest: run.key, side: step.side, check, counters });
+    return `${step.side} memory: ${check.summary}; guest counters: ${counters.passes} passes, ${counters.boots} boot(s)`;
+  },
+});

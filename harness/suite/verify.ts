@@ -1,0 +1,144 @@
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { afterAll, describe, test, type TestContext } from 'vitest';
+import * as allure from 'allure-js-commons';
+import { judgeRequirement, JUDGES, type Judgement } from '../judging/index.ts';
+import type { Observation } from '../observation/types.ts';
+import type { RequirementResult } from '../reporting/result.ts';
+import { findRequirement } from '../requirements/catalog.ts';
+import { openSession, type Session } from '../session/index.ts';
+import type { Precondition } from './preconditions.ts';
+import { readRunConfig } from './run-config.ts';
+import '../reporting/result.ts';
+
+// The vocabulary of suites/: `verify(ID, scenario)` plays the scenario (once per file, however
+// many requirements it feeds), judges the observation, and records the verdict with its
+// evidence for the reports. `family(title, ...)` groups a family's requirements.
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const observations = new Map<string, Promise<Observation>>();
+let session: Session | undefined;
+
+afterAll(async () => {
+  await session?.close();
+});
+
+/** What a suite declares: a requirement, the scenarios it is judged on, what it needs. */
+export interface Plan {
+  readonly id: string;
+  readonly scenarios: ReadonlyArray<string>;
+  readonly precondition?: Precondition;
+}
+
+let collecting: Plan[] | undefined;
+
+/**
+ * The plans a suite file declares, without running anything: for the test that checks
+ * catalogue, judges, suites and scenarios agree.
+ */
+export async function collectPlans(load: () => Promise<unknown>): Promise<Plan[]> {
+  collecting = [];
+  try {
+    await load();
+    return collecting;
+  } finally {
+    collecting = undefined;
+  }
+}
+
+export function family(title: string, body: () => void): void {
+  if (collecting) body();
+  else describe(title, body);
+}
+
+/** Judges `id` on what the scenario showed; given several, on all of them (see combineVerdicts). */
+export function verify(id: string, scenario: string | ReadonlyArray<string>, precondition?: Precondition): void {
+  const scenarios = typeof scenario === 'string' ? [scenario] : scenario;
+  if (collecting) {
+    collecting.push({ id, scenarios, ...(precondition && { precondition }) });
+    return;
+  }
+  const requirement = findRequirement(id);
+  if (!requirement || !JUDGES[id]) throw new Error(`suite names ${id}, which cutover cannot judge`);
+  test(`${id} ${requirement.title}`, async (context) => {
+    const started = performance.now();
+    const record = (result: Omit<RequirementResult, 'id' | 'durationMs'>): void => {
+      context.task.meta.cutover = { id, durationMs: Math.round(performance.now() - started), ...result };
+    };
+    const unmet = precondition?.(readRunConfig());
+    if (unmet) {
+      record({ verdict: 'skipped', reason: unmet, measurements: {}, evidence: [] });
+      context.skip(unmet);
+      return;
+    }
+    await allure.label('requirement', id);
+    await allure.epic(requirement.family.toUpperCase());
+    const played: Observation[] = [];
+    for (const file of scenarios) {
+      try {
+        played.push(await observe(file));
+      } catch (err) {
+        record({ verdict: 'error', reason: `harness could not run ${file}: ${message(err)}`, measurements: {}, evidence: [] });
+        throw err;
+      }
+    }
+    const evidence: string[] = [];
+    for (const obs of played) evidence.push(...(await attachEvidence(obs)));
+    const first = played[0] as Observation;
+    const judgement: Judgement = judgeRequirement(id, played);
+    record({
+      ...judgement, evidence, scenarios: played.map((o) => o.scenario.name), versions: first.driver.versions,
+      ...(first.driver.accelerator && { accelerator: first.driver.accelerator }),
+    });
+    if (judgement.verdict === 'error') throw new Error(judgement.reason);
+    await allure.description(`**${judgement.verdict.toUpperCase()}**: ${judgement.reason}`);
+    // Measurements vary from run to run: excluded, so Allure's history still groups by test.
+    for (const [name, value] of Object.entries(judgement.measurements)) await allure.parameter(name, String(value), { excluded: true });
+    assertVerdict(context, judgement.verdict, judgement.reason);
+  });
+}
+
+function assertVerdict(context: TestContext, verdict: 'pass' | 'fail' | 'skipped', reason: string): void {
+  if (verdict === 'skipped') {
+    context.skip(reason);
+    return;
+  }
+  context.expect(verdict, reason).toBe('pass');
+}
+
+function observe(scenario: string): Promise<Observation> {
+  let pending = observations.get(scenario);
+  if (!pending) {
+    const config = readRunConfig();
+    session ??= openSession(
+      { driver: config.driver, driverOptions: config.driverOptions, hosts: { kind: config.hosts, image: config.image }, accel: config.accel },
+      { storeDir: config.runDir, progress: (line) => console.log(line) },
+    );
+    pending = session.play(join(ROOT, 'scenarios', scenario));
+    observations.set(scenario, pending);
+  }
+  return pending;
+}
+
+/** Evidence paths relative to the run folder, each also attached to the Allure result. */
+async function attachEvidence(observation: Observation): Promise<string[]> {
+  const config = readRunConfig();
+  const dir = join(config.runDir, 'scenarios', observation.scenario.name);
+  const paths: string[] = [];
+  for (const file of observation.evidence) {
+    const path = join(dir, file.path);
+    paths.push(relative(config.runDir, path));
+    await allure.attachmentPath(file.label, path, contentType(file.path));
+  }
+  return paths;
+}
+
+function contentType(path: string): string {
+  if (path.endsWith('.svg')) return 'image/svg+xml';
+  if (path.endsWith('.json')) return 'application/json';
+  if (path.endsWith('.tsv')) return 'text/tab-separated-values';
+  return 'text/plain';
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
