@@ -26,6 +26,10 @@ export async function scenarioCommand(file: string, options: ScenarioOptions): P
   let observation: Observation;
   try {
     observation = await session.play(loaded);
+  } catch (err) {
+    // Nothing was observed: no folder that looks like a run is left behind.
+    await folder.discard();
+    throw err;
   } finally {
     await session.close();
   }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { chooseEmulator, compareVersions } from './emulators.ts';
+import { chooseEmulator } from './emulators.ts';
+import { compareVersions } from '../util/versions.ts';
 
 const at = (version: string) => ({ version, command: `qemu-${version}`, prefixArgs: [], origin: 'test' });
 

@@ -3,7 +3,7 @@ import { deadlineNote, ms, passesBetween, statesBetween, statusSequence, statusT
 import { MIG_02, MIG_03, MIG_04, MIN_PROGRESS_PASSES } from './mig.ts';
 import { judgeRefusal } from './refusal.ts';
 import { CannotJudge, fail, pass, skipped, type Judge, type Verdict } from './verdict.ts';
-import { compareVersions } from '../hosts/emulators.ts';
+import { compareVersions } from '../util/versions.ts';
 
 // Same-host upgrade (seed 001): a guest moves to another QEMU on its own host, maybe a newer
 // one, maybe without copying its RAM. The baseline judges (MIG-02..04) say whether the move

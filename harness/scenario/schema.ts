@@ -50,6 +50,8 @@ export const scenarioSchema = z.strictObject({
   description: z.string(),
   /** Requirement IDs this scenario's observation is judged against. */
   judges: z.array(z.string()).nonempty(),
+  /** A reproduction of a bug seen on a real stack, played alone with `cutover scenario`; no suite plays it. */
+  repro: z.boolean().default(false),
   hosts: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case host name'), hostSettings.nullable().transform((h) => h ?? {})),
   guest: guestSpec,
   /** More guests, by name, for scenarios with several migrations at once. */

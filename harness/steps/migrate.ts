@@ -41,7 +41,10 @@ const schema = z.strictObject({
   postcopy: z.boolean().default(false),
   /** Pages after the switch at this rate: low, so a fault lands while pages are missing. */
   postcopyBandwidth: size.optional(),
-  /** The stream goes through the harness's relay, so link faults can cut it. */
+  /**
+   * The stream goes through the harness's relay, so link faults can cut it. Drivers without
+   * the capability carry it over their hosts' own links (which link faults then act on).
+   */
   relay: z.boolean().default(false),
   /** How the data disk moves: streamed in after cut-over, or mirrored before it. */
   storage: z.strictObject({
@@ -78,7 +81,7 @@ export const migrate = defineStep({
       ...(step.mode !== 'normal' && { mode: step.mode }),
       ...(step.postcopy && { postcopy: true }),
       ...(step.postcopyBandwidth !== undefined && { postcopyBandwidth: step.postcopyBandwidth }),
-      ...(step.relay && { relay: (destination) => guest.link.via(destination) }),
+      ...(step.relay && ctx.capabilities.has('migration-relay') && { relay: (destination) => guest.link.via(destination) }),
       ...(step.storage && { storage: step.storage }),
     };
     const target = step.unreachable
@@ -91,7 +94,7 @@ export const migrate = defineStep({
     const { relay: _relay, ...data } = withSpice;
     const request: MigrationRequest = {
       from: source.host.name, to: targetHost.name, unreachable: step.unreachable,
-      settings: { ...data, ...(step.relay && { relay: true }) },
+      settings: { ...data, ...(settings.relay && { relay: true }) },
       ...(step.destination.uuid !== undefined && { destinationUuid: step.destination.uuid }),
     };
     ctx.history.append({ type: 'migrate', t: requestedAt, guest: guest.key, ...request });
@@ -115,7 +118,6 @@ function requireCapabilities(ctx: RunContext, step: MigrateStep): void {
   if (step.validateUuid) requireCapability(ctx, 'validate-uuid', 'have the destination validate the UUID');
   if (step.mode === 'cpr-transfer') requireCapability(ctx, 'cpr-transfer', 'migrate by cpr-transfer');
   if (step.destination.uuid !== undefined) requireCapability(ctx, 'destination-uuid', 'give the destination another UUID');
-  if (step.relay) requireCapability(ctx, 'migration-relay', 'send the migration through the harness\'s relay');
   if (step.storage?.mode === 'stream-after') requireCapability(ctx, 'storage-stream-after', 'stream storage in after cut-over');
   if (step.storage?.mode === 'mirror-before') requireCapability(ctx, 'storage-mirror-before', 'mirror storage before cut-over');
 }

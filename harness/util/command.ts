@@ -10,6 +10,7 @@ export interface RunOptions {
   /** Hard deadline: the command and its children are killed (SIGKILL) when it passes. */
   timeoutMs: number;
   env?: NodeJS.ProcessEnv;
+  cwd?: string;
   /** Called for each complete output line (stdout and stderr), e.g. to show apt's progress. */
   onLine?: (line: string) => void;
   /** Ends the command early (a scenario that ended while a call still waited). */
@@ -45,7 +46,7 @@ const NOT_FOUND = /: (?:exec: )?\S+: (?:not found|command not found|No such file
 export const runCommand: CommandRunner = async (argv, opts) => {
   if (argv.length === 0) return { code: null, stdout: '', stderr: '', output: '', timedOut: false, spawnError: 'EMPTY' };
   // bash by its path: a PATH without it (a user's, a test's) must still run what is on PATH.
-  const shell = $({ shell: '/bin/bash', quote, quiet: true, verbose: false, nothrow: true, env: opts.env ?? process.env, ...(opts.signal && { signal: opts.signal }) });
+  const shell = $({ shell: '/bin/bash', quote, quiet: true, verbose: false, nothrow: true, env: opts.env ?? process.env, ...(opts.cwd && { cwd: opts.cwd }), ...(opts.signal && { signal: opts.signal }) });
   const child: ProcessPromise = shell`exec ${[...argv]}`;
   if (opts.onLine) streamLines(child, opts.onLine);
   // zx kills the command with its children (a grandchild may hold the pipes open).

@@ -6,6 +6,7 @@ import type { StatusInfo } from '../../qmp/index.ts';
 import type { HostProcess } from '../../hosts/types.ts';
 import type { Clock } from '../../util/clock.ts';
 import { pollUntil, sleep } from '../../util/deadline.ts';
+import { UsageError } from '../../util/errors.ts';
 import type { DriverEvent, EvidenceFile, GuestHandle, MigrationStatus, RunState, SpiceStatus, StartGuestRequest } from '../types.ts';
 import { qemuArgs, type DataDisk } from './cmdline.ts';
 import { toSpiceStatus, type QuerySpice } from '../spice-status.ts';
@@ -105,7 +106,7 @@ export class QemuGuest implements GuestHandle {
     const guest = new QemuGuest(request, options, child, files);
     if (cprSocket !== undefined) {
       guest.cprSocket = cprSocket;
-      await pollUntil(`the cpr socket ${cprSocket}`, 15_000, async () => (existsSync(cprSocket) ? true : child.alive ? undefined : exitedEarly(child, files.log)));
+      await pollUntil(`the cpr socket ${cprSocket}`, 15_000, async () => (existsSync(cprSocket) ? true : child.alive ? undefined : exitedEarly(child, files.log, request.host.name)));
       return guest;
     }
     await guest.attach().catch(async (err) => {
@@ -120,7 +121,7 @@ export class QemuGuest implements GuestHandle {
     if (this.client) return;
     const { request, options, files } = this;
     const transcriptLines: string[] = [];
-    const qmp = await connectQmp(files.qmpSocket, this.process, files.log, options.clock, (line) => transcriptLines.push(line));
+    const qmp = await connectQmp(files.qmpSocket, this.process, files.log, request.host.name, options.clock, (line) => transcriptLines.push(line));
     // The transcript is flushed in batches so a QMP-heavy test does not wait on the disk.
     const flush = setInterval(() => void flushLines(files.transcript, transcriptLines), 500);
     void this.process.exited.finally(() => {
@@ -225,12 +226,19 @@ export async function prepareMonitor(guest: QemuGuest): Promise<void> {
   await guest.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: true }] });
 }
 
-/** QEMU ended while starting: its own last words. */
-async function exitedEarly(child: HostProcess, logPath: string): Promise<never> {
+/**
+ * QEMU ended while starting: the host cannot start this guest. Said in one line with QEMU's
+ * own last words (an unknown machine type, RAM it cannot allocate...) and where to look.
+ */
+async function exitedEarly(child: HostProcess, logPath: string, host: string): Promise<never> {
+  // The log is in the scenario's scratch folder, which goes with the run: its words go in the message.
   const exit = await child.exited;
   const log = await readFile(logPath, 'utf8').catch(() => '');
   const said = log.split('\n').filter((l) => l && !l.startsWith('#')).slice(-3).join(' | ');
-  throw new Error(`QEMU exited at start (code ${exit.code}, signal ${exit.signal}): ${said || 'no output'} [log: ${logPath}]`);
+  throw new UsageError(
+    `QEMU could not start the guest on ${host} (exit code ${exit.code}, signal ${exit.signal}): ${said || 'no output'}`,
+    `check the scenario's guest (machine, memoryMiB, emulator); \`npx cutover doctor\` shows what this machine has`,
+  );
 }
 
 /** Connects once QEMU has created its socket; fails fast (with QEMU's own words) if it died. */
@@ -238,11 +246,12 @@ async function connectQmp(
   socket: string,
   child: HostProcess,
   logPath: string,
+  host: string,
   clock: Clock,
   record: (line: string) => void,
 ): Promise<QmpClient> {
   let lastError: unknown;
-  const died = (): Promise<never> => exitedEarly(child, logPath);
+  const died = (): Promise<never> => exitedEarly(child, logPath, host);
   return pollUntil(`QMP socket ${socket} to accept`, 15_000, async () => {
     if (!child.alive) return died();
     try {
@@ -257,7 +266,9 @@ async function connectQmp(
       return undefined;
     }
   }).catch((err) => {
-    throw lastError instanceof Error ? new Error(`${err.message}; last error: ${lastError.message}`) : err;
+    // QEMU's own words (it died starting) say it all; a socket that never answered says less.
+    if (err instanceof UsageError || !(lastError instanceof Error)) throw err;
+    throw new Error(`${err.message}; last error: ${lastError.message}`);
   });
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { chooseEmulator, compareVersions } from '../../hosts/emulators.ts';
+import { chooseEmulator } from '../../hosts/emulators.ts';
+import { compareVersions } from '../../util/versions.ts';
 import type { Host } from '../../hosts/types.ts';
 import type { MigrationInfo as QmpMigrationInfo } from '../../qmp/index.ts';
 import type { Capability, Driver, DriverContext, DriverDescription, DriverEvent, GuestHandle, MigrateRequest, MigrationJob, StartGuestRequest } from '../types.ts';
