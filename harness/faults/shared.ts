@@ -45,7 +45,7 @@ export async function signalSide(fault: { side: Side; guest?: string | undefined
  * (or before it started: relays made later take the state), else the destination host's own
  * network link, which can be cut and healed but not blackholed.
  */
-export async function setLink(fault: { guest?: string | undefined }, scope: FaultScope, state: LinkState): Promise<string> {
+export async function setLink(fault: { guest?: string | undefined }, scope: FaultScope, state: Exclude<LinkState, 'held'>): Promise<string> {
   const { link, destination } = scope.link(fault.guest);
   const verb = state === 'up' ? 'healed' : state === 'cut' ? 'cut' : 'blackholed';
   if (link.relayed || !destination) {

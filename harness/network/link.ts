@@ -1,4 +1,4 @@
-import { startRelay, type LinkState, type Relay } from './relay.ts';
+import { startRelay, type LinkState, type PortOccupant, type Relay } from './relay.ts';
 
 /**
  * One guest's migration link through the harness: a relay in front of each address its
@@ -9,6 +9,7 @@ import { startRelay, type LinkState, type Relay } from './relay.ts';
 export class MigrationLink {
   private readonly relays: Relay[] = [];
   private current: LinkState = 'up';
+  private occupant?: PortOccupant;
 
   get state(): LinkState {
     return this.current;
@@ -27,9 +28,17 @@ export class MigrationLink {
     return { host: relay.host, port: relay.port };
   }
 
-  async set(state: LinkState): Promise<void> {
+  async set(state: Exclude<LinkState, 'held'>): Promise<void> {
     this.current = state;
+    this.occupant = undefined;
     for (const relay of this.relays) await this.apply(relay, state);
+  }
+
+  /** Hands each relay's port (and those of relays made later) to an occupant, until healed. */
+  async hold(occupant: PortOccupant): Promise<void> {
+    this.current = 'held';
+    this.occupant = occupant;
+    for (const relay of this.relays) await this.apply(relay, 'held');
   }
 
   async close(): Promise<void> {
@@ -39,6 +48,7 @@ export class MigrationLink {
   private async apply(relay: Relay, state: LinkState): Promise<void> {
     if (state === 'cut') await relay.cut();
     else if (state === 'blackhole') relay.blackhole();
+    else if (state === 'held' && this.occupant) await relay.hold(this.occupant);
     else await relay.heal();
   }
 }

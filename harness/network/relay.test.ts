@@ -65,4 +65,28 @@ describe('migration link relay', () => {
     await closed;
     expect(socket.destroyed).toBe(true);
   });
+
+  it('hands its port to an occupant while held, and takes it back when healed', async () => {
+    relay = await startRelay({ host: '127.0.0.1', port: await startEcho() });
+    const taken: Array<{ port: number }> = [];
+    let released = 0;
+    await relay.hold(async (where) => {
+      const sockets: Socket[] = [];
+      const occupant = createServer((s) => sockets.push(s.end('occupied')));
+      await new Promise<void>((r) => occupant.listen(where.port, where.host, r));
+      taken.push(where);
+      return {
+        release: () => new Promise<void>((r) => {
+          occupant.close(() => ((released += 1), r()));
+          for (const s of sockets) s.destroy();
+        }),
+      };
+    });
+    expect(relay.state).toBe('held');
+    expect(taken).toEqual([{ host: '127.0.0.1', port: relay.port }]);
+    expect(await roundTrip(relay.port, 'ping')).toBe('occupied');
+    await relay.heal();
+    expect(released).toBe(1);
+    expect(await roundTrip(relay.port, 'ping')).toBe('ping');
+  });
 });

@@ -3,10 +3,15 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 // The migration link of process hosts, made breakable: the source migrates to this relay,
 // which forwards to the destination. A link fault then acts on the relay as it would on a
 // network: cut (connections reset, new ones refused), blackhole (connections stay up but
-// nothing gets through, as behind a firewall that drops packets), heal (new connections are
-// forwarded again; connections a blackhole swallowed are reset, so both ends notice).
+// nothing gets through, as behind a firewall that drops packets), hold (the relay's port is
+// handed to an occupant a fault brings, such as a listener that never answers), heal (new
+// connections are forwarded again; connections a blackhole swallowed are reset, so both ends
+// notice).
 
-export type LinkState = 'up' | 'cut' | 'blackhole';
+export type LinkState = 'up' | 'cut' | 'blackhole' | 'held';
+
+/** Takes the relay's port while the link is held; released when it heals. */
+export type PortOccupant = (where: { readonly host: string; readonly port: number }) => Promise<{ release(): Promise<void> }>;
 
 export interface Relay {
   readonly host: string;
@@ -16,6 +21,8 @@ export interface Relay {
   readonly forwarded: { readonly toDestination: number; readonly toSource: number };
   cut(): Promise<void>;
   blackhole(): void;
+  /** Stops forwarding and listening, and lets the occupant take the port. */
+  hold(occupant: PortOccupant): Promise<void>;
   heal(): Promise<void>;
   close(): Promise<void>;
 }
@@ -30,6 +37,7 @@ export async function startRelay(target: { host: string; port: number }): Promis
   const forwarded = { toDestination: 0, toSource: 0 };
   let state: LinkState = 'up';
   let port = 0;
+  let occupied: { release(): Promise<void> } | undefined;
 
   const onConnection = (from: Socket): void => {
     const to = connect(target.port, target.host);
@@ -96,20 +104,34 @@ export async function startRelay(target: { host: string; port: number }): Promis
     blackhole() {
       if (state === 'up') state = 'blackhole';
     },
+    async hold(occupant) {
+      if (state === 'held') return;
+      const listening = state !== 'cut';
+      state = 'held';
+      // The listening socket closes at once; close()'s callback would wait for the connections
+      // already forwarded, which stay, swallowed, as behind a firewall that drops everything.
+      if (listening) server.close();
+      occupied = await occupant({ host: '127.0.0.1', port });
+    },
     async heal() {
       if (state === 'up') return;
       const was = state;
+      await occupied?.release();
+      occupied = undefined;
       resetAll();
       state = 'up';
-      if (was === 'cut') {
+      if (was === 'cut' || was === 'held') {
         server = createServer(onConnection);
         await listen(port);
       }
     },
     async close() {
       resetAll();
+      const wasListening = state !== 'cut' && state !== 'held';
       state = 'cut';
-      await stopListening().catch(() => undefined);
+      await occupied?.release().catch(() => undefined);
+      occupied = undefined;
+      if (wasListening) await stopListening().catch(() => undefined);
     },
   };
 }
