@@ -114,21 +114,22 @@ export const MIG_06: Judge = (obs) => {
 };
 
 export const MIG_07: Judge = (obs) => {
-  requireMigration(obs);
+  const migration = requireMigration(obs);
   const failedAt = statusTime(obs, 'failed');
   const error = obs.migration?.final?.errorDesc;
   if (failedAt === undefined) return fail(`the migration did not fail (statuses: ${statusSequence(obs).join(' -> ') || 'none'})${deadlineNote(obs)}`);
   const until = beforeMemoryCheck(obs, 'source');
   const after = passesBetween(obs, 'source', failedAt, until);
   const lastState = statesBetween(obs, 'source', failedAt, until).at(-1);
-  const measurements = { sourcePassesAfterFailure: after };
+  const failedAfterMs = round(failedAt - migration.requestedAt);
+  const measurements = { sourcePassesAfterFailure: after, failedAfterMs };
   if (!error?.trim()) return fail('the migration failed without an error text', measurements);
   if (after < MIN_PROGRESS_PASSES || lastState !== 'running') {
     return fail(`after the failure the source made ${after} passes and is '${lastState ?? 'unsampled'}'`, measurements);
   }
   const memory = obs.memory.source;
   if (memory && !memory.intact) return fail(`source RAM corrupt after the failure: ${memory.summary}`, measurements);
-  return pass(`failed with "${error}"; the source runs on (${after} passes)`, measurements);
+  return pass(`failed ${ms(failedAfterMs)} after the request with "${error}"; the source runs on (${after} passes)`, measurements);
 };
 
 export const MIG_08: Judge = (obs) => {
