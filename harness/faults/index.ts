@@ -11,6 +11,7 @@ import { pauseHost } from './pause-host/index.ts';
 import { restartDaemon } from './restart-daemon/index.ts';
 import { resumeClient } from './resume-client/index.ts';
 import { resumeHost } from './resume-host/index.ts';
+import { silentPort } from './silent-port/index.ts';
 import { stallClient } from './stall-client/index.ts';
 import { thawDaemon } from './thaw-daemon/index.ts';
 import { thaw } from './thaw/index.ts';
@@ -19,7 +20,7 @@ import type { FaultKind, FaultNeeds } from './types.ts';
 /** Every fault kind cutover can strike: a new kind is a folder beside these and one line here. */
 export const FAULTS = [
   kill, freeze, thaw,
-  cutLink, blackholeLink, healLink,
+  cutLink, blackholeLink, healLink, silentPort,
   freezeDaemon, thawDaemon, restartDaemon,
   pauseHost, resumeHost,
   stallClient, resumeClient, killClient,
