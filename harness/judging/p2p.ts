@@ -1,4 +1,5 @@
 import type { DriverEvent, MigrationInfo } from '../drivers/types.ts';
+import { FINAL_STATUSES } from '../drivers/vocabulary.ts';
 import type { CallProbe, DaemonSample, MigrationObservation, Observation } from '../observation/types.ts';
 import { beforeMemoryCheck, deadlineNote, ms, passesBetween, statesBetween } from './facts.ts';
 import { MIN_PROGRESS_PASSES } from './mig.ts';
@@ -26,7 +27,7 @@ function migrations(obs: Observation): Migration[] {
 
 /** Where the management layer's job ended: completed, or failed/cancelled with its words. */
 const ended = (final: MigrationInfo | undefined): boolean =>
-  !!final && !final.jobRunning && ['completed', 'failed', 'cancelled'].includes(final.status);
+  !!final && !final.jobRunning && (FINAL_STATUSES as ReadonlyArray<string>).includes(final.status);
 
 const poolText = (samples: ReadonlyArray<DaemonSample>): string =>
   samples.map((s) => `${s.host}: ${s.pool.freeWorkers} of ${s.pool.nWorkers} workers free, ${s.pool.jobQueueDepth} queued`).join('; ');

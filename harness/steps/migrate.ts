@@ -43,7 +43,8 @@ const schema = z.strictObject({
   postcopyBandwidth: size.optional(),
   /**
    * The stream goes through the harness's relay, so link faults can cut it. Drivers without
-   * the capability carry it over their hosts' own links (which link faults then act on).
+   * the capability, and hosts that do not share the harness's loopback, carry it over the
+   * hosts' own links (which link faults then act on).
    */
   relay: z.boolean().default(false),
   /** How the data disk moves: streamed in after cut-over, or mirrored before it. */
@@ -81,7 +82,7 @@ export const migrate = defineStep({
       ...(step.mode !== 'normal' && { mode: step.mode }),
       ...(step.postcopy && { postcopy: true }),
       ...(step.postcopyBandwidth !== undefined && { postcopyBandwidth: step.postcopyBandwidth }),
-      ...(step.relay && ctx.capabilities.has('migration-relay') && { relay: (destination) => guest.link.via(destination) }),
+      ...(step.relay && ctx.capabilities.has('migration-relay') && ctx.hostFeatures.has('loopback') && { relay: (destination) => guest.link.via(destination) }),
       ...(step.storage && { storage: step.storage }),
     };
     const target = step.unreachable

@@ -10,11 +10,10 @@ import { UsageError } from '../../util/errors.ts';
 import type { DriverEvent, EvidenceFile, GuestHandle, MigrationStatus, RunState, SpiceStatus, StartGuestRequest } from '../types.ts';
 import { qemuArgs, type DataDisk } from './cmdline.ts';
 import { toSpiceStatus, type QuerySpice } from '../spice-status.ts';
+import { FINAL_STATUSES, RUN_STATES } from '../vocabulary.ts';
 
-const KNOWN_STATES = new Set<string>([
-  'running', 'paused', 'postmigrate', 'inmigrate', 'finish-migrate', 'prelaunch', 'shutdown',
-  'internal-error', 'io-error', 'suspended', 'guest-panicked',
-]);
+/** QEMU's run states that cutover has a word for; the others it calls 'other'. */
+const KNOWN_STATES: ReadonlySet<string> = new Set(RUN_STATES.filter((s) => s !== 'other' && s !== 'gone'));
 
 export interface QemuGuestOptions {
   /** Names this guest's files in its host's folder: the side, or side and guest name. */
@@ -188,7 +187,7 @@ export class QemuGuest implements GuestHandle {
 
   /** How the migration started after `since` (a QMP mark) ended, once it has: never, if it never does. */
   async migrationEnded(since: number): Promise<'completed' | 'failed' | 'cancelled' | undefined> {
-    const ending = ['completed', 'failed', 'cancelled'];
+    const ending: ReadonlyArray<string> = FINAL_STATUSES;
     const end = await this.qmp
       .waitForEvent((e) => e.event === 'MIGRATION' && ending.includes((e.data as { status?: string } | undefined)?.status ?? ''), { timeoutMs: 24 * 3600_000, since })
       .catch(() => undefined);

@@ -7,7 +7,7 @@ export const blackholeLink = defineFault({
   summary: 'blackholes a guest\'s migration link: connections stay up, nothing gets through',
   target: 'link',
   fields: linkFields,
-  needs: { driver: ['migration-relay'] },
+  needs: { driver: ['migration-relay'], host: ['loopback'] },
   targetOf: linkTarget,
   strike: (fault, scope) => setLink(fault, scope, 'blackhole'),
 });

@@ -7,7 +7,7 @@ export const cutLink = defineFault({
   summary: 'cuts a guest\'s migration link: its connections reset, new ones refused',
   target: 'link',
   fields: linkFields,
-  needsEither: [{ driver: ['migration-relay'] }, { host: ['controls'] }],
+  needsEither: [{ driver: ['migration-relay'], host: ['loopback'] }, { host: ['controls'] }],
   targetOf: linkTarget,
   strike: (fault, scope) => setLink(fault, scope, 'cut'),
 });

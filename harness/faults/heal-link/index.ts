@@ -7,7 +7,7 @@ export const healLink = defineFault({
   summary: 'heals a guest\'s migration link',
   target: 'link',
   fields: linkFields,
-  needsEither: [{ driver: ['migration-relay'] }, { host: ['controls'] }],
+  needsEither: [{ driver: ['migration-relay'], host: ['loopback'] }, { host: ['controls'] }],
   targetOf: linkTarget,
   strike: (fault, scope) => setLink(fault, scope, 'up'),
 });

@@ -13,7 +13,7 @@ export const silentPort = defineFault({
   summary: 'makes the destination\'s migration port answer no connection attempt (SYNs dropped): a silent host',
   target: 'link',
   fields: linkFields,
-  needs: { driver: ['migration-relay'] },
+  needs: { driver: ['migration-relay'], host: ['loopback'] },
   targetOf: linkTarget,
   strike: async (fault, scope) => {
     const { link, destination } = scope.link(fault.guest);

@@ -13,7 +13,7 @@ import { exec } from '../../util/command.ts';
 export function processHostProvider(remember: (pid: number) => Promise<void> = async () => {}): HostProvider {
   return {
     kind: 'process',
-    features: new Set(),
+    features: new Set(['loopback'] as const),
     /** The machine's own QEMU must be there; the host images' newer ones are a bonus. */
     async prepare() {
       const own = (await machineEmulatorsOnce()).find((e) => e.command === SYSTEM_QEMU);
