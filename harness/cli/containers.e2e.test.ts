@@ -16,6 +16,17 @@ async function leftovers(): Promise<string> {
   return (containers.stdout + networks.stdout).trim();
 }
 
+describe('the qemu driver on container hosts', () => {
+  it('drives QEMU inside the containers through the Host alone (commands, sockets, files): pre-copy certified', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const result = await cutover(['scenario', 'scenarios/mig/precopy.yaml', '--driver', 'qemu', '--hosts', 'container', '--out', out]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    for (const id of ['MIG-01', 'MIG-02', 'MIG-03', 'MIG-04', 'MIG-05', 'MIG-08']) expect(result.stdout).toMatch(new RegExp(`^  PASS  ${id}: `, 'm'));
+    expect(result.stdout).toMatch(/observed \(qemu qemu 7\.2\.\d+, container hosts/);
+    expect(await leftovers()).toBe('');
+  }, 300_000);
+});
+
 describe('libvirt on container hosts', () => {
   it('bookworm: MIG passes; P2P-01 fails on the real deadlock, decided from evidence within 5 s; P2P-02..05 judged', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));

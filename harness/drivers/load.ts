@@ -10,9 +10,10 @@ const BUILT_IN: Readonly<Record<string, DriverFactory>> = { qemu: createQemuDriv
 
 export const BUILT_IN_DRIVERS = Object.keys(BUILT_IN);
 
-/** The host kinds each built-in driver is certified on (libvirt needs hosts that run libvirtd). */
+/** The host kinds each built-in driver runs on (libvirt needs hosts that run libvirtd). */
 export const BUILT_IN_TARGETS: ReadonlyArray<{ readonly driver: string; readonly hosts: 'process' | 'container' }> = [
   { driver: 'qemu', hosts: 'process' },
+  { driver: 'qemu', hosts: 'container' },
   { driver: 'libvirt', hosts: 'container' },
 ];
 

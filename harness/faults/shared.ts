@@ -60,6 +60,13 @@ export async function setLink(fault: { guest?: string | undefined }, scope: Faul
   return `${verb} ${destination.name}'s network link`;
 }
 
+/** What a host offers for whole-host faults (pause, link), where its kind offers any. */
+export function controlsOf(scope: FaultScope, host: string) {
+  const controls = scope.host(host).controls;
+  if (!controls) throw new Unavailable(`${host} offers no whole-host controls`);
+  return controls;
+}
+
 /** The management daemon of a host, through the driver's daemon facet. */
 export function daemonsOf(scope: FaultScope) {
   const daemons = scope.driver.daemons;

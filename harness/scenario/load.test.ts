@@ -65,7 +65,7 @@ describe('scenario files', () => {
     const waitBeforeMigrate = base.replace('  - do: migrate', '  - do: wait-migration\n    status: active\n    within: 1s\n  - do: migrate');
     expect(errorOf(waitBeforeMigrate)).toMatch(/^scenarios\/x\.yaml:\d+: steps\[2\]\.do: wait-migration before the guest was migrated \(add a 'migrate' step before it\)$/);
     const startless = base.replace('  - do: start\n', '');
-    expect(errorOf(startless)).toMatch(/steps\[0\]\.do: wait-progress on the source before the guest was started/);
+    expect(errorOf(startless)).toMatch(/steps\[0\]\.do: wait-progress of the source before the guest was started/);
     const killTooEarly = base.replace('  - do: migrate', '  - { do: fault, kind: kill, side: destination }\n  - do: migrate');
     expect(errorOf(killTooEarly)).toMatch(/steps\[2\]\.do: fault kill of the destination before the guest was migrated/);
     const armed = base.replace('  - do: migrate', '  - { do: fault, kind: kill, side: destination, at: { status: setup } }\n  - do: migrate');

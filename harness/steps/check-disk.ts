@@ -12,9 +12,7 @@ export const checkDisk = defineStep({
   schema: z.strictObject({ do: z.literal('check-disk'), guest: guestRef, side: z.enum(SIDES) }),
   records: ['disk'],
   check(step, scope) {
-    const key = scope.guest(step.guest);
-    if (step.side === 'source') scope.requireStarted(key, 'check-disk of the source');
-    else scope.requireMigration(key, 'check-disk of the destination');
+    scope.requireSide(scope.guest(step.guest), step.side, 'check-disk');
   },
   async play(ctx, step) {
     const run = guestRun(ctx, step.guest);

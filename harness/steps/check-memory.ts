@@ -12,9 +12,7 @@ export const checkMemory = defineStep({
   schema: z.strictObject({ do: z.literal('check-memory'), guest: guestRef, side: z.enum(SIDES) }),
   records: ['memory'],
   check(step, scope) {
-    const key = scope.guest(step.guest);
-    if (step.side === 'source') scope.requireStarted(key, 'check-memory of the source');
-    else scope.requireMigration(key, 'check-memory of the destination');
+    scope.requireSide(scope.guest(step.guest), step.side, 'check-memory');
   },
   async play(ctx, step) {
     const run = guestRun(ctx, step.guest);

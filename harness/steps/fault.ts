@@ -69,8 +69,7 @@ function checkTarget(kind: FaultKind, step: FaultStep, scope: ScenarioScope): vo
   switch (kind.target) {
     case 'side': {
       const key = scope.guest(fields.guest);
-      if (now && fields.side === 'source') scope.requireStarted(key, `fault ${kind.kind} of the source`);
-      if (now && fields.side === 'destination') scope.requireMigration(key, `fault ${kind.kind} of the destination`);
+      if (now && fields.side) scope.requireSide(key, fields.side, `fault ${kind.kind}`);
       return;
     }
     case 'host':

@@ -10,9 +10,7 @@ export const querySpice = defineStep({
   schema: z.strictObject({ do: z.literal('query-spice'), guest: guestRef, side: z.enum(SIDES) }),
   records: ['spice'],
   check(step, scope) {
-    const key = scope.guest(step.guest);
-    if (step.side === 'source') scope.requireStarted(key, 'query-spice of the source');
-    else scope.requireMigration(key, 'query-spice of the destination');
+    scope.requireSide(scope.guest(step.guest), step.side, 'query-spice');
   },
   async play(ctx, step) {
     const guest = guestRun(ctx, step.guest);

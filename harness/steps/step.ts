@@ -65,6 +65,12 @@ export class ScenarioScope {
     if (!this.migrating.has(key)) throw new ScenarioIssue(['do'], `${what} before ${this.named(key)} was migrated (add a 'migrate' step before it)`);
   }
 
+  /** What acts on one side needs it there: the source once started, the destination once migrated. */
+  requireSide(key: string, side: 'source' | 'destination', what: string): void {
+    if (side === 'source') this.requireStarted(key, `${what} of the source`);
+    else this.requireMigration(key, `${what} of the destination`);
+  }
+
   requireClient(what: string): void {
     if (!this.clientConnected) throw new ScenarioIssue(['do'], `${what} before the SPICE client connected (add a 'spice-client' step before it)`);
   }

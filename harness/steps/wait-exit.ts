@@ -11,9 +11,7 @@ export const waitExit = defineStep({
   schema: z.strictObject({ do: z.literal('wait-exit'), guest: guestRef, side: z.enum(SIDES), within: duration }),
   records: [],
   check(step, scope) {
-    const key = scope.guest(step.guest);
-    if (step.side === 'source') scope.requireStarted(key, 'wait-exit of the source');
-    else scope.requireMigration(key, 'wait-exit of the destination');
+    scope.requireSide(scope.guest(step.guest), step.side, 'wait-exit');
   },
   async play(ctx, step) {
     const handle = guestRun(ctx, step.guest).sides[step.side];

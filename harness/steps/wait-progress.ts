@@ -16,9 +16,7 @@ export const waitProgress = defineStep({
   }),
   records: [],
   check(step, scope) {
-    const key = scope.guest(step.guest);
-    if (step.side === 'source') scope.requireStarted(key, 'wait-progress on the source');
-    else scope.requireMigration(key, 'wait-progress on the destination');
+    scope.requireSide(scope.guest(step.guest), step.side, 'wait-progress');
   },
   async play(ctx, step) {
     const serial = guestRun(ctx, step.guest).serial[step.side];

@@ -1,6 +1,5 @@
-import { Unavailable } from '../../util/errors.ts';
 import { defineFault } from '../types.ts';
-import { hostFields, hostTarget } from '../shared.ts';
+import { controlsOf, hostFields, hostTarget } from '../shared.ts';
 
 /** Every process of a host stops at once (docker pause): a host that hangs whole. */
 export const pauseHost = defineFault({
@@ -11,9 +10,7 @@ export const pauseHost = defineFault({
   needs: { host: ['controls'] },
   targetOf: hostTarget,
   strike: async (fault, scope) => {
-    const controls = scope.host(fault.host).controls;
-    if (!controls) throw new Unavailable(`${fault.host} cannot be paused`);
-    await controls.pause();
+    await controlsOf(scope, fault.host).pause();
     return `paused ${fault.host}`;
   },
 });

@@ -1,6 +1,5 @@
-import { Unavailable } from '../../util/errors.ts';
 import { defineFault } from '../types.ts';
-import { hostFields, hostTarget } from '../shared.ts';
+import { controlsOf, hostFields, hostTarget } from '../shared.ts';
 
 /** A paused host runs again. */
 export const resumeHost = defineFault({
@@ -11,9 +10,7 @@ export const resumeHost = defineFault({
   needs: { host: ['controls'] },
   targetOf: hostTarget,
   strike: async (fault, scope) => {
-    const controls = scope.host(fault.host).controls;
-    if (!controls) throw new Unavailable(`${fault.host} cannot be resumed`);
-    await controls.resume();
+    await controlsOf(scope, fault.host).resume();
     return `resumed ${fault.host}`;
   },
 });
