@@ -222,9 +222,13 @@ for (let round = 1; round <= rounds; round++) {
     const cutMs = cut.perScenarioMs[name] ?? NaN;
     console.log(`  ${name.padEnd(12)} ${fmt(cutMs).padStart(9)} ${fmt(bareMs).padStart(9)} ${(cutMs / bareMs).toFixed(2).padStart(6)}`);
   }
-  const cutTotal = Object.values(cut.perScenarioMs).reduce((a, b) => a + b, 0);
+  // Only the migrations both sides play: MIG-07's silent destination (QEMU waits ~2 min for
+  // the kernel's SYN retries) has no counterpart in the bare script.
+  const cutTotal = Object.keys(bare.perScenarioMs).reduce((sum, name) => sum + (cut.perScenarioMs[name] ?? NaN), 0);
   console.log(`  ${'migrations'.padEnd(12)} ${fmt(cutTotal).padStart(9)} ${fmt(bare.wallMs).padStart(9)} ${(cutTotal / bare.wallMs).toFixed(2).padStart(6)}   (goal: <= 1.10)`);
-  console.log(`  ${'whole run'.padEnd(12)} ${fmt(cut.wallMs).padStart(9)} ${fmt(bare.wallMs).padStart(9)} ${(cut.wallMs / bare.wallMs).toFixed(2).padStart(6)}   (adds test-runner start-up and report generation)`);
+  const extraMs = Object.entries(cut.perScenarioMs).filter(([name]) => !(name in bare.perScenarioMs)).reduce((sum, [, ms]) => sum + ms, 0);
+  const wholeMs = cut.wallMs - extraMs;
+  console.log(`  ${'whole run'.padEnd(12)} ${fmt(wholeMs).padStart(9)} ${fmt(bare.wallMs).padStart(9)} ${(wholeMs / bare.wallMs).toFixed(2).padStart(6)}   (adds test-runner start-up and report generation; less ${fmt(extraMs)} of scenarios the bare script does not play)`);
   console.log(`  harness peak memory (node processes, QEMU excluded): ${cut.peakRssMiB} MiB`);
   totals.cutover += cutTotal;
   totals.bare += bare.wallMs;
