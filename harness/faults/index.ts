@@ -26,9 +26,6 @@ export const FAULTS = [
   stallClient, resumeClient, killClient,
 ] as const satisfies ReadonlyArray<FaultKind>;
 
-export type AnyFault = (typeof FAULTS)[number];
-export const FAULT_KINDS = FAULTS.map((f) => f.kind);
-
 const BY_KIND: ReadonlyMap<string, FaultKind> = new Map(FAULTS.map((f) => [f.kind, f as unknown as FaultKind]));
 
 export function faultKind(kind: string): FaultKind {

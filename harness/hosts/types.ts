@@ -1,4 +1,5 @@
 import type { Clock } from '../util/clock.ts';
+import type { ExecResult } from '../util/command.ts';
 
 // The host axis: where guests and daemons run. A driver reaches its hosts only through this
 // interface, so the same driver runs on local processes, containers or emulated hosts.
@@ -39,8 +40,7 @@ export interface HostProcess {
   stop(graceMs?: number): Promise<ProcessExit>;
 }
 
-export type { ExecResult } from '../util/command.ts';
-import type { ExecResult } from '../util/command.ts';
+export type { ExecResult };
 
 /** What a fault can do to a whole host; not every host kind can. */
 export interface HostControls {
@@ -62,7 +62,8 @@ export interface Emulator {
 }
 
 /** Which of a host's QEMUs a guest runs on: the host's usual one, or its oldest or newest. */
-export type EmulatorChoice = 'default' | 'oldest' | 'newest';
+export const EMULATOR_CHOICES = ['default', 'oldest', 'newest'] as const;
+export type EmulatorChoice = (typeof EMULATOR_CHOICES)[number];
 
 export interface Host {
   readonly name: string;

@@ -1,7 +1,6 @@
 // The Observation judges read, derived from a scenario's history and nothing else: the same
 // history always gives the same observation, so a stored run can be judged again.
 import type { Side } from '../drivers/types.ts';
-import { SIDES } from '../drivers/vocabulary.ts';
 import { DISK_LAYOUT, GUEST_LAYOUT } from '../guest/layout.ts';
 import { HISTORY_FORMAT, type EntryOf, type HistoryEntry } from './history.ts';
 import type { GuestIdentity, GuestObservation, Observation, SideProgress } from './types.ts';
@@ -127,7 +126,3 @@ function emulatorVersions(identity: GuestIdentity): Record<string, string> {
   const only = source ?? destination;
   return only ? { qemu: only } : {};
 }
-
-/** Every side a history knows a guest on. */
-export const sidesOf = (entries: ReadonlyArray<HistoryEntry>, guest: string): Side[] =>
-  SIDES.filter((side) => entries.some((e) => e.type === 'guest' && e.guest === guest && e.side === side));

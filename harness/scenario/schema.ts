@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EMULATOR_CHOICES } from '../hosts/types.ts';
 import { STEPS } from '../steps/index.ts';
 
 // The runner's input: hosts, guests, and steps. Each step kind brings its own schema
@@ -17,7 +18,6 @@ const hostSettings = z.strictObject({
   keepalive: z.strictObject({ interval: z.number().int().min(1), count: z.number().int().min(0) }).optional(),
 });
 
-export const EMULATOR_CHOICES = ['default', 'oldest', 'newest'] as const;
 
 /** The most RAM a test guest may ask for: this machine's kind has 24 GiB for everything. */
 export const MAX_GUEST_MEMORY_MIB = 8192;

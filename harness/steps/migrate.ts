@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import type { MigrationSettings, SpiceRelocation } from '../drivers/types.ts';
+import { EMULATOR_CHOICES } from '../hosts/types.ts';
 import { startBlackhole } from '../network/blackhole.ts';
 import type { MigrationRequest } from '../observation/history.ts';
 import { sleep } from '../util/deadline.ts';
 import { duration, guestRef, size } from '../util/fields.ts';
 import { guestRun, hostNamed, label, requireCapability, startSide, type GuestRun, type RunContext } from './context.ts';
 import { defineStep } from './step.ts';
-
-const EMULATOR_CHOICES = ['default', 'oldest', 'newest'] as const;
 
 const schema = z.strictObject({
   do: z.literal('migrate'),
