@@ -3,7 +3,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { decide, judgeRequirement, JUDGES } from '../judging/index.ts';
 import { CannotJudge } from '../judging/verdict.ts';
-import { exitCodeFor, summarize, summaryLine, verdictLine, type Certificate } from '../reporting/certificate.ts';
+import { certify, conformanceLines, exitCodeFor, summaryLine, verdictLine, type Certificate } from '../reporting/certificate.ts';
 import type { Observation } from '../observation/types.ts';
 import type { RequirementResult } from '../reporting/result.ts';
 import { readStoredObservation } from '../reporting/store.ts';
@@ -26,15 +26,16 @@ export async function judgeCommand(path: string): Promise<number> {
 async function judgeRun(dir: string): Promise<number> {
   const file = join(dir, 'certificate.json');
   const certificate = await readCertificate(file);
-  const results: Array<Certificate['results'][number]> = [];
+  const results: Array<Omit<RequirementResult, 'versions' | 'accelerator'>> = [];
   for (const stored of certificate.results) {
     const result = stored.scenarios?.length ? await judgeAgain(dir, stored) : stored;
     results.push(result);
     say(verdictLine(result));
   }
-  const rebuilt: Certificate = { ...certificate, summary: summarize(results), results };
+  const rebuilt: Certificate = { ...certificate, ...certify(results) };
   await writeFile(file, JSON.stringify(rebuilt, null, 2) + '\n');
   say(`\n${summaryLine(rebuilt.summary)}`);
+  for (const line of conformanceLines(rebuilt.conformance)) say(line);
   say(`certificate rebuilt: ${file}`);
   return exitCodeFor(rebuilt);
 }

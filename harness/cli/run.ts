@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { startVitest } from 'vitest/node';
-import { buildCertificate, exitCodeFor, summaryLine } from '../reporting/certificate.ts';
+import { buildCertificate, conformanceLines, exitCodeFor, summaryLine, verdictLine } from '../reporting/certificate.ts';
 import { ResultCollector } from '../reporting/collector.ts';
 import { generateAllureHtml, writeAllureEnvironment } from '../reporting/allure-html.ts';
 import { openRunFolder } from '../reporting/run-folder.ts';
@@ -35,26 +35,33 @@ export async function runCommand(options: RunOptions): Promise<number> {
   }));
   const interruption = handleInterruption(sut.hostProvider, say, folder.path);
   // Once interrupted, the workers' dying words are no news.
-  const collector = new ResultCollector((line) => void (interruption.signal === undefined && say(line)), new Set(selection.requirements.map((r) => r.id)));
-  const vitest = await startVitest('test', selection.suiteFiles.map((f) => join(PROJECT_ROOT, f)), {
-    root: PROJECT_ROOT,
-    config: join(PROJECT_ROOT, 'vitest.suites.config.ts'),
-    watch: false,
-    testNamePattern: namePattern(selection.requirements),
-    reporters: [
-      interruption.reporter,
-      collector,
-      ['junit', { outputFile: join(folder.path, 'junit.xml'), suiteName: 'cutover' }],
-      ['allure-vitest/reporter', { resultsDir: join(folder.path, 'allure-results') }],
-    ],
-  });
-  await vitest.close();
+  const collector = new ResultCollector((line) => void (interruption.signal === undefined && say(line)), new Set(selection.judged.map((r) => r.id)));
+  if (selection.suiteFiles.length) {
+    const vitest = await startVitest('test', selection.suiteFiles.map((f) => join(PROJECT_ROOT, f)), {
+      root: PROJECT_ROOT,
+      config: join(PROJECT_ROOT, 'vitest.suites.config.ts'),
+      watch: false,
+      testNamePattern: namePattern(selection.judged),
+      reporters: [
+        interruption.reporter,
+        collector,
+        ['junit', { outputFile: join(folder.path, 'junit.xml'), suiteName: 'cutover' }],
+        ['allure-vitest/reporter', { resultsDir: join(folder.path, 'allure-results') }],
+      ],
+    });
+    await vitest.close();
+  }
   // Interrupted: no report of a run that did not finish; the handler ends the process.
   if (interruption.signal) return new Promise<number>(() => {});
 
-  const results: RequirementResult[] = selection.requirements.map(
-    (r) => collector.results.get(r.id) ?? { id: r.id, verdict: 'error', reason: 'the suite never reported this requirement', durationMs: 0, measurements: {}, evidence: [] },
-  );
+  const results: RequirementResult[] = selection.requirements.map((r) => {
+    if (!selection.judged.includes(r)) {
+      const result: RequirementResult = { id: r.id, verdict: 'not-implemented', reason: 'cutover has no judge for it yet', durationMs: 0, measurements: {}, evidence: [] };
+      say(verdictLine(result));
+      return result;
+    }
+    return collector.results.get(r.id) ?? { id: r.id, verdict: 'error', reason: 'the suite never reported this requirement', durationMs: 0, measurements: {}, evidence: [] };
+  });
   const certificate = buildCertificate({
     version: TOOL_VERSION,
     sut: { driver: sut.driverName, hosts: options.hosts, ...(sut.image && { image: sut.image }), versions: sut.versions },
@@ -63,14 +70,18 @@ export async function runCommand(options: RunOptions): Promise<number> {
     results,
   });
   await writeFile(join(folder.path, 'certificate.json'), JSON.stringify(certificate, null, 2) + '\n');
-  say('building the Allure HTML ...');
-  await writeAllureEnvironment(join(folder.path, 'allure-results'), certificate.sut);
-  const allure = await generateAllureHtml(join(folder.path, 'allure-results'), join(folder.path, 'allure-report'));
+  const ran = selection.suiteFiles.length > 0;
+  let allure: Awaited<ReturnType<typeof generateAllureHtml>> = { skipped: 'nothing was played, so no Allure report' };
+  if (ran) {
+    say('building the Allure HTML ...');
+    await writeAllureEnvironment(join(folder.path, 'allure-results'), certificate.sut);
+    allure = await generateAllureHtml(join(folder.path, 'allure-results'), join(folder.path, 'allure-report'));
+  }
   const final = await folder.finish();
-  const s = certificate.summary;
-  say(`\n${summaryLine(s)}`);
+  say(`\n${summaryLine(certificate.summary)}`);
+  for (const line of conformanceLines(certificate.conformance)) say(line);
   say(`certificate: ${join(final, 'certificate.json')}`);
-  say(`JUnit:       ${join(final, 'junit.xml')}`);
+  if (ran) say(`JUnit:       ${join(final, 'junit.xml')}`);
   say('html' in allure ? `Allure:      ${join(final, 'allure-report', 'index.html')}` : `Allure:      ${allure.skipped}`);
   return exitCodeFor(certificate);
 }

@@ -1,7 +1,7 @@
 import type { Observation } from '../observation/types.ts';
 
 /** Every verdict a requirement can get, in the order reports list them. */
-export const VERDICT_KINDS = ['pass', 'fail', 'skipped', 'error'] as const;
+export const VERDICT_KINDS = ['pass', 'fail', 'skipped', 'error', 'not-implemented'] as const;
 export type VerdictKind = (typeof VERDICT_KINDS)[number];
 
 export interface Verdict {

@@ -2,8 +2,8 @@
 import { containerHostsStep } from './container-hosts.ts';
 import { extraSetupSteps } from './setup.ts';
 
-export { FAMILIES, LIBVIRT_FAMILIES, PREREQUISITES, prerequisitesFor } from './prerequisites.ts';
-export type { Detect, Family, Need, Prerequisite } from './prerequisites.ts';
+export { LIBVIRT_FAMILIES, PREREQUISITES, prerequisitesFor } from './prerequisites.ts';
+export type { Detect, Need, Prerequisite } from './prerequisites.ts';
 export { doctorOk, formatDoctor, inspectMachine, summaryLine, SETUP_COMMAND } from './doctor.ts';
 export type { Check, InspectOptions, MachineFacts } from './doctor.ts';
 export { extraSetupSteps, runSetup, SetupError } from './setup.ts';

@@ -1,8 +1,8 @@
 // What the suites need from the machine, as data: doctor probes it, setup installs it.
 // To add a tool, add a row; the probe kinds below cover commands, daemons and devices.
 
-export const FAMILIES = ['mig', 'shu', 'uuid', 'p2p', 'spice', 'pcs', 'v3'] as const;
-export type Family = (typeof FAMILIES)[number];
+import { FAMILY_NAMES, type Family } from '../requirements/catalog.ts';
+
 /** 'core' means every family needs it. */
 export type Need = Family | 'core';
 
@@ -144,9 +144,9 @@ export function prerequisitesFor(
   table: readonly Prerequisite[] = PREREQUISITES,
 ): Prerequisite[] {
   if (families === undefined || families.length === 0) return [...table];
-  const unknown = families.filter((f) => f !== 'core' && !(FAMILIES as readonly string[]).includes(f));
+  const unknown = families.filter((f) => f !== 'core' && !(FAMILY_NAMES as readonly string[]).includes(f));
   if (unknown.length > 0) {
-    throw new Error(`unknown famil${unknown.length === 1 ? 'y' : 'ies'}: ${unknown.join(', ')} (known: ${FAMILIES.join(', ')})`);
+    throw new Error(`unknown famil${unknown.length === 1 ? 'y' : 'ies'}: ${unknown.join(', ')} (known: ${FAMILY_NAMES.join(', ')})`);
   }
   return table.filter((p) => p.families.some((need) => need === 'core' || families.includes(need)));
 }

@@ -92,7 +92,7 @@ export function verify(id: string, scenario: string | ReadonlyArray<string>, pre
       ...(first.driver.accelerator && { accelerator: first.driver.accelerator }),
     });
     if (judgement.verdict === 'error') throw new Error(judgement.reason);
-    await allure.description(`**${judgement.verdict.toUpperCase()}**: ${judgement.reason}`);
+    await allure.description(`**${judgement.verdict.toUpperCase()}**: ${judgement.reason}\n\n**Requirement**: ${requirement.behaviour}\n\n**Source**: ${requirement.source}`);
     // Measurements vary from run to run: excluded, so Allure's history still groups by test.
     for (const [name, value] of Object.entries(judgement.measurements)) await allure.parameter(name, String(value), { excluded: true });
     assertVerdict(context, judgement.verdict, judgement.reason);
