@@ -1,7 +1,7 @@
 // The CLI as a user runs it, against real QEMU (installed by `cutover setup`).
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,11 +45,17 @@ describe('cutover run on real QEMU', () => {
     expect(scenario.stdout).toMatch(/^PASS  MIG-01: /m);
   }, 480_000);
 
-  it('catches a vendor driver that resumes the source after completion (MIG-04, MIG-08 fail)', async () => {
+  it('catches a vendor driver that resumes the source after completion (MIG-04, MIG-08 fail); a baseline that knew MIG-08 names MIG-04 alone', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
     const driver = join(ROOT, 'harness/cli/fixtures/split-brain-driver.ts');
-    const result = await cutover(['run', '--requirement', 'MIG-02,MIG-04,MIG-08', '--driver', driver, '--out', out]);
+    const baseline = join(out, 'baseline.json');
+    const row = (id: string, verdict: string) => ({ id, verdict, reason: 'earlier run', durationMs: 0, measurements: {}, evidence: [] });
+    writeFileSync(baseline, JSON.stringify({ results: [row('MIG-02', 'pass'), row('MIG-04', 'pass'), row('MIG-08', 'fail')] }));
+    const result = await cutover(['run', '--requirement', 'MIG-02,MIG-04,MIG-08', '--driver', driver, '--out', out, '--baseline', baseline]);
     expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/^against .*baseline\.json: 1 got worse \(MIG-04\); 0 improved, 1 still failing$/m);
+    expect(result.stdout).toMatch(/^  worse: +MIG-04: pass -> fail: /m);
+    expect(existsSync(join(out, 'latest', 'comparison.json'))).toBe(true);
     const verdicts = Object.fromEntries(certificateIn(out).results.map((r) => [r.id, r.verdict]));
     expect(verdicts).toEqual({ 'MIG-02': 'pass', 'MIG-04': 'fail', 'MIG-08': 'fail' });
     expect(certificateIn(out).sut.driver).toBe('split-brain');

@@ -1,7 +1,7 @@
 // libvirt in container hosts, as a user runs it: real Docker engine, real libvirt 9.0 and
 // 11.3, real QEMU 7.2 and 10.0 (all built by `cutover setup` from Debian's packages).
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,20 @@ describe('libvirt on container hosts', () => {
     }
     for (const r of certificate.results) for (const p of r.evidence) expect(existsSync(join(out, 'latest', p)), p).toBe(true);
     expect(await leftovers()).toBe('');
+
+    // CI gating: with the deadlock as the baseline the same failure passes the gate; a
+    // baseline where P2P-01 passed makes it a regression, named.
+    const latest = join(out, 'latest', 'certificate.json');
+    const known = join(out, 'known-deadlock.json');
+    const clean = join(out, 'no-deadlock.json');
+    writeFileSync(known, readFileSync(latest));
+    writeFileSync(clean, JSON.stringify({ ...certificate, results: certificate.results.map((r) => (r.id === 'P2P-01' ? { ...r, verdict: 'pass' } : r)) }));
+    const same = await cutover(['compare', known, latest]);
+    expect(same.code, same.stdout).toBe(0);
+    expect(same.stdout).toMatch(/nothing got worse; \d+ improved, \d+ still failing/);
+    const worse = await cutover(['compare', clean, latest]);
+    expect(worse.code).toBe(1);
+    expect(worse.stdout).toMatch(/^against .*no-deadlock\.json: 1 got worse \(P2P-01\)/);
   }, 900_000);
 
   it('trixie: MIG passes with QEMU 10.0 and libvirt 11 named in the certificate', async () => {

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { decide, judgeRequirement, JUDGES } from '../judging/index.ts';
 import { CannotJudge } from '../judging/verdict.ts';
 import { certify, conformanceLines, exitCodeFor, summaryLine, verdictLine, type Certificate } from '../reporting/certificate.ts';
 import type { Observation } from '../observation/types.ts';
+import { readCertificate } from '../reporting/baseline.ts';
 import type { RequirementResult } from '../reporting/result.ts';
 import { readStoredObservation } from '../reporting/store.ts';
 import { UsageError } from '../util/errors.ts';
@@ -69,14 +70,4 @@ export function printScenarioVerdicts(observation: Observation, indent: string):
     }
   }
   return failed;
-}
-
-async function readCertificate(file: string): Promise<Certificate> {
-  try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as Certificate;
-    if (!Array.isArray(parsed.results)) throw new Error('it has no results');
-    return parsed;
-  } catch (err) {
-    throw new UsageError(`${file}: not a cutover certificate (${(err as Error).message.split('\n')[0]})`);
-  }
 }

@@ -7,6 +7,7 @@ import { implementedFamilies, selectRequirements } from './select.ts';
 import { runCommand } from './run.ts';
 import { scenarioCommand } from './scenario.ts';
 import { judgeCommand } from './judge.ts';
+import { compareCertificates, comparisonLines, readCertificate } from '../reporting/baseline.ts';
 import { faultCatalogue, requirementLines } from './list.ts';
 import { driverOption } from './driver-options.ts';
 import { findEmulators } from '../hosts/process/emulators.ts';
@@ -32,6 +33,7 @@ program
   .option('--image <release>', 'image of container hosts: bookworm (QEMU 7.2, libvirt 9.0) or trixie (QEMU 10.0)', 'bookworm')
   .addOption(accelOption())
   .option('--out <dir>', 'reports folder (each run gets a subfolder and a `latest` link)', 'reports')
+  .option('--baseline <certificate>', 'gate against an earlier certificate: exit 1 only for what got worse')
   .action(async (opts) => finish(await runCommand(opts)));
 
 program
@@ -51,6 +53,15 @@ program
   .option('--faults', 'list the fault kinds: what each does, where it can be placed, which drivers and hosts support it')
   .action(async (opts: { faults?: boolean }) => {
     for (const line of opts.faults ? await faultCatalogue() : requirementLines()) process.stdout.write(`${line}\n`);
+  });
+
+program
+  .command('compare <baseline> <certificate>')
+  .description('compare two certificates: what got worse, what improved, what still fails (exit 1 if anything got worse)')
+  .action(async (a: string, b: string) => {
+    const comparison = compareCertificates(await readCertificate(a), await readCertificate(b));
+    for (const line of comparisonLines(comparison, a)) process.stdout.write(`${line}\n`);
+    finish(comparison.regressions.length ? 1 : 0);
   });
 
 program

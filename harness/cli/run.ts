@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { startVitest } from 'vitest/node';
+import { compareCertificates, comparisonLines, readCertificate } from '../reporting/baseline.ts';
 import { buildCertificate, conformanceLines, exitCodeFor, summaryLine, verdictLine } from '../reporting/certificate.ts';
 import { ResultCollector } from '../reporting/collector.ts';
 import { generateAllureHtml, writeAllureEnvironment } from '../reporting/allure-html.ts';
@@ -18,11 +19,14 @@ export interface RunOptions extends TargetOptions {
   readonly family: string[];
   readonly requirement: string[];
   readonly driver: string;
+  /** A certificate to gate against: only what got worse fails the run. */
+  readonly baseline?: string;
 }
 
 /** `cutover run`: the suites against one driver and host kind, then the reports. */
 export async function runCommand(options: RunOptions): Promise<number> {
   const selection = selectRequirements(PROJECT_ROOT, options.family, options.requirement);
+  const baseline = options.baseline !== undefined ? await readCertificate(options.baseline) : undefined;
   const sut = await preflight({ driver: options.driver, hosts: { kind: options.hosts, image: options.image } }, say);
   const folder = await openRunFolder(options.out);
   const startedAt = new Date();
@@ -80,8 +84,14 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const final = await folder.finish();
   say(`\n${summaryLine(certificate.summary)}`);
   for (const line of conformanceLines(certificate.conformance)) say(line);
+  const comparison = baseline && compareCertificates(baseline, certificate);
+  if (comparison && options.baseline !== undefined) {
+    await writeFile(join(final, 'comparison.json'), JSON.stringify({ baseline: resolve(options.baseline), ...comparison }, null, 2) + '\n');
+    for (const line of comparisonLines(comparison, options.baseline)) say(line);
+  }
   say(`certificate: ${join(final, 'certificate.json')}`);
   if (ran) say(`JUnit:       ${join(final, 'junit.xml')}`);
   say('html' in allure ? `Allure:      ${join(final, 'allure-report', 'index.html')}` : `Allure:      ${allure.skipped}`);
-  return exitCodeFor(certificate);
+  // Against a baseline only what got worse fails the run; else any failure or error does.
+  return comparison ? (comparison.regressions.length ? 1 : 0) : exitCodeFor(certificate);
 }
