@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { decide, judgeRequirement, JUDGES } from '../judging/index.ts';
+import { combineRepetitions, decide, judgeRequirement, JUDGES } from '../judging/index.ts';
 import { CannotJudge } from '../judging/verdict.ts';
 import { certify, conformanceLines, exitCodeFor, summaryLine, verdictLine, type Certificate } from '../reporting/certificate.ts';
 import type { Observation } from '../observation/types.ts';
@@ -41,11 +41,15 @@ async function judgeRun(dir: string): Promise<number> {
   return exitCodeFor(rebuilt);
 }
 
-/** One requirement judged again on its scenarios' stored histories (skips by precondition keep their reason). */
+/** One requirement judged again on its scenarios' stored histories, repetition by repetition (skips by precondition keep their reason). */
 async function judgeAgain(dir: string, stored: Omit<RequirementResult, 'versions' | 'accelerator'>): Promise<Omit<RequirementResult, 'versions' | 'accelerator'>> {
-  const observations = await Promise.all((stored.scenarios ?? []).map((name) => readStoredObservation(join(dir, 'scenarios', name))));
-  const judgement = judgeRequirement(stored.id, observations);
-  return { ...stored, verdict: judgement.verdict, reason: judgement.reason, measurements: judgement.measurements };
+  const groups = stored.repetitions?.runs.map((r) => r.scenarios) ?? [stored.scenarios ?? []];
+  const runs = await Promise.all(groups.map(async (names) => judgeRequirement(stored.id, await Promise.all(names.map((name) => readStoredObservation(join(dir, 'scenarios', name)))))));
+  const { judgement, failed, of } = combineRepetitions(runs);
+  return {
+    ...stored, verdict: judgement.verdict, reason: judgement.reason, measurements: judgement.measurements,
+    ...(stored.repetitions && { repetitions: { failed, of, runs: runs.map((r, i) => ({ verdict: r.verdict, reason: r.reason, scenarios: groups[i] ?? [] })) } }),
+  };
 }
 
 async function judgeScenario(path: string): Promise<number> {

@@ -34,6 +34,7 @@ program
   .addOption(accelOption())
   .option('--out <dir>', 'reports folder (each run gets a subfolder and a `latest` link)', 'reports')
   .option('--baseline <certificate>', 'gate against an earlier certificate: exit 1 only for what got worse')
+  .option('--repeat <n>', 'play each scenario n times; a requirement fails if any repetition fails (default: 1, more for timing-dependent ones)', repeatCount)
   .action(async (opts) => finish(await runCommand(opts)));
 
 program
@@ -95,6 +96,12 @@ program
     log(`test guest: ${await ensureGuestImage()}`);
     log(result.installed.length ? `installed: ${result.installed.join(' ')}` : 'everything was already installed');
   });
+
+function repeatCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`--repeat ${value}: not a whole number from 1 to 100`);
+  return n;
+}
 
 function finish(code: number): void {
   process.exitCode = code;

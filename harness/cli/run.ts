@@ -21,6 +21,8 @@ export interface RunOptions extends TargetOptions {
   readonly driver: string;
   /** A certificate to gate against: only what got worse fails the run. */
   readonly baseline?: string;
+  /** Plays every requirement's scenarios this many times (else each requirement's own default). */
+  readonly repeat?: number;
 }
 
 /** `cutover run`: the suites against one driver and host kind, then the reports. */
@@ -36,6 +38,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   Object.assign(process.env, { [SESSION_ENV]: String(process.pid) }, encodeRunConfig({
     runDir: folder.path, driver: options.driver, driverName: sut.driverName, hosts: options.hosts, image: options.image, accel: options.accel,
     driverOptions: options.driverOption, capabilities: [...sut.capabilities], hostFeatures: [...sut.hostFeatures],
+    ...(options.repeat !== undefined && { repeat: options.repeat }),
   }));
   const interruption = handleInterruption(sut.hostProvider, say, folder.path);
   // Once interrupted, the workers' dying words are no news.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineVerdicts, fail, pass, skipped } from './index.ts';
+import { combineRepetitions, combineVerdicts, fail, pass, skipped } from './index.ts';
 
 describe('one requirement judged on several scenarios', () => {
   it('passes only when every judged scenario passes, naming each', () => {
@@ -11,8 +11,22 @@ describe('one requirement judged on several scenarios', () => {
     expect(v.verdict).toBe('fail');
     expect(v.reason).toBe('b: broke');
   });
-  it('is skipped only when all are; a single one stays as it is', () => {
-    expect(combineVerdicts([{ label: 'a', verdict: skipped('n/a') }, { label: 'b', verdict: pass('fine') }]).verdict).toBe('pass');
+  it('is skipped only when all are, and a skipped part is said beside a pass; a single one stays as it is', () => {
+    const partly = combineVerdicts([{ label: 'a', verdict: skipped('n/a') }, { label: 'b', verdict: pass('fine') }]);
+    expect(partly).toMatchObject({ verdict: 'pass', reason: 'a: skipped: n/a | b: fine' });
     expect(combineVerdicts([{ label: 'a', verdict: skipped('n/a') }]).reason).toBe('n/a');
+  });
+});
+
+describe('one requirement played several times', () => {
+  it('fails if any repetition fails, saying how many and which', () => {
+    const r = combineRepetitions([pass('ok'), fail('dropped the session'), pass('ok'), fail('dropped again')]);
+    expect(r).toMatchObject({ failed: 2, of: 4, judgement: { verdict: 'fail', reason: 'failed 2 of 4 (#2, #4): dropped the session' } });
+    expect(r.judgement.measurements).toMatchObject({ repetitions: 4, repetitionsFailed: 2 });
+  });
+  it('passes only when every judged repetition passed; an undecided one is an error, never a pass', () => {
+    expect(combineRepetitions([pass('ok 1'), pass('ok 2')]).judgement).toMatchObject({ verdict: 'pass', reason: 'passed 2 of 2: ok 1' });
+    expect(combineRepetitions([pass('ok'), { verdict: 'error', reason: 'harness broke', measurements: {} }]).judgement).toMatchObject({ verdict: 'error', reason: 'could not decide #2 of 2: harness broke' });
+    expect(combineRepetitions([pass('once')])).toMatchObject({ failed: 0, of: 1, judgement: { reason: 'once' } });
   });
 });

@@ -33,15 +33,16 @@ export function decide(id: string, observation: Observation): Verdict {
 
 /**
  * One requirement judged on several observations (a fault placed at setup, then at active):
- * it fails if any fails, is skipped only if all are, and says what each showed.
+ * it fails if any fails, is skipped only if all are, and says what each showed (a part that
+ * was skipped is said too: a pass on part of the scenarios is not a pass on all).
  */
 export function combineVerdicts(parts: ReadonlyArray<{ readonly label: string; readonly verdict: Verdict }>): Verdict {
   if (parts.length === 1 && parts[0]) return parts[0].verdict;
   const failed = parts.filter((p) => p.verdict.verdict === 'fail');
   const judged = parts.filter((p) => p.verdict.verdict !== 'skipped');
   const kind = failed.length ? 'fail' : judged.length ? 'pass' : 'skipped';
-  const shown = failed.length ? failed : judged.length ? judged : parts;
-  const reason = shown.map((p) => `${p.label}: ${p.verdict.reason}`).join(' | ');
+  const shown = failed.length ? failed : parts;
+  const reason = shown.map((p) => `${p.label}: ${p.verdict.verdict === 'skipped' && kind !== 'skipped' ? 'skipped: ' : ''}${p.verdict.reason}`).join(' | ');
   const measurements: Record<string, number> = {};
   for (const p of parts) for (const [k, v] of Object.entries(p.verdict.measurements)) measurements[`${p.label}.${k}`] = v;
   return { verdict: kind, reason, measurements };
@@ -58,6 +59,35 @@ export function judgeRequirement(id: string, observations: ReadonlyArray<Observa
     const text = err instanceof Error ? err.message : String(err);
     return { verdict: 'error', reason: err instanceof CannotJudge ? `cannot judge: ${text}` : `judge crashed: ${text}`, measurements: {} };
   }
+}
+
+/** How a requirement played several times fared: a failure in any repetition is a failure. */
+export interface Repeated {
+  readonly judgement: Judgement;
+  readonly failed: number;
+  readonly of: number;
+}
+
+/**
+ * A requirement judged once per repetition of its scenarios (behaviour that depends on
+ * timing): it fails if any repetition fails ("failed k of N", with the first failure's
+ * words), errors if cutover could not decide one and none failed, passes only if every
+ * judged repetition passed.
+ */
+export function combineRepetitions(runs: ReadonlyArray<Judgement>): Repeated {
+  const of = runs.length;
+  const failed = runs.filter((r) => r.verdict === 'fail');
+  const first = runs[0];
+  if (!first) throw new Error('no repetition to combine');
+  if (of === 1) return { judgement: first, failed: failed.length, of };
+  const numbered = (kinds: ReadonlyArray<string>) => runs.flatMap((r, i) => (kinds.includes(r.verdict) ? [`#${i + 1}`] : [])).join(', ');
+  const errored = runs.find((r) => r.verdict === 'error');
+  const judged = runs.filter((r) => r.verdict === 'pass' || r.verdict === 'fail');
+  const measurements = { ...first.measurements, repetitions: of, repetitionsFailed: failed.length };
+  if (failed[0]) return { judgement: { verdict: 'fail', reason: `failed ${failed.length} of ${of} (${numbered(['fail'])}): ${failed[0].reason}`, measurements }, failed: failed.length, of };
+  if (errored) return { judgement: { verdict: 'error', reason: `could not decide ${numbered(['error'])} of ${of}: ${errored.reason}`, measurements }, failed: 0, of };
+  if (!judged.length) return { judgement: { ...first, measurements }, failed: 0, of };
+  return { judgement: { verdict: 'pass', reason: `passed ${judged.length} of ${of}: ${(judged[0] as Judgement).reason}`, measurements }, failed: 0, of };
 }
 
 export * from './verdict.ts';

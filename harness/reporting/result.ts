@@ -13,9 +13,17 @@ export interface RequirementResult {
   readonly evidence: ReadonlyArray<string>;
   /** The scenarios it was judged on (their folders under scenarios/), so it can be judged again. */
   readonly scenarios?: ReadonlyArray<string>;
+  /** Played more than once: how many repetitions failed, and each one's verdict and scenarios. */
+  readonly repetitions?: Repetitions;
   /** Component versions the observation saw, e.g. { qemu: '7.2.22' }. */
   readonly versions?: Readonly<Record<string, string>>;
   readonly accelerator?: string;
+}
+
+export interface Repetitions {
+  readonly failed: number;
+  readonly of: number;
+  readonly runs: ReadonlyArray<{ readonly verdict: VerdictKind; readonly reason: string; readonly scenarios: ReadonlyArray<string> }>;
 }
 
 declare module 'vitest' {

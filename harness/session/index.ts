@@ -15,8 +15,8 @@ import type { Target } from './preflight.ts';
 // scenarios through a session.
 
 export interface Session {
-  /** Plays a scenario (a file, or one already loaded) and stores it under `scenarios/<name>/`. */
-  play(scenario: string | LoadedScenario): Promise<Observation>;
+  /** Plays a scenario (a file, or one already loaded) and stores it under `scenarios/<storeAs or its name>/`. */
+  play(scenario: string | LoadedScenario, storeAs?: string): Promise<Observation>;
   /** Removes the scratch folder (hosts are removed after each scenario). Idempotent. */
   close(): Promise<void>;
 }
@@ -36,7 +36,7 @@ export function openSession(target: Target, options: SessionOptions): Session {
       return made;
     }));
   return {
-    async play(scenario) {
+    async play(scenario, storeAs) {
       const loaded = typeof scenario === 'string' ? await loadScenario(resolve(scenario), (id) => findRequirement(id) !== undefined) : scenario;
       const scratchFolder = await folder();
       const { name } = loaded.scenario;
@@ -45,11 +45,11 @@ export function openSession(target: Target, options: SessionOptions): Session {
         driverFactory: await loadDriver(target.driver),
         ...(target.driverOptions && { driverOptions: target.driverOptions }),
         hostProvider: hostProvider(target.hosts, scratchFolder.remember),
-        workDir: join(scratchFolder.path, name),
+        workDir: join(scratchFolder.path, storeAs ?? name),
         accel: target.accel,
         progress: options.progress,
       });
-      return storeScenario(join(options.storeDir, 'scenarios', name), run.history, run.evidence);
+      return storeScenario(join(options.storeDir, 'scenarios', storeAs ?? name), run.history, run.evidence);
     },
     async close() {
       if (!scratch) return;

@@ -14,6 +14,8 @@ const runConfigSchema = z.object({
   image: z.string().default('bookworm'),
   accel: z.enum(['auto', 'kvm', 'tcg']),
   driverOptions: z.record(z.string(), z.unknown()).default({}),
+  /** Plays every requirement's scenarios this many times (else each requirement's own default). */
+  repeat: z.number().int().min(1).optional(),
   /** What the driver declared it can do, and what the hosts offer (preconditions ask these). */
   capabilities: z.array(z.enum(CAPABILITY_NAMES as [string, ...string[]])),
   hostFeatures: z.array(z.enum(Object.keys(HOST_FEATURES) as [HostFeature, ...HostFeature[]])),

@@ -3,10 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, test, type TestContext } from 'vitest';
 import * as allure from 'allure-js-commons';
-import { judgeRequirement, JUDGES, type Judgement } from '../judging/index.ts';
+import { combineRepetitions, judgeRequirement, JUDGES, type Judgement } from '../judging/index.ts';
 import type { Observation } from '../observation/types.ts';
 import type { RequirementResult } from '../reporting/result.ts';
 import { findRequirement } from '../requirements/catalog.ts';
+import { loadScenario } from '../scenario/load.ts';
 import { openSession, type Session } from '../session/index.ts';
 import type { Precondition } from './preconditions.ts';
 import { readRunConfig } from './run-config.ts';
@@ -17,7 +18,15 @@ import '../reporting/result.ts';
 // evidence for the reports. `family(title, ...)` groups a family's requirements.
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const observations = new Map<string, Promise<Observation>>();
+
+/** A scenario played once: its observation, and the folder it is stored in under scenarios/. */
+interface Played {
+  readonly observation: Observation;
+  readonly store: string;
+}
+
+/** Each scenario's repetitions, played once however many requirements they feed. */
+const played = new Map<string, Promise<Played>>();
 let session: Session | undefined;
 
 afterAll(async () => {
@@ -74,21 +83,29 @@ export function verify(id: string, scenario: string | ReadonlyArray<string>, pre
     }
     await allure.label('requirement', id);
     await allure.epic(requirement.family.toUpperCase());
-    const played: Observation[] = [];
-    for (const file of scenarios) {
-      try {
-        played.push(await observe(file));
-      } catch (err) {
-        record({ verdict: 'error', reason: `harness could not run ${file}: ${message(err)}`, measurements: {}, evidence: [] });
-        throw err;
+    const config = readRunConfig();
+    const repeat = config.repeat ?? requirement.repeat;
+    const runs: Array<{ played: Played[]; judgement: Judgement }> = [];
+    for (let repetition = 1; repetition <= repeat; repetition++) {
+      const these: Played[] = [];
+      for (const file of scenarios) {
+        try {
+          these.push(await observe(file, repetition));
+        } catch (err) {
+          record({ verdict: 'error', reason: `harness could not run ${file}${repeat > 1 ? ` (repetition ${repetition} of ${repeat})` : ''}: ${message(err)}`, measurements: {}, evidence: [] });
+          throw err;
+        }
       }
+      runs.push({ played: these, judgement: judgeRequirement(id, these.map((p) => p.observation)) });
     }
+    const all = runs.flatMap((r) => r.played);
     const evidence: string[] = [];
-    for (const obs of played) evidence.push(...(await attachEvidence(obs)));
-    const first = played[0] as Observation;
-    const judgement: Judgement = judgeRequirement(id, played);
+    for (const p of all) evidence.push(...(await attachEvidence(p)));
+    const first = (all[0] as Played).observation;
+    const { judgement, failed, of } = combineRepetitions(runs.map((r) => r.judgement));
     record({
-      ...judgement, evidence, scenarios: played.map((o) => o.scenario.name), versions: first.driver.versions,
+      ...judgement, evidence, scenarios: all.map((p) => p.store), versions: first.driver.versions,
+      ...(of > 1 && { repetitions: { failed, of, runs: runs.map((r) => ({ verdict: r.judgement.verdict, reason: r.judgement.reason, scenarios: r.played.map((p) => p.store) })) } }),
       ...(first.driver.accelerator && { accelerator: first.driver.accelerator }),
     });
     if (judgement.verdict === 'error') throw new Error(judgement.reason);
@@ -107,24 +124,30 @@ function assertVerdict(context: TestContext, verdict: 'pass' | 'fail' | 'skipped
   context.expect(verdict, reason).toBe('pass');
 }
 
-function observe(scenario: string): Promise<Observation> {
-  let pending = observations.get(scenario);
+/** A scenario's repetition: the first is stored under the scenario's name, the others as `<name>.<n>`. */
+function observe(scenario: string, repetition: number): Promise<Played> {
+  const key = `${scenario}#${repetition}`;
+  let pending = played.get(key);
   if (!pending) {
     const config = readRunConfig();
-    session ??= openSession(
+    const playing = (session ??= openSession(
       { driver: config.driver, driverOptions: config.driverOptions, hosts: { kind: config.hosts, image: config.image }, accel: config.accel },
       { storeDir: config.runDir, progress: (line) => console.log(line) },
-    );
-    pending = session.play(join(ROOT, 'scenarios', scenario));
-    observations.set(scenario, pending);
+    ));
+    pending = loadScenario(join(ROOT, 'scenarios', scenario), (id) => findRequirement(id) !== undefined).then(async (loaded) => {
+      const store = repetition === 1 ? loaded.scenario.name : `${loaded.scenario.name}.${repetition}`;
+      if (repetition > 1) console.log(`${loaded.scenario.name}: repetition ${repetition}`);
+      return { observation: await playing.play(loaded, store), store };
+    });
+    played.set(key, pending);
   }
   return pending;
 }
 
 /** Evidence paths relative to the run folder, each also attached to the Allure result. */
-async function attachEvidence(observation: Observation): Promise<string[]> {
+async function attachEvidence({ observation, store }: Played): Promise<string[]> {
   const config = readRunConfig();
-  const dir = join(config.runDir, 'scenarios', observation.scenario.name);
+  const dir = join(config.runDir, 'scenarios', store);
   const paths: string[] = [];
   for (const file of observation.evidence) {
     const path = join(dir, file.path);
