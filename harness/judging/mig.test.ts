@@ -69,6 +69,16 @@ describe('MIG judges fail when the behaviour is broken', () => {
     expect(verdictOf('MIG-04', resumed)).toBe('fail');
   });
 
+  it('MIG-06: a cancel that never ends the migration is the implementation\'s failure, not the harness\'s error', () => {
+    const ignored = fixture('cancel');
+    for (const e of ignored.events) if (e.migrationStatus === 'cancelled') e.migrationStatus = 'active';
+    ignored.memory = {};
+    ignored.steps.push({ index: 5, do: 'wait-migration', startedAt: 1, endedAt: 2, outcome: 'deadline', detail: "migration status still 'active' after 20 s" });
+    const verdict = judge('MIG-06')(ignored as Observation);
+    expect(verdict.verdict).toBe('fail');
+    expect(verdict.reason).toMatch(/no 'cancelled' status after migrate_cancel .*ran out of time: migration status still 'active' after 20 s/);
+  });
+
   it('MIG-04 accepts a source that the management layer ended after completion', () => {
     const ended = fixture('precopy');
     for (const s of ended.states) if (s.side === 'source' && s.state === 'postmigrate') s.state = 'gone';

@@ -99,7 +99,6 @@ export const MIG_06: Judge = (obs) => {
   if (migration.cancelRequestedAt === undefined) throw new CannotJudge(`scenario '${obs.scenario.name}' never cancelled`);
   const seq = statusSequence(obs);
   const cancelledAt = statusTime(obs, 'cancelled');
-  const memory = requireMemory(obs, 'source');
   const wasActive = seq.includes('active');
   const after = cancelledAt === undefined ? 0 : passesBetween(obs, 'source', cancelledAt, beforeMemoryCheck(obs, 'source'));
   const destinationPasses = obs.progress.destination.passes.length;
@@ -109,6 +108,7 @@ export const MIG_06: Judge = (obs) => {
   if (cancelledAt === undefined) return fail(`no 'cancelled' status after migrate_cancel (statuses: ${seq.join(' -> ')})${deadlineNote(obs)}`, measurements);
   if (destinationPasses > 0 || destinationRan) return fail(`the destination ran the guest (${destinationPasses} passes, running: ${destinationRan})`, measurements);
   if (after < MIN_PROGRESS_PASSES) return fail(`the source made only ${after} passes after the cancel`, measurements);
+  const memory = requireMemory(obs, 'source');
   if (!memory.intact) return fail(`source RAM corrupt after the cancel: ${memory.summary}`, measurements);
   return pass(`cancelled; the source went on (${after} passes) with RAM intact; the destination never ran`, measurements);
 };

@@ -144,10 +144,10 @@ export const PCS_04: Judge = (obs) => {
   const until = beforeMemoryCheck(obs, 'source');
   const after = passesBetween(obs, 'source', failedAt ?? kill.t, until);
   const state = statesBetween(obs, 'source', kill.t, until).at(-1);
-  const memory = requireMemory(obs, 'source');
   const measurements: Record<string, number> = { sourcePassesAfter: after, ...(failedAt !== undefined && { failedAfterMs: Math.round(failedAt - kill.t) }) };
   if (failedAt === undefined) return fail(`the source never gave the migration up after the destination died (statuses: ${statusSequence(obs).join(' -> ')})${deadlineNote(obs)}`, measurements);
   if (after < MIN_PROGRESS_PASSES || state !== 'running') return fail(`after the destination died the source made ${after} passes and is '${state ?? 'unsampled'}'`, measurements);
+  const memory = requireMemory(obs, 'source');
   if (!memory.intact) return fail(`source RAM corrupt after the destination died: ${memory.summary}`, measurements);
   const error = obs.migration?.final?.errorDesc;
   return pass(`the migration failed ${ms(failedAt - kill.t)} after the destination died${error ? ` ("${error}")` : ''}; the guest runs on at the source (${after} passes), RAM intact`, measurements);

@@ -59,6 +59,15 @@ describe('SPICE judges fail when the behaviour is broken', () => {
     expect(verdictOf('SPICE-04', held)).toBe('fail');
   });
 
+  it('SPICE-06 and SPICE-01: a cancel never done, a migration never completed, are failures', () => {
+    const uncancelled = obs('cancelled');
+    for (const e of uncancelled.events) if (e.migrationStatus === 'cancelled') e.migrationStatus = 'completed';
+    expect(judge('SPICE-06')(uncancelled as Observation)).toMatchObject({ verdict: 'fail', reason: expect.stringMatching(/^asked to cancel, the migration was neither cancelled nor failed/) });
+    const stuck = obs('seamless');
+    stuck.events = stuck.events.filter((e) => e.migrationStatus !== 'completed');
+    expect(judge('SPICE-01')(stuck as Observation)).toMatchObject({ verdict: 'fail', reason: expect.stringMatching(/^the migration never completed/) });
+  });
+
   it('SPICE-06: the client lost at the source after the cancel', () => {
     const gone = obs('cancelled');
     gone.spice.filter((s) => s.side === 'source').at(-1)!.status.channels = [];

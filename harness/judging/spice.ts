@@ -1,7 +1,7 @@
 import type { Observation, SpiceSnapshot } from '../observation/types.ts';
-import { deadlineNote, ms, passesBetween, statusTime } from './facts.ts';
+import { deadlineNote, ms, passesBetween, statusSequence, statusTime } from './facts.ts';
 import { MIN_PROGRESS_PASSES } from './mig.ts';
-import { CannotJudge, fail, pass, type Judge } from './verdict.ts';
+import { CannotJudge, fail, pass, type Judge, type Verdict } from './verdict.ts';
 
 /** spice-server's MIGRATE_TIMEOUT (reds): how long it waits for a client to follow. */
 export const SPICE_MIGRATE_TIMEOUT_MS = 10_000;
@@ -17,9 +17,10 @@ export const NO_CLIENT_BOUND_MS = 1000;
 const event = (obs: Observation, name: string, side: 'source' | 'destination' = 'source') =>
   obs.events.find((e) => e.side === side && e.name === name && e.t >= (obs.migration?.requestedAt ?? 0))?.t;
 
-function requireCompleted(obs: Observation): number {
+/** When the migration completed; a migration that never did is the implementation's failure. */
+function completedAt(obs: Observation): number | Verdict {
   const done = statusTime(obs, 'completed');
-  if (done === undefined) throw new CannotJudge(`the migration never completed, so there was no handover to judge${deadlineNote(obs)}`);
+  if (done === undefined) return fail(`the migration never completed (statuses: ${statusSequence(obs).join(' -> ') || 'none'}), so the client was never handed over${deadlineNote(obs)}`);
   return done;
 }
 
@@ -35,7 +36,8 @@ function clientBefore(obs: Observation): SpiceSnapshot {
 /** SPICE_MIGRATE_COMPLETED must follow completion within `bound`; the guest runs at the target meanwhile. */
 function judgeBoundedHandover(obs: Observation, what: string): ReturnType<Judge> {
   clientBefore(obs);
-  const done = requireCompleted(obs);
+  const done = completedAt(obs);
+  if (typeof done !== 'number') return done;
   const spiceDone = event(obs, 'SPICE_MIGRATE_COMPLETED');
   const bound = SPICE_MIGRATE_TIMEOUT_MS + SPICE_TOLERANCE_MS;
   if (spiceDone === undefined) return fail(`${what}: no SPICE_MIGRATE_COMPLETED at all${deadlineNote(obs)}`, { boundMs: bound });
@@ -52,7 +54,8 @@ function judgeBoundedHandover(obs: Observation, what: string): ReturnType<Judge>
 
 export const SPICE_01: Judge = (obs) => {
   const before = clientBefore(obs);
-  const done = requireCompleted(obs);
+  const done = completedAt(obs);
+  if (typeof done !== 'number') return done;
   const spiceDone = event(obs, 'SPICE_MIGRATE_COMPLETED');
   if (spiceDone === undefined) return fail(`no SPICE_MIGRATE_COMPLETED after the migration${deadlineNote(obs)}`);
   const waited = spiceDone - done;
@@ -80,7 +83,8 @@ export const SPICE_05: Judge = (obs) => {
 
 export const SPICE_03: Judge = (obs) => {
   clientBefore(obs);
-  const done = requireCompleted(obs);
+  const done = completedAt(obs);
+  if (typeof done !== 'number') return done;
   const spiceDone = event(obs, 'SPICE_MIGRATE_COMPLETED');
   // The source must live until SPICE_MIGRATE_COMPLETED, or spice-server's bound without it.
   const earliest = spiceDone ?? done + SPICE_MIGRATE_TIMEOUT_MS;
@@ -103,7 +107,8 @@ export const SPICE_03: Judge = (obs) => {
 
 export const SPICE_04: Judge = (obs) => {
   if (obs.spice.some((s) => s.status.channels.length > 0)) throw new CannotJudge(`scenario '${obs.scenario.name}' has a client connected`);
-  const done = requireCompleted(obs);
+  const done = completedAt(obs);
+  if (typeof done !== 'number') return done;
   const exit = obs.exits.source;
   const spiceDone = event(obs, 'SPICE_MIGRATE_COMPLETED');
   const measurements: Record<string, number> = {};
@@ -118,7 +123,7 @@ export const SPICE_04: Judge = (obs) => {
 export const SPICE_06: Judge = (obs) => {
   const before = clientBefore(obs);
   const cancelled = statusTime(obs, 'cancelled') ?? statusTime(obs, 'failed');
-  if (cancelled === undefined) throw new CannotJudge(`the migration was neither cancelled nor failed${deadlineNote(obs)}`);
+  if (cancelled === undefined) return fail(`asked to cancel, the migration was neither cancelled nor failed (statuses: ${statusSequence(obs).join(' -> ') || 'none'})${deadlineNote(obs)}`);
   const after = obs.spice.filter((s) => s.side === 'source' && s.t > cancelled).at(-1);
   if (!after) throw new CannotJudge(`scenario '${obs.scenario.name}' did not look at the source's SPICE server after the cancel`);
   const was = connections(before);

@@ -14,8 +14,9 @@ import { Wakeup } from '../util/deadline.ts';
 export const HISTORY_FORMAT = 2;
 
 /** What a step's run ended as: 'deadline' (a wait ran out), 'unavailable' (what it acts on is
- * gone), 'unsupported' (the implementation cannot do what it asks, in its own words). */
-export const STEP_OUTCOMES = ['ok', 'deadline', 'unavailable', 'unsupported'] as const;
+ * gone), 'unsupported' (the implementation cannot do what it asks, in its own words),
+ * 'not-played' (it acts, and a wait before it ran out: only steps that look still play). */
+export const STEP_OUTCOMES = ['ok', 'deadline', 'unavailable', 'unsupported', 'not-played'] as const;
 export type StepOutcome = (typeof STEP_OUTCOMES)[number];
 
 /** Who or what a fault acted on. */

@@ -144,28 +144,40 @@ async function play(ctx: RunContext, loaded: LoadedScenario, hosts: ReadonlyArra
   ctx.history.close();
 }
 
+/**
+ * Plays the steps in order. A wait that runs out (or a step whose target is gone) is an
+ * observation, not a stuck run: from then on only the steps that look still play, so the
+ * judges see the final states, progress and memory of a hang. A step the implementation
+ * cannot do at all ends the scenario: the requirement does not apply.
+ */
 async function playSteps(ctx: RunContext, steps: ReadonlyArray<Step>): Promise<void> {
+  let cutShort: string | undefined;
   for (const [index, step] of steps.entries()) {
     const startedAt = ctx.clock();
     const record = (outcome: StepOutcome, detail?: string): void =>
       void ctx.history.append({ type: 'step', index, do: step.do, startedAt, outcome, ...(detail ? { detail } : {}) });
+    const kind = stepKind(step);
+    if (cutShort !== undefined && !kind.gathersEvidence) {
+      record('not-played', cutShort);
+      continue;
+    }
     try {
-      const detail = await stepKind(step).play(ctx, step);
+      const detail = await kind.play(ctx, step);
       record('ok', detail ?? undefined);
       if (detail) ctx.say(detail);
       await sampleStates(ctx);
     } catch (err) {
       const outcome = outcomeOf(err);
       if (!outcome) throw err;
-      // A hang is an observation, not a stuck run: stop here and let the judges decide.
       record(outcome, (err as Error).message);
       ctx.say(`step ${index} (${step.do}) ${outcome === 'deadline' ? 'ran out of time' : 'could not be done'}: ${(err as Error).message}`);
-      return;
+      if (outcome === 'unsupported') return;
+      cutShort ??= `step ${index} (${step.do}) ${outcome === 'deadline' ? 'ran out of time' : 'could not be done'}`;
     }
   }
 }
 
-function outcomeOf(err: unknown): Exclude<StepOutcome, 'ok'> | undefined {
+function outcomeOf(err: unknown): Exclude<StepOutcome, 'ok' | 'not-played'> | undefined {
   if (err instanceof WaitExpired) return 'deadline';
   if (err instanceof Unsupported) return 'unsupported';
   if (err instanceof Unavailable) return 'unavailable';

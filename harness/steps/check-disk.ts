@@ -11,6 +11,7 @@ import { defineStep } from './step.ts';
 export const checkDisk = defineStep({
   schema: z.strictObject({ do: z.literal('check-disk'), guest: guestRef, side: z.enum(SIDES) }),
   records: ['disk'],
+  gathersEvidence: true,
   check(step, scope) {
     scope.requireSide(scope.guest(step.guest), step.side, 'check-disk');
   },

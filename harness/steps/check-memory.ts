@@ -11,6 +11,7 @@ import { defineStep } from './step.ts';
 export const checkMemory = defineStep({
   schema: z.strictObject({ do: z.literal('check-memory'), guest: guestRef, side: z.enum(SIDES) }),
   records: ['memory'],
+  gathersEvidence: true,
   check(step, scope) {
     scope.requireSide(scope.guest(step.guest), step.side, 'check-memory');
   },

@@ -6,6 +6,7 @@ import { defineStep } from './step.ts';
 export const inventory = defineStep({
   schema: z.strictObject({ do: z.literal('inventory'), host: z.string().optional() }),
   records: ['inventory'],
+  gathersEvidence: true,
   check(step, scope) {
     if (step.host !== undefined) scope.host(step.host);
   },

@@ -8,6 +8,7 @@ import { defineStep } from './step.ts';
 export const observe = defineStep({
   schema: z.strictObject({ do: z.literal('observe'), for: duration }),
   records: ['state'],
+  gathersEvidence: true,
   async play(ctx, step) {
     const end = ctx.clock() + step.for;
     while (ctx.clock() < end) {

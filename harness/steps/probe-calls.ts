@@ -15,6 +15,7 @@ export const probeCalls = defineStep({
     within: duration,
   }),
   records: ['call'],
+  gathersEvidence: true,
   check(step, scope) {
     scope.host(step.host);
     scope.guest(step.guest);

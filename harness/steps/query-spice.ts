@@ -9,6 +9,7 @@ import { defineStep } from './step.ts';
 export const querySpice = defineStep({
   schema: z.strictObject({ do: z.literal('query-spice'), guest: guestRef, side: z.enum(SIDES) }),
   records: ['spice'],
+  gathersEvidence: true,
   check(step, scope) {
     scope.requireSide(scope.guest(step.guest), step.side, 'query-spice');
   },

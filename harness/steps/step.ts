@@ -10,6 +10,11 @@ export interface StepKind<S extends z.ZodType<{ do: string }> = z.ZodType<{ do: 
   readonly schema: S;
   /** The history entries it appends (beyond its own step outcome). */
   readonly records: ReadonlyArray<EntryType>;
+  /**
+   * It only looks (states, memory, disks, inventories): it still plays after a wait ran out,
+   * so the judges see the final evidence of a hang, not a scenario cut short.
+   */
+  readonly gathersEvidence?: boolean;
   /** Checks made at load time; throw ScenarioIssue to reject the file before anything runs. */
   check?(step: z.output<S>, scope: ScenarioScope): void;
   /** Plays the step; returns a line that says what happened, for the progress output. */
