@@ -56,6 +56,20 @@ describe('P2P judges fail when the behaviour is broken', () => {
     list.outcome = 'no-answer';
     list.latencyMs = 2000;
     expect(verdictOf('P2P-03', obs)).toBe('fail');
+    const refused = crossed();
+    refused.calls.find((c) => c.call.includes('domstate'))!.outcome = 'error';
+    expect(verdictOf('P2P-03', refused)).toBe('fail');
+  });
+
+  it('P2P-03 is never a pass when the daemons never ran dry: the scenario did not create the condition', () => {
+    const spare = crossed();
+    delete (spare as { deadlock?: unknown }).deadlock;
+    for (const s of spare.daemons) s.pool.freeWorkers = 1;
+    expect(() => judge('P2P-03')(spare as Observation)).toThrow(/did not create the condition: alpha .* was made with alpha: 1 of \d+ free, beta: 1 of \d+ free/);
+    const oneDry = crossed();
+    delete (oneDry as { deadlock?: unknown }).deadlock;
+    for (const s of oneDry.daemons) if (s.host === 'beta') s.pool.freeWorkers = 1;
+    expect(() => judge('P2P-03')(oneDry as Observation)).toThrow(CannotJudge);
   });
 
   it('P2P-04: a source that gives up late, or stops running the guest', () => {

@@ -75,18 +75,40 @@ export const P2P_02: Judge = (obs) => {
   return pass(`all ${all.length} migrations completed; calls queued behind busy workers (queue depth up to ${maxQueue})`, measurements);
 };
 
+/** A pool sample this close to a call (either side of it) shows the pool as the call met it. */
+export const EXHAUSTION_WINDOW_MS = 250;
+
+/**
+ * Whether every daemon of the scenario was out of workers when the call was made: a pool
+ * sample of each within the window either side of the call (or while it waited) says so.
+ */
+function exhaustedAt(obs: Observation, call: CallProbe): { held: boolean; seen: string } {
+  const hosts = Object.keys(obs.hosts);
+  const near = (s: DaemonSample): boolean => s.t >= call.t - EXHAUSTION_WINDOW_MS && s.t <= call.t + call.latencyMs + EXHAUSTION_WINDOW_MS;
+  const samples = [...obs.daemons, ...(obs.deadlock?.pools ?? [])].filter(near);
+  const dry = hosts.filter((h) => samples.some((s) => s.host === h && s.pool.freeWorkers === 0));
+  const seen = hosts.map((h) => {
+    const s = samples.filter((x) => x.host === h).at(-1);
+    return s ? `${h}: ${s.pool.freeWorkers} of ${s.pool.nWorkers} free` : `${h}: no sample`;
+  }).join(', ');
+  return { held: dry.length === hosts.length, seen };
+}
+
 export const P2P_03: Judge = (obs) => {
   const high = obs.calls.filter((c) => c.priority === 'high');
   if (!high.length) throw new CannotJudge(`scenario '${obs.scenario.name}' probed no high-priority call`);
-  const exhaustedBefore = (t: number): boolean =>
-    obs.daemons.some((s) => s.t <= t && s.pool.freeWorkers === 0 && s.pool.jobQueueDepth > 0) || (obs.deadlock !== undefined && obs.deadlock.declaredAt <= t);
-  if (!high.every((c) => exhaustedBefore(c.t))) throw new CannotJudge('the calls were probed while the daemons still had free workers');
-  const slow = high.filter((c) => c.outcome === 'no-answer' || c.latencyMs > HIGH_PRIORITY_BOUND_MS);
+  // The requirement is about calls made while every daemon is out of workers: that must have held.
+  const notDry = high.map((c) => ({ c, at: exhaustedAt(obs, c) })).filter((x) => !x.at.held);
+  if (notDry.length) {
+    throw new CannotJudge(`the scenario did not create the condition: ${notDry.map((x) => `${x.c.host} ${x.c.call.replace(/^virsh /, '')} was made with ${x.at.seen} (within ${EXHAUSTION_WINDOW_MS} ms)`).join('; ')}`);
+  }
+  // An error is not an answer: the call must return its result.
+  const slow = high.filter((c) => c.outcome !== 'answered' || c.latencyMs > HIGH_PRIORITY_BOUND_MS);
   const low = obs.calls.filter((c) => c.priority === 'low');
   const measurements: Record<string, number> = { slowestHighPriorityMs: Math.max(...high.map((c) => c.latencyMs)), unansweredLowPriority: low.filter((c) => c.outcome === 'no-answer').length };
   const contrast = low.length ? `; low-priority calls for contrast: ${probeText(low)}` : '';
-  if (slow.length) return fail(`high-priority calls did not answer within ${HIGH_PRIORITY_BOUND_MS} ms during exhaustion: ${probeText(slow)}${contrast}`, measurements);
-  return pass(`every high-priority call answered during exhaustion: ${probeText(high)}${contrast}`, measurements);
+  if (slow.length) return fail(`high-priority calls did not answer within ${HIGH_PRIORITY_BOUND_MS} ms while every daemon was out of workers: ${probeText(slow)}${contrast}`, measurements);
+  return pass(`every high-priority call answered while every daemon was out of workers: ${probeText(high)}${contrast}`, measurements);
 };
 
 export const P2P_04: Judge = (obs) => {

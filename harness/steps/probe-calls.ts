@@ -4,6 +4,7 @@ import { formatMs } from '../util/deadline.ts';
 import { duration, guestRef } from '../util/fields.ts';
 import { guestRun, hostNamed, requireCapability } from './context.ts';
 import { defineStep } from './step.ts';
+import { samplePools } from './watch-daemons.ts';
 
 /** Makes management calls to a host's daemon and records whether and how fast they answer. */
 export const probeCalls = defineStep({
@@ -14,7 +15,7 @@ export const probeCalls = defineStep({
     guest: guestRef,
     within: duration,
   }),
-  records: ['call'],
+  records: ['call', 'pool'],
   gathersEvidence: true,
   check(step, scope) {
     scope.host(step.host);
@@ -26,9 +27,12 @@ export const probeCalls = defineStep({
     if (!daemons) throw new Error('a driver with daemon-pools but no daemon facet');
     const host = hostNamed(ctx, step.host);
     const guest = guestRun(ctx, step.guest).spec.name;
+    // The pools as the calls meet them: sampled right before and right after, for the judges.
+    await samplePools(ctx);
     const t = ctx.clock();
     const probes = await Promise.all(step.calls.map((call) => daemons.probe(host, call, guest, step.within)));
     for (const probe of probes) ctx.history.append({ type: 'call', t, host: host.name, ...probe });
+    await samplePools(ctx);
     return probes.map((p) => `${p.call}: ${p.outcome} in ${formatMs(p.latencyMs)}`).join('; ');
   },
 });

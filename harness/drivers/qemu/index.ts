@@ -108,6 +108,9 @@ export function createQemuDriver(context: DriverContext): Driver {
       }
       const since = source.qmp.mark();
       const destinationSince = destination?.qmp.mark() ?? 0;
+      // Armed before `migrate` is sent: a source that dies before QEMU answers it (a fault
+      // placed at setup) must still not leave its destination listening for ever.
+      if (destination) void endDestinationOnSourceLoss(source, destination, since, context).catch(() => undefined);
       if (destination && settings.storage?.mode === 'mirror-before') {
         await mirrorThenMigrate(source, destination, settings.storage, uri, await freeLoopbackPort(), context.log);
       } else {
@@ -115,7 +118,6 @@ export function createQemuDriver(context: DriverContext): Driver {
       }
       void endSourceAfterHandover(source, since, quitSource, context);
       if (destination && onDestinationLoss === 'resume-source') void resumeSourceOnLoss(source, destination, since, context);
-      if (destination) void endDestinationOnSourceLoss(source, destination, since, context).catch(() => undefined);
       if (destination && settings.storage?.mode === 'stream-after') {
         void streamAfterCutover(destination, settings.storage, destinationSince).catch((err: Error) => context.log(`block-stream: ${err.message}`));
       }

@@ -67,6 +67,8 @@ const BEFORE_CUTOVER = new Set(['none', 'setup', 'active', 'pre-switchover', 'de
  */
 export async function endDestinationOnSourceLoss(source: QemuGuest, destination: QemuGuest, since: number, context: DriverContext): Promise<void> {
   await source.exited;
+  // The harness ending its guests (the teardown) is no loss to react to.
+  if (source.ending) return;
   const last = source.qmp.events.slice(since).filter((e) => e.event === 'MIGRATION').at(-1);
   const status = (last?.data as { status?: string } | undefined)?.status ?? 'none';
   if (!BEFORE_CUTOVER.has(status) || !destination.process.alive) return;
