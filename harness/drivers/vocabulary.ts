@@ -45,6 +45,7 @@ export const CAPABILITIES = {
   'spice-relocation': 'tells the SPICE client where to go before migrating',
   inventory: 'lists the guests a host holds',
   registry: 'keeps a registry of guests and hosts and checks migrations against it',
+  'management-layer': 'is the management layer under test: its own policy decides when a source ends, what a failure leaves, which identity a guest gets',
   'daemon-pools': 'runs daemons with worker pools it can report, probe, freeze and restart',
   'protocol-phases': 'reports the phases of its migration protocol as events',
   'migration-relay': 'sends the migration stream through the harness\'s relay, so link faults can cut it',

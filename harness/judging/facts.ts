@@ -1,6 +1,6 @@
 import type { MigrationStatus, RunState, Side } from '../drivers/types.ts';
 import type { Observation } from '../observation/types.ts';
-import { CannotJudge } from './verdict.ts';
+import { CannotJudge, skipped, type Verdict } from './verdict.ts';
 
 // Small questions judges ask of an observation, answered one way for every judge.
 
@@ -54,3 +54,13 @@ export function deadlineNote(obs: Observation): string {
 }
 
 export const ms = (t: number): string => `${t.toFixed(1)} ms`;
+
+/**
+ * What a management layer decides (when the source ends, what a failed upgrade leaves, which
+ * identity a guest gets) is judged only on an implementation under test: on cutover's own
+ * qemu driver the verdict would judge cutover itself, so it is skipped, saying so.
+ */
+export function selfJudged(obs: Observation, decision: string): Verdict | undefined {
+  if (obs.driver.capabilities.includes('management-layer')) return undefined;
+  return skipped(`${decision} is decided by the ${obs.driver.name} driver, which is cutover's own management code, not an implementation under test: judged on a management layer (--driver libvirt, or your own)`);
+}

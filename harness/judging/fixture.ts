@@ -15,3 +15,12 @@ export const fixture = (name: string): Mutable<Observation> =>
 export const judge = (id: string): Judge => JUDGES[id] as Judge;
 
 export const verdictOf = (id: string, obs: Mutable<Observation>): string => judge(id)(obs as Observation).verdict;
+
+/**
+ * A recording of cutover's qemu driver, read as if a management layer under test had done
+ * what it did: for judges that skip what the qemu driver decides itself (selfJudged).
+ */
+export const underTest = <T extends Mutable<Observation>>(obs: T): T => {
+  obs.driver.capabilities = [...obs.driver.capabilities, 'management-layer'];
+  return obs;
+};

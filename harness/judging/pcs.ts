@@ -2,7 +2,7 @@ import type { Side } from '../drivers/types.ts';
 import type { FaultRecord, Observation } from '../observation/types.ts';
 import { beforeMemoryCheck, deadlineNote, ms, passesBetween, requireMemory, statesBetween, statusSequence, statusTime } from './facts.ts';
 import { MIN_PROGRESS_PASSES } from './mig.ts';
-import { CannotJudge, fail, pass, type Judge } from './verdict.ts';
+import { CannotJudge, fail, pass, skipped, type Judge } from './verdict.ts';
 
 // Losing the source after cut-over (seed 003). Post-copy puts the guest at the destination
 // while its RAM still streams from the source; from then on the source's loss is the guest's.
@@ -127,6 +127,11 @@ export const PCS_03: Judge = (obs) => {
   if (failedAt === undefined) {
     const last = statesBetween(obs, 'destination', kill.t, Infinity).at(-1);
     return fail(`the destination never failed after its source died: it is still '${last ?? 'unsampled'}'`, measurements);
+  }
+  // Ended by cutover's own management code (the qemu driver), not by the implementation: not judged.
+  const policy = obs.events.find((e) => e.side === 'destination' && e.t >= kill.t && e.name === 'CUTOVER_POLICY');
+  if (policy && !obs.driver.capabilities.includes('management-layer')) {
+    return skipped(`the destination never ran the guest; it was ended ${ms(policy.t - kill.t)} after the source died by cutover's own qemu driver, not by the implementation (QEMU alone keeps listening): judged on a management layer under test`, measurements);
   }
   const exit = obs.exits.destination;
   // QEMU giving up on a broken stream exits 1; one told to end (SIGTERM) exits 0 or by the signal.

@@ -3,13 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../observation/types.ts';
 import { decide } from './index.ts';
-import { fixture, judge, verdictOf } from './fixture.ts';
+import { fixture, judge, underTest, verdictOf } from './fixture.ts';
 
 const sameHost = () => fixture('qemu-7.2-shu-same-host');
 const upgrade = () => fixture('qemu-7.2-to-10.0-shu-upgrade');
 const sharedRam = () => fixture('qemu-7.2-to-10.0-shu-shared-ram');
 const cpr = () => fixture('qemu-10.0-shu-cpr-transfer');
-const lostAfterHandover = () => fixture('qemu-7.2-shu-failed-after-handover');
+const lostAfterHandover = () => underTest(fixture('qemu-7.2-shu-failed-after-handover'));
 
 describe('SHU judges on real QEMU observations', () => {
   it('SHU-01..04 pass on real same-host migrations, the upgrade naming both versions', () => {
@@ -25,7 +25,7 @@ describe('SHU judges on real QEMU observations', () => {
   });
   it('SHU-05 passes when the guest is declared lost, and fails when a manager resumes the old QEMU on changed RAM', () => {
     expect(judge('SHU-05')(lostAfterHandover() as Observation).reason).toMatch(/guest was lost/);
-    const resumed = judge('SHU-05')(fixture('qemu-7.2-shu-manager-resumes-source') as Observation);
+    const resumed = judge('SHU-05')(underTest(fixture('qemu-7.2-shu-manager-resumes-source')) as Observation);
     expect(resumed.verdict).toBe('fail');
     expect(resumed.reason).toMatch(/resumed on RAM the new QEMU had already changed/);
   });
@@ -58,6 +58,10 @@ describe('SHU judges fail when the behaviour is broken', () => {
     old.steps[0] = { ...old.steps[0]!, outcome: 'unsupported', detail: 'cpr-transfer needs QEMU >= 10.0; the newest QEMU of host is 7.2.22' };
     expect(decide('SHU-04', old as Observation).verdict).toBe('skipped');
   });
+  it('SHU-05 skips what cutover\'s own qemu driver decided: not resuming the old QEMU is its own policy', () => {
+    expect(judge('SHU-05')(fixture('qemu-7.2-shu-failed-after-handover') as Observation).verdict).toBe('skipped');
+  });
+
   it('SHU-05 fails when both QEMUs run the guest after the failure', () => {
     const both = lostAfterHandover();
     const kill = both.faults[0]!.t;

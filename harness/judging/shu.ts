@@ -1,5 +1,5 @@
 import type { Observation } from '../observation/types.ts';
-import { deadlineNote, ms, passesBetween, statesBetween, statusSequence, statusTime } from './facts.ts';
+import { deadlineNote, ms, passesBetween, selfJudged, statesBetween, statusSequence, statusTime } from './facts.ts';
 import { MIG_02, MIG_03, MIG_04, MIN_PROGRESS_PASSES } from './mig.ts';
 import { judgeRefusal } from './refusal.ts';
 import { CannotJudge, fail, pass, skipped, type Judge, type Verdict } from './verdict.ts';
@@ -97,6 +97,8 @@ export const SHU_04: Judge = (obs) => {
  * declared lost; two runners, or one on corrupt RAM, fail.
  */
 export const SHU_05: Judge = (obs) => {
+  const own = selfJudged(obs, 'what a failed upgrade leaves (whether the old QEMU is resumed)');
+  if (own) return own;
   const where = sameHost(obs);
   if (isVerdict(where)) return where;
   const completed = statusTime(obs, 'completed');

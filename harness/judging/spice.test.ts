@@ -2,9 +2,9 @@
 // recorded on process hosts), and on copies of those observations with the behaviour broken.
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../observation/types.ts';
-import { fixture, judge, verdictOf } from './fixture.ts';
+import { fixture, judge, underTest, verdictOf } from './fixture.ts';
 
-const obs = (name: string) => fixture(`qemu-7.2-spice-${name}`);
+const obs = (name: string) => underTest(fixture(`qemu-7.2-spice-${name}`));
 
 describe('SPICE judges on real observations', () => {
   it('pass for a well-behaved management layer', () => {
@@ -72,5 +72,12 @@ describe('SPICE judges fail when the behaviour is broken', () => {
     const gone = obs('cancelled');
     gone.spice.filter((s) => s.side === 'source').at(-1)!.status.channels = [];
     expect(verdictOf('SPICE-06', gone)).toBe('fail');
+  });
+
+  it('SPICE-03 and SPICE-04 skip what cutover\'s own qemu driver decided (when it quits the source): it would judge itself', () => {
+    for (const id of ['SPICE-03', 'SPICE-04']) {
+      const own = judge(id)(fixture(`qemu-7.2-spice-${id === 'SPICE-03' ? 'unreachable-target' : 'no-client'}`) as Observation);
+      expect(own).toMatchObject({ verdict: 'skipped', reason: expect.stringMatching(/decided by the qemu driver, which is cutover's own management code/) });
+    }
   });
 });

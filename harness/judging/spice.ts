@@ -1,5 +1,5 @@
 import type { Observation, SpiceSnapshot } from '../observation/types.ts';
-import { deadlineNote, ms, passesBetween, statusSequence, statusTime } from './facts.ts';
+import { deadlineNote, ms, passesBetween, selfJudged, statusSequence, statusTime } from './facts.ts';
 import { MIN_PROGRESS_PASSES } from './mig.ts';
 import { CannotJudge, fail, pass, type Judge, type Verdict } from './verdict.ts';
 
@@ -82,6 +82,8 @@ export const SPICE_05: Judge = (obs) => {
 };
 
 export const SPICE_03: Judge = (obs) => {
+  const own = selfJudged(obs, 'when the source QEMU is stopped after the handover');
+  if (own) return own;
   clientBefore(obs);
   const done = completedAt(obs);
   if (typeof done !== 'number') return done;
@@ -106,6 +108,8 @@ export const SPICE_03: Judge = (obs) => {
 };
 
 export const SPICE_04: Judge = (obs) => {
+  const own = selfJudged(obs, 'when the source QEMU is stopped with no client to wait for');
+  if (own) return own;
   if (obs.spice.some((s) => s.status.channels.length > 0)) throw new CannotJudge(`scenario '${obs.scenario.name}' has a client connected`);
   const done = completedAt(obs);
   if (typeof done !== 'number') return done;

@@ -2,9 +2,9 @@
 // The refusals (UUID-02..04) are judged on libvirt 9.0 observations in refusal.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../observation/types.ts';
-import { fixture, judge, verdictOf } from './fixture.ts';
+import { fixture, judge, underTest, verdictOf } from './fixture.ts';
 
-const identity = () => fixture('qemu-7.2-uuid-identity');
+const identity = () => underTest(fixture('qemu-7.2-uuid-identity'));
 const validate = () => fixture('qemu-7.2-uuid-validate');
 
 describe('UUID judges on real QEMU 7.2 observations', () => {
@@ -17,6 +17,10 @@ describe('UUID judges on real QEMU 7.2 observations', () => {
 });
 
 describe('UUID judges fail when the behaviour is broken', () => {
+  it('UUID-01 skips cutover\'s own qemu driver: it passes the -uuid it then reads back', () => {
+    expect(judge('UUID-01')(fixture('qemu-7.2-uuid-identity') as Observation).verdict).toBe('skipped');
+  });
+
   it('UUID-01 fails when the guest arrives under another UUID or name', () => {
     const renamed = identity();
     const entry = renamed.inventories!.at(-1)!.guests[0]!;

@@ -1,5 +1,5 @@
 import type { GuestObservation } from '../observation/types.ts';
-import { deadlineNote } from './facts.ts';
+import { deadlineNote, selfJudged } from './facts.ts';
 import { MIN_PROGRESS_PASSES } from './mig.ts';
 import { judgeRefusal } from './refusal.ts';
 import { CannotJudge, fail, pass, type Judge } from './verdict.ts';
@@ -11,6 +11,8 @@ import { CannotJudge, fail, pass, type Judge } from './verdict.ts';
 export const IDENTITY_REFUSAL_BOUND_MS = 5000;
 
 export const UUID_01: Judge = (obs) => {
+  const own = selfJudged(obs, 'the identity the destination guest is given (the -uuid and -name passed)');
+  if (own) return own;
   const migration = obs.migration;
   const identity = obs.guest;
   if (!migration?.to || !identity) throw new CannotJudge(`scenario '${obs.scenario.name}' never started a migration`);

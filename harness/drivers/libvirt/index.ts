@@ -15,7 +15,7 @@ import { flagsFrom, mib, migrateFlags } from './migrate-flags.ts';
 
 /** What libvirt offers as a management layer (its registry, its daemons), and what it does not. */
 const LIBVIRT_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
-  'postcopy', 'postcopy-recover', 'storage-mirror-before', 'spice', 'spice-relocation', 'inventory', 'registry', 'daemon-pools',
+  'postcopy', 'postcopy-recover', 'storage-mirror-before', 'spice', 'spice-relocation', 'inventory', 'registry', 'daemon-pools', 'management-layer',
 ]);
 
 const LIBVIRT_LIMITS: Readonly<Partial<Record<Capability, string>>> = {

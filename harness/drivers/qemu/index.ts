@@ -43,6 +43,7 @@ export function createQemuDriver(context: DriverContext): Driver {
     capabilities: QEMU_DRIVER_CAPABILITIES,
     limits: {
       registry: 'cutover\'s qemu driver is a bare QMP layer with no registry of guests or hosts',
+      'management-layer': 'cutover\'s qemu driver is the harness\'s own management code: what it decides (when the source quits, what a failure leaves, the -uuid it passes) is not the implementation\'s to be judged on',
       'daemon-pools': 'cutover\'s qemu driver runs no daemons',
       'protocol-phases': 'not reported yet',
     },
@@ -110,7 +111,7 @@ export function createQemuDriver(context: DriverContext): Driver {
       const destinationSince = destination?.qmp.mark() ?? 0;
       // Armed before `migrate` is sent: a source that dies before QEMU answers it (a fault
       // placed at setup) must still not leave its destination listening for ever.
-      if (destination) void endDestinationOnSourceLoss(source, destination, since, context).catch(() => undefined);
+      if (destination) void endDestinationOnSourceLoss(source, destination, since, context, emit).catch(() => undefined);
       if (destination && settings.storage?.mode === 'mirror-before') {
         await mirrorThenMigrate(source, destination, settings.storage, uri, await freeLoopbackPort(), context.log);
       } else {

@@ -1,5 +1,8 @@
 import { UsageError } from '../../util/errors.ts';
-import type { DriverContext } from '../types.ts';
+import type { DriverContext, DriverEvent } from '../types.ts';
+
+/** The event by which cutover's own management code says it acted (judges tell it from QEMU's doing). */
+export const POLICY_EVENT = 'CUTOVER_POLICY';
 import type { QemuGuest } from './guest.ts';
 
 // What cutover's qemu driver does, as a management layer, around a completed migration; and
@@ -65,7 +68,7 @@ const BEFORE_CUTOVER = new Set(['none', 'setup', 'active', 'pre-switchover', 'de
  * listening). As a management layer does, end it. Not after cut-over: then the destination
  * holds the only guest there is (post-copy), and it must be left paused.
  */
-export async function endDestinationOnSourceLoss(source: QemuGuest, destination: QemuGuest, since: number, context: DriverContext): Promise<void> {
+export async function endDestinationOnSourceLoss(source: QemuGuest, destination: QemuGuest, since: number, context: DriverContext, announce: (event: DriverEvent) => void): Promise<void> {
   await source.exited;
   // The harness ending its guests (the teardown) is no loss to react to.
   if (source.ending) return;
@@ -73,5 +76,7 @@ export async function endDestinationOnSourceLoss(source: QemuGuest, destination:
   const status = (last?.data as { status?: string } | undefined)?.status ?? 'none';
   if (!BEFORE_CUTOVER.has(status) || !destination.process.alive) return;
   context.log(`the source died in '${status}', before cut-over: ending the destination, which never ran the guest`);
+  // Said as an event: what follows is this management code's doing, not QEMU's.
+  announce({ t: context.clock(), side: 'destination', guest: destination.name, host: destination.host.name, name: POLICY_EVENT, data: { action: 'end-destination', sourceStatus: status } });
   await destination.destroy();
 }
