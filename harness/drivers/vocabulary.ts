@@ -18,12 +18,13 @@ export const QEMU_DOWNTIME_LIMIT_MS = 300;
 export const FINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies ReadonlyArray<MigrationStatus>;
 
 /**
- * QEMU's run states; 'gone' when the guest's process or domain is known to have ended, and
+ * QEMU's run states; 'gone' when the guest's process or domain is known to have ended,
+ * 'unknown' when asking failed and nothing says it ended (a frozen daemon, a cut link), and
  * 'other' for a state cutover has no word for.
  */
 export const RUN_STATES = [
   'running', 'paused', 'postmigrate', 'inmigrate', 'finish-migrate', 'prelaunch', 'shutdown',
-  'internal-error', 'io-error', 'suspended', 'guest-panicked', 'other', 'gone',
+  'internal-error', 'io-error', 'suspended', 'guest-panicked', 'other', 'gone', 'unknown',
 ] as const;
 export type RunState = (typeof RUN_STATES)[number];
 

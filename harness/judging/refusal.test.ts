@@ -34,6 +34,18 @@ describe('refusal judges fail when the behaviour is broken', () => {
     obs.migration!.final = { status: 'failed', errorDesc: 'operation failed: migration job: unexpectedly failed' };
     expect(judge(id)(obs as Observation).reason).toMatch(/does not say/);
   });
+  it('fails when the error does not name the clash: the UUID, the name, the host UUID', () => {
+    const vague: Array<[string, string, string]> = [
+      ['UUID-02', 'libvirt-9.0-uuid-same-uuid-running', 'operation failed: domain is already defined with another uuid'],
+      ['UUID-03', 'libvirt-9.0-uuid-same-name', 'operation failed: a domain already exists with that name'],
+      ['UUID-04', 'libvirt-9.0-uuid-shared-host-uuid', 'internal error: Attempt to migrate guest to the same host'],
+    ];
+    for (const [which, recorded, error] of vague) {
+      const obs = fixture(recorded);
+      obs.migration!.final = { status: 'failed', errorDesc: error };
+      expect(judge(which)(obs as Observation).reason, which).toMatch(/does not name the (UUID|name|host UUID)/);
+    }
+  });
   it('fails when the guest stops at the source, or its RAM is corrupt', () => {
     const stopped = fixture(name);
     stopped.progress.source.passes = stopped.progress.source.passes.filter((t) => t < stopped.migration!.requestedAt);

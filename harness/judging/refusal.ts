@@ -16,6 +16,8 @@ export interface Refusal {
   readonly says: string;
   /** "Refused at once": the job ended within this. */
   readonly boundMs: number;
+  /** The clash the error must name (the UUID, the name, the host UUID), when the scenario knows it. */
+  readonly names?: (obs: Observation) => { readonly what: string; readonly text: string } | undefined;
 }
 
 const entryKey = (e: InventoryEntry): string => `${e.name}|${e.uuid ?? ''}|${e.state}`;
@@ -51,6 +53,9 @@ export function judgeRefusal(obs: Observation, refusal: Refusal): Verdict {
   if (end.migrationStatus === 'completed') return fail(`not refused: the migration to ${migration.to} was carried out`, measurements);
   if (refusalMs > refusal.boundMs) return fail(`refused only after ${ms(refusalMs)} (bound ${refusal.boundMs} ms): "${error}"`, measurements);
   if (!refusal.why.test(error)) return fail(`refused, but the error does not say ${refusal.says}: "${error || '(no error text)'}"`, measurements);
+  // Any quick error would otherwise do: the refusal must name what clashed.
+  const clash = refusal.names?.(obs);
+  if (clash && !error.toLowerCase().includes(clash.text.toLowerCase())) return fail(`refused, but the error does not name ${clash.what} (${clash.text}): "${error}"`, measurements);
 
   const until = beforeMemoryCheck(obs, 'source');
   const after = passesBetween(obs, 'source', end.t, until);

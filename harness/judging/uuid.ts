@@ -1,7 +1,7 @@
 import type { GuestObservation } from '../observation/types.ts';
 import { deadlineNote, selfJudged } from './facts.ts';
 import { MIN_PROGRESS_PASSES } from './mig.ts';
-import { judgeRefusal } from './refusal.ts';
+import { judgeRefusal, type Refusal } from './refusal.ts';
 import { CannotJudge, fail, pass, type Judge } from './verdict.ts';
 
 // Identity conflicts (seed 001 point 1): a guest keeps its UUID and name across a migration,
@@ -27,11 +27,14 @@ export const UUID_01: Judge = (obs) => {
   return pass(`on ${migration.to} the guest is '${byName.name}', UUID ${byName.uuid} (${byName.state}), as at the source`);
 };
 
-const clashRefusal = (says: string, why: RegExp): Judge => (obs) => judgeRefusal(obs, { why, says, boundMs: IDENTITY_REFUSAL_BOUND_MS });
+const clashRefusal = (says: string, why: RegExp, names: Refusal['names']): Judge => (obs) => judgeRefusal(obs, { why, says, boundMs: IDENTITY_REFUSAL_BOUND_MS, names });
 
-export const UUID_02 = clashRefusal('that a guest with this UUID exists', /uuid|already (exists|active|defined)/i);
-export const UUID_03 = clashRefusal('that a guest with this name exists', /already exists|name/i);
-export const UUID_04 = clashRefusal('that both are the same host', /same host/i);
+export const UUID_02 = clashRefusal('that a guest with this UUID exists', /uuid|already (exists|active|defined)/i, (obs) => (obs.guest?.uuid ? { what: 'the UUID', text: obs.guest.uuid } : undefined));
+export const UUID_03 = clashRefusal('that a guest with this name exists', /already exists|name/i, (obs) => (obs.guest?.name ? { what: 'the name', text: obs.guest.name } : undefined));
+export const UUID_04 = clashRefusal('that both are the same host', /same host/i, (obs) => {
+  const hostUuid = Object.values(obs.hosts).find((h) => h.settings.hostUuid)?.settings.hostUuid;
+  return hostUuid ? { what: 'the host UUID', text: hostUuid } : undefined;
+});
 
 interface Case {
   readonly key: string;

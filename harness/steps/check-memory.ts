@@ -20,8 +20,9 @@ export const checkMemory = defineStep({
     const guest = run.sides[step.side];
     if (!guest) throw new Error(`no guest on the ${step.side} side`);
     const t = ctx.clock();
-    const state = await guest.runState();
+    const state = await guest.runState().catch(() => 'unknown' as const);
     if (state === 'gone') throw new Unavailable(`no ${step.side} guest left to read memory from`);
+    if (state === 'unknown') throw new Unavailable(`the ${step.side} guest does not answer: its memory cannot be read`);
     // A running guest changes pages while they are read: pause it for a consistent copy.
     if (state === 'running') await guest.pause();
     const counters = readCounters(await guest.readMemory(GUEST_LAYOUT.countersAddress, 8));

@@ -121,17 +121,24 @@ export async function startSide(
   return handle;
 }
 
-/** One run-state sample of every side of every guest. */
+/**
+ * One run-state sample of every side of every guest. A query that fails says 'gone' only
+ * when the guest's process is known to have ended; else 'unknown' (a frozen daemon or a cut
+ * link does not answer, and the guest may well run on).
+ */
 export async function sampleStates(ctx: RunContext): Promise<void> {
   for (const guest of ctx.fleet.values()) {
     for (const side of SIDES) {
       const handle = guest.sides[side];
       if (!handle) continue;
-      const state = await handle.runState().catch(() => 'gone' as const);
+      const state = await handle.runState().catch(async () => ((await hasEnded(handle)) ? ('gone' as const) : ('unknown' as const)));
       ctx.history.append({ type: 'state', guest: guest.key, side, state });
     }
   }
 }
+
+/** Whether a guest's process has ended already (its exit has been seen). */
+const hasEnded = (handle: GuestHandle): Promise<boolean> => Promise.race([handle.exited.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
 
 /** The migration events of a guest seen since `since` on the history. */
 export const migrationEvents = (ctx: RunContext, guest: GuestRun, since: number) =>

@@ -13,7 +13,7 @@ import { toSpiceStatus, type QuerySpice } from '../spice-status.ts';
 import { FINAL_STATUSES, RUN_STATES } from '../vocabulary.ts';
 
 /** QEMU's run states that cutover has a word for; the others it calls 'other'. */
-const KNOWN_STATES: ReadonlySet<string> = new Set(RUN_STATES.filter((s) => s !== 'other' && s !== 'gone'));
+const KNOWN_STATES: ReadonlySet<string> = new Set(RUN_STATES.filter((s) => s !== 'other' && s !== 'gone' && s !== 'unknown'));
 
 export interface QemuGuestOptions {
   /** Names this guest's files in its host's folder: the side, or side and guest name. */
