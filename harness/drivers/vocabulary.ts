@@ -14,6 +14,9 @@ export type MigrationStatus = (typeof MIGRATION_STATUSES)[number];
 /** QEMU's default downtime-limit (qapi MigrationParameters), what a migration gets unless asked otherwise. */
 export const QEMU_DOWNTIME_LIMIT_MS = 300;
 
+/** QEMU's first release with migration mode cpr-transfer. */
+export const CPR_TRANSFER_SINCE = '10.0';
+
 /** Statuses a migration ends in. */
 export const FINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies ReadonlyArray<MigrationStatus>;
 

@@ -72,6 +72,13 @@ describe('P2P judges fail when the behaviour is broken', () => {
     expect(() => judge('P2P-03')(oneDry as Observation)).toThrow(CannotJudge);
   });
 
+  it('P2P-04: a source that gives up well before the keepalive bound did not give up by the keepalive', () => {
+    const early = frozen();
+    const freezeAt = early.faults.find((f) => f.kind === 'freeze-daemon')!.t;
+    for (const e of early.events) if (e.side === 'source' && (e.migrationStatus === 'failed' || e.migrationStatus === 'cancelled')) e.t = freezeAt + 500;
+    expect(judge('P2P-04')(early as Observation).reason).toMatch(/well before the keepalive bound/);
+  });
+
   it('P2P-04: a source that gives up late, or stops running the guest', () => {
     const late = frozen();
     const freezeAt = late.faults.find((f) => f.kind === 'freeze-daemon')!.t;

@@ -131,6 +131,10 @@ export const P2P_04: Judge = (obs) => {
   if (gaveUpMs > bound + KEEPALIVE_TOLERANCE_MS) {
     return fail(`the source gave up ${ms(gaveUpMs)} after the freeze, beyond the keepalive bound ${bound} ms (+${KEEPALIVE_TOLERANCE_MS} ms)`, measurements);
   }
+  // Any early failure would otherwise do: the end must come from the keepalive, around its bound.
+  if (gaveUpMs < bound - KEEPALIVE_TOLERANCE_MS) {
+    return fail(`the source gave up ${ms(gaveUpMs)} after the freeze, well before the keepalive bound ${bound} ms (-${KEEPALIVE_TOLERANCE_MS} ms): not the keepalive's doing${obs.migration?.final?.errorDesc ? ` ("${obs.migration.final.errorDesc}")` : ''}`, measurements);
+  }
   if (after < MIN_PROGRESS_PASSES || state !== 'running') return fail(`after giving up, the source made ${after} passes and is '${state ?? 'unsampled'}'`, measurements);
   const memory = obs.memory.source;
   if (memory && !memory.intact) return fail(`source RAM corrupt after the failed migration: ${memory.summary}`, measurements);

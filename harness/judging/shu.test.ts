@@ -50,6 +50,15 @@ describe('SHU judges fail when the behaviour is broken', () => {
     copied.migration!.final = { ...copied.migration!.final!, transferredBytes: 120 * 2 ** 20 };
     expect(judge('SHU-03')(copied as Observation).reason).toMatch(/copied anyway/);
   });
+  it('SHU-04 fails when RAM was copied after all, or the destination QEMU cannot do cpr-transfer', () => {
+    const copied = cpr();
+    copied.migration!.final!.transferredBytes = 120 * 2 ** 20;
+    expect(judge('SHU-04')(copied as Observation).reason).toMatch(/RAM was copied, not handed over/);
+    const old = cpr();
+    old.guest!.emulators.destination = '7.2.22';
+    expect(judge('SHU-04')(old as Observation).reason).toMatch(/cannot do cpr-transfer/);
+  });
+
   it('SHU-04 fails when the new QEMU starts the guest over, and is skipped where QEMU refuses cpr-transfer', () => {
     const rebooted = cpr();
     rebooted.progress.destination.boots = [1234];

@@ -4,6 +4,7 @@ import { MIG_02, MIG_03, MIG_04, MIN_PROGRESS_PASSES } from './mig.ts';
 import { judgeRefusal } from './refusal.ts';
 import { CannotJudge, fail, pass, skipped, type Judge, type Verdict } from './verdict.ts';
 import { compareVersions } from '../util/versions.ts';
+import { CPR_TRANSFER_SINCE } from '../drivers/vocabulary.ts';
 
 // Same-host upgrade (seed 001): a guest moves to another QEMU on its own host, maybe a newer
 // one, maybe without copying its RAM. The baseline judges (MIG-02..04) say whether the move
@@ -81,13 +82,22 @@ export const SHU_04: Judge = (obs) => {
   const where = sameHost(obs);
   if (isVerdict(where)) return where;
   if (obs.migration?.settings.mode !== 'cpr-transfer') throw new CannotJudge(`scenario '${obs.scenario.name}' does not ask for cpr-transfer`);
+  // The mode asked for is not the mode that ran: a QEMU that can do cpr-transfer, and RAM not copied, show it.
+  const destination = obs.guest?.emulators.destination;
+  if (!destination || compareVersions(destination, CPR_TRANSFER_SINCE) < 0) {
+    return fail(`the destination QEMU (${destination ?? 'version unknown'}) cannot do cpr-transfer (QEMU >= ${CPR_TRANSFER_SINCE}), so the mode asked for did not run`);
+  }
   const broken = baselineHolds(obs);
   if (broken) return broken;
   const final = obs.migration.final;
-  return pass(`cpr-transfer within ${where.host} completed (QEMU ${obs.guest?.emulators.destination ?? '?'})${final?.transferredBytes !== undefined ? `, ${fmtBytes(final.transferredBytes)} of RAM sent` : ''}; RAM intact, the guest runs on`, {
-    ...(final?.transferredBytes !== undefined && { transferredBytes: final.transferredBytes }),
-    ...(final?.totalTimeMs !== undefined && { totalTimeMs: final.totalTimeMs }),
-  });
+  const transferred = final?.transferredBytes;
+  const ram = obs.guest?.memoryMiB !== undefined ? obs.guest.memoryMiB * 2 ** 20 : undefined;
+  if (transferred === undefined || !ram) throw new CannotJudge('the observation lacks the bytes sent or the guest RAM size');
+  const measurements = { transferredBytes: transferred, guestRamBytes: ram, ...(final?.totalTimeMs !== undefined && { totalTimeMs: final.totalTimeMs }) };
+  if (transferred > ram * SHARED_RAM_MAX_SHARE) {
+    return fail(`RAM was copied, not handed over: ${fmtBytes(transferred)} sent for ${fmtBytes(ram)} of guest RAM (bound ${SHARED_RAM_MAX_SHARE * 100}%)`, measurements);
+  }
+  return pass(`cpr-transfer within ${where.host} completed (QEMU ${destination}), ${fmtBytes(transferred)} of RAM sent for ${fmtBytes(ram)}; RAM intact, the guest runs on`, measurements);
 };
 
 /**

@@ -4,8 +4,7 @@ import { cprChannels, unixChannel } from './cmdline.ts';
 import { prepareMonitor, type QemuGuest } from './guest.ts';
 import { DEFAULT_DOWNTIME_LIMIT_MS, DEFAULT_MAX_BANDWIDTH, toMigrationInfo } from './migration-info.ts';
 
-/** QEMU's first release with migration mode cpr-transfer. */
-export const CPR_TRANSFER_SINCE = '10.0';
+export { CPR_TRANSFER_SINCE } from '../vocabulary.ts';
 
 /**
  * cpr-transfer: the source hands its RAM over as file descriptors on the cpr channel, then
