@@ -70,6 +70,15 @@ describe('PCS-02 on libvirt 9.0 with the destination host\'s link down', () => {
     expect(verdict.verdict).toBe('fail');
     expect(verdict.reason).toMatch(/never paused.*client socket is closed|never paused.*completed at/);
   });
+
+  it('does not take the source\'s paused state during all of post-copy for a pause the cut caused', () => {
+    const obs = fixture('libvirt-9.0-pcs-link-cut-postcopy');
+    const cut = obs.faults.find((f) => f.kind === 'cut-link')!.t;
+    // Even with the destination made to pause after the cut, the source was paused already.
+    obs.states.push({ t: cut + 100, side: 'destination', state: 'paused' });
+    obs.states.sort((a, b) => a.t - b.t);
+    expect(judge('PCS-02')(obs as Observation).reason).toMatch(/^after the cut the source never paused/);
+  });
 });
 
 describe('PCS storage judges on real observations and broken copies', () => {

@@ -24,10 +24,16 @@ function statusAt(obs: Observation, side: Side, t: number): string | undefined {
   return obs.events.filter((e) => e.side === side && e.migrationStatus && e.t <= t).at(-1)?.migrationStatus;
 }
 
-/** When a side reported post-copy paused after t (QEMU's event, or a paused run state from libvirt). */
+/**
+ * When a side paused after t: QEMU's postcopy-paused status, or (from a management layer that
+ * reports run states) a 'paused' state it was not already in at t. libvirt shows the source
+ * paused during all of post-copy: that is no pause caused by the fault, and does not count.
+ */
 function pausedAfter(obs: Observation, side: Side, t: number): number | undefined {
   const event = obs.events.find((e) => e.side === side && e.t >= t && e.migrationStatus === 'postcopy-paused')?.t;
   if (event !== undefined) return event;
+  const before = obs.states.filter((s) => s.side === side && s.t < t).at(-1)?.state;
+  if (before === 'paused') return undefined;
   return obs.states.find((s) => s.side === side && s.t >= t && s.state === 'paused')?.t;
 }
 
