@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ensureGuestImage } from '../harness/guest/build.ts';
 import { qemuArgs } from '../harness/drivers/qemu/cmdline.ts';
-import { GUEST_LAYOUT } from '../harness/guest/layout.ts';
+import { GUEST_LAYOUT, walkedRegions } from '../harness/guest/layout.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { accel: { type: 'string', default: 'tcg' }, rounds: { type: 'string', default: '1' } } });
@@ -177,9 +177,12 @@ async function bareScenario(kind: 'precopy' | 'cancel' | 'unreachable', dir: str
     await new Promise((r) => setTimeout(r, 1000));
     const checked = kind === 'precopy' ? dst! : src;
     await checked.cmd('stop');
-    const dump = join(dir, `${kind}.mem`);
-    await checked.cmd('pmemsave', { val: GUEST_LAYOUT.walkStart, size: GUEST_LAYOUT.walkEnd - GUEST_LAYOUT.walkStart, filename: dump });
-    await readFile(dump);
+    // The same memory cutover's check reads: each walked region.
+    for (const [i, { start, end }] of walkedRegions().entries()) {
+      const dump = join(dir, `${kind}-${i}.mem`);
+      await checked.cmd('pmemsave', { val: start, size: end - start, filename: dump });
+      await readFile(dump);
+    }
     src.close();
     dst?.close();
   } finally {

@@ -15,7 +15,14 @@ const SHARED_INCLUDE = join(here, 'boot32.inc');
 
 /** Each workload's boot sector and the assembler values it is built with. */
 const WORKLOADS: Record<Workload, { source: string; defines: string[] }> = {
-  pagewalk: { source: join(here, 'pagewalk.asm'), defines: [`-DWALK_START=${GUEST_LAYOUT.walkStart}`, `-DWALK_END=${GUEST_LAYOUT.walkEnd}`] },
+  pagewalk: {
+    source: join(here, 'pagewalk.asm'),
+    defines: [
+      `-DLOW_START=${GUEST_LAYOUT.lowStart}`, `-DLOW_END=${GUEST_LAYOUT.lowEnd}`,
+      `-DWALK_START=${GUEST_LAYOUT.walkStart}`, `-DWALK_END=${GUEST_LAYOUT.walkEnd}`,
+      `-DSTAMP_STRIDE=${GUEST_LAYOUT.stampStride}`, `-DSTAMPS_PER_PAGE=${GUEST_LAYOUT.stampsPerPage}`,
+    ],
+  },
   diskwalk: { source: join(here, 'diskwalk.asm'), defines: [`-DDISK_SECTORS=${DISK_LAYOUT.sectors}`, `-DPATTERN=${DISK_LAYOUT.pattern}`] },
 };
 export const GUEST_SOURCE = WORKLOADS.pagewalk.source;

@@ -2,7 +2,7 @@
 // fixtures/) and fails when the behaviour it judges is broken in that observation.
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../observation/types.ts';
-import { GUEST_LAYOUT, walkedPages } from '../guest/layout.ts';
+import { GUEST_LAYOUT, stampOffsets, walkedRegions } from '../guest/layout.ts';
 import { checkPageWalk } from '../guest/memory-check.ts';
 import { CannotJudge } from './index.ts';
 import { fixture as loadFixture, judge, verdictOf } from './fixture.ts';
@@ -13,10 +13,13 @@ const completedAt = (obs: Observation) => obs.events.find((e) => e.side === 'sou
 
 /** A memory observation made from a real dump shape with one page overwritten. */
 function corruptedMemory(t: number) {
-  const dump = new Uint8Array(walkedPages() * GUEST_LAYOUT.pageSize);
-  for (let p = 0; p < walkedPages(); p++) dump[p * GUEST_LAYOUT.pageSize] = 40;
-  dump[777 * GUEST_LAYOUT.pageSize] = 0;
-  const check = checkPageWalk(dump);
+  const regions = walkedRegions().map(({ start, end }) => {
+    const bytes = new Uint8Array(end - start);
+    for (let p = 0; p < bytes.length / GUEST_LAYOUT.pageSize; p++) for (const o of stampOffsets()) bytes[p * GUEST_LAYOUT.pageSize + o] = 40;
+    return { start, bytes };
+  });
+  (regions[1] as { bytes: Uint8Array }).bytes[777 * GUEST_LAYOUT.pageSize] = 0;
+  const check = checkPageWalk(regions);
   return { ...check, badPages: [...check.badPages], t, counters: { passes: 100_000, boots: 1 } };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SIDES } from '../drivers/vocabulary.ts';
-import { GUEST_LAYOUT } from '../guest/layout.ts';
+import { GUEST_LAYOUT, walkedRegions } from '../guest/layout.ts';
 import { checkPageWalk, readCounters } from '../guest/memory-check.ts';
 import { Unavailable } from '../util/errors.ts';
 import { guestRef } from '../util/fields.ts';
@@ -26,8 +26,9 @@ export const checkMemory = defineStep({
     // A running guest changes pages while they are read: pause it for a consistent copy.
     if (state === 'running') await guest.pause();
     const counters = readCounters(await guest.readMemory(GUEST_LAYOUT.countersAddress, 8));
-    const dump = await guest.readMemory(GUEST_LAYOUT.walkStart, GUEST_LAYOUT.walkEnd - GUEST_LAYOUT.walkStart);
-    const check = checkPageWalk(dump);
+    const regions = [];
+    for (const { start, end } of walkedRegions()) regions.push({ start, bytes: await guest.readMemory(start, end - start) });
+    const check = checkPageWalk(regions);
     ctx.history.append({ type: 'memory', t, guest: run.key, side: step.side, check, counters });
     return `${step.side} memory: ${check.summary}; guest counters: ${counters.passes} passes, ${counters.boots} boot(s)`;
   },

@@ -111,7 +111,7 @@ export function createQemuDriver(context: DriverContext): Driver {
       const destinationSince = destination?.qmp.mark() ?? 0;
       // Armed before `migrate` is sent: a source that dies before QEMU answers it (a fault
       // placed at setup) must still not leave its destination listening for ever.
-      if (destination) void endDestinationOnSourceLoss(source, destination, since, context, emit).catch(() => undefined);
+      if (destination) void endDestinationOnSourceLoss(source, destination, since, destinationSince, context, emit).catch(() => undefined);
       if (destination && settings.storage?.mode === 'mirror-before') {
         await mirrorThenMigrate(source, destination, settings.storage, uri, await freeLoopbackPort(), context.log);
       } else {

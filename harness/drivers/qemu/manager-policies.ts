@@ -1,4 +1,5 @@
 import { UsageError } from '../../util/errors.ts';
+import { sleep } from '../../util/deadline.ts';
 import type { DriverContext, DriverEvent } from '../types.ts';
 
 /** The event by which cutover's own management code says it acted (judges tell it from QEMU's doing). */
@@ -62,19 +63,28 @@ export async function endSourceAfterHandover(source: QemuGuest, since: number, p
 /** Statuses in which the destination has not yet run the guest: the source still holds it whole. */
 const BEFORE_CUTOVER = new Set(['none', 'setup', 'active', 'pre-switchover', 'device', 'wait-unplug', 'cancelling']);
 
+/** How long a destination gets to fail by itself (a broken stream) before the policy ends it. */
+export const ORPHAN_GRACE_MS = 1000;
+
 /**
  * A source that dies before cut-over leaves an incoming destination that will never get the
  * guest: QEMU alone would wait for it for ever (killed in setup, the destination is still
- * listening). As a management layer does, end it. Not after cut-over: then the destination
- * holds the only guest there is (post-copy), and it must be left paused.
+ * listening). As a management layer does, end it, once it had a moment to fail by itself
+ * (with a stream under way it does, in milliseconds). Not after cut-over: then the
+ * destination holds the only guest there is (post-copy), and it must be left paused.
  */
-export async function endDestinationOnSourceLoss(source: QemuGuest, destination: QemuGuest, since: number, context: DriverContext, announce: (event: DriverEvent) => void): Promise<void> {
+export async function endDestinationOnSourceLoss(
+  source: QemuGuest, destination: QemuGuest, since: number, destinationSince: number, context: DriverContext, announce: (event: DriverEvent) => void,
+): Promise<void> {
   await source.exited;
   // The harness ending its guests (the teardown) is no loss to react to.
   if (source.ending) return;
   const last = source.qmp.events.slice(since).filter((e) => e.event === 'MIGRATION').at(-1);
   const status = (last?.data as { status?: string } | undefined)?.status ?? 'none';
   if (!BEFORE_CUTOVER.has(status) || !destination.process.alive) return;
+  const ownEnd = destination.attached ? destination.migrationEnded(destinationSince) : new Promise<undefined>(() => {});
+  const endedByItself = await Promise.race([destination.exited.then(() => true), ownEnd.then((s) => s !== undefined), sleep(ORPHAN_GRACE_MS).then(() => false)]);
+  if (endedByItself || !destination.process.alive || destination.ending) return;
   context.log(`the source died in '${status}', before cut-over: ending the destination, which never ran the guest`);
   // Said as an event: what follows is this management code's doing, not QEMU's.
   announce({ t: context.clock(), side: 'destination', guest: destination.name, host: destination.host.name, name: POLICY_EVENT, data: { action: 'end-destination', sourceStatus: status } });
