@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { linkFields, linkTarget, setLink } from '../shared.ts';
+import { linkFields, linkTarget, setLink } from '../targets.ts';
 
 /** The migration link stays up but nothing gets through, as behind a firewall that drops packets. */
 export const blackholeLink = defineFault({

@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { linkFields, linkTarget, setLink } from '../shared.ts';
+import { linkFields, linkTarget, setLink } from '../targets.ts';
 
 /** The migration link goes down: connections reset, new ones refused (or the host's interface down). */
 export const cutLink = defineFault({

@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { daemonsOf, hostFields, hostTarget } from '../shared.ts';
+import { daemonsOf, hostFields, hostTarget } from '../targets.ts';
 
 /** A host's management daemon stops answering (SIGSTOP): its peers see a frozen daemon (P2P-04). */
 export const freezeDaemon = defineFault({

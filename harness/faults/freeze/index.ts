@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { sideFields, sideTarget, signalSide } from '../shared.ts';
+import { sideFields, sideTarget, signalSide } from '../targets.ts';
 
 /** One side's emulator stops answering anything (SIGSTOP), as a hung QEMU would. */
 export const freeze = defineFault({

@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { linkFields, linkTarget, setLink } from '../shared.ts';
+import { linkFields, linkTarget, setLink } from '../targets.ts';
 
 /** The migration link comes back; connections a blackhole swallowed are reset, so both ends notice. */
 export const healLink = defineFault({

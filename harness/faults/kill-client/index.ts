@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { clientFields, clientOf } from '../shared.ts';
+import { clientFields, clientOf } from '../targets.ts';
 
 /** The SPICE client dies (SIGKILL): its connections drop as when it crashes. */
 export const killClient = defineFault({

@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { sideFields, sideTarget, signalSide } from '../shared.ts';
+import { sideFields, sideTarget, signalSide } from '../targets.ts';
 
 /** kill -9 of one side's emulator: a host or QEMU crash, as seed 003 asks. */
 export const kill = defineFault({

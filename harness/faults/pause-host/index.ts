@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { controlsOf, hostFields, hostTarget } from '../shared.ts';
+import { controlsOf, hostFields, hostTarget } from '../targets.ts';
 
 /** Every process of a host stops at once (docker pause): a host that hangs whole. */
 export const pauseHost = defineFault({

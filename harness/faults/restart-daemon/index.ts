@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { daemonsOf, hostFields, hostTarget } from '../shared.ts';
+import { daemonsOf, hostFields, hostTarget } from '../targets.ts';
 
 /** A host's management daemon is killed (even frozen or deadlocked) and started again until it answers. */
 export const restartDaemon = defineFault({

@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { clientFields, clientOf } from '../shared.ts';
+import { clientFields, clientOf } from '../targets.ts';
 
 /** A stalled SPICE client runs again (SIGCONT). */
 export const resumeClient = defineFault({

@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { controlsOf, hostFields, hostTarget } from '../shared.ts';
+import { controlsOf, hostFields, hostTarget } from '../targets.ts';
 
 /** A paused host runs again. */
 export const resumeHost = defineFault({

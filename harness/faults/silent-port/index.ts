@@ -1,5 +1,5 @@
 import { Unavailable } from '../../util/errors.ts';
-import { linkFields, linkTarget } from '../shared.ts';
+import { linkFields, linkTarget } from '../targets.ts';
 import { defineFault } from '../types.ts';
 import { silentListener } from './silent-listener.ts';
 

@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { clientFields, clientOf } from '../shared.ts';
+import { clientFields, clientOf } from '../targets.ts';
 
 /** The SPICE client stays connected but answers nothing (SIGSTOP): it cannot follow a handover. */
 export const stallClient = defineFault({

@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { daemonsOf, hostFields, hostTarget } from '../shared.ts';
+import { daemonsOf, hostFields, hostTarget } from '../targets.ts';
 
 /** A frozen management daemon runs again (SIGCONT). */
 export const thawDaemon = defineFault({

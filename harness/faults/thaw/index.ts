@@ -1,5 +1,5 @@
 import { defineFault } from '../types.ts';
-import { sideFields, sideTarget, signalSide } from '../shared.ts';
+import { sideFields, sideTarget, signalSide } from '../targets.ts';
 
 /** Lets a frozen emulator run again (SIGCONT). */
 export const thaw = defineFault({
