@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { combineRepetitions, decide, judgeRequirement, JUDGES } from '../judging/index.ts';
+import { combineInvariant, combineRepetitions, decide, judgeRequirement, JUDGES } from '../judging/index.ts';
+import { findRequirement } from '../requirements/catalog.ts';
 import { CannotJudge } from '../judging/verdict.ts';
 import { certify, conformanceLines, exitCodeFor, summaryLine, verdictLine, type Certificate } from '../reporting/certificate.ts';
 import type { Observation } from '../observation/types.ts';
@@ -43,6 +44,11 @@ async function judgeRun(dir: string): Promise<number> {
 
 /** One requirement judged again on its scenarios' stored histories, repetition by repetition (skips by precondition keep their reason). */
 async function judgeAgain(dir: string, stored: Omit<RequirementResult, 'versions' | 'accelerator'>): Promise<Omit<RequirementResult, 'versions' | 'accelerator'>> {
+  if (findRequirement(stored.id)?.everyMigration) {
+    const parts = await Promise.all((stored.scenarios ?? []).map(async (name) => ({ label: name, judgement: judgeRequirement(stored.id, [await readStoredObservation(join(dir, 'scenarios', name))]) })));
+    const { verdict, reason, measurements } = combineInvariant(parts);
+    return { ...stored, verdict, reason, measurements };
+  }
   const groups = stored.repetitions?.runs.map((r) => r.scenarios) ?? [stored.scenarios ?? []];
   const runs = await Promise.all(groups.map(async (names) => judgeRequirement(stored.id, await Promise.all(names.map((name) => readStoredObservation(join(dir, 'scenarios', name)))))));
   const { judgement, failed, of } = combineRepetitions(runs);

@@ -4,6 +4,7 @@ import { startVitest } from 'vitest/node';
 import { compareCertificates, comparisonLines, readCertificate } from '../reporting/baseline.ts';
 import { buildCertificate, conformanceLines, exitCodeFor, summaryLine, verdictLine } from '../reporting/certificate.ts';
 import { ResultCollector } from '../reporting/collector.ts';
+import { foldInvariants } from '../reporting/invariants.ts';
 import { generateAllureHtml, writeAllureEnvironment } from '../reporting/allure-html.ts';
 import { openRunFolder } from '../reporting/run-folder.ts';
 import type { RequirementResult } from '../reporting/result.ts';
@@ -61,7 +62,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   // Interrupted: no report of a run that did not finish; the handler ends the process.
   if (interruption.signal) return new Promise<number>(() => {});
 
-  const results: RequirementResult[] = selection.requirements.map((r) => {
+  const reported: RequirementResult[] = selection.requirements.map((r) => {
     if (!selection.judged.includes(r)) {
       const result: RequirementResult = { id: r.id, verdict: 'not-implemented', reason: 'cutover has no judge for it yet', durationMs: 0, measurements: {}, evidence: [] };
       say(verdictLine(result));
@@ -69,6 +70,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
     }
     return collector.results.get(r.id) ?? { id: r.id, verdict: 'error', reason: 'the suite never reported this requirement', durationMs: 0, measurements: {}, evidence: [] };
   });
+  const results = foldInvariants(reported, collector.invariants);
+  for (const [i, r] of results.entries()) if (r !== reported[i]) say(`over every scenario played: ${verdictLine(r)}`);
   const certificate = buildCertificate({
     version: TOOL_VERSION,
     sut: { driver: sut.driverName, hosts: options.hosts, ...(sut.image && { image: sut.image }), versions: sut.versions },

@@ -28,7 +28,7 @@ describe('requirement selection', () => {
     expect(all.requirements.filter((r) => !all.judged.includes(r)).map((r) => r.family)).toEqual(Array(6).fill('v3'));
   });
   it('matches test names by ID only', () => {
-    const p = namePattern([{ id: 'MIG-01', family: 'mig', title: '', behaviour: '', source: '', repeat: 1 }]);
+    const p = namePattern([{ id: 'MIG-01', family: 'mig', title: '', behaviour: '', source: '', repeat: 1, everyMigration: false }]);
     expect(p.test('MIG: baseline MIG-01 events')).toBe(true);
     expect(p.test('MIG-010 x')).toBe(false);
   });

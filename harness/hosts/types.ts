@@ -82,6 +82,8 @@ export interface Host {
   readonly address: string;
   /** What the host runs, for the certificate: e.g. { image: ..., qemu: '7.2.22', libvirt: '9.0.0' }. */
   readonly description: Readonly<Record<string, string>>;
+  /** The keepalive its management daemon keeps with peers (seconds, misses), where it runs one. */
+  readonly keepalive?: Keepalive;
   /** The QEMUs this host can start, its default first. */
   emulators(): Promise<ReadonlyArray<Emulator>>;
   /** Present where the host kind supports whole-host faults. */
@@ -101,7 +103,13 @@ export interface HostSpec {
   /** libvirtd's host_uuid; two hosts given the same one look like one host to libvirt. */
   readonly hostUuid?: string;
   readonly workers?: { readonly min: number; readonly max: number; readonly priority: number };
-  readonly keepalive?: { readonly interval: number; readonly count: number };
+  readonly keepalive?: Keepalive;
+}
+
+/** libvirt's keepalive: a probe every `interval` s; the peer is given up after `count` unanswered. */
+export interface Keepalive {
+  readonly interval: number;
+  readonly count: number;
 }
 
 export interface HostProvider {

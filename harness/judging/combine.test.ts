@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineRepetitions, combineVerdicts, fail, pass, skipped } from './index.ts';
+import { combineInvariant, combineRepetitions, combineVerdicts, fail, pass, skipped } from './index.ts';
 
 describe('one requirement judged on several scenarios', () => {
   it('passes only when every judged scenario passes, naming each', () => {
@@ -28,5 +28,16 @@ describe('one requirement played several times', () => {
     expect(combineRepetitions([pass('ok 1'), pass('ok 2')]).judgement).toMatchObject({ verdict: 'pass', reason: 'passed 2 of 2: ok 1' });
     expect(combineRepetitions([pass('ok'), { verdict: 'error', reason: 'harness broke', measurements: {} }]).judgement).toMatchObject({ verdict: 'error', reason: 'could not decide #2 of 2: harness broke' });
     expect(combineRepetitions([pass('once')])).toMatchObject({ failed: 0, of: 1, judgement: { reason: 'once' } });
+  });
+});
+
+describe('an invariant judged on every scenario of a run', () => {
+  it('passes naming every scenario it held in, and those it was not judged in', () => {
+    const v = combineInvariant([{ label: 'precopy', judgement: pass('held', { watchedMs: 5000 }) }, { label: 'cancel', judgement: pass('held too') }, { label: 'own-host', judgement: skipped('n/a') }]);
+    expect(v).toMatchObject({ verdict: 'pass', reason: 'held in 2 scenarios (precopy, cancel); not judged in own-host; precopy: held', measurements: { watchedMs: 5000, scenarios: 3, scenariosFailed: 0 } });
+  });
+  it('fails when it failed in any scenario, naming only those; an undecided one is an error', () => {
+    expect(combineInvariant([{ label: 'a', judgement: pass('ok') }, { label: 'b', judgement: fail('two runners') }])).toMatchObject({ verdict: 'fail', reason: 'failed in 1 of 2 scenarios: b: two runners' });
+    expect(combineInvariant([{ label: 'a', judgement: pass('ok') }, { label: 'b', judgement: { verdict: 'error', reason: 'no watch', measurements: {} } }])).toMatchObject({ verdict: 'error', reason: 'could not decide 1 of 2 scenarios: b: no watch' });
   });
 });

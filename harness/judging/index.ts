@@ -61,6 +61,30 @@ export function judgeRequirement(id: string, observations: ReadonlyArray<Observa
   }
 }
 
+/**
+ * An invariant judged on every scenario a run played (MIG-08): it fails if it failed in any,
+ * errors if cutover could not decide one and none failed, and a pass names every scenario it
+ * held in (those where it was not judged are said too).
+ */
+export function combineInvariant(parts: ReadonlyArray<{ readonly label: string; readonly judgement: Judgement }>): Judgement {
+  const first = parts[0];
+  if (!first) throw new Error('no scenario to combine');
+  const of = (kind: Judgement['verdict']) => parts.filter((p) => p.judgement.verdict === kind);
+  const words = (list: typeof parts) => list.map((p) => `${p.label}: ${p.judgement.reason}`).join(' | ');
+  const measurements = { scenarios: parts.length, scenariosFailed: of('fail').length };
+  if (of('fail').length) return { verdict: 'fail', reason: `failed in ${of('fail').length} of ${parts.length} scenarios: ${words(of('fail'))}`, measurements };
+  if (of('error').length) return { verdict: 'error', reason: `could not decide ${of('error').length} of ${parts.length} scenarios: ${words(of('error'))}`, measurements };
+  const held = of('pass');
+  const notJudged = of('skipped');
+  if (!held.length) return { ...first.judgement, measurements };
+  const example = held.find((p) => p.label === first.label) ?? (held[0] as (typeof parts)[number]);
+  return {
+    verdict: 'pass',
+    reason: `held in ${held.length} scenarios (${held.map((p) => p.label).join(', ')})${notJudged.length ? `; not judged in ${notJudged.map((p) => p.label).join(', ')}` : ''}; ${example.label}: ${example.judgement.reason}`,
+    measurements: { ...example.judgement.measurements, ...measurements },
+  };
+}
+
 /** How a requirement played several times fared: a failure in any repetition is a failure. */
 export interface Repeated {
   readonly judgement: Judgement;

@@ -27,6 +27,9 @@ describe('MIG judges on real QEMU 7.2 observations', () => {
   it.each(['MIG-01', 'MIG-02', 'MIG-03', 'MIG-04', 'MIG-05', 'MIG-08'])('%s passes on a healthy pre-copy', (id) => {
     expect(judge(id)(fixture('precopy') as Observation)).toMatchObject({ verdict: 'pass' });
   });
+  it('MIG-08 says how long both sides were watched after the end, against which bound', () => {
+    expect(judge('MIG-08')(fixture('precopy') as Observation).reason).toMatch(/watched 5\d{3}\.\d ms after the end \(no host keeps a keepalive: a fixed 5 s\)/);
+  });
   it('MIG-06 passes on a healthy cancel, MIG-07 on a healthy unreachable destination', () => {
     expect(verdictOf('MIG-06', fixture('cancel'))).toBe('pass');
     expect(verdictOf('MIG-07', fixture('unreachable'))).toBe('pass');
@@ -129,6 +132,30 @@ describe('MIG judges fail when the behaviour is broken', () => {
     const first = obs.progress.destination.passes[0]!;
     obs.progress.source.passes.push(first + 1, first + 3);
     expect(verdictOf('MIG-08', obs)).toBe('fail');
+  });
+
+  it('MIG-08: a copy resumed late in the watch, or another guest run on both sides, fails', () => {
+    const late = fixture('precopy');
+    late.progress.source.passes.push(late.settle!.until - 10);
+    expect(judge('MIG-08')(late as Observation)).toMatchObject({ verdict: 'fail', reason: expect.stringContaining('the guest: 1 source passes at or after') });
+    const crossed = fixture('precopy');
+    crossed.guests = { g2: { events: [], states: [], progress: { source: { boots: [], passes: [100, 9000] }, destination: { boots: [], passes: [8000] } }, migration: crossed.migration!, memory: {} } };
+    expect(judge('MIG-08')(crossed as Observation)).toMatchObject({ verdict: 'fail', reason: expect.stringContaining('guest g2: 1 source passes') });
+  });
+
+  it('MIG-08 cannot judge (error, never pass) without a watch as long as the bound, before any memory check', () => {
+    const none = fixture('precopy');
+    delete none.settle;
+    expect(() => judge('MIG-08')(none as Observation)).toThrow(/keeps no watch after its migration/);
+    const short = fixture('precopy');
+    short.settle = { ...short.settle!, until: short.settle!.from + 1000 };
+    expect(() => judge('MIG-08')(short as Observation)).toThrow(/watched only 1000.0 ms after the end, short of no host keeps a keepalive/);
+    const paused = fixture('precopy');
+    paused.memory.destination = { ...paused.memory.destination!, t: paused.settle!.until - 1 };
+    expect(() => judge('MIG-08')(paused as Observation)).toThrow(/a memory check paused a guest .* before the watch/);
+    const oneCopy = fixture('precopy');
+    oneCopy.settle = { ...oneCopy.settle!, until: oneCopy.settle!.from + 20, endedBy: 'one-copy', detail: 'one copy left of main 20.0 ms after the end (bound 5.0 s)' };
+    expect(judge('MIG-08')(oneCopy as Observation)).toMatchObject({ verdict: 'pass', reason: expect.stringContaining('watched until one copy was left') });
   });
 
   it('cannot judge (error, not pass) when the scenario lacks the evidence', () => {

@@ -132,24 +132,49 @@ export const MIG_07: Judge = (obs) => {
   return pass(`failed ${ms(failedAfterMs)} after the request with "${error}"; the source runs on (${after} passes)`, measurements);
 };
 
+/**
+ * MIG-08, judged in every scenario with a migration (faults included): for each guest, no
+ * source pass at or after the destination's first, over a watch after the end as long as a
+ * management layer could take to give up its peer and resume a copy (the settle step).
+ */
 export const MIG_08: Judge = (obs) => {
-  const source = obs.progress.source.passes;
-  const destination = obs.progress.destination.passes;
-  const firstOnDestination = destination[0];
-  const lastOnSource = source.at(-1);
-  const measurements = { sourcePasses: source.length, destinationPasses: destination.length };
-  if (firstOnDestination === undefined || lastOnSource === undefined) {
-    return pass(`only one side ever ran the guest (source ${source.length}, destination ${destination.length} passes)`, measurements);
+  const guests = [
+    { name: 'the guest', progress: obs.progress, memory: obs.memory, migrated: !!obs.migration },
+    ...Object.entries(obs.guests).map(([name, g]) => ({ name: `guest ${name}`, progress: g.progress, memory: g.memory ?? {}, migrated: !!g.migration })),
+  ].filter((g) => g.migrated);
+  if (!guests.length) throw new CannotJudge(`scenario '${obs.scenario.name}' migrates no guest`);
+  const watch = watchAfterEnd(obs, guests.flatMap((g) => Object.values(g.memory).map((m) => m?.t ?? Infinity)));
+  const measurements: Record<string, number> = { watchedMs: round(watch.watchedMs), watchBoundMs: watch.boundMs };
+  const overlaps: string[] = [];
+  const held: string[] = [];
+  for (const g of guests) {
+    const source = g.progress.source.passes;
+    const firstOnDestination = g.progress.destination.passes[0];
+    if (firstOnDestination === undefined || !source.length) {
+      held.push(`${g.name}: only one side ran it (source ${source.length}, destination ${g.progress.destination.passes.length} passes)`);
+      continue;
+    }
+    const overlapping = source.filter((t) => t >= firstOnDestination).length;
+    if (overlapping) overlaps.push(`${g.name}: ${overlapping} source passes at or after the destination's first pass at ${ms(firstOnDestination)}`);
+    else held.push(`${g.name}: the source's last pass (${ms(source.at(-1) as number)}) precedes the destination's first (${ms(firstOnDestination)})`);
+    if (g.name === 'the guest' && !overlapping) measurements.handoverGapMs = round(firstOnDestination - (source.at(-1) as number));
   }
-  const overlapping = source.filter((t) => t >= firstOnDestination).length;
-  if (overlapping > 0) {
-    return fail(`both sides ran the guest: ${overlapping} source passes at or after the destination's first pass at ${ms(firstOnDestination)}`, {
-      ...measurements, overlappingPasses: overlapping,
-    });
-  }
-  return pass(`the source's last pass (${ms(lastOnSource)}) precedes the destination's first (${ms(firstOnDestination)})`, {
-    ...measurements, handoverGapMs: round(firstOnDestination - lastOnSource),
-  });
+  if (overlaps.length) return fail(`both sides ran the guest: ${overlaps.join('; ')}`, measurements);
+  return pass(`${held.join('; ')}; ${watch.words}`, measurements);
 };
+
+/** The settle step's watch, which must have ended before any memory check paused a guest. */
+function watchAfterEnd(obs: Observation, memoryChecks: ReadonlyArray<number>): { watchedMs: number; boundMs: number; words: string } {
+  const settle = obs.settle;
+  if (!settle) throw new CannotJudge(`scenario '${obs.scenario.name}' keeps no watch after its migration (a 'settle' step): a copy resumed later would go unseen`);
+  const firstCheck = Math.min(...memoryChecks);
+  if (firstCheck < settle.until) throw new CannotJudge(`a memory check paused a guest at ${ms(firstCheck)}, before the watch after the migration ended (${ms(settle.until)})`);
+  const watchedMs = settle.until - settle.from;
+  if (settle.endedBy === 'bound' && watchedMs < settle.boundMs) throw new CannotJudge(`watched only ${ms(watchedMs)} after the end, short of ${settle.basis}`);
+  const words = settle.endedBy === 'bound'
+    ? `watched ${ms(watchedMs)} after the end (${settle.basis})`
+    : `watched until one copy was left: ${settle.detail}`;
+  return { watchedMs, boundMs: settle.boundMs, words };
+}
 
 const round = (n: number): number => Math.round(n * 10) / 10;

@@ -25,6 +25,7 @@ export function deriveObservation(entries: ReadonlyArray<HistoryEntry>): Observa
   }
   const accelerators = [...new Set(of('guest').map((g) => g.accelerator).filter((a): a is string => !!a))];
   const deadlock = of('deadlock').at(-1);
+  const settle = of('settle').at(-1);
   return {
     format: HISTORY_FORMAT,
     scenario: begin.scenario,
@@ -55,6 +56,7 @@ export function deriveObservation(entries: ReadonlyArray<HistoryEntry>): Observa
     actions: of('action').map(({ t, guest, action }) => ({ t, guest, action })),
     spice: main.spice,
     ...(deadlock && { deadlock: { onsetAt: deadlock.onsetAt, declaredAt: deadlock.t, guests: deadlock.guests, pools: deadlock.pools } }),
+    ...(settle && { settle: { from: settle.from, until: settle.t, boundMs: settle.boundMs, basis: settle.basis, endedBy: settle.endedBy, detail: settle.detail } }),
     evidence: [],
   };
 }

@@ -6,7 +6,7 @@ import type {
 } from '../drivers/types.ts';
 import type { DiskCheck } from '../guest/disk-check.ts';
 import type { MemoryCheck } from '../guest/memory-check.ts';
-import type { HostSpec, ProcessExit } from '../hosts/types.ts';
+import type { HostSpec, Keepalive, ProcessExit } from '../hosts/types.ts';
 import type { Clock } from '../util/clock.ts';
 import { Wakeup } from '../util/deadline.ts';
 
@@ -53,6 +53,8 @@ export interface HostRecord {
   readonly description: Readonly<Record<string, string>>;
   /** The scenario's settings for it (worker pool, keepalive, host UUID). */
   readonly settings: Omit<HostSpec, 'name'>;
+  /** The keepalive its management daemon really keeps (the scenario's, else the host's default). */
+  readonly keepalive?: Keepalive;
 }
 
 interface At {
@@ -103,10 +105,16 @@ export type HistoryEntry =
     readonly outcome: 'struck' | 'failed' | 'never';
     readonly detail?: string;
   })
+  /** Both sides watched from `from` (the migration's end, or the last fault) until t. */
+  | (At & { readonly type: 'settle'; readonly from: number; readonly boundMs: number; readonly basis: string; readonly endedBy: SettleEnd; readonly detail: string })
   | (At & { readonly type: 'deadlock'; readonly onsetAt: number; readonly guests: ReadonlyArray<string>; readonly pools: ReadonlyArray<{ readonly t: number; readonly host: string; readonly pool: ThreadPool }> })
   /** A file worth keeping that a step produced (a client's log), by absolute path. */
   | (At & { readonly type: 'evidence'; readonly label: string; readonly path: string })
   | (At & { readonly type: 'end' });
+
+/** Why a settle ended: the bound was watched out, or only one copy of each guest was left that could run. */
+export const SETTLE_ENDS = ['bound', 'one-copy'] as const;
+export type SettleEnd = (typeof SETTLE_ENDS)[number];
 
 export type EntryType = HistoryEntry['type'];
 export type EntryOf<T extends EntryType> = Extract<HistoryEntry, { type: T }>;

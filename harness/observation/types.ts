@@ -5,7 +5,7 @@ import type { DriverEvent, InventoryEntry, MigrationInfo, ProbeResult, RunState,
 import type { DiskCheck } from '../guest/disk-check.ts';
 import type { MemoryCheck } from '../guest/memory-check.ts';
 import type { ProcessExit } from '../hosts/types.ts';
-import type { FaultTarget, HISTORY_FORMAT, HostRecord, MigrationRequest, StepOutcome } from './history.ts';
+import type { FaultTarget, HISTORY_FORMAT, HostRecord, MigrationRequest, SettleEnd, StepOutcome } from './history.ts';
 
 export interface StepRecord {
   readonly index: number;
@@ -126,6 +126,16 @@ export interface DeadlockObservation {
 
 export type HostObservation = HostRecord;
 
+/** Both sides watched from `from` to `until` (ms), against a bound of `boundMs`. */
+export interface SettleObservation {
+  readonly from: number;
+  readonly until: number;
+  readonly boundMs: number;
+  readonly basis: string;
+  readonly endedBy: SettleEnd;
+  readonly detail: string;
+}
+
 /** query-spice on one side, at one moment. */
 export interface SpiceSnapshot {
   readonly t: number;
@@ -168,6 +178,8 @@ export interface Observation {
   readonly actions: ReadonlyArray<ActionRecord>;
   readonly spice: ReadonlyArray<SpiceSnapshot>;
   readonly deadlock?: DeadlockObservation;
+  /** The watch after the migration ended (the settle step), when the scenario kept one. */
+  readonly settle?: SettleObservation;
   /** Files kept as evidence, relative to the scenario's evidence folder. */
   readonly evidence: ReadonlyArray<{ readonly label: string; readonly path: string }>;
 }

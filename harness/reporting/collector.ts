@@ -1,6 +1,6 @@
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import { verdictLine } from './certificate.ts';
-import type { RequirementResult } from './result.ts';
+import type { InvariantJudgement, RequirementResult } from './result.ts';
 import './result.ts';
 
 /**
@@ -10,6 +10,8 @@ import './result.ts';
  */
 export class ResultCollector implements Reporter {
   readonly results = new Map<string, RequirementResult>();
+  /** Invariants judged on the scenarios of other requirements (foldInvariants adds them in). */
+  readonly invariants: InvariantJudgement[] = [];
   private readonly startedAt = Date.now();
 
   /** `selected`: the requirement IDs of this run; tests filtered out are not reported. */
@@ -29,6 +31,7 @@ export class ResultCollector implements Reporter {
 
   onTestCaseResult(testCase: TestCase): void {
     if (!this.selected.has(idOf(testCase))) return;
+    this.invariants.push(...(testCase.meta().cutoverInvariants ?? []));
     const result = resultOf(testCase);
     this.results.set(result.id, result);
     this.print(`${this.elapsed()} ${verdictLine(result)}`);

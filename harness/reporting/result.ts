@@ -1,6 +1,7 @@
 // One requirement's result as the certificate states it. Suites attach it to their vitest
 // task (task.meta.cutover); the reporter in the CLI process collects it.
 
+import type { Judgement } from '../judging/index.ts';
 import type { VerdictKind } from '../judging/verdict.ts';
 
 export interface RequirementResult {
@@ -26,8 +27,17 @@ export interface Repetitions {
   readonly runs: ReadonlyArray<{ readonly verdict: VerdictKind; readonly reason: string; readonly scenarios: ReadonlyArray<string> }>;
 }
 
+/** An invariant (MIG-08) judged on a scenario played for another requirement. */
+export interface InvariantJudgement {
+  readonly id: string;
+  /** The scenario's folder under scenarios/. */
+  readonly scenario: string;
+  readonly judgement: Judgement;
+}
+
 declare module 'vitest' {
   interface TaskMeta {
     cutover?: RequirementResult;
+    cutoverInvariants?: ReadonlyArray<InvariantJudgement>;
   }
 }

@@ -51,6 +51,8 @@ export interface Requirement {
   readonly source: string;
   /** How many times its scenarios are played by default: more than once where the outcome depends on timing. */
   readonly repeat: number;
+  /** Judged on every scenario in which a migration ran, whichever requirement the scenario was played for. */
+  readonly everyMigration: boolean;
 }
 
 /**
@@ -60,6 +62,13 @@ export interface Requirement {
  * one worker held while the same daemon's Prepare queues.
  */
 const REPEATS: Readonly<Record<string, number>> = { 'SPICE-06': 3, 'PCS-05': 3, 'P2P-01': 3, 'P2P-05': 3 };
+
+/**
+ * Invariants of any migration, faults included: every scenario with a migration lists them
+ * in its judges and keeps a watch after the end (a settle step); a run that judges one
+ * judges it on every scenario it played.
+ */
+const EVERY_MIGRATION: ReadonlySet<string> = new Set(['MIG-08']);
 
 type Row = readonly [id: string, title: string, behaviour: string, source?: string];
 
@@ -72,7 +81,7 @@ const ROWS: Record<Family, ReadonlyArray<Row>> = {
     ['MIG-05', 'Guest-observed downtime stays within downtime-limit plus tolerance', 'Guest-observed downtime (the gap in progress) is reported beside QEMU\'s own figure; with a converging setup it stays within downtime-limit plus a stated tolerance.'],
     ['MIG-06', 'migrate_cancel while active: cancelled, source runs on intact, destination never runs', 'migrate_cancel while active: status cancelled, the guest keeps running on the source with RAM intact, and the destination never runs the guest.'],
     ['MIG-07', 'Unreachable destination: failed with an error text, source runs on', 'An unreachable destination: status failed with an error text; the source runs on.'],
-    ['MIG-08', 'Never two runners: source and destination never progress at the same time', 'Never two runners: no sampled instant where source and destination both make progress.'],
+    ['MIG-08', 'Never two runners: source and destination never progress at the same time', 'Never two runners: no sampled instant where source and destination both make progress. Judged in every scenario with a migration, fault scenarios included, over a watch after the migration ended or the last fault struck as long as the hosts\' keepalive bound (interval x (count + 1); 5 s where no host keeps one), or until only one copy is left that could run.'],
   ],
   shu: [
     ['SHU-01', 'Same-host migration over a UNIX socket completes with MIG-02..04 holding', 'Same-host migration between two QEMU processes over a UNIX socket completes with MIG-02..04 holding.'],
@@ -123,7 +132,8 @@ const ROWS: Record<Family, ReadonlyArray<Row>> = {
 };
 
 export const REQUIREMENTS: ReadonlyArray<Requirement> = (Object.entries(ROWS) as Array<[Family, ReadonlyArray<Row>]>).flatMap(([family, rows]) =>
-  rows.map(([id, title, behaviour, source]) => ({ id, family, title, behaviour, source: source ?? FAMILIES[family].sources, repeat: REPEATS[id] ?? 1 })),
+  rows.map(([id, title, behaviour, source]) => ({ id, family, title, behaviour, source: source ?? FAMILIES[family].sources, repeat: REPEATS[id] ?? 1,
+    everyMigration: EVERY_MIGRATION.has(id) })),
 );
 
 const BY_ID = new Map(REQUIREMENTS.map((r) => [r.id, r]));

@@ -128,7 +128,7 @@ async function play(ctx: RunContext, loaded: LoadedScenario, hosts: ReadonlyArra
     hostKind: ctx.hostKind,
     hosts: Object.fromEntries(hosts.map((h) => {
       const { description: _text, ...settings } = scenario.hosts[h.name] ?? {};
-      return [h.name, { kind: h.kind, address: h.address, description: h.description, settings }];
+      return [h.name, { kind: h.kind, address: h.address, description: h.description, settings, ...(h.keepalive && { keepalive: h.keepalive }) }];
     })),
     guests,
   });

@@ -10,6 +10,7 @@ import { observe } from './observe.ts';
 import { probeCalls } from './probe-calls.ts';
 import { querySpice } from './query-spice.ts';
 import { recover } from './recover.ts';
+import { settle } from './settle.ts';
 import { spiceClient } from './spice-client.ts';
 import { start } from './start.ts';
 import { startPostcopy } from './start-postcopy.ts';
@@ -22,7 +23,7 @@ import { watchDaemons } from './watch-daemons.ts';
 
 /** Every step kind a scenario may use: a new kind is a file beside these and one line here. */
 export const STEPS = [
-  start, waitProgress, observe, checkMemory, checkDisk, waitEvent, waitExit,
+  start, waitProgress, observe, settle, checkMemory, checkDisk, waitEvent, waitExit,
   migrate, waitMigration, cancel, startPostcopy, recover,
   fault,
   watchDaemons, awaitDeadlock, probeCalls, inventory,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { JUDGES } from '../judging/index.ts';
 import { findRequirement, REQUIREMENTS } from '../requirements/catalog.ts';
 import { loadScenario } from '../scenario/load.ts';
-import { findDisagreements, type Declarations } from './consistency.ts';
+import { findDisagreements, type Declarations, type ScenarioDeclaration } from './consistency.ts';
 import { collectPlans, type Plan } from './verify.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -19,10 +19,10 @@ async function readDeclarations(): Promise<Declarations> {
     suites.set(file.replace(/\.test\.ts$/, ''), await collectPlans(() => import(join(ROOT, 'suites', file))));
   }
   const dir = join(ROOT, 'scenarios');
-  const scenarios = new Map<string, { judges: string[]; repro: boolean }>();
+  const scenarios = new Map<string, ScenarioDeclaration>();
   for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml'))) {
     const { scenario } = await loadScenario(join(dir, file), (id) => findRequirement(id) !== undefined);
-    scenarios.set(relative(dir, join(dir, file)), { judges: [...scenario.judges], repro: scenario.repro });
+    scenarios.set(relative(dir, join(dir, file)), { judges: [...scenario.judges], repro: scenario.repro, steps: scenario.steps.map((s) => s.do) });
   }
   return { catalogue: REQUIREMENTS, judged: Object.keys(JUDGES), suites, scenarios };
 }
@@ -37,7 +37,8 @@ describe('catalogue, judges, suites and scenarios', () => {
     const suites = new Map(real.suites);
     suites.set('mig', [...(real.suites.get('mig') ?? []).filter((p) => p.id !== 'MIG-07'), { id: 'MIG-06', scenarios: ['mig/precopy.yaml', 'mig/gone.yaml'] }]);
     const scenarios = new Map(real.scenarios);
-    scenarios.set('p2p/own-host.yaml', { judges: ['P2P-05', 'XYZ-01'], repro: true });
+    scenarios.set('p2p/own-host.yaml', { judges: ['P2P-05', 'XYZ-01'], repro: true, steps: [] });
+    scenarios.set('mig/cancel.yaml', { judges: ['MIG-06'], repro: false, steps: ['start', 'migrate', 'check-memory'] });
     const found = findDisagreements({ ...real, judged: [...real.judged, 'MIG-99'], suites, scenarios });
     expect(found).toEqual(expect.arrayContaining([
       'a judge judges MIG-99, which the catalogue does not list',
@@ -48,6 +49,8 @@ describe('catalogue, judges, suites and scenarios', () => {
       'scenarios/mig/unreachable.yaml judges MIG-07, but no suite plays it for MIG-07 (verify it, or mark the scenario repro: true)',
       'scenarios/p2p/own-host.yaml is marked repro, yet suites/p2p.test.ts plays it',
       'scenarios/p2p/own-host.yaml judges XYZ-01, which has no judge',
+      'scenarios/mig/cancel.yaml migrates but does not judge MIG-08, which every migration is judged on',
+      "scenarios/mig/cancel.yaml migrates but keeps no watch after it (add a 'settle' step before its memory and disk checks)",
     ]));
   });
 });

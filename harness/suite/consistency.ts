@@ -10,7 +10,14 @@ export interface Declarations {
   /** Each suite file's plans, by family name (suites/<family>.test.ts). */
   readonly suites: ReadonlyMap<string, ReadonlyArray<Plan>>;
   /** Each scenario by its path under scenarios/. */
-  readonly scenarios: ReadonlyMap<string, { readonly judges: ReadonlyArray<string>; readonly repro: boolean }>;
+  readonly scenarios: ReadonlyMap<string, ScenarioDeclaration>;
+}
+
+export interface ScenarioDeclaration {
+  readonly judges: ReadonlyArray<string>;
+  readonly repro: boolean;
+  /** Its step kinds, in order. */
+  readonly steps: ReadonlyArray<string>;
 }
 
 /** Every place where the declarations disagree, one line each; empty when they agree. */
@@ -39,11 +46,19 @@ export function findDisagreements(d: Declarations): string[] {
       }
     }
   }
+  const invariants = d.catalogue.filter((r) => r.everyMigration).map((r) => r.id);
+  const playedAtAll = new Set([...played].map((p) => p.split(' ')[0]));
   for (const [file, scenario] of d.scenarios) {
     for (const id of scenario.judges) {
+      // An invariant is judged wherever its scenario is played, for whichever requirement.
+      const isPlayed = invariants.includes(id) ? playedAtAll.has(file) : played.has(`${file} ${id}`);
       if (!judged.has(id)) out.push(`scenarios/${file} judges ${id}, which has no judge`);
-      else if (!scenario.repro && !played.has(`${file} ${id}`)) out.push(`scenarios/${file} judges ${id}, but no suite plays it for ${id} (verify it, or mark the scenario repro: true)`);
+      else if (!scenario.repro && !isPlayed) out.push(`scenarios/${file} judges ${id}, but no suite plays it for ${id} (verify it, or mark the scenario repro: true)`);
     }
+    const migrates = scenario.steps.indexOf('migrate');
+    if (migrates < 0) continue;
+    for (const id of invariants) if (!scenario.judges.includes(id)) out.push(`scenarios/${file} migrates but does not judge ${id}, which every migration is judged on`);
+    if (scenario.steps.indexOf('settle', migrates) < 0) out.push(`scenarios/${file} migrates but keeps no watch after it (add a 'settle' step before its memory and disk checks)`);
   }
   return out;
 }

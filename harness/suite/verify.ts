@@ -5,7 +5,7 @@ import { afterAll, describe, test, type TestContext } from 'vitest';
 import * as allure from 'allure-js-commons';
 import { combineRepetitions, judgeRequirement, JUDGES, type Judgement } from '../judging/index.ts';
 import type { Observation } from '../observation/types.ts';
-import type { RequirementResult } from '../reporting/result.ts';
+import type { InvariantJudgement, RequirementResult } from '../reporting/result.ts';
 import { findRequirement } from '../requirements/catalog.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { openSession, type Session } from '../session/index.ts';
@@ -99,6 +99,7 @@ export function verify(id: string, scenario: string | ReadonlyArray<string>, pre
       runs.push({ played: these, judgement: judgeRequirement(id, these.map((p) => p.observation)) });
     }
     const all = runs.flatMap((r) => r.played);
+    context.task.meta.cutoverInvariants = judgeInvariants(id, all);
     const evidence: string[] = [];
     for (const p of all) evidence.push(...(await attachEvidence(p)));
     const first = (all[0] as Played).observation;
@@ -122,6 +123,13 @@ function assertVerdict(context: TestContext, verdict: 'pass' | 'fail' | 'skipped
     return;
   }
   context.expect(verdict, reason).toBe('pass');
+}
+
+/** The invariants (MIG-08) each scenario names besides `id`, judged on it: the run adds them to the invariant's verdict. */
+function judgeInvariants(id: string, played: ReadonlyArray<Played>): InvariantJudgement[] {
+  return played.flatMap(({ observation, store }) => observation.scenario.judges
+    .filter((other) => other !== id && findRequirement(other)?.everyMigration)
+    .map((other) => ({ id: other, scenario: store, judgement: judgeRequirement(other, [observation]) })));
 }
 
 /** A scenario's repetition: the first is stored under the scenario's name, the others as `<name>.<n>`. */

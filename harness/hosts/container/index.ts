@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../util/clock.ts';
 import { UsageError } from '../../util/errors.ts';
-import type { Emulator, ExecResult, Host, HostControls, HostProcess, HostProvider, HostSpec, ProcessExit, SpawnRequest } from '../types.ts';
+import type { Emulator, ExecResult, Host, HostControls, HostProcess, HostProvider, HostSpec, Keepalive, ProcessExit, SpawnRequest } from '../types.ts';
 import { docker, dockerResult } from './docker.ts';
 import { ensureDockerEngine, ensureHostImage, type HostRelease } from './image/index.ts';
 import { ownershipLabels, RUN_LABEL } from './labels.ts';
@@ -52,7 +52,9 @@ export function containerHostProvider(release: HostRelease): HostProvider {
           const workDir = join(runDir, spec.name);
           await mkdir(workDir, { recursive: true });
           const started = await startHostContainer({ spec, image: tag, network, runDir, workDir, runId });
-          return new ContainerHost(spec.name, workDir, started.id, started.address, { image: tag, ...versions }, group, clock);
+          const host = new ContainerHost(spec.name, workDir, started.id, started.address, { image: tag, ...versions }, group, clock);
+          host.keepalive = spec.keepalive ?? IMAGE_KEEPALIVE;
+          return host;
         }),
       );
       const failed = starts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -84,9 +86,13 @@ async function removeByRun(runId: string): Promise<void> {
   if (ids.length) await docker(['rm', '-f', '-v', ...ids], 60_000).catch(() => undefined);
 }
 
+/** What cutover-host-init writes into libvirtd.conf and qemu.conf when a scenario sets none (libvirt's defaults). */
+const IMAGE_KEEPALIVE: Keepalive = { interval: 5, count: 5 };
+
 class ContainerHost implements Host {
   readonly kind = 'container' as const;
   readonly controls: HostControls;
+  keepalive?: Keepalive;
   private closed = false;
 
   constructor(
