@@ -64,6 +64,15 @@ describe('libvirt on container hosts', () => {
     expect(worse.stdout).toMatch(/^against .*no-deadlock\.json: 1 got worse \(P2P-01\)/);
   }, 900_000);
 
+  it('a manager that refuses a migration while another runs, instead of queuing it: P2P-02 fails, the implementation blamed', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const driver = 'harness/cli/fixtures/drivers/refuses-concurrent-migrations.ts';
+    const result = await cutover(['scenario', 'scenarios/p2p/queued.yaml', '--driver', driver, '--hosts', 'container', '--out', out]);
+    expect(result.stdout, result.stdout + result.stderr).toMatch(/^ {2}FAIL {2}P2P-02: not every migration finished: .*failed \(another migration from alpha is in progress/m);
+    expect(result.code).toBe(1);
+    expect(await leftovers()).toBe('');
+  }, 300_000);
+
   it('trixie: MIG passes with QEMU 10.0 and libvirt 11 named in the certificate', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
     const result = await cutover(['run', '--family', 'mig', '--driver', 'libvirt', '--hosts', 'container', '--image', 'trixie', '--out', out]);
