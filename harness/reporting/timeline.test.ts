@@ -13,6 +13,13 @@ describe('timeline', () => {
     expect(placed.map((l) => `${l.text}:${l.row}`)).toEqual(['inmigrate:0', 'running:1', 'gone:0']);
   });
 
+  it('shades the watch after the end across both lanes, saying how long and against what', () => {
+    const svg = renderTimeline(fixture('qemu-7.2-precopy'));
+    expect(svg).toMatch(/class="watch"><title>watched 5\.\d s \(no host keeps a keepalive: a fixed 5 s\)<\/title>/);
+    expect(svg).toContain('watch after the end (MIG-08)');
+    expect(renderTimeline(fixture('qemu-7.2-cancel'))).not.toContain('class="watch"');
+  });
+
   it('draws what the disk guest read wrong, with a legend, on a real observation', () => {
     const svg = renderTimeline(fixture('qemu-7.2-pcs-storage-stream-bad-reads'));
     expect(svg).toContain('<title>wrong data read</title>');

@@ -74,6 +74,12 @@ export function renderTimeline(obs: Observation): string {
       parts.push(`<text x="${label.x}" y="${top - 3 - label.row * 11}" class="state">${label.text}</text>`);
     }
   });
+  // The watch after the end (MIG-08): both lanes, where a second runner would show.
+  if (obs.settle) {
+    const { from, until, endedBy, basis } = obs.settle;
+    const words = endedBy === 'bound' ? `watched ${formatWindow(until - from)} (${basis})` : `watched until one copy was left (${formatWindow(until - from)})`;
+    parts.push(`<rect x="${x(from)}" y="44" width="${Math.max(1, x(until) - x(from))}" height="${2 * LANE + 38}" class="watch"><title>${escapeXml(words)}</title></rect>`);
+  }
   const statusTop = 48 + 2 * (LANE + 34);
   parts.push(`<text x="8" y="${statusTop + 12}" class="lane">migration</text>`);
   const changes = obs.events.filter((e) => e.side === 'source' && e.migrationStatus);
@@ -142,6 +148,7 @@ export function renderTimeline(obs: Observation): string {
   parts.push(`<rect x="${LEFT}" y="${axisTop + 12}" width="10" height="10" class="pass"/><text x="${LEFT + 14}" y="${axisTop + 21}" class="state">guest progress (a pass over its memory or disk, from its serial line)</text>`);
   parts.push(`<path d="M${LEFT + 385} ${axisTop + 22} l-5 -10 h10 z" class="boot"/><text x="${LEFT + 394}" y="${axisTop + 21}" class="state">guest boot</text>`);
   parts.push(`<text x="${LEFT + 470}" y="${axisTop + 21}" class="state">labels above a lane: run state (sampled)</text>`);
+  if (obs.settle) parts.push(`<rect x="${LEFT + 700}" y="${axisTop + 12}" width="10" height="10" class="watch"/><text x="${LEFT + 714}" y="${axisTop + 21}" class="state">watch after the end (MIG-08)</text>`);
   const found = DISK_FINDINGS.filter((f) => sides.some((side) => (obs.progress[side][f.key] ?? []).length > 0));
   found.forEach((f, i) => {
     const left = LEFT + i * 130;
@@ -164,7 +171,7 @@ export function renderTimeline(obs: Observation): string {
   const versions = [...new Map([...Object.entries(obs.driver.versions), ...hostVersions]).entries()].map(([k, v]) => `${k} ${v}`).join(', ');
   const title = `${obs.scenario.name}: ${obs.driver.name} on ${obs.hostKind} hosts (${versions}${obs.driver.accelerator ? `, ${obs.driver.accelerator}` : ''})`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif">
-<style>.lane{font-size:13px;font-weight:bold}.state{font-size:10px;fill:#333}.axis{font-size:10px;fill:#666;text-anchor:middle}.bg{fill:#f3f3f3}.tick{stroke:#888}.mark{stroke:#c0392b;stroke-dasharray:4 3}.pass{fill:#3a7d44}.boot{fill:#c0392b}</style>
+<style>.lane{font-size:13px;font-weight:bold}.state{font-size:10px;fill:#333}.axis{font-size:10px;fill:#666;text-anchor:middle}.bg{fill:#f3f3f3}.tick{stroke:#888}.mark{stroke:#c0392b;stroke-dasharray:4 3}.pass{fill:#3a7d44}.boot{fill:#c0392b}.watch{fill:#6a9fd9;fill-opacity:0.12;stroke:#6a9fd9;stroke-dasharray:2 2}</style>
 <rect width="100%" height="100%" fill="white"/>
 <text x="8" y="20" font-size="14">${escapeXml(title)}</text>
 ${parts.join('\n')}
