@@ -8,7 +8,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     maxWorkers: 1,
-    testTimeout: 300_000,
+    testTimeout: 300_000, // verify() gives each requirement its own: 300 s per scenario and repetition
     hookTimeout: 60_000,
     setupFiles: ['allure-vitest/setup'],
   },

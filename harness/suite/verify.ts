@@ -114,7 +114,23 @@ export function verify(id: string, scenario: string | ReadonlyArray<string>, pre
     // Measurements vary from run to run: excluded, so Allure's history still groups by test.
     for (const [name, value] of Object.entries(judgement.measurements)) await allure.parameter(name, String(value), { excluded: true });
     assertVerdict(context, judgement.verdict, judgement.reason);
-  });
+  }, SCENARIO_BUDGET_MS * scenarios.length * plannedRepeats(requirement.repeat));
+}
+
+/**
+ * The backstop over one play of a scenario (its steps keep their own deadlines; the longest,
+ * a silent destination's SYN retries plus a keepalive watch, stays well under it). A test's
+ * budget is this for each scenario and repetition it plays.
+ */
+const SCENARIO_BUDGET_MS = 300_000;
+
+/** How many times the run will play a requirement's scenarios: the run's --repeat, else its own default. */
+function plannedRepeats(own: number): number {
+  try {
+    return readRunConfig().repeat ?? own;
+  } catch {
+    return own; // not under `cutover run` (the suites read for their plans)
+  }
 }
 
 function assertVerdict(context: TestContext, verdict: 'pass' | 'fail' | 'skipped', reason: string): void {
