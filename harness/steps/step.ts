@@ -80,11 +80,6 @@ export class ScenarioScope {
     if (!this.migrating.size) throw new ScenarioIssue(['do'], `${what} before any guest was migrated (add a 'migrate' step before it)`);
   }
 
-  /** Whether some guest has been migrated by the steps so far. */
-  get anyMigration(): boolean {
-    return this.migrating.size > 0;
-  }
-
   requireClient(what: string): void {
     if (!this.clientConnected) throw new ScenarioIssue(['do'], `${what} before the SPICE client connected (add a 'spice-client' step before it)`);
   }
