@@ -70,6 +70,8 @@ describe('scenario files', () => {
     expect(errorOf(killTooEarly)).toMatch(/steps\[2\]\.do: fault kill of the destination before the guest was migrated/);
     const armed = base.replace('  - do: migrate', '  - { do: fault, kind: kill, side: destination, at: { status: setup } }\n  - do: migrate');
     expect(parse(armed).scenario.steps[2]).toMatchObject({ do: 'fault', kind: 'kill', at: { status: 'setup', side: 'source' } });
+    const settleFirst = base.replace('  - do: migrate', '  - do: settle\n  - do: migrate');
+    expect(errorOf(settleFirst)).toMatch(/steps\[2\]\.do: settle before any guest was migrated \(add a 'migrate' step before it\)$/);
   });
 
   it('names an unknown fault kind, a fault at an unknown host, a client fault before a client', () => {
