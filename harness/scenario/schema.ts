@@ -14,8 +14,11 @@ const hostSettings = z.strictObject({
   hostUuid: z.guid().optional(),
   /** libvirtd's worker pool (container hosts). */
   workers: z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1), priority: z.number().int().min(0) }).optional(),
-  /** Keepalive of libvirt's connections, P2P migration included (container hosts). */
-  keepalive: z.strictObject({ interval: z.number().int().min(1), count: z.number().int().min(0) }).optional(),
+  /**
+   * Keepalive of libvirt's connections, P2P migration included (container hosts). Bounded so
+   * that the watch after a migration (interval x (count + 1)) stays under two minutes.
+   */
+  keepalive: z.strictObject({ interval: z.number().int().min(1).max(10), count: z.number().int().min(0).max(10) }).optional(),
 });
 
 
