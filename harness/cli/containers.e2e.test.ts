@@ -62,7 +62,7 @@ describe('libvirt on container hosts', () => {
     const worse = await cutover(['compare', clean, latest]);
     expect(worse.code).toBe(1);
     expect(worse.stdout).toMatch(/^against .*no-deadlock\.json: 1 got worse \(P2P-01\)/);
-  }, 900_000);
+  }, 1_500_000); // P2P plays 14 scenarios, several with a 30 s keepalive watch
 
   it('a manager that refuses a migration while another runs, instead of queuing it: P2P-02 fails, the implementation blamed', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
