@@ -1,5 +1,6 @@
 import type { DriverEvent, MigrationInfo } from '../drivers/types.ts';
 import { FINAL_STATUSES } from '../drivers/vocabulary.ts';
+import { keepaliveBoundMs } from '../observation/window.ts';
 import type { CallProbe, DaemonSample, MigrationObservation, Observation } from '../observation/types.ts';
 import { beforeMemoryCheck, deadlineNote, ms, passesBetween, statesBetween } from './facts.ts';
 import { MIN_PROGRESS_PASSES } from './mig.ts';
@@ -117,7 +118,7 @@ export const P2P_04: Judge = (obs) => {
   const sourceHost = Object.entries(obs.hosts).find(([name]) => name !== freeze.target.host)?.[1];
   const keepalive = sourceHost?.settings.keepalive;
   if (!keepalive) throw new CannotJudge('the source host has no keepalive settings, so there is no bound to judge');
-  const bound = keepalive.interval * (keepalive.count + 1) * 1000;
+  const bound = keepaliveBoundMs(keepalive);
   const end = obs.events.find((e) => e.side === 'source' && e.t > freeze.t && (e.migrationStatus === 'failed' || e.migrationStatus === 'cancelled' || e.migrationStatus === 'completed'));
   const measurements: Record<string, number> = { keepaliveBoundMs: bound, toleranceMs: KEEPALIVE_TOLERANCE_MS };
   if (!end) return fail(`the source never gave up after the target daemon froze${deadlineNote(obs)}`, measurements);

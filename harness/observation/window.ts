@@ -14,13 +14,16 @@ export interface WatchBound {
   readonly basis: string;
 }
 
-/** The longest keepalive bound (interval x (count + 1)) among the hosts, or the fixed watch. */
+/** How long a daemon takes to give up a silent peer: a probe every interval, `count` of them unanswered, then one more interval. */
+export const keepaliveBoundMs = ({ interval, count }: Keepalive): number => interval * (count + 1) * 1000;
+
+/** The longest keepalive bound among the hosts, or the fixed watch. */
 export function watchBound(hosts: Readonly<Record<string, { readonly keepalive?: Keepalive }>>): WatchBound {
   const bounds = Object.entries(hosts)
     .filter(([, h]) => h.keepalive && h.keepalive.interval > 0)
     .map(([name, h]) => {
-      const { interval, count } = h.keepalive as Keepalive;
-      return { ms: interval * (count + 1) * 1000, basis: `the keepalive bound of ${name}, ${interval} s x (${count} + 1)` };
+      const keepalive = h.keepalive as Keepalive;
+      return { ms: keepaliveBoundMs(keepalive), basis: `the keepalive bound of ${name}, ${keepalive.interval} s x (${keepalive.count} + 1)` };
     })
     .sort((a, b) => b.ms - a.ms);
   return bounds[0] ?? { ms: NO_KEEPALIVE_WATCH_MS, basis: `no host keeps a keepalive: a fixed ${NO_KEEPALIVE_WATCH_MS / 1000} s` };

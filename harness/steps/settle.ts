@@ -19,7 +19,7 @@ export const settle = defineStep({
     scope.requireAnyMigration('settle');
   },
   async play(ctx) {
-    const bound = watchBound(Object.fromEntries([...ctx.hosts].map(([name, host]) => [name, host.keepalive ? { keepalive: host.keepalive } : {}])));
+    const bound = watchBound(Object.fromEntries(ctx.hosts));
     const from = settledFrom(ctx);
     const until = from + bound.ms;
     for (;;) {
