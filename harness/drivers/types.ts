@@ -5,7 +5,7 @@
 
 import type { EmulatorChoice, Host, ProcessExit } from '../hosts/types.ts';
 import type { Clock } from '../util/clock.ts';
-import type { Capability, MigrationStatus, RunState, Side } from './vocabulary.ts';
+import type { Capability, MigrationStatus, MustSucceedFeature, RunState, Side } from './vocabulary.ts';
 
 export type { Capability, MigrationStatus, RunState, Side } from './vocabulary.ts';
 
@@ -148,6 +148,8 @@ export interface MigrationSettings {
   readonly relay?: (destination: { readonly host: string; readonly port: number }) => Promise<{ readonly host: string; readonly port: number }>;
   /** How the data disk moves, when the hosts share no storage. */
   readonly storage?: StorageMigration;
+  /** Features whose failure at the destination must fail the migration (capability must-succeed). */
+  readonly mustSucceed?: ReadonlyArray<MustSucceedFeature>;
 }
 
 /**
@@ -231,6 +233,10 @@ export interface ThreadPool {
   readonly jobQueueDepth: number;
 }
 
+/** How a daemon may be ended before it is started again. */
+export const DAEMON_STOP_SIGNALS = ['SIGKILL', 'SIGINT', 'SIGTERM'] as const;
+export type DaemonStopSignal = (typeof DAEMON_STOP_SIGNALS)[number];
+
 /** Management calls a daemon facet can probe: high priority (answered by reserved workers) or low. */
 export const PROBE_CALLS = { list: 'high', domstate: 'high', destroy: 'high', domjobinfo: 'low' } as const;
 export type ProbeCall = keyof typeof PROBE_CALLS;
@@ -255,8 +261,28 @@ export interface DaemonFacet {
   probe(host: Host, call: ProbeCall, guest: string, withinMs: number): Promise<ProbeResult>;
   /** Freezes (SIGSTOP), thaws (SIGCONT) or kills the daemon. */
   signal(host: Host, signal: 'SIGSTOP' | 'SIGCONT' | 'SIGKILL'): Promise<void>;
-  /** Ends the daemon (even a frozen or deadlocked one) and starts it again, until it answers. */
-  restart(host: Host): Promise<void>;
+  /**
+   * Ends the daemon (even a frozen or deadlocked one) with the signal (SIGKILL by default;
+   * SIGINT or SIGTERM let it shut down as it would) and starts it again, until it answers.
+   */
+  restart(host: Host, signal?: DaemonStopSignal): Promise<void>;
+}
+
+/**
+ * The optional facet of an implementation whose destination can be told to refuse Prepare
+ * (libvirt's qemu hook for operation 'migrate'; a destination that cannot start).
+ */
+export interface PrepareGate {
+  /** From now on, every migration to this host fails in Prepare with this reason. */
+  refuse(host: Host, reason: string): Promise<void>;
+}
+
+/** The phases of its migration protocol an implementation reports (capability protocol-phases), per side. */
+export interface ProtocolPhases {
+  readonly source: ReadonlyArray<string>;
+  readonly destination: ReadonlyArray<string>;
+  /** Phases of libvirt's protocol it has no counterpart for, and why, in its own terms. */
+  readonly absent?: Readonly<Record<string, string>>;
 }
 
 export interface Driver {
@@ -267,6 +293,10 @@ export interface Driver {
   readonly limits?: Readonly<Partial<Record<Capability, string>>>;
   /** Present when the implementation runs daemons with worker pools on its hosts. */
   readonly daemons?: DaemonFacet;
+  /** With protocol-phases: the phases it reports, on which sides. */
+  readonly phases?: ProtocolPhases;
+  /** Present when a destination can be made to refuse Prepare (the refuse-prepare fault). */
+  readonly prepareGate?: PrepareGate;
   /** Checks the implementation is usable here; throws UsageError with a fix when not. */
   describe(): Promise<DriverDescription>;
   startGuest(request: StartGuestRequest): Promise<GuestHandle>;

@@ -31,6 +31,10 @@ export const RUN_STATES = [
 ] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
+/** Features a migration may mark must-succeed: their failure at the destination must fail the migration. */
+export const MUST_SUCCEED_FEATURES = ['graphics-relocation'] as const;
+export type MustSucceedFeature = (typeof MUST_SUCCEED_FEATURES)[number];
+
 /**
  * What an implementation can do, declared by its driver. Scenarios that need a capability the
  * driver lacks are skipped with that reason; nothing asks for a driver by its name.
@@ -52,6 +56,8 @@ export const CAPABILITIES = {
   'management-layer': 'is the management layer under test: its own policy decides when a source ends, what a failure leaves, which identity a guest gets',
   'daemon-pools': 'runs daemons with worker pools it can report, probe, freeze and restart',
   'protocol-phases': 'reports the phases of its migration protocol as events',
+  'must-succeed': 'fails and rolls back a migration when a feature marked must-succeed fails at the destination',
+  'refuse-prepare': 'can make a destination refuse Prepare (libvirt\'s migrate hook; a destination that cannot start)',
   'migration-relay': 'sends the migration stream through the harness\'s relay, so link faults can cut it',
   'host-uuid': 'takes a host UUID per host (two hosts can be made to look like one)',
 } as const;

@@ -8,6 +8,7 @@ import { healLink } from './heal-link/index.ts';
 import { killClient } from './kill-client/index.ts';
 import { kill } from './kill/index.ts';
 import { pauseHost } from './pause-host/index.ts';
+import { refusePrepare } from './refuse-prepare/index.ts';
 import { restartDaemon } from './restart-daemon/index.ts';
 import { resumeClient } from './resume-client/index.ts';
 import { resumeHost } from './resume-host/index.ts';
@@ -22,6 +23,7 @@ export const FAULTS = [
   kill, freeze, thaw,
   cutLink, blackholeLink, healLink, silentPort,
   freezeDaemon, thawDaemon, restartDaemon,
+  refusePrepare,
   pauseHost, resumeHost,
   stallClient, resumeClient, killClient,
 ] as const satisfies ReadonlyArray<FaultKind>;

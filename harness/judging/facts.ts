@@ -1,5 +1,5 @@
 import type { MigrationStatus, RunState, Side } from '../drivers/types.ts';
-import type { Observation } from '../observation/types.ts';
+import type { FaultRecord, Observation } from '../observation/types.ts';
 import { CannotJudge, skipped, type Verdict } from './verdict.ts';
 
 // Small questions judges ask of an observation, answered one way for every judge.
@@ -63,4 +63,16 @@ export const ms = (t: number): string => `${t.toFixed(1)} ms`;
 export function selfJudged(obs: Observation, decision: string): Verdict | undefined {
   if (obs.driver.capabilities.includes('management-layer')) return undefined;
   return skipped(`${decision} is decided by the ${obs.driver.name} driver, which is cutover's own management code, not an implementation under test: judged on a management layer (--driver libvirt, or your own)`);
+}
+
+/** The first fault of one of these kinds (on that side, when given) that struck. */
+export function faultOf(obs: Observation, kinds: ReadonlyArray<string>, side: Side | undefined, what: string): FaultRecord {
+  const fault = obs.faults.find((f) => kinds.includes(f.kind) && (side === undefined || f.target.side === side));
+  if (!fault) throw new CannotJudge(`scenario '${obs.scenario.name}' never ${what}`);
+  return fault;
+}
+
+/** The protocol phase a side was in at time t: the last one the implementation reported before it. */
+export function phaseAt(obs: Observation, side: Side, t: number): string | undefined {
+  return obs.events.filter((e) => e.side === side && e.phase !== undefined && e.t <= t).at(-1)?.phase;
 }

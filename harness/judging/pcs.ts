@@ -1,6 +1,6 @@
 import type { Side } from '../drivers/types.ts';
-import type { FaultRecord, Observation } from '../observation/types.ts';
-import { beforeMemoryCheck, deadlineNote, ms, passesBetween, requireMemory, statesBetween, statusSequence, statusTime } from './facts.ts';
+import type { Observation } from '../observation/types.ts';
+import { beforeMemoryCheck, deadlineNote, faultOf, ms, passesBetween, requireMemory, statesBetween, statusSequence, statusTime } from './facts.ts';
 import { MIN_PROGRESS_PASSES } from './mig.ts';
 import { CannotJudge, fail, pass, skipped, type Judge } from './verdict.ts';
 
@@ -11,13 +11,6 @@ import { CannotJudge, fail, pass, skipped, type Judge } from './verdict.ts';
 
 /** A pass already under way when the fault struck may still be reported this long after. */
 export const IN_FLIGHT_MS = 100;
-
-/** The first fault of one of these kinds (on that side, when given) that struck. */
-function faultOf(obs: Observation, kinds: ReadonlyArray<string>, side: Side | undefined, what: string): FaultRecord {
-  const fault = obs.faults.find((f) => kinds.includes(f.kind) && (side === undefined || f.target.side === side));
-  if (!fault) throw new CannotJudge(`scenario '${obs.scenario.name}' never ${what}`);
-  return fault;
-}
 
 /** The migration status of a side at time t: the last event before it. */
 function statusAt(obs: Observation, side: Side, t: number): string | undefined {

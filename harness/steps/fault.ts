@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { arm, describePlacement, FAULTS, faultKind, placementSchema, unsupportedBecause, type Placement } from '../faults/index.ts';
 import { placementGuest } from '../faults/placement.ts';
 import type { FaultKind } from '../faults/types.ts';
-import { Unsupported } from '../drivers/types.ts';
+import { Unsupported, type Side } from '../drivers/types.ts';
+import { SIDES } from '../drivers/vocabulary.ts';
 import type { RunContext } from './context.ts';
 import { defineStep, type ScenarioScope } from './step.ts';
 
@@ -26,9 +27,7 @@ export const fault = defineStep({
     const placed = step as FaultStep;
     const placement = describePlacement(placed.at);
     if (placed.at === 'now') return strike(ctx, kind, placed, placement);
-    if ('phase' in placed.at && !ctx.capabilities.has('protocol-phases')) {
-      throw new Unsupported(`the ${ctx.driver.name} driver reports no protocol phases, so no fault can be placed at one`);
-    }
+    if ('phase' in placed.at) unlessReported(ctx, placed.at.phase, placed.at.side);
     const disarm = arm(ctx.history, placed.at, () => {
       void strike(ctx, kind, placed, placement).then((detail) => ctx.say(`${detail} (at ${placement})`), (err: Error) => ctx.say(`${kind.kind} at ${placement} failed: ${err.message}`));
     });
@@ -38,6 +37,16 @@ export const fault = defineStep({
     return `armed: ${kind.kind} at ${placement}`;
   },
 });
+
+/** A fault placed at a phase the implementation never reports would never strike: unsupported, saying why. */
+function unlessReported(ctx: RunContext, phase: string, side: Side | undefined): void {
+  const phases = ctx.capabilities.has('protocol-phases') ? ctx.driver.phases : undefined;
+  if (!phases) throw new Unsupported(`the ${ctx.driver.name} driver reports no protocol phases, so no fault can be placed at one`);
+  const sides = side ? [side] : SIDES;
+  if (sides.some((s) => phases[s].includes(phase))) return;
+  const why = phases.absent?.[phase];
+  throw new Unsupported(`the ${ctx.driver.name} driver reports no phase '${phase}'${side ? ` on the ${side}` : ''}${why ? `: ${why}` : ` (it reports ${sides.map((s) => `${s}: ${phases[s].join(', ')}`).join('; ')})`}`);
+}
 
 async function strike(ctx: RunContext, kind: FaultKind, step: FaultStep, placement: string): Promise<string> {
   const t = ctx.clock();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { MigrationSettings, SpiceRelocation } from '../drivers/types.ts';
+import { MUST_SUCCEED_FEATURES } from '../drivers/vocabulary.ts';
 import { EMULATOR_CHOICES } from '../hosts/types.ts';
 import { startBlackhole } from '../network/blackhole.ts';
 import type { MigrationRequest } from '../observation/history.ts';
@@ -52,6 +53,8 @@ const schema = z.strictObject({
     bandwidth: size.optional(),
     errorPolicy: z.enum(['stop', 'report']).default('stop'),
   }).optional(),
+  /** Features whose failure at the destination must fail the migration and roll it back. */
+  mustSucceed: z.array(z.enum(MUST_SUCCEED_FEATURES)).default([]),
 });
 
 type MigrateStep = z.output<typeof schema>;
@@ -83,6 +86,7 @@ export const migrate = defineStep({
       ...(step.postcopyBandwidth !== undefined && { postcopyBandwidth: step.postcopyBandwidth }),
       ...(step.relay && ctx.capabilities.has('migration-relay') && ctx.hostFeatures.has('loopback') && { relay: (destination) => guest.link.via(destination) }),
       ...(step.storage && { storage: step.storage }),
+      ...(step.mustSucceed.length && { mustSucceed: step.mustSucceed }),
     };
     const target = step.unreachable
       ? { unreachable: targetHost }
@@ -120,6 +124,7 @@ function requireCapabilities(ctx: RunContext, step: MigrateStep): void {
   if (step.destination.uuid !== undefined) requireCapability(ctx, 'destination-uuid', 'give the destination another UUID');
   if (step.storage?.mode === 'stream-after') requireCapability(ctx, 'storage-stream-after', 'stream storage in after cut-over');
   if (step.storage?.mode === 'mirror-before') requireCapability(ctx, 'storage-mirror-before', 'mirror storage before cut-over');
+  if (step.mustSucceed.length) requireCapability(ctx, 'must-succeed', `fail the migration when ${step.mustSucceed.join(', ')} fails at the destination`);
 }
 
 /** Where the SPICE client is sent: the destination, nowhere, or a blackhole of the harness's. */

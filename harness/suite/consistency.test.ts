@@ -36,6 +36,7 @@ describe('catalogue, judges, suites and scenarios', () => {
     const real = await declarations();
     const suites = new Map(real.suites);
     suites.set('mig', [...(real.suites.get('mig') ?? []).filter((p) => p.id !== 'MIG-07'), { id: 'MIG-06', scenarios: ['mig/precopy.yaml', 'mig/gone.yaml'] }]);
+    suites.set('v3', [...(real.suites.get('v3') ?? []), { id: 'V3-INV', scenarios: ['v3/prepare-refused.yaml'] }]);
     const scenarios = new Map(real.scenarios);
     scenarios.set('p2p/own-host.yaml', { judges: ['P2P-05', 'XYZ-01'], repro: true, steps: [] });
     scenarios.set('mig/cancel.yaml', { judges: ['MIG-06'], repro: false, steps: ['start', 'migrate', 'check-memory'] });
@@ -49,6 +50,7 @@ describe('catalogue, judges, suites and scenarios', () => {
       'scenarios/mig/unreachable.yaml judges MIG-07, but no suite plays it for MIG-07 (verify it, or mark the scenario repro: true)',
       'scenarios/p2p/own-host.yaml is marked repro, yet suites/p2p.test.ts plays it',
       'scenarios/p2p/own-host.yaml judges XYZ-01, which has no judge',
+      'suites/v3.test.ts verifies V3-INV, which has no judge',
       'scenarios/mig/cancel.yaml migrates but does not judge MIG-08, which every migration is judged on',
       "scenarios/mig/cancel.yaml migrates but keeps no watch after it (add a 'settle' step before its memory and disk checks)",
     ]));

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Host } from '../../hosts/types.ts';
 import { pollUntil } from '../../util/deadline.ts';
-import { PROBE_CALLS, type DaemonFacet, type ProbeCall, type ProbeResult, type ThreadPool } from '../types.ts';
+import { enablePhaseLog } from './phases.ts';
+import { PROBE_CALLS, type DaemonFacet, type DaemonStopSignal, type ProbeCall, type ProbeResult, type ThreadPool } from '../types.ts';
 import { hostUri, parseKeyValues, virsh, VirshError } from './virsh.ts';
 
 // libvirtd as the daemon facet: its worker pool (virt-admin, which has workers of its own),
@@ -64,14 +65,28 @@ async function probeCall(host: Host, call: ProbeCall, guest: string, withinMs: n
 
 const round = (n: number): number => Math.round(n * 10) / 10;
 
-/** Kills libvirtd (even a frozen or deadlocked one) and starts it again, until it answers. */
-async function restartLibvirtd(host: Host): Promise<void> {
+/**
+ * Ends libvirtd with the signal and starts it again, until it answers. A SIGINT or SIGTERM
+ * lets it shut down as it would (a frozen daemon is thawed first, so it can); one that has
+ * not ended within the grace is killed. Its phase log is turned on again.
+ */
+async function restartLibvirtd(host: Host, signal: DaemonStopSignal = 'SIGKILL'): Promise<void> {
+  const gone = async (): Promise<true | undefined> => ((await host.exec(['pgrep', '-x', 'libvirtd'], { timeoutMs: 5000 })).code !== 0 ? true : undefined);
+  if (signal !== 'SIGKILL') {
+    await host.exec(['pkill', '-CONT', '-x', 'libvirtd'], { timeoutMs: 10_000 });
+    await host.exec(['pkill', `-${signal.slice(3)}`, '-x', 'libvirtd'], { timeoutMs: 10_000 });
+    await pollUntil(`libvirtd on ${host.name} to shut down`, SHUTDOWN_GRACE_MS, gone, 100).catch(() => undefined);
+  }
   await host.exec(['pkill', '-KILL', '-x', 'libvirtd'], { timeoutMs: 10_000 });
-  await pollUntil(`libvirtd on ${host.name} to end`, 10_000, async () => ((await host.exec(['pgrep', '-x', 'libvirtd'], { timeoutMs: 5000 })).code !== 0 ? true : undefined), 100);
+  await pollUntil(`libvirtd on ${host.name} to end`, 10_000, gone, 100);
   const started = await host.exec(['sh', '-c', 'rm -f /run/libvirtd.pid; libvirtd -d --listen'], { timeoutMs: 15_000 });
   if (started.code !== 0) throw new Error(`libvirtd did not start again on ${host.name}: ${started.stderr.trim()}`);
   await pollUntil(`libvirtd on ${host.name} to answer`, 30_000, async () => {
     const probe = await host.exec(['virsh', '-c', 'qemu:///system', 'version'], { timeoutMs: 5000 }).catch(() => undefined);
     return probe?.code === 0 ? true : undefined;
   }, 200);
+  await enablePhaseLog(host);
 }
+
+/** How long a libvirtd asked to end (SIGINT, SIGTERM) gets before it is killed. */
+const SHUTDOWN_GRACE_MS = 15_000;

@@ -1,6 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Host, ProcessExit } from '../../hosts/types.ts';
+import { phaseLogPath } from './phases.ts';
 import { hostUri, virsh, VirshError } from './virsh.ts';
 import type { Clock } from '../../util/clock.ts';
 import type { EvidenceFile, GuestHandle, MigrationStatus, RunState, Side, SpiceStatus } from '../types.ts';
@@ -140,6 +141,7 @@ export class LibvirtGuest implements GuestHandle {
     return [
       { label: `virsh transcript (${this.side})`, path: this.transcript.path },
       { label: `libvirt's QEMU log (${this.side})`, path: this.qemuLogCopy() },
+      { label: `libvirtd phase log (${this.host.name})`, path: phaseLogPath(this.host) },
     ];
   }
 

@@ -12,10 +12,13 @@ import type {
 import { libvirtDaemons } from './daemons.ts';
 import { LibvirtGuest, VirshTranscript } from './guest.ts';
 import { flagsFrom, mib, migrateFlags } from './migrate-flags.ts';
+import { enablePhaseLog, followPhases } from './phases.ts';
+import { refuseMigrationsTo } from './prepare-gate.ts';
 
 /** What libvirt offers as a management layer (its registry, its daemons), and what it does not. */
 const LIBVIRT_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'postcopy', 'postcopy-recover', 'storage-mirror-before', 'spice', 'spice-relocation', 'inventory', 'registry', 'daemon-pools', 'management-layer',
+  'protocol-phases', 'refuse-prepare',
 ]);
 
 const LIBVIRT_LIMITS: Readonly<Partial<Record<Capability, string>>> = {
@@ -26,8 +29,14 @@ const LIBVIRT_LIMITS: Readonly<Partial<Record<Capability, string>>> = {
   'validate-uuid': 'libvirt gives QEMU no validate-uuid: a domain has one UUID on both sides, checked by libvirt itself',
   'destination-uuid': 'libvirt migrates a domain under its own UUID; another UUID at the destination cannot be asked for',
   'migration-relay': 'libvirt\'s hosts carry the migration over their own network',
-  'protocol-phases': 'not reported yet',
+  'must-succeed': 'libvirt has no must-succeed flag or element: a failure in Prepare or Finish already fails the migration and resumes the source (its migrate hook, a disk whose startupPolicy is mandatory, --persistent failing at the destination: see V3-01 and V3-03), but a graphics relocation the client cannot follow never fails a migration',
 };
+
+/** The phases of libvirt's migration job (qemuMigrationJobPhase), as its debug log names them. */
+const LIBVIRT_PHASES = {
+  source: ['begin3', 'perform3', 'perform3_done', 'confirm3', 'confirm3_cancelled', 'begin_resume', 'perform_resume', 'confirm_resume', 'postcopy_failed'],
+  destination: ['prepare', 'finish3', 'prepare_resume', 'finish_resume', 'postcopy_failed'],
+} as const;
 
 /**
  * libvirt as the management layer under test: guests are domains of each host's libvirtd,
@@ -38,12 +47,23 @@ export function createLibvirtDriver(context: DriverContext): Driver {
   const listeners = new Set<(e: DriverEvent) => void>();
   const guests: LibvirtGuest[] = [];
   const watchers = new Map<string, { stop(): void }>();
+  /** Domains migrating now, per host and side: phase lines of another thread are theirs. */
+  const migrating: Array<{ readonly host: Host; readonly side: 'source' | 'destination'; readonly name: string }> = [];
   const emit = (event: DriverEvent): void => listeners.forEach((l) => l(event));
 
-  /** One event stream per daemon; each event goes to the guest of that host and name. */
-  const watch = (host: Host): void => {
+  /** One event stream and one phase log per daemon; each event goes to the guest of that host and name. */
+  const watch = async (host: Host): Promise<void> => {
     const uri = hostUri(host.address);
     if (watchers.has(uri)) return;
+    await enablePhaseLog(host);
+    const only = (side: 'source' | 'destination'): string | undefined => {
+      const names = migrating.filter((m) => m.host === host && m.side === side).map((m) => m.name);
+      return names.length === 1 ? names[0] : undefined;
+    };
+    const phases = followPhases(host, context.clock, only, (p) => {
+      emit({ t: p.t, side: p.side, host: host.name, name: 'LIBVIRT_PHASE', phase: p.phase, ...(p.domain !== undefined && { guest: p.domain }) });
+    });
+    watchers.set(`${uri} phases`, phases);
     watchers.set(uri, watchDomainEvents(uri, context.clock, (e) => {
       const guest = guests.find((g) => g.host === host && g.name === e.domain);
       if (!guest) return;
@@ -59,6 +79,8 @@ export function createLibvirtDriver(context: DriverContext): Driver {
     capabilities: LIBVIRT_CAPABILITIES,
     limits: LIBVIRT_LIMITS,
     daemons: libvirtDaemons,
+    phases: LIBVIRT_PHASES,
+    prepareGate: { refuse: refuseMigrationsTo },
 
     async describe() {
       const result = await exec(['virsh', '--version'], 10_000).catch(() => undefined);
@@ -71,7 +93,7 @@ export function createLibvirtDriver(context: DriverContext): Driver {
     async startGuest(request: StartGuestRequest): Promise<GuestHandle> {
       const { host, spec, side } = request;
       if (host.kind === 'process') throw new UsageError('the libvirt driver needs hosts that run libvirtd', 'use --hosts container');
-      watch(host);
+      await watch(host);
       const transcript = new VirshTranscript(join(host.workDir, `virsh-${side}.log`), context.clock);
       const accelerator = await pickDomainType(host, spec.accel);
       const guest = new LibvirtGuest(side, host, spec.name, spec.serialSocket, accelerator === 'kvm' ? 'kvm' : 'tcg', transcript, context.clock, spec.uuid);
@@ -125,8 +147,11 @@ export function createLibvirtDriver(context: DriverContext): Driver {
 
       let outcome: MigrationInfo | undefined;
       let cancelled = false;
+      const inFlight = [{ host: source.host, side: 'source' as const, name: source.name }, { host: targetHost, side: 'destination' as const, name: source.name }];
       const finish = (info: MigrationInfo): void => {
         outcome = info;
+        // Kept a moment: the log of the job's last phases is read a little after they were written.
+        setTimeout(() => { for (const m of inFlight) if (migrating.includes(m)) migrating.splice(migrating.indexOf(m), 1); }, 1000).unref();
         // libvirt's verdict on the job, as an event: there may be no QEMU event at all (a
         // daemon that cannot be reached never starts QEMU's migration).
         emit({ t: context.clock(), side: 'source', guest: source.name, host: source.host.name, name: 'LIBVIRT_MIGRATE_JOB', migrationStatus: info.status, data: info });
@@ -134,6 +159,7 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       // virsh migrate returns when libvirt's job ends; a post-copy resume is another such call.
       const perform = (extra: string[]): void => {
         outcome = undefined;
+        migrating.push(...inFlight);
         void source.virsh([...args.slice(0, -2), ...extra, ...args.slice(-2)], 30 * 60_000).then(
           () => finish({ status: 'completed' }),
           (err: unknown) => {

@@ -8,9 +8,10 @@ import { Unsupported } from '../types.ts';
 import { emulatorFor, HostProbes } from './host-probes.ts';
 import { CPR_TRANSFER_SINCE, migrateByCpr } from './cpr.ts';
 import { prepareMonitor, QemuGuest } from './guest.ts';
-import { endDestinationOnSourceLoss, endSourceAfterHandover, parseDestinationLoss, parseQuitSource, resumeSourceOnLoss } from './manager-policies.ts';
+import { endDestinationOnSourceLoss, endSourceAfterHandover, parseDestinationLoss, parseQuitSource, POLICY_EVENT, resumeSourceOnLoss } from './manager-policies.ts';
 import { DEFAULT_DOWNTIME_LIMIT_MS, DEFAULT_MAX_BANDWIDTH, toMigrationInfo } from './migration-info.ts';
 import { freeLoopbackPort } from './ports.ts';
+import { phaseAnnouncer, QEMU_DRIVER_PHASES, RefusedHosts, refusedJob, reportEnd } from './protocol.ts';
 import { recoverPostcopy, relayed } from './postcopy.ts';
 import { exportDataDisk, mirrorThenMigrate, prepareDataDisk, streamAfterCutover } from './storage.ts';
 
@@ -20,6 +21,7 @@ export { DEFAULT_DOWNTIME_LIMIT_MS, DEFAULT_MAX_BANDWIDTH } from './migration-in
 export const QEMU_DRIVER_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'postcopy', 'postcopy-recover', 'cpr-transfer', 'shared-memory', 'ignore-shared', 'validate-uuid', 'destination-uuid',
   'storage-stream-after', 'storage-mirror-before', 'spice', 'spice-relocation', 'inventory', 'migration-relay',
+  'protocol-phases', 'refuse-prepare',
 ]);
 
 /**
@@ -37,6 +39,8 @@ export function createQemuDriver(context: DriverContext): Driver {
   // What each host can run is asked of the host itself (it may be a container), once.
   const probes = new HostProbes();
   const emit = (event: DriverEvent): void => listeners.forEach((l) => l(event));
+  const announce = phaseAnnouncer(emit, context.clock);
+  const refused = new RefusedHosts();
 
   return {
     name: 'qemu',
@@ -45,8 +49,10 @@ export function createQemuDriver(context: DriverContext): Driver {
       registry: 'cutover\'s qemu driver is a bare QMP layer with no registry of guests or hosts',
       'management-layer': 'cutover\'s qemu driver is the harness\'s own management code: what it decides (when the source quits, what a failure leaves, the -uuid it passes) is not the implementation\'s to be judged on',
       'daemon-pools': 'cutover\'s qemu driver runs no daemons',
-      'protocol-phases': 'not reported yet',
+      'must-succeed': 'cutover\'s qemu driver has no must-succeed policy: QEMU\'s client_migrate_info is advice to the SPICE client, and a relocation the client cannot follow never fails the migration',
     },
+    phases: QEMU_DRIVER_PHASES,
+    prepareGate: { refuse: async (host, reason) => refused.refuse(host, reason) },
 
     /** QEMU is found on each host as a guest starts (hosts may differ): nothing to ask here. */
     async describe(): Promise<DriverDescription> {
@@ -87,6 +93,18 @@ export function createQemuDriver(context: DriverContext): Driver {
       const source = asQemu(request.source);
       const destination = 'guest' in request.target ? asQemu(request.target.guest) : undefined;
       const { settings } = request;
+      announce(source, 'source', 'begin3');
+      if (destination) {
+        announce(destination, 'destination', 'prepare');
+        const refusal = refused.reasonFor(destination.host);
+        if (refusal !== undefined) {
+          // A destination that cannot be prepared does not stay: this management code ends it.
+          emit({ t: context.clock(), side: 'destination', guest: destination.name, host: destination.host.name, name: POLICY_EVENT, data: { action: 'end-destination', reason: 'prepare refused' } });
+          await destination.destroy();
+          announce(source, 'source', 'confirm3_cancelled', { status: 'failed' });
+          return refusedJob(`Prepare refused on ${destination.host.name}: ${refusal}`);
+        }
+      }
       if (settings.mode === 'cpr-transfer') {
         if (!destination?.cprSocket) throw new Error('cpr-transfer needs a destination started for it');
         return migrateByCpr(source, destination, settings);
@@ -112,11 +130,13 @@ export function createQemuDriver(context: DriverContext): Driver {
       // Armed before `migrate` is sent: a source that dies before QEMU answers it (a fault
       // placed at setup) must still not leave its destination listening for ever.
       if (destination) void endDestinationOnSourceLoss(source, destination, since, destinationSince, context, emit).catch(() => undefined);
+      announce(source, 'source', 'perform3');
       if (destination && settings.storage?.mode === 'mirror-before') {
         await mirrorThenMigrate(source, destination, settings.storage, uri, await freeLoopbackPort(), context.log);
       } else {
         await source.qmp.execute('migrate', { uri });
       }
+      void reportEnd(source, since, announce);
       void endSourceAfterHandover(source, since, quitSource, context);
       if (destination && onDestinationLoss === 'resume-source') void resumeSourceOnLoss(source, destination, since, context);
       if (destination && settings.storage?.mode === 'stream-after') {

@@ -4,6 +4,7 @@ import { UsageError } from '../../util/errors.ts';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { HostSpec } from '../types.ts';
 import { dockerResult } from './docker.ts';
 import { ownershipLabels } from './labels.ts';
@@ -36,6 +37,9 @@ export interface StartRequest {
 
 /** A host that did not come up: a configuration problem, told in one line with its log. */
 export class HostNotReady extends UsageError {}
+
+/** libvirt's qemu hook (it lets the refuse-prepare fault fail a Prepare), mounted where libvirtd looks at its start. */
+const QEMU_HOOK = fileURLToPath(new URL('./qemu-hook', import.meta.url));
 
 /** Start logs outlive the run's scratch folder, so the error can point at them. */
 const START_LOGS = join(tmpdir(), 'cutover-logs');
@@ -71,7 +75,10 @@ export async function startHostContainer(request: StartRequest): Promise<{ id: s
     .withDroppedCapabilities('SYS_RESOURCE')
     .withSecurityOpt('seccomp=unconfined')
     .withDevices(devices)
-    .withBindMounts([{ source: request.runDir, target: request.runDir, mode: 'rw' }])
+    .withBindMounts([
+      { source: request.runDir, target: request.runDir, mode: 'rw' },
+      { source: QEMU_HOOK, target: '/etc/libvirt/hooks/qemu', mode: 'ro' },
+    ])
     // The init script says "ready" or "FAILED" on stderr: either ends the wait at once.
     .withWaitStrategy(Wait.forLogMessage(/cutover-host-init: (ready|FAILED)/))
     .withStartupTimeout(90_000);

@@ -1,0 +1,148 @@
+import type { FaultRecord, Observation } from '../observation/types.ts';
+import { faultOf, ms, passesBetween, phaseAt, requireMemory, requireMigration, selfJudged, statesBetween, statusSequence, beforeMemoryCheck } from './facts.ts';
+import { MIN_PROGRESS_PASSES } from './mig.ts';
+import { CannotJudge, fail, pass, skipped, type Judge, type Verdict } from './verdict.ts';
+
+// Failures in each phase of the migration protocol, and their roll-back (seed 002). Each
+// judge first checks that the fault struck in the phase its requirement is about (else the
+// scenario did not create the condition, and nothing is judged), then that the migration was
+// rolled back once things settled: the failure reported with a reason, exactly one running
+// copy of the guest (at the source, making progress; the inventories agree), its RAM intact,
+// and nothing of it left at the destination, neither a domain nor a QEMU.
+
+/** Words a management layer uses for a guest that runs. */
+const RUNNING = /^running$/i;
+
+/** What the roll-back check found: what failed, and what held. */
+interface RollBack {
+  readonly problems: string[];
+  readonly held: string[];
+  readonly measurements: Record<string, number>;
+}
+
+/** Checks the roll-back after a fault struck at `after`; `reason` checks the failure's words. */
+function rollBack(obs: Observation, after: number, reason: (text: string) => string | undefined): RollBack {
+  const migration = requireMigration(obs);
+  const name = obs.guest?.name;
+  if (!name) throw new CannotJudge(`scenario '${obs.scenario.name}' recorded no guest identity`);
+  if (!obs.settle) throw new CannotJudge(`scenario '${obs.scenario.name}' kept no settle watch after the fault: a roll-back is judged once things settled`);
+  const problems: string[] = [];
+  const held: string[] = [];
+
+  const final = migration.final;
+  const status = final?.status ?? statusSequence(obs).at(-1) ?? 'unknown';
+  if (status === 'completed') problems.push(`the migration reported 'completed'`);
+  else if (!final?.errorDesc) problems.push(`the migration ended '${status}' with no reason given`);
+  else {
+    const wrong = reason(final.errorDesc);
+    if (wrong) problems.push(wrong);
+    else held.push(`failed: "${final.errorDesc.slice(0, 200)}"`);
+  }
+
+  const until = beforeMemoryCheck(obs, 'source');
+  const passes = passesBetween(obs, 'source', after, until);
+  const sourceState = statesBetween(obs, 'source', after, until).at(-1);
+  if (sourceState !== 'running' || passes < MIN_PROGRESS_PASSES) problems.push(`the source is '${sourceState ?? 'unsampled'}' with ${passes} passes after the fault`);
+  else held.push(`the guest runs on at the source (${passes} passes)`);
+  const destinationPasses = obs.progress.destination.passes.length;
+  const destinationState = statesBetween(obs, 'destination', after, Infinity).at(-1);
+  if (destinationPasses > 0 || destinationState === 'running') {
+    problems.push(`the destination ran the guest too ('${destinationState ?? 'unsampled'}', ${destinationPasses} passes)`);
+  }
+
+  const last = (host: string | undefined) => (obs.inventories ?? []).filter((i) => i.host === host && i.t > after).at(-1);
+  const atDestination = last(migration.to);
+  if (!atDestination) throw new CannotJudge(`scenario '${obs.scenario.name}' lacks an inventory of ${migration.to ?? 'the destination'} after the fault`);
+  const stale = atDestination.guests.filter((g) => g.name === name);
+  if (stale.length) problems.push(`${migration.to} still holds ${stale.map((g) => `${g.name} (${g.state})`).join(', ')}`);
+  else held.push(`nothing of it left on ${migration.to}`);
+  const runningCopies = [...new Set((obs.inventories ?? []).map((i) => i.host))]
+    .map((host) => last(host))
+    .flatMap((i) => (i ? i.guests.filter((g) => g.name === name && RUNNING.test(g.state)).map(() => i.host) : []));
+  if (runningCopies.length !== 1 || runningCopies[0] !== migration.from) {
+    problems.push(`the inventories show ${runningCopies.length} running copies (${runningCopies.join(', ') || 'none'}), not one at ${migration.from ?? 'the source'}`);
+  }
+
+  const memory = requireMemory(obs, 'source');
+  if (!memory.intact) problems.push(`source RAM corrupt: ${memory.summary}`);
+  else held.push('RAM intact');
+  return { problems, held, measurements: { sourcePassesAfterFault: passes, runningCopies: runningCopies.length } };
+}
+
+/** The verdict of a roll-back: a pass names what held, a failure what did not. */
+function verdictOf(check: RollBack, what: string): Verdict {
+  if (check.problems.length) return fail(`${what}, but not rolled back: ${check.problems.join('; ')}`, check.measurements);
+  return pass(`${what}, rolled back: ${check.held.join('; ')}`, check.measurements);
+}
+
+/** A failure needs a reason; any non-empty one will do unless the requirement names it. */
+const anyReason = (): undefined => undefined;
+
+/** On cutover's own qemu driver, a roll-back done by its management code judges cutover: skipped. */
+function rolledBackByCutover(obs: Observation, after: number): Verdict | undefined {
+  const policy = obs.events.find((e) => e.t >= after && e.name === 'CUTOVER_POLICY');
+  return policy ? selfJudged(obs, `the roll-back (${JSON.stringify(policy.data)})`) : undefined;
+}
+
+/** The fault struck while the side was in one of these phases (else the condition never held). */
+function struckIn(obs: Observation, fault: FaultRecord, side: 'source' | 'destination', phases: ReadonlyArray<string>): string {
+  const phase = phaseAt(obs, side, fault.t);
+  if (!phase || !phases.includes(phase)) {
+    throw new CannotJudge(`the ${fault.kind} fault struck at ${ms(fault.t)} with the ${side} in phase '${phase ?? 'none reported'}', not in ${phases.join(' or ')}: the scenario did not create the condition`);
+  }
+  return phase;
+}
+
+export const V3_01: Judge = (obs) => {
+  const self = selfJudged(obs, 'a refusal at Prepare and what it leaves');
+  if (self) return self;
+  const refusal = faultOf(obs, ['refuse-prepare'], undefined, 'made the destination refuse Prepare');
+  const migration = requireMigration(obs);
+  if (refusal.t > migration.requestedAt) throw new CannotJudge(`the destination was told to refuse only ${ms(refusal.t - migration.requestedAt)} after the migration began`);
+  const said = /\("(.*)"\)$/.exec(refusal.detail ?? '')?.[1];
+  const seq = statusSequence(obs);
+  if (seq.includes('completed')) return fail(`the migration completed although the destination refused Prepare (${seq.join(' -> ')})`);
+  // The reason must name what failed: the destination's own words, as its hook said them.
+  const check = rollBack(obs, refusal.t, (text) => (said && !text.includes(said) ? `the error does not say the destination refused it ("${text.slice(0, 200)}")` : undefined));
+  return verdictOf(check, 'the destination refused Prepare');
+};
+
+export const V3_02: Judge = (obs) => {
+  const cut = faultOf(obs, ['cut-link', 'blackhole-link'], undefined, 'cut the migration link');
+  const phase = struckIn(obs, cut, 'source', ['perform3']);
+  const self = rolledBackByCutover(obs, cut.t);
+  if (self) return self;
+  return verdictOf(rollBack(obs, cut.t, anyReason), `the link was cut in ${phase}`);
+};
+
+export const V3_03: Judge = (obs) => {
+  const kill = faultOf(obs, ['kill'], 'destination', 'killed the destination');
+  // After the transfer: the source had completed its part (perform3_done, or QEMU's 'completed').
+  const sourcePhase = phaseAt(obs, 'source', kill.t);
+  const transferred = sourcePhase === 'perform3_done' || obs.events.some((e) => e.side === 'source' && e.migrationStatus === 'completed' && e.t <= kill.t);
+  if (!transferred) throw new CannotJudge(`the destination was killed at ${ms(kill.t)} with the source in phase '${sourcePhase ?? 'none reported'}', before the transfer completed: the scenario did not create the condition`);
+  // Before Finish resumed it: the destination had not run the guest.
+  const early = obs.progress.destination.passes.find((t) => t < kill.t) ?? obs.events.find((e) => e.side === 'destination' && e.name === 'RESUME' && e.t < kill.t)?.t;
+  if (early !== undefined) throw new CannotJudge(`the destination already ran the guest (at ${ms(early)}) before it was killed: the scenario did not strike before Finish resumed it`);
+  const self = rolledBackByCutover(obs, kill.t);
+  if (self) return self;
+  return verdictOf(rollBack(obs, kill.t, anyReason), `the destination QEMU was killed after the transfer (source in ${sourcePhase ?? 'completed'}), before Finish resumed it`);
+};
+
+export const V3_04: Judge = (obs) => {
+  const restart = faultOf(obs, ['restart-daemon'], undefined, 'restarted a daemon');
+  const migration = requireMigration(obs);
+  if (restart.target.host !== migration.from) throw new CannotJudge(`the daemon restarted was ${restart.target.host ?? 'unknown'}'s, not the source's (${migration.from ?? 'unknown'})`);
+  const phase = struckIn(obs, restart, 'source', ['perform3']);
+  return verdictOf(rollBack(obs, restart.t, anyReason), `the source daemon was ended in ${phase} (${restart.detail ?? restart.kind})`);
+};
+
+/**
+ * Reached only where an implementation offers a must-succeed policy (capability
+ * must-succeed): the feature failed at the destination, so the migration must fail and roll back.
+ */
+export const V3_05: Judge = (obs) => {
+  const migration = requireMigration(obs);
+  if (!obs.driver.capabilities.includes('must-succeed')) return skipped(`the ${obs.driver.name} driver offers no must-succeed policy`);
+  return verdictOf(rollBack(obs, migration.requestedAt, anyReason), 'a feature marked must-succeed failed at the destination');
+};

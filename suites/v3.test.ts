@@ -1,0 +1,11 @@
+// V3: failures in each phase of the migration protocol, and their roll-back (seed 002).
+import { family, verify } from '../harness/suite/verify.ts';
+
+family('V3: phase failures and roll-back', () => {
+  verify('V3-01', 'v3/prepare-refused.yaml');
+  verify('V3-02', 'v3/perform-link-cut.yaml');
+  verify('V3-03', 'v3/finish-destination-killed.yaml');
+  // Interrupted (a clean shutdown) and killed: libvirt recovers both from the saved phase.
+  verify('V3-04', ['v3/source-daemon-interrupted.yaml', 'v3/source-daemon-killed.yaml']);
+  verify('V3-05', 'v3/must-succeed-relocation.yaml');
+});
