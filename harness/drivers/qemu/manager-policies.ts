@@ -90,3 +90,21 @@ export async function endDestinationOnSourceLoss(
   announce({ t: context.clock(), side: 'destination', guest: destination.name, host: destination.host.name, name: POLICY_EVENT, data: { action: 'end-destination', sourceStatus: status } });
   await destination.destroy();
 }
+
+/**
+ * A migration that failed or was cancelled leaves its destination with nothing to run: QEMU
+ * alone would keep an incoming destination that never connected listening for ever. As
+ * libvirt's Finish (cancelled) does, end it, once it had a moment to end by itself (a broken
+ * stream ends it in milliseconds, and that is QEMU's own doing).
+ */
+export async function endDestinationAfterFailure(
+  source: QemuGuest, destination: QemuGuest, since: number, context: DriverContext, announce: (event: DriverEvent) => void,
+): Promise<void> {
+  const end = await source.migrationEnded(since);
+  if (end !== 'failed' && end !== 'cancelled') return;
+  await Promise.race([destination.exited, sleep(ORPHAN_GRACE_MS)]);
+  if (!destination.process.alive || destination.ending) return;
+  context.log(`the migration ${end}: ending the destination, which never ran the guest`);
+  announce({ t: context.clock(), side: 'destination', guest: destination.name, host: destination.host.name, name: POLICY_EVENT, data: { action: 'end-destination', migration: end } });
+  await destination.destroy();
+}
