@@ -1,4 +1,5 @@
 import type { Side } from '../drivers/types.ts';
+import { SIDES } from '../drivers/vocabulary.ts';
 import type { Observation, RunStateSample } from '../observation/types.ts';
 
 // A migration timeline as SVG: per side, when the guest made progress (from its serial
@@ -109,9 +110,22 @@ export function renderTimeline(obs: Observation): string {
   for (const label of placeLabels(beside.length ? [{ x: x(lastEnd) + 4, text: beside.join(', ') }] : [], 1)) {
     parts.push(`<text x="${label.x}" y="${handoverTop + 12}" class="state">${label.text}</text>`);
   }
+  // The protocol's phases (Begin, Prepare, Perform, Finish, Confirm), a lane per side that reported any.
+  const phasesTop = handover.length ? handoverTop + 26 : statusTop + 56;
+  const phaseSides = SIDES.filter((side) => obs.events.some((e) => e.side === side && e.phase !== undefined));
+  phaseSides.forEach((side, i) => {
+    const top = phasesTop + i * 26;
+    parts.push(`<text x="8" y="${top + 12}" class="lane">${side === 'source' ? 'src' : 'dst'} phases</text>`);
+    const entered = obs.events.filter((e) => e.side === side && e.phase !== undefined);
+    entered.forEach((e, k) => {
+      const until = entered[k + 1]?.t ?? Math.min(end, e.t + end / 100);
+      parts.push(`<rect x="${x(e.t)}" y="${top}" width="${Math.max(1, x(until) - x(e.t))}" height="16" fill="${phaseColor(e.phase ?? '', k)}"><title>${escapeXml(e.phase ?? '')} at ${e.t.toFixed(1)} ms</title></rect>`);
+    });
+    for (const label of placeLabels(entered.map((e) => ({ x: x(e.t) + 2, text: e.phase ?? '' })), 1)) parts.push(`<text x="${label.x}" y="${top + 12}" class="state">${escapeXml(label.text)}</text>`);
+  });
   // Daemon worker pools, where sampled: red while no worker is free, with the queue depth.
   const poolHosts = [...new Set(obs.daemons.map((s) => s.host))];
-  const poolsTop = handover.length ? handoverTop + 26 : statusTop + 56;
+  const poolsTop = phasesTop + phaseSides.length * 26;
   poolHosts.forEach((host, i) => {
     const top = poolsTop + i * 26;
     parts.push(`<text x="8" y="${top + 12}" class="lane">${escapeXml(host)} pool</text>`);
@@ -188,6 +202,12 @@ export function handoverWindows(obs: Observation): Array<{ from: number; to: num
   const ended = obs.exits.source?.t;
   if (ended !== undefined && ended >= moved) windows.push({ from: moved, to: ended, text: 'source kept', color: '#c9c9c9' });
   return windows;
+}
+
+/** Phases that undo a migration in red; the others in alternating pale colours. */
+function phaseColor(phase: string, index: number): string {
+  if (/cancel|fail/.test(phase)) return '#f4a6a0';
+  return index % 2 ? '#c6dbef' : '#d9ead3';
 }
 
 function formatWindow(ms: number): string {

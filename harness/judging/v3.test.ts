@@ -1,0 +1,107 @@
+// V3 judges on what real libvirt 9.0 and QEMU 7.2 did when a phase of the migration failed
+// (fixtures recorded on container and process hosts), and on copies where the roll-back is
+// broken: a stale guest at the destination, a source left paused, two running copies, a
+// failure with no reason, a fault that struck outside the phase the requirement is about.
+import { describe, expect, it } from 'vitest';
+import type { Observation } from '../observation/types.ts';
+import { fixture, judge, underTest, verdictOf, type Mutable } from './fixture.ts';
+
+const prepareRefused = () => fixture('libvirt-9.0-v3-prepare-refused');
+const linkCut = () => fixture('libvirt-9.0-v3-perform-link-cut');
+const interrupted = () => fixture('libvirt-9.0-v3-source-daemon-interrupted');
+const killed = () => fixture('libvirt-9.0-v3-source-daemon-killed');
+const qemuLinkCut = () => fixture('qemu-7.2-v3-perform-link-cut');
+const qemuPrepareRefused = () => fixture('qemu-7.2-v3-prepare-refused');
+
+const decide = (id: string, obs: Mutable<Observation>) => judge(id)(obs as Observation);
+const after = (obs: Mutable<Observation>) => obs.faults[0]!.t;
+
+/** The last inventory of a host after the fault, to be broken. */
+function lastInventory(obs: Mutable<Observation>, host: string) {
+  const sample = (obs.inventories ?? []).filter((i) => i.host === host && i.t > after(obs)).at(-1);
+  if (!sample) throw new Error(`no inventory of ${host}`);
+  return sample;
+}
+
+describe('V3 judges on real libvirt 9.0 and QEMU 7.2', () => {
+  it('V3-01 passes on libvirt: the hook\'s refusal is quoted and nothing is left at the destination', () => {
+    const verdict = decide('V3-01', prepareRefused());
+    expect(verdict.verdict).toBe('pass');
+    expect(verdict.reason).toMatch(/Hook script execution failed.*nothing of it left on beta; RAM intact/);
+  });
+  it('V3-01 is skipped on cutover\'s qemu driver: the refusal and the clean-up are cutover\'s own', () => {
+    expect(decide('V3-01', qemuPrepareRefused()).reason).toMatch(/cutover's own management code/);
+  });
+  it('V3-02 passes where the link was cut in perform3, on libvirt (its keepalive) and on QEMU', () => {
+    expect(decide('V3-02', linkCut()).reason).toMatch(/cut in perform3, rolled back: failed: "internal error: client socket is closed"/);
+    expect(verdictOf('V3-02', qemuLinkCut())).toBe('pass');
+  });
+  it('V3-04 passes after SIGINT and SIGKILL of the source daemon', () => {
+    expect(decide('V3-04', interrupted()).reason).toMatch(/SIGINT.*rolled back/);
+    expect(decide('V3-04', killed()).reason).toMatch(/SIGKILL.*rolled back/);
+  });
+});
+
+describe('V3 judges fail when the roll-back is broken', () => {
+  it('a guest left at the destination fails, defined or running', () => {
+    for (const [id, obs] of [['V3-01', prepareRefused()], ['V3-02', linkCut()], ['V3-04', killed()]] as const) {
+      lastInventory(obs, 'beta').guests.push({ name: obs.guest!.name, uuid: obs.guest!.uuid!, state: 'shut off' });
+      expect(decide(id, obs).reason).toMatch(/beta still holds .* \(shut off\)/);
+    }
+  });
+  it('two running copies fail, and so does a source left paused', () => {
+    const two = interrupted();
+    lastInventory(two, 'beta').guests.push({ name: two.guest!.name, state: 'running' });
+    expect(decide('V3-04', two).reason).toMatch(/2 running copies/);
+    const paused = linkCut();
+    paused.progress.source.passes = paused.progress.source.passes.filter((t) => t < after(paused));
+    paused.states = paused.states.map((s) => (s.side === 'source' && s.t > after(paused) ? { ...s, state: 'paused' } : s));
+    expect(decide('V3-02', paused).reason).toMatch(/the source is 'paused' with 0 passes/);
+  });
+  it('a failure without a reason fails, and V3-01 needs the destination\'s own words', () => {
+    const silent = killed();
+    silent.migration!.final = { status: 'failed' };
+    expect(decide('V3-04', silent).reason).toMatch(/ended 'failed' with no reason given/);
+    const vague = prepareRefused();
+    vague.migration!.final = { status: 'failed', errorDesc: 'operation failed' };
+    expect(decide('V3-01', vague).reason).toMatch(/does not say the destination refused it/);
+  });
+  it('a migration that completed despite the refusal fails', () => {
+    const ignored = prepareRefused();
+    ignored.events.push({ t: after(ignored) + 500, side: 'source', name: 'MIGRATION', migrationStatus: 'completed' });
+    expect(decide('V3-01', ignored).reason).toMatch(/completed although the destination refused Prepare/);
+  });
+  it('corrupt RAM at the source fails', () => {
+    const corrupt = interrupted();
+    corrupt.memory.source = { ...corrupt.memory.source!, intact: false, summary: '3 pages break the pattern' };
+    expect(decide('V3-04', corrupt).reason).toMatch(/source RAM corrupt/);
+  });
+});
+
+describe('V3 judges say when the scenario did not create the condition, never pass', () => {
+  it('a fault outside perform3, a daemon of the wrong host, no settle, no inventory', () => {
+    const early = linkCut();
+    early.events = early.events.filter((e) => e.phase !== 'perform3');
+    expect(() => decide('V3-02', early)).toThrow(/phase 'begin3', not in perform3/);
+    const wrongHost = killed();
+    wrongHost.faults[0]!.target = { host: 'beta' };
+    expect(() => decide('V3-04', wrongHost)).toThrow(/not the source's/);
+    const unsettled = killed();
+    delete unsettled.settle;
+    expect(() => decide('V3-04', unsettled)).toThrow(/no settle watch/);
+    const uncounted = prepareRefused();
+    uncounted.inventories = [];
+    expect(() => decide('V3-01', uncounted)).toThrow(/lacks an inventory of beta/);
+  });
+});
+
+describe('V3-05', () => {
+  it('is skipped where no must-succeed policy exists, and judges the roll-back where one does', () => {
+    expect(verdictOf('V3-05', prepareRefused())).toBe('skipped');
+    const policy = underTest(interrupted());
+    policy.driver.capabilities = [...policy.driver.capabilities, 'must-succeed'];
+    expect(verdictOf('V3-05', policy)).toBe('pass');
+    policy.migration!.final = { status: 'completed' };
+    expect(decide('V3-05', policy).reason).toMatch(/reported 'completed'/);
+  });
+});
