@@ -121,6 +121,28 @@ describe('libvirt on container hosts', () => {
     expect(await leftovers()).toBe('');
   }, 900_000);
 
+  it('V3 with libvirt 9.0: each phase failure rolled back, with its phases and libvirt\'s words as evidence', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const result = await cutover(['run', '--family', 'v3', '--driver', 'libvirt', '--hosts', 'container', '--image', 'bookworm', '--out', out]);
+    const byId = Object.fromEntries(certificateIn(out).results.map((r) => [r.id, r]));
+    for (const id of ['V3-01', 'V3-02', 'V3-03', 'V3-04']) expect(byId[id]?.verdict, `${id}: ${byId[id]?.reason}\n${result.stdout}`).toBe('pass');
+    expect(byId['V3-01']?.reason).toMatch(/Hook script execution failed/);
+    expect(byId['V3-04']?.reason).toMatch(/SIGINT.*\| .*SIGKILL/);
+    expect(byId['V3-05']?.verdict).toBe('skipped');
+    expect(byId['V3-05']?.reason).toMatch(/libvirt has no must-succeed flag/);
+    expect(byId['V3-INV']?.verdict).toBe('not-implemented');
+    expect(await leftovers()).toBe('');
+  }, 900_000);
+
+  it('a manager that leaves a failed migration\'s guest defined at the destination: V3-01 fails, the stale guest named', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const driver = 'harness/cli/fixtures/drivers/keeps-failed-destination.ts';
+    const result = await cutover(['scenario', 'scenarios/v3/prepare-refused.yaml', '--driver', driver, '--hosts', 'container', '--out', out]);
+    expect(result.stdout, result.stdout + result.stderr).toMatch(/^ {2}FAIL {2}V3-01: the destination refused Prepare, but not rolled back: beta still holds cutover-v3-prepare-refused \(shut off\)/m);
+    expect(result.code).toBe(1);
+    expect(await leftovers()).toBe('');
+  }, 300_000);
+
   it('a host that never becomes ready: one line naming the host and its log, exit 2, nothing left', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
     const result = await cutover(['scenario', 'harness/cli/fixtures/unready-host.yaml', '--driver', 'libvirt', '--hosts', 'container', '--out', out]);

@@ -10,6 +10,7 @@ const prepareRefused = () => fixture('libvirt-9.0-v3-prepare-refused');
 const linkCut = () => fixture('libvirt-9.0-v3-perform-link-cut');
 const interrupted = () => fixture('libvirt-9.0-v3-source-daemon-interrupted');
 const killed = () => fixture('libvirt-9.0-v3-source-daemon-killed');
+const finishKilled = () => fixture('libvirt-9.0-v3-finish-destination-killed');
 const qemuLinkCut = () => fixture('qemu-7.2-v3-perform-link-cut');
 const qemuPrepareRefused = () => fixture('qemu-7.2-v3-prepare-refused');
 
@@ -36,6 +37,9 @@ describe('V3 judges on real libvirt 9.0 and QEMU 7.2', () => {
     expect(decide('V3-02', linkCut()).reason).toMatch(/cut in perform3, rolled back: failed: "internal error: client socket is closed"/);
     expect(verdictOf('V3-02', qemuLinkCut())).toBe('pass');
   });
+  it('V3-03 passes where the destination died between the transfer and Finish: libvirt resumed the source', () => {
+    expect(decide('V3-03', finishKilled()).reason).toMatch(/killed after the transfer \(source in perform3_done\).*rolled back: failed: "Domain not found/);
+  });
   it('V3-04 passes after SIGINT and SIGKILL of the source daemon', () => {
     expect(decide('V3-04', interrupted()).reason).toMatch(/SIGINT.*rolled back/);
     expect(decide('V3-04', killed()).reason).toMatch(/SIGKILL.*rolled back/);
@@ -44,7 +48,7 @@ describe('V3 judges on real libvirt 9.0 and QEMU 7.2', () => {
 
 describe('V3 judges fail when the roll-back is broken', () => {
   it('a guest left at the destination fails, defined or running', () => {
-    for (const [id, obs] of [['V3-01', prepareRefused()], ['V3-02', linkCut()], ['V3-04', killed()]] as const) {
+    for (const [id, obs] of [['V3-01', prepareRefused()], ['V3-02', linkCut()], ['V3-03', finishKilled()], ['V3-04', killed()]] as const) {
       lastInventory(obs, 'beta').guests.push({ name: obs.guest!.name, uuid: obs.guest!.uuid!, state: 'shut off' });
       expect(decide(id, obs).reason).toMatch(/beta still holds .* \(shut off\)/);
     }
@@ -89,6 +93,13 @@ describe('V3 judges say when the scenario did not create the condition, never pa
     const unsettled = killed();
     delete unsettled.settle;
     expect(() => decide('V3-04', unsettled)).toThrow(/no settle watch/);
+    const late = finishKilled();
+    late.progress.destination.passes.push(late.faults.find((f) => f.kind === 'kill')!.t - 50);
+    expect(() => decide('V3-03', late)).toThrow(/already ran the guest/);
+    const early2 = finishKilled();
+    const kill = early2.faults.find((f) => f.kind === 'kill')!;
+    early2.events = early2.events.filter((e) => !(e.phase === 'perform3_done' || e.migrationStatus === 'completed') || e.t > kill.t);
+    expect(() => decide('V3-03', early2)).toThrow(/before the transfer completed/);
     const uncounted = prepareRefused();
     uncounted.inventories = [];
     expect(() => decide('V3-01', uncounted)).toThrow(/lacks an inventory of beta/);
