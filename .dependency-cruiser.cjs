@@ -1,8 +1,8 @@
 // The layers of harness/, highest first: a folder may import from its own layer and the ones
-// below it, never from one above (cli -> suite -> session -> ... -> hosts -> util). Checked
+// below it, never from one above (cli -> suite -> explore -> session -> ... -> hosts -> util). Checked
 // by harness/architecture.test.ts in `npm test`; `npx depcruise harness bench suites` shows it.
 const LAYERS = [
-  'cli', 'setup', 'suite', 'session', 'reporting', 'judging', 'runner', 'scenario', 'steps', 'faults',
+  'cli', 'setup', 'suite', 'explore', 'session', 'reporting', 'judging', 'runner', 'scenario', 'steps', 'faults',
   'observation', 'drivers', 'qmp', 'spice', 'network', 'guest', 'hosts', 'requirements', 'util',
 ];
 

@@ -1,5 +1,5 @@
 // V3: failures in each phase of the migration protocol, and their roll-back (seed 002).
-import { family, verify } from '../harness/suite/verify.ts';
+import { family, verify, verifyExplored } from '../harness/suite/verify.ts';
 
 family('V3: phase failures and roll-back', () => {
   verify('V3-01', 'v3/prepare-refused.yaml');
@@ -8,4 +8,6 @@ family('V3: phase failures and roll-back', () => {
   // Interrupted (a clean shutdown) and killed: libvirt recovers both from the saved phase.
   verify('V3-04', ['v3/source-daemon-interrupted.yaml', 'v3/source-daemon-killed.yaml']);
   verify('V3-05', 'v3/must-succeed-relocation.yaml');
+  // Four generated schedules (one to three faults at phases, statuses or delays), the same each run.
+  verifyExplored('V3-INV', 'v3/explore-base.yaml', { seed: 2026, runs: 4 });
 });

@@ -7,6 +7,7 @@ import { implementedFamilies, selectRequirements } from './select.ts';
 import { runCommand } from './run.ts';
 import { scenarioCommand } from './scenario.ts';
 import { judgeCommand } from './judge.ts';
+import { exploreCommand } from './explore.ts';
 import { compareCertificates, comparisonLines, readCertificate } from '../reporting/baseline.ts';
 import { faultCatalogue, requirementLines } from './list.ts';
 import { driverOption } from './driver-options.ts';
@@ -47,6 +48,23 @@ program
   .addOption(accelOption())
   .option('--out <dir>', 'reports folder', 'reports')
   .action(async (file, opts) => finish(await scenarioCommand(file, opts)));
+
+program
+  .command('explore')
+  .description('play generated fault schedules (one to three faults at phases, statuses or delays) over a family\'s base scenario; shrink and write the first that fails')
+  .option('--family <name>', 'whose base scenario (scenarios/<family>/explore-base.yaml)', 'v3')
+  .option('--base <file>', 'explore over this scenario instead')
+  .option('--runs <n>', 'schedules to play', positiveCount('--runs'), 20)
+  .option('--seed <n>', 'fast-check seed (default: random, printed)', positiveCount('--seed'))
+  .option('--budget <duration>', 'stop playing new schedules after this long', '10m')
+  .option('--keep-going', 'after a failure is shrunk, look on with the next seed')
+  .option('--driver <name|path>', 'built-in driver, or the path of a driver module', 'qemu')
+  .option('--driver-option <key=value>', 'a driver option (repeatable)', driverOption, {})
+  .option('--hosts <kind>', 'where hosts run: process or container', 'process')
+  .option('--image <release>', 'image of container hosts: bookworm or trixie', 'bookworm')
+  .addOption(accelOption())
+  .option('--out <dir>', 'reports folder', 'reports')
+  .action(async (opts) => finish(await exploreCommand(opts)));
 
 program
   .command('list')
@@ -101,6 +119,14 @@ function repeatCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`--repeat ${value}: not a whole number from 1 to 100`);
   return n;
+}
+
+function positiveCount(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} ${value}: not a whole number`);
+    return n;
+  };
 }
 
 function finish(code: number): void {

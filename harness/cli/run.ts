@@ -39,6 +39,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   Object.assign(process.env, { [SESSION_ENV]: String(process.pid) }, encodeRunConfig({
     runDir: folder.path, driver: options.driver, driverName: sut.driverName, hosts: options.hosts, image: options.image, accel: options.accel,
     driverOptions: options.driverOption, capabilities: [...sut.capabilities], hostFeatures: [...sut.hostFeatures],
+    ...(sut.phases && { phases: { source: [...sut.phases.source], destination: [...sut.phases.destination] } }),
     ...(options.repeat !== undefined && { repeat: options.repeat }),
   }));
   const interruption = handleInterruption(sut.hostProvider, say, folder.path);

@@ -26,7 +26,7 @@ export type ScheduledFault = PlannedFault & { readonly at: PlannedPlacement };
 export type Schedule = ReadonlyArray<ScheduledFault>;
 
 /** The longest delay a fault is placed at: healing steps come after it (see compose.ts). */
-export const MAX_DELAY_MS = 3000;
+export const MAX_DELAY_MS = 1000;
 
 /** Phases of a failed post-copy or its resume: not met by the pre-copy base. */
 const SKIPPED_PHASES = /resume|postcopy/;
@@ -59,7 +59,7 @@ export function placementArbitrary(target: ExploreTarget): fc.Arbitrary<PlannedP
   return fc.oneof(
     ...(phases.length ? [fc.constantFrom(...phases)] : []),
     fc.record({ status: fc.constantFrom('setup' as const, 'active' as const, 'completed' as const), side: fc.constant('source' as const) }),
-    fc.record({ after: fc.integer({ min: 0, max: MAX_DELAY_MS / 100 }).map((n) => n * 100) }),
+    fc.record({ after: fc.integer({ min: 0, max: MAX_DELAY_MS / 50 }).map((n) => n * 50) }),
   );
 }
 
@@ -86,3 +86,6 @@ export function describeFault(fault: ScheduledFault): string {
 }
 
 export const describeSchedule = (schedule: Schedule): string => schedule.map(describeFault).join('; ');
+
+/** The first `runs` schedules of a seed, the same for the same target every time: a fixed exploration. */
+export const fixedSchedules = (target: ExploreTarget, seed: number, runs: number): Schedule[] => fc.sample(scheduleArbitrary(target), { seed, numRuns: runs });

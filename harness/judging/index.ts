@@ -3,7 +3,7 @@ import { P2P_01, P2P_02, P2P_03, P2P_04, P2P_05 } from './p2p.ts';
 import { SPICE_01, SPICE_02, SPICE_03, SPICE_04, SPICE_05, SPICE_06 } from './spice.ts';
 import { PCS_01, PCS_02, PCS_03, PCS_04, PCS_05, PCS_06 } from './pcs.ts';
 import { SHU_01, SHU_02, SHU_03, SHU_04, SHU_05, SHU_06 } from './shu.ts';
-import { V3_01, V3_02, V3_03, V3_04, V3_05 } from './v3.ts';
+import { V3_01, V3_02, V3_03, V3_04, V3_05, V3_INV } from './v3.ts';
 import { UUID_01, UUID_02, UUID_03, UUID_04, UUID_05 } from './uuid.ts';
 import type { Observation } from '../observation/types.ts';
 import { CannotJudge, skipped, type Judge, type Verdict } from './verdict.ts';
@@ -17,7 +17,7 @@ export const JUDGES: Readonly<Record<string, Judge>> = {
   'SHU-01': SHU_01, 'SHU-02': SHU_02, 'SHU-03': SHU_03, 'SHU-04': SHU_04, 'SHU-05': SHU_05, 'SHU-06': SHU_06,
   'PCS-01': PCS_01, 'PCS-02': PCS_02, 'PCS-03': PCS_03, 'PCS-04': PCS_04, 'PCS-05': PCS_05, 'PCS-06': PCS_06,
   'UUID-01': UUID_01, 'UUID-02': UUID_02, 'UUID-03': UUID_03, 'UUID-04': UUID_04, 'UUID-05': UUID_05,
-  'V3-01': V3_01, 'V3-02': V3_02, 'V3-03': V3_03, 'V3-04': V3_04, 'V3-05': V3_05,
+  'V3-01': V3_01, 'V3-02': V3_02, 'V3-03': V3_03, 'V3-04': V3_04, 'V3-05': V3_05, 'V3-INV': V3_INV,
 };
 
 /**

@@ -116,3 +116,45 @@ describe('V3-05', () => {
     expect(decide('V3-05', policy).reason).toMatch(/reported 'completed'/);
   });
 });
+
+// V3-INV on generated schedules played on QEMU 7.2 (cutover explore, seed 7 and 3).
+const migrated = () => fixture('qemu-7.2-v3-explore-migrated');
+const rolledBack = () => fixture('qemu-7.2-v3-explore-rolled-back');
+const killedBeforeItRan = () => fixture('qemu-7.2-v3-explore-destination-killed-before-it-ran');
+const leftPaused = () => fixture('qemu-7.2-v3-explore-source-left-paused');
+
+describe('V3-INV over generated fault schedules', () => {
+  it('passes a schedule that ended migrated, and one that ended rolled back', () => {
+    expect(decide('V3-INV', migrated()).reason).toMatch(/^migrated: the guest runs at the destination \(\d+ passes, RAM intact\), nothing of it left elsewhere/);
+    expect(decide('V3-INV', rolledBack()).reason).toMatch(/^rolled back: the guest runs on at the source/);
+  });
+  it('fails where no copy runs: a source left paused, a destination killed before it ran and the source never resumed', () => {
+    expect(decide('V3-INV', leftPaused()).reason).toMatch(/no running copy of the guest anywhere: it was lost \(kill at phase perform3/);
+    expect(decide('V3-INV', killedBeforeItRan()).reason).toMatch(/no running copy .* the migration completed/);
+  });
+  it('allows the loss only where the killed destination had taken the guest over', () => {
+    const tookOver = killedBeforeItRan();
+    const kill = tookOver.faults.find((f) => f.kind === 'kill')!;
+    tookOver.events.push({ t: kill.t - 5, side: 'destination', name: 'RESUME' });
+    expect(decide('V3-INV', tookOver).reason).toMatch(/lost with its destination, killed after it had taken the guest over/);
+  });
+  it('fails on two running copies, a stale guest, corrupt RAM, no progress', () => {
+    const two = migrated();
+    lastInventory(two, 'alpha').guests[0]!.state = 'running';
+    expect(decide('V3-INV', two).reason).toMatch(/two running copies/);
+    const stale = rolledBack();
+    lastInventory(stale, 'beta').guests.push({ name: stale.guest!.name, state: 'inmigrate' });
+    expect(decide('V3-INV', stale).reason).toMatch(/beta still holds .*inmigrate/);
+    const corrupt = migrated();
+    corrupt.memory.destination = { ...corrupt.memory.destination!, intact: false, summary: '9 pages break the pattern' };
+    expect(decide('V3-INV', corrupt).reason).toMatch(/destination RAM corrupt/);
+    const stuck = migrated();
+    stuck.progress.destination.passes = [];
+    expect(decide('V3-INV', stuck).reason).toMatch(/the destination made only 0 passes/);
+  });
+  it('is skipped where cutover\'s own qemu driver did the roll-back', () => {
+    const policy = rolledBack();
+    policy.events.push({ t: policy.faults[0]!.t + 10, side: 'source', name: 'CUTOVER_POLICY', data: { action: 'resume-source' } });
+    expect(verdictOf('V3-INV', policy)).toBe('skipped');
+  });
+});

@@ -1,6 +1,6 @@
 import type { FaultRecord, Observation } from '../observation/types.ts';
-import { faultOf, ms, passesBetween, phaseAt, requireMemory, requireMigration, selfJudged, statesBetween, statusSequence, beforeMemoryCheck } from './facts.ts';
-import { MIN_PROGRESS_PASSES } from './mig.ts';
+import { beforeMemoryCheck, faultOf, ms, passesBetween, phaseAt, requireMemory, requireMigration, selfJudged, statesBetween, statusSequence, statusTime } from './facts.ts';
+import { MIG_08, MIN_PROGRESS_PASSES } from './mig.ts';
 import { CannotJudge, fail, pass, skipped, type Judge, type Verdict } from './verdict.ts';
 
 // Failures in each phase of the migration protocol, and their roll-back (seed 002). Each
@@ -145,4 +145,58 @@ export const V3_05: Judge = (obs) => {
   const migration = requireMigration(obs);
   if (!obs.driver.capabilities.includes('must-succeed')) return skipped(`the ${obs.driver.name} driver offers no must-succeed policy`);
   return verdictOf(rollBack(obs, migration.requestedAt, anyReason), 'a feature marked must-succeed failed at the destination');
+};
+
+/**
+ * V3-INV, over a generated schedule: whatever the faults did, the guest ends in exactly one
+ * running copy (at the source, rolled back; or at the destination, migrated), making progress
+ * with its RAM intact, nothing of it left where it does not run, and never two runners. No
+ * copy at all is allowed only where a fault killed the one that held it (the destination
+ * after cut-over): the loss is the fault's, and said so.
+ */
+export const V3_INV: Judge = (obs) => {
+  const migration = requireMigration(obs);
+  const name = obs.guest?.name;
+  if (!name) throw new CannotJudge(`scenario '${obs.scenario.name}' recorded no guest identity`);
+  if (!obs.settle) throw new CannotJudge(`scenario '${obs.scenario.name}' kept no settle watch: the end state is judged once things settled`);
+  const runners = MIG_08(obs);
+  if (runners.verdict === 'fail') return fail(`two runners: ${runners.reason}`);
+  const self = rolledBackByCutover(obs, obs.faults[0]?.t ?? migration.requestedAt);
+  if (self) return self;
+  const struck = obs.faults.length ? obs.faults.map((f) => `${f.kind} at ${f.placement} (${ms(f.t)})`).join(', ') : 'no fault struck';
+  const after = obs.faults[0]?.t ?? migration.requestedAt;
+  const hosts = { source: migration.from, destination: migration.to };
+  const last = (host: string | undefined) => (obs.inventories ?? []).filter((i) => i.host === host && i.t > after).at(-1);
+  const copies = (['source', 'destination'] as const).map((side) => {
+    const inventory = last(hosts[side]);
+    if (!inventory) throw new CannotJudge(`scenario '${obs.scenario.name}' lacks an inventory of ${hosts[side] ?? side} after the faults`);
+    return { side, entries: inventory.guests.filter((g) => g.name === name) };
+  });
+  const running = copies.filter((c) => c.entries.some((g) => RUNNING.test(g.state)));
+  const status = migration.final?.status ?? statusSequence(obs).at(-1) ?? 'unknown';
+  const said = `(${struck}; the migration ${status})`;
+  if (running.length > 1) return fail(`two running copies, at ${hosts.source} and ${hosts.destination} ${said}`);
+  const holder = running[0]?.side;
+  if (!holder) {
+    // Allowed only where the destination had taken the guest over (it ran) when it was killed:
+    // before that, the source still holds the guest whole, and must get it back.
+    const ranAt = obs.events.find((e) => e.side === 'destination' && e.name === 'RESUME')?.t ?? obs.progress.destination.passes[0];
+    const killedAfterCutover = obs.faults.find((f) => f.kind === 'kill' && f.target.side === 'destination' && ranAt !== undefined && f.t >= ranAt);
+    if (killedAfterCutover) return pass(`the guest was lost with its destination, killed after it had taken the guest over; no other copy ran ${said}`);
+    return fail(`no running copy of the guest anywhere: it was lost ${said}`);
+  }
+  const other = holder === 'source' ? 'destination' : 'source';
+  const problems: string[] = [];
+  const until = beforeMemoryCheck(obs, holder);
+  const passes = passesBetween(obs, holder, Math.max(after, statusTime(obs, 'completed') ?? 0), until);
+  if (passes < MIN_PROGRESS_PASSES) problems.push(`the ${holder} made only ${passes} passes`);
+  const memory = obs.memory[holder];
+  if (!memory) throw new CannotJudge(`scenario '${obs.scenario.name}' has no check-memory step for the ${holder}`);
+  if (!memory.intact) problems.push(`${holder} RAM corrupt: ${memory.summary}`);
+  // Rolled back: the destination keeps nothing. Migrated: the source may keep its definition (libvirt) or a paused QEMU (postmigrate), never a runner.
+  const left = copies.find((c) => c.side === other)?.entries ?? [];
+  if (holder === 'source' && left.length) problems.push(`${hosts.destination} still holds ${left.map((g) => `${g.name} (${g.state})`).join(', ')}`);
+  const outcome = holder === 'source' ? 'rolled back: the guest runs on at the source' : 'migrated: the guest runs at the destination';
+  if (problems.length) return fail(`${outcome}, but ${problems.join('; ')} ${said}`);
+  return pass(`${outcome} (${passes} passes, RAM intact), nothing of it left elsewhere ${said}`, { passes });
 };

@@ -10,6 +10,8 @@ export class MigrationLink {
   private readonly relays: Relay[] = [];
   private current: LinkState = 'up';
   private occupant?: PortOccupant;
+  /** Set when the migration asked for the relay and will get one: a fault before it connects still acts on it. */
+  willRelay = false;
 
   get state(): LinkState {
     return this.current;
@@ -17,7 +19,7 @@ export class MigrationLink {
 
   /** Whether the migration went through the harness at all (else the hosts' own links carry it). */
   get relayed(): boolean {
-    return this.relays.length > 0;
+    return this.relays.length > 0 || this.willRelay;
   }
 
   /** A relay to `destination`, in the link's current state; returns where to connect. */

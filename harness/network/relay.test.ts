@@ -90,3 +90,26 @@ describe('migration link relay', () => {
     expect(await roundTrip(relay.port, 'ping')).toBe('ping');
   });
 });
+
+describe('a stream that ends', () => {
+  it('reaches the destination whole when the source closes right after its last write (a fast migration)', async () => {
+    let received = 0;
+    const done = new Promise<number>((resolve) => {
+      echo = createServer((s) => {
+        // A destination that reads late: the relay holds what it could not yet pass on.
+        s.pause();
+        setTimeout(() => s.resume(), 300);
+        s.on('data', (b: Buffer) => (received += b.length));
+        s.on('end', () => resolve(received));
+      });
+    });
+    await new Promise<void>((r) => echo!.listen(0, '127.0.0.1', r));
+    relay = await startRelay({ host: '127.0.0.1', port: (echo!.address() as { port: number }).port });
+    const payload = Buffer.alloc(64 * 2 ** 20, 7);
+    const source = connect(relay.port, '127.0.0.1');
+    await once(source, 'connect');
+    source.end(payload);
+    expect(await done).toBe(payload.length);
+    expect(relay.forwarded.toDestination).toBe(payload.length);
+  });
+});

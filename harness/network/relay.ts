@@ -43,25 +43,31 @@ export async function startRelay(target: { host: string; port: number }): Promis
     const to = connect(target.port, target.host);
     const pair = { from, to };
     pairs.add(pair);
-    const end = (): void => {
+    const drop = (): void => {
       from.destroy();
       to.destroy();
       pairs.delete(pair);
     };
-    // Data is passed on only while the link is up: a blackhole reads and drops it.
-    from.on('data', (chunk: Buffer) => {
-      if (state !== 'up') return;
-      forwarded.toDestination += chunk.length;
-      to.write(chunk);
-    });
-    to.on('data', (chunk: Buffer) => {
-      if (state !== 'up') return;
-      forwarded.toSource += chunk.length;
-      from.write(chunk);
-    });
+    // Data is passed on only while the link is up: a blackhole reads and drops it. A peer
+    // that writes faster than the other reads is paused until the other drains.
+    const forward = (reader: Socket, writer: Socket, count: (n: number) => void): void => {
+      reader.on('data', (chunk: Buffer) => {
+        if (state !== 'up') return;
+        count(chunk.length);
+        if (!writer.write(chunk)) reader.pause();
+      });
+      writer.on('drain', () => reader.resume());
+      // One side done writing: the other gets everything still buffered, then the end
+      // (destroying it here lost the last bytes of a fast migration stream).
+      reader.on('end', () => (state === 'up' ? writer.end() : drop()));
+    };
+    forward(from, to, (n) => (forwarded.toDestination += n));
+    forward(to, from, (n) => (forwarded.toSource += n));
     for (const s of [from, to]) {
-      s.on('error', end);
-      s.on('close', end);
+      s.on('error', drop);
+      s.on('close', () => {
+        if (from.destroyed && to.destroyed) pairs.delete(pair);
+      });
     }
   };
 

@@ -9,6 +9,8 @@ import { UsageError } from '../util/errors.ts';
 
 export interface RunFolder {
   readonly path: string;
+  /** Where it will be once finished: for paths printed or written before then. */
+  readonly final: string;
   finish(): Promise<string>;
   discard(): Promise<void>;
 }
@@ -27,6 +29,7 @@ export async function openRunFolder(outDir: string, now = new Date()): Promise<R
   await mkdir(path);
   return {
     path,
+    final,
     async finish() {
       await rename(path, final);
       const latest = join(root, 'latest');

@@ -1,4 +1,5 @@
 import { loadDriver } from '../drivers/load.ts';
+import type { ProtocolPhases } from '../drivers/types.ts';
 import type { Capability } from '../drivers/vocabulary.ts';
 import { ensureGuestImage } from '../guest/build.ts';
 import { hostProvider, type HostChoice, type HostProvider } from '../hosts/index.ts';
@@ -22,6 +23,8 @@ export interface SystemUnderTest {
   /** What the driver declared it can do, and what the hosts offer: requirements needing more are skipped. */
   readonly capabilities: ReadonlyArray<Capability>;
   readonly hostFeatures: ReadonlyArray<HostFeature>;
+  /** The protocol phases the driver reports, where it reports any. */
+  readonly phases?: ProtocolPhases;
   /** The container image, when hosts are containers. */
   readonly image?: string;
   readonly hostProvider: HostProvider;
@@ -45,6 +48,7 @@ export async function preflight(target: Pick<Target, 'driver' | 'hosts'>, log: (
       versions: { ...description.versions, ...hostVersions },
       capabilities: [...driver.capabilities],
       hostFeatures: [...provider.features],
+      ...(driver.phases && { phases: driver.phases }),
       ...(image && { image }),
       hostProvider: provider,
     };

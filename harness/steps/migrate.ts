@@ -93,6 +93,7 @@ export const migrate = defineStep({
       : { guest: await startSide(ctx, guest, 'destination', targetHost.name, true, destinationSpec(guest, step.destination), settings) };
     const spice = guest.spec.spice ? await spiceRelocation(ctx, step.spice) : undefined;
     const withSpice = spice ? { ...settings, spice } : settings;
+    if (settings.relay) guest.link.willRelay = true;
     const requestedAt = ctx.clock();
     guest.migration = { requestedAt, to: targetHost.name };
     const { relay: _relay, ...data } = withSpice;

@@ -19,6 +19,8 @@ const runConfigSchema = z.object({
   /** What the driver declared it can do, and what the hosts offer (preconditions ask these). */
   capabilities: z.array(z.enum(CAPABILITY_NAMES as [string, ...string[]])),
   hostFeatures: z.array(z.enum(Object.keys(HOST_FEATURES) as [HostFeature, ...HostFeature[]])),
+  /** The protocol phases the driver reports (generated fault schedules place faults at them). */
+  phases: z.object({ source: z.array(z.string()), destination: z.array(z.string()) }).optional(),
 });
 
 export type RunConfig = z.output<typeof runConfigSchema>;

@@ -1,4 +1,5 @@
-import { dirname, join, relative, resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, test, type TestContext } from 'vitest';
@@ -7,10 +8,13 @@ import { combineRepetitions, judgeRequirement, JUDGES, type Judgement } from '..
 import type { Observation } from '../observation/types.ts';
 import type { InvariantJudgement, RequirementResult } from '../reporting/result.ts';
 import { findRequirement } from '../requirements/catalog.ts';
-import { loadScenario } from '../scenario/load.ts';
+import type { Capability } from '../drivers/vocabulary.ts';
+import { composeScenario } from '../explore/compose.ts';
+import { fixedSchedules } from '../explore/schedule.ts';
+import { loadScenario, parseScenario, type LoadedScenario } from '../scenario/load.ts';
 import { openSession, type Session } from '../session/index.ts';
 import type { Precondition } from './preconditions.ts';
-import { readRunConfig } from './run-config.ts';
+import { readRunConfig, type RunConfig } from './run-config.ts';
 import '../reporting/result.ts';
 
 // The vocabulary of suites/: `verify(ID, scenario)` plays the scenario (once per file, however
@@ -38,6 +42,14 @@ export interface Plan {
   readonly id: string;
   readonly scenarios: ReadonlyArray<string>;
   readonly precondition?: Precondition;
+  /** Judged on fault schedules generated over the (one) scenario: a fixed-seed exploration. */
+  readonly explore?: Exploration;
+}
+
+/** A fixed-seed exploration: the first `runs` schedules of `seed`, for the run's implementation. */
+export interface Exploration {
+  readonly seed: number;
+  readonly runs: number;
 }
 
 let collecting: Plan[] | undefined;
@@ -68,6 +80,29 @@ export function verify(id: string, scenario: string | ReadonlyArray<string>, pre
     collecting.push({ id, scenarios, ...(precondition && { precondition }) });
     return;
   }
+  declareTest(id, scenarios.map((file) => ({ file })), precondition);
+}
+
+/**
+ * Judges `id` on fault schedules generated over a base scenario (Jepsen's generator, with a
+ * fixed seed): the same schedules each run for the same implementation, each written beside
+ * the run's evidence (schedules/) so that it replays alone.
+ */
+export function verifyExplored(id: string, base: string, exploration: Exploration): void {
+  if (collecting) {
+    collecting.push({ id, scenarios: [base], explore: exploration });
+    return;
+  }
+  declareTest(id, Array.from({ length: exploration.runs }, (_, i) => ({ file: base, schedule: { seed: exploration.seed, index: i } })), undefined, exploration.runs);
+}
+
+/** A scenario file, or one schedule of a fixed exploration over it. */
+interface Source {
+  readonly file: string;
+  readonly schedule?: { readonly seed: number; readonly index: number };
+}
+
+function declareTest(id: string, scenarios: ReadonlyArray<Source>, precondition: Precondition | undefined, budgetScenarios = scenarios.length): void {
   const requirement = findRequirement(id);
   if (!requirement || !JUDGES[id]) throw new Error(`suite names ${id}, which cutover cannot judge`);
   test(`${id} ${requirement.title}`, async (context) => {
@@ -88,11 +123,11 @@ export function verify(id: string, scenario: string | ReadonlyArray<string>, pre
     const runs: Array<{ played: Played[]; judgement: Judgement }> = [];
     for (let repetition = 1; repetition <= repeat; repetition++) {
       const these: Played[] = [];
-      for (const file of scenarios) {
+      for (const source of scenarios) {
         try {
-          these.push(await observe(file, repetition));
+          these.push(await observe(source, repetition));
         } catch (err) {
-          record({ verdict: 'error', reason: `harness could not run ${file}${repeat > 1 ? ` (repetition ${repetition} of ${repeat})` : ''}: ${message(err)}`, measurements: {}, evidence: [] });
+          record({ verdict: 'error', reason: `harness could not run ${source.file}${source.schedule ? ` (schedule ${source.schedule.index + 1} of seed ${source.schedule.seed})` : ''}${repeat > 1 ? ` (repetition ${repetition} of ${repeat})` : ''}: ${message(err)}`, measurements: {}, evidence: [] });
           throw err;
         }
       }
@@ -114,7 +149,7 @@ export function verify(id: string, scenario: string | ReadonlyArray<string>, pre
     // Measurements vary from run to run: excluded, so Allure's history still groups by test.
     for (const [name, value] of Object.entries(judgement.measurements)) await allure.parameter(name, String(value), { excluded: true });
     assertVerdict(context, judgement.verdict, judgement.reason);
-  }, SCENARIO_BUDGET_MS * scenarios.length * plannedRepeats(requirement.repeat));
+  }, SCENARIO_BUDGET_MS * budgetScenarios * plannedRepeats(requirement.repeat));
 }
 
 /**
@@ -149,8 +184,9 @@ function judgeInvariants(id: string, played: ReadonlyArray<Played>): InvariantJu
 }
 
 /** A scenario's repetition: the first is stored under the scenario's name, the others as `<name>.<n>`. */
-function observe(scenario: string, repetition: number): Promise<Played> {
-  const key = `${scenario}#${repetition}`;
+function observe(source: Source, repetition: number): Promise<Played> {
+  const scenario = source.file;
+  const key = `${scenario}${source.schedule ? `@${source.schedule.seed}/${source.schedule.index}` : ''}#${repetition}`;
   let pending = played.get(key);
   if (!pending) {
     const config = readRunConfig();
@@ -158,7 +194,9 @@ function observe(scenario: string, repetition: number): Promise<Played> {
       { driver: config.driver, driverOptions: config.driverOptions, hosts: { kind: config.hosts, image: config.image }, accel: config.accel },
       { storeDir: config.runDir, progress: (line) => console.log(line) },
     ));
-    pending = loadScenario(join(ROOT, 'scenarios', scenario), (id) => findRequirement(id) !== undefined).then(async (loaded) => {
+    const known = (id: string): boolean => findRequirement(id) !== undefined;
+    const loading = source.schedule ? loadSchedule(join(ROOT, 'scenarios', scenario), source.schedule, config) : loadScenario(join(ROOT, 'scenarios', scenario), known);
+    pending = loading.then(async (loaded) => {
       const store = repetition === 1 ? loaded.scenario.name : `${loaded.scenario.name}.${repetition}`;
       if (repetition > 1) console.log(`${loaded.scenario.name}: repetition ${repetition}`);
       return { observation: await playing.play(loaded, store), store };
@@ -166,6 +204,19 @@ function observe(scenario: string, repetition: number): Promise<Played> {
     played.set(key, pending);
   }
   return pending;
+}
+
+/** One schedule of a fixed exploration, written into its base scenario and kept in the run folder. */
+async function loadSchedule(base: string, schedule: { seed: number; index: number }, config: RunConfig): Promise<LoadedScenario> {
+  const target = { capabilities: new Set(config.capabilities as Capability[]), hostFeatures: new Set(config.hostFeatures), ...(config.phases && { phases: config.phases }) };
+  const planned = fixedSchedules(target, schedule.seed, schedule.index + 1)[schedule.index];
+  if (!planned) throw new Error(`no schedule ${schedule.index + 1} for seed ${schedule.seed}`);
+  const name = `${basename(base, '.yaml').replace(/-base$/, '')}-seed-${schedule.seed}-${schedule.index + 1}`;
+  const text = composeScenario(await readFile(base, 'utf8'), planned, { name, provenance: `Schedule ${schedule.index + 1} of the suite's fixed exploration (seed ${schedule.seed})` });
+  const file = join(config.runDir, 'schedules', `${name}.yaml`);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, text);
+  return parseScenario(text, file, (id) => findRequirement(id) !== undefined);
 }
 
 /** Evidence paths relative to the run folder, each also attached to the Allure result. */

@@ -14,7 +14,7 @@ import type { Side } from '../types.ts';
 const PHASE_FILTERS = '1:qemu.qemu_domainjob 1:conf.virdomainjob';
 
 /** The debug log of a host's libvirtd, in its folder (one file across daemon restarts). */
-export const phaseLogPath = (host: Host): string => join(host.workDir, 'libvirtd-phases.log');
+export const phaseLogPath = (host: Host): string => join(host.workDir, `libvirtd-phases-${host.name}.log`);
 
 /**
  * Turns the phase lines on in a host's running libvirtd. Settings made through the admin
@@ -29,24 +29,26 @@ export async function enablePhaseLog(host: Host): Promise<void> {
 }
 
 /** One line of libvirt's log: `<date> <time>+0000: <thread>: <level> : <function>:<line> : <message>`. */
-const LOG_LINE = /^\S+ \S+: (\d+): (?:debug|info|warning|error) : (?:\w+:\d+ : )?(.*)$/;
+const LOG_LINE = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3})\+0000: (\d+): (?:debug|info|warning|error) : (?:\w+:\d+ : )?(.*)$/;
 const SET_PHASE = /^Setting '(migration (?:out|in))' phase to '([\w-]+)'/;
 const STARTED_JOB = /^Started async job: (migration (?:out|in)) \(vm=\S+ name=([^,)]+)/;
 
-export type PhaseLine =
-  | { readonly kind: 'phase'; readonly thread: string; readonly side: Side; readonly phase: string }
-  | { readonly kind: 'job'; readonly thread: string; readonly side: Side; readonly domain: string };
+/** A line that matters, with its own time (ms since the epoch, as libvirt wrote it). */
+export type PhaseLine = { readonly at: number; readonly thread: string } & (
+  | { readonly kind: 'phase'; readonly side: Side; readonly phase: string }
+  | { readonly kind: 'job'; readonly side: Side; readonly domain: string });
 
 const sideOf = (job: string): Side => (job === 'migration out' ? 'source' : 'destination');
 
 export function parsePhaseLine(line: string): PhaseLine | undefined {
   const m = LOG_LINE.exec(line);
   if (!m) return undefined;
-  const [, thread = '', message = ''] = m;
+  const [, date, time, thread = '', message = ''] = m;
+  const at = Date.parse(`${date}T${time}Z`);
   const phase = SET_PHASE.exec(message);
-  if (phase) return { kind: 'phase', thread, side: sideOf(phase[1] ?? ''), phase: phase[2] ?? '' };
+  if (phase) return { kind: 'phase', at, thread, side: sideOf(phase[1] ?? ''), phase: phase[2] ?? '' };
   const job = STARTED_JOB.exec(message);
-  if (job) return { kind: 'job', thread, side: sideOf(job[1] ?? ''), domain: job[2] ?? '' };
+  if (job) return { kind: 'job', at, thread, side: sideOf(job[1] ?? ''), domain: job[2] ?? '' };
   return undefined;
 }
 
@@ -83,7 +85,10 @@ export function followPhases(host: Host, clock: Clock, inFlight: (side: Side) =>
       const buffer = Buffer.alloc(size - offset);
       await file.read(buffer, 0, buffer.length, offset);
       offset = size;
-      const t = clock();
+      // Each phase is dated by its own line (the host shares the harness's wall clock): it is
+      // read a little later, and a status event may arrive in between.
+      const now = clock();
+      const wall = Date.now();
       const lines = (rest + buffer.toString('utf8')).split('\n');
       rest = lines.pop() ?? '';
       for (const line of lines) {
@@ -92,6 +97,7 @@ export function followPhases(host: Host, clock: Clock, inFlight: (side: Side) =>
         if (parsed.kind === 'job') threads.set(parsed.thread, parsed.domain);
         else {
           const domain = threads.get(parsed.thread) ?? inFlight(parsed.side);
+          const t = now - Math.min(Math.max(0, wall - parsed.at), now);
           onPhase({ t, side: parsed.side, phase: parsed.phase, ...(domain !== undefined && { domain }) });
         }
       }

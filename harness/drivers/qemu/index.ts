@@ -8,7 +8,7 @@ import { Unsupported } from '../types.ts';
 import { emulatorFor, HostProbes } from './host-probes.ts';
 import { CPR_TRANSFER_SINCE, migrateByCpr } from './cpr.ts';
 import { prepareMonitor, QemuGuest } from './guest.ts';
-import { endDestinationAfterFailure, endDestinationOnSourceLoss, endSourceAfterHandover, parseDestinationLoss, parseQuitSource, POLICY_EVENT, resumeSourceOnLoss } from './manager-policies.ts';
+import { endDestinationAfterFailure, endDestinationOnSourceLoss, resumeSourceIfFinishFails, endSourceAfterHandover, parseDestinationLoss, parseQuitSource, POLICY_EVENT, resumeSourceOnLoss } from './manager-policies.ts';
 import { DEFAULT_DOWNTIME_LIMIT_MS, DEFAULT_MAX_BANDWIDTH, toMigrationInfo } from './migration-info.ts';
 import { freeLoopbackPort } from './ports.ts';
 import { phaseAnnouncer, QEMU_DRIVER_PHASES, RefusedHosts, refusedJob, reportEnd } from './protocol.ts';
@@ -137,7 +137,10 @@ export function createQemuDriver(context: DriverContext): Driver {
         await source.qmp.execute('migrate', { uri });
       }
       void reportEnd(source, since, announce);
-      if (destination) void endDestinationAfterFailure(source, destination, since, context, emit).catch(() => undefined);
+      if (destination) {
+        void endDestinationAfterFailure(source, destination, since, context, emit).catch(() => undefined);
+        void resumeSourceIfFinishFails(source, destination, since, destinationSince, context, emit).catch(() => undefined);
+      }
       void endSourceAfterHandover(source, since, quitSource, context);
       if (destination && onDestinationLoss === 'resume-source') void resumeSourceOnLoss(source, destination, since, context);
       if (destination && settings.storage?.mode === 'stream-after') {
