@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, test, type TestContext } from 'vitest';
@@ -211,13 +211,17 @@ async function loadSchedule(base: string, schedule: { seed: number; index: numbe
   const target = { capabilities: new Set(config.capabilities as Capability[]), hostFeatures: new Set(config.hostFeatures), ...(config.phases && { phases: config.phases }) };
   const planned = fixedSchedules(target, schedule.seed, schedule.index + 1)[schedule.index];
   if (!planned) throw new Error(`no schedule ${schedule.index + 1} for seed ${schedule.seed}`);
-  const name = `${basename(base, '.yaml').replace(/-base$/, '')}-seed-${schedule.seed}-${schedule.index + 1}`;
-  const text = composeScenario(await readFile(base, 'utf8'), planned, { name, provenance: `Schedule ${schedule.index + 1} of the suite's fixed exploration (seed ${schedule.seed})` });
+  const baseText = await readFile(base, 'utf8');
+  const baseName = parseScenario(baseText, base, known).scenario.name;
+  const name = `${baseName.replace(/-base$/, '')}-seed-${schedule.seed}-${schedule.index + 1}`;
+  const text = composeScenario(baseText, planned, { name, provenance: `Schedule ${schedule.index + 1} of the suite's fixed exploration (seed ${schedule.seed})` });
   const file = join(config.runDir, 'schedules', `${name}.yaml`);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, text);
-  return parseScenario(text, file, (id) => findRequirement(id) !== undefined);
+  return parseScenario(text, file, known);
 }
+
+const known = (id: string): boolean => findRequirement(id) !== undefined;
 
 /** Evidence paths relative to the run folder, each also attached to the Allure result. */
 async function attachEvidence({ observation, store }: Played): Promise<string[]> {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { sleep } from '../../util/deadline.ts';
 import { chooseEmulator } from '../../hosts/emulators.ts';
 import { compareVersions } from '../../util/versions.ts';
 import type { Host } from '../../hosts/types.ts';
@@ -8,10 +9,10 @@ import { Unsupported } from '../types.ts';
 import { emulatorFor, HostProbes } from './host-probes.ts';
 import { CPR_TRANSFER_SINCE, migrateByCpr } from './cpr.ts';
 import { prepareMonitor, QemuGuest } from './guest.ts';
-import { endDestinationAfterFailure, endDestinationOnSourceLoss, resumeSourceIfFinishFails, endSourceAfterHandover, parseDestinationLoss, parseQuitSource, POLICY_EVENT, resumeSourceOnLoss } from './manager-policies.ts';
+import { endDestinationAfterFailure, endDestinationOnSourceLoss, ORPHAN_GRACE_MS, resumeSourceIfFinishFails, endSourceAfterHandover, parseDestinationLoss, parseQuitSource, POLICY_EVENT, resumeSourceOnLoss } from './manager-policies.ts';
 import { DEFAULT_DOWNTIME_LIMIT_MS, DEFAULT_MAX_BANDWIDTH, toMigrationInfo } from './migration-info.ts';
 import { freeLoopbackPort } from './ports.ts';
-import { phaseAnnouncer, QEMU_DRIVER_PHASES, RefusedHosts, refusedJob, reportEnd } from './protocol.ts';
+import { failedJob, phaseAnnouncer, QEMU_DRIVER_PHASES, RefusedHosts, reportEnd } from './protocol.ts';
 import { recoverPostcopy, relayed } from './postcopy.ts';
 import { exportDataDisk, mirrorThenMigrate, prepareDataDisk, streamAfterCutover } from './storage.ts';
 
@@ -102,7 +103,7 @@ export function createQemuDriver(context: DriverContext): Driver {
           emit({ t: context.clock(), side: 'destination', guest: destination.name, host: destination.host.name, name: POLICY_EVENT, data: { action: 'end-destination', reason: 'prepare refused' } });
           await destination.destroy();
           announce(source, 'source', 'confirm3_cancelled', { status: 'failed' });
-          return refusedJob(`Prepare refused on ${destination.host.name}: ${refusal}`);
+          return failedJob(`Prepare refused on ${destination.host.name}: ${refusal}`);
         }
       }
       if (settings.mode === 'cpr-transfer') {
@@ -111,10 +112,18 @@ export function createQemuDriver(context: DriverContext): Driver {
       }
       const both = { 'x-ignore-shared': settings.ignoreShared, 'postcopy-ram': settings.postcopy };
       await setCapabilities(source, { ...both, 'validate-uuid': settings.validateUuid });
-      if (destination) await setCapabilities(destination, both);
-      const uri = destination
-        ? await relayed(await listenForIncoming(destination, settings.transport), settings)
-        : `unix:${join((request.target as { unreachable: Host }).unreachable.workDir, 'nobody-listens-here.sock')}`;
+      let uri: string;
+      try {
+        if (destination) await setCapabilities(destination, both);
+        uri = destination
+          ? await relayed(await listenForIncoming(destination, settings.transport), settings)
+          : `unix:${join((request.target as { unreachable: Host }).unreachable.workDir, 'nobody-listens-here.sock')}`;
+      } catch (err) {
+        // The destination died while it was prepared (a fault): the migration fails, the source keeps the guest.
+        if (!destination || !(await endedWithin(destination, ORPHAN_GRACE_MS))) throw err;
+        announce(source, 'source', 'confirm3_cancelled', { status: 'failed' });
+        return failedJob(`the destination on ${destination.host.name} ended during Prepare: ${(err as Error).message}`);
+      }
       await source.qmp.execute('migrate-set-parameters', {
         'max-bandwidth': settings.maxBandwidth ?? DEFAULT_MAX_BANDWIDTH,
         'downtime-limit': settings.downtimeLimitMs ?? DEFAULT_DOWNTIME_LIMIT_MS,
@@ -183,6 +192,9 @@ async function setCapabilities(guest: QemuGuest, wanted: Record<string, boolean 
   const capabilities = Object.entries(wanted).filter(([, on]) => on).map(([capability]) => ({ capability, state: true }));
   if (capabilities.length) await guest.qmp.execute('migrate-set-capabilities', { capabilities });
 }
+
+/** Whether the guest's QEMU ends within ms (a monitor that went away is reaped a moment later). */
+const endedWithin = (guest: QemuGuest, ms: number): Promise<boolean> => Promise.race([guest.exited.then(() => true), sleep(ms).then(() => false)]);
 
 function asQemu(guest: GuestHandle): QemuGuest {
   if (!(guest instanceof QemuGuest)) throw new Error('the qemu driver was handed a guest it did not start');

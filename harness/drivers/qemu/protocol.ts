@@ -44,8 +44,8 @@ export class RefusedHosts {
   }
 }
 
-/** The job of a migration whose Prepare was refused: failed, with the reason, never started. */
-export function refusedJob(errorDesc: string): MigrationJob {
+/** The job of a migration that failed before it started (Prepare refused, the destination gone): failed, with the reason. */
+export function failedJob(errorDesc: string): MigrationJob {
   const info: MigrationInfo = { status: 'failed', errorDesc, jobRunning: false };
   return { info: async () => info, cancel: async () => undefined };
 }
