@@ -6,6 +6,7 @@ import { domainXml, withDataDisk, withSerialSocket } from './domain-xml.ts';
 import { watchDomainEvents } from './events.ts';
 import { hostUri, virsh, VirshError } from './virsh.ts';
 import { UsageError } from '../../util/errors.ts';
+import { Unsupported } from '../types.ts';
 import type {
   Capability, Driver, DriverContext, DriverEvent, GuestHandle, MigrateRequest, MigrationInfo, MigrationJob, MigrationStatus, StartGuestRequest,
 } from '../types.ts';
@@ -107,7 +108,11 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       const dataDisk = spec.dataDisk !== undefined ? join(host.workDir, `data-${spec.name}.raw`) : undefined;
       if (spec.dataDisk !== undefined && dataDisk !== undefined) await copyFile(spec.dataDisk, dataDisk);
       await writeFile(xmlFile, domainXml({ spec, type: accelerator, bootImage, ...(dataDisk !== undefined && { dataDisk }) }));
-      await guest.virsh(['define', xmlFile]);
+      await guest.virsh(['define', xmlFile]).catch((err: unknown) => {
+        // The host's QEMU was built without SPICE (Debian's QEMU 10.0): the scenario does not apply here.
+        if (spec.spice && err instanceof VirshError && /spice/i.test(err.libvirtMessage)) throw new Unsupported(`libvirt on ${host.name}: ${err.libvirtMessage}`);
+        throw err;
+      });
       await guest.virsh(['start', spec.name]);
       // Taken now: when migrating, the daemon may have no worker left for a low-priority call.
       guest.migratableXml = await guest.virsh(['dumpxml', '--migratable', spec.name]);
