@@ -130,7 +130,8 @@ describe('libvirt on container hosts', () => {
     expect(byId['V3-04']?.reason).toMatch(/SIGINT.*\| .*SIGKILL/);
     expect(byId['V3-05']?.verdict).toBe('skipped');
     expect(byId['V3-05']?.reason).toMatch(/libvirt has no must-succeed flag/);
-    expect(byId['V3-INV']?.verdict).toBe('not-implemented');
+    // Four schedules of the suite's fixed seed: each ends rolled back or migrated, one copy running.
+    expect(byId['V3-INV']?.verdict, byId['V3-INV']?.reason).toBe('pass');
     expect(await leftovers()).toBe('');
   }, 900_000);
 
