@@ -129,8 +129,12 @@ describe('V3-INV over generated fault schedules', () => {
     expect(decide('V3-INV', rolledBack()).reason).toMatch(/^rolled back: the guest runs on at the source/);
   });
   it('fails where no copy runs: a source left paused, a destination killed before it ran and the source never resumed', () => {
-    expect(decide('V3-INV', leftPaused()).reason).toMatch(/no running copy of the guest anywhere: it was lost \(kill at phase perform3/);
+    expect(decide('V3-INV', leftPaused()).reason).toMatch(/no running copy of the guest anywhere \(alpha: paused; beta: nothing\): it was lost \(kill at phase perform3/);
     expect(decide('V3-INV', killedBeforeItRan()).reason).toMatch(/no running copy .* the migration completed/);
+  });
+  it('fails on libvirt 11.3 leaving the guest paused at the source after its daemon was interrupted mid-migration', () => {
+    const stranded = fixture('libvirt-11.3-v3-explore-daemon-restart-leaves-source-paused');
+    expect(decide('V3-INV', stranded).reason).toMatch(/no running copy of the guest anywhere \(alpha: paused; beta: nothing\).*restart-daemon at phase begin3/);
   });
   it('allows the loss only where the killed destination had taken the guest over', () => {
     const tookOver = killedBeforeItRan();

@@ -183,7 +183,8 @@ export const V3_INV: Judge = (obs) => {
     const ranAt = obs.events.find((e) => e.side === 'destination' && e.name === 'RESUME')?.t ?? obs.progress.destination.passes[0];
     const killedAfterCutover = obs.faults.find((f) => f.kind === 'kill' && f.target.side === 'destination' && ranAt !== undefined && f.t >= ranAt);
     if (killedAfterCutover) return pass(`the guest was lost with its destination, killed after it had taken the guest over; no other copy ran ${said}`);
-    return fail(`no running copy of the guest anywhere: it was lost ${said}`);
+    const held = copies.map((c) => `${hosts[c.side] ?? c.side}: ${c.entries.map((g) => g.state).join(', ') || 'nothing'}`).join('; ');
+    return fail(`no running copy of the guest anywhere (${held}): it was lost ${said}`);
   }
   const other = holder === 'source' ? 'destination' : 'source';
   const problems: string[] = [];
