@@ -38,7 +38,7 @@ describe('V3 judges on real libvirt 9.0 and QEMU 7.2', () => {
     expect(verdictOf('V3-02', qemuLinkCut())).toBe('pass');
   });
   it('V3-03 passes where the destination died between the transfer and Finish: libvirt resumed the source', () => {
-    expect(decide('V3-03', finishKilled()).reason).toMatch(/killed after the transfer \(source in perform3_done\).*rolled back: failed: "Domain not found/);
+    expect(decide('V3-03', finishKilled()).reason).toMatch(/QEMU was killed after the transfer \(source in perform3_done\).*rolled back: failed: "Domain not found/);
   });
   it('V3-04 passes after SIGINT and SIGKILL of the source daemon', () => {
     expect(decide('V3-04', interrupted()).reason).toMatch(/SIGINT.*rolled back/);

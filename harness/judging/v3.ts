@@ -116,7 +116,11 @@ export const V3_02: Judge = (obs) => {
 };
 
 export const V3_03: Judge = (obs) => {
-  const kill = faultOf(obs, ['kill'], 'destination', 'killed the destination');
+  // What fails Finish: the destination's QEMU killed, or its daemon ended (and restarted).
+  const migration = requireMigration(obs);
+  const kill = obs.faults.find((f) => (f.kind === 'kill' && f.target.side === 'destination') || (f.kind === 'restart-daemon' && f.target.host === migration.to));
+  if (!kill) throw new CannotJudge(`scenario '${obs.scenario.name}' never killed the destination's QEMU or daemon`);
+  const what = kill.kind === 'kill' ? 'the destination QEMU was killed' : `the destination daemon was ended (${kill.detail ?? kill.kind})`;
   // After the transfer: the source had completed its part (perform3_done, or QEMU's 'completed').
   const sourcePhase = phaseAt(obs, 'source', kill.t);
   const transferred = sourcePhase === 'perform3_done' || obs.events.some((e) => e.side === 'source' && e.migrationStatus === 'completed' && e.t <= kill.t);
@@ -126,7 +130,7 @@ export const V3_03: Judge = (obs) => {
   if (early !== undefined) throw new CannotJudge(`the destination already ran the guest (at ${ms(early)}) before it was killed: the scenario did not strike before Finish resumed it`);
   const self = rolledBackByCutover(obs, kill.t);
   if (self) return self;
-  return verdictOf(rollBack(obs, kill.t, anyReason), `the destination QEMU was killed after the transfer (source in ${sourcePhase ?? 'completed'}), before Finish resumed it`);
+  return verdictOf(rollBack(obs, kill.t, anyReason), `${what} after the transfer (source in ${sourcePhase ?? 'completed'}), before Finish resumed the guest there`);
 };
 
 export const V3_04: Judge = (obs) => {
