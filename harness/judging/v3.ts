@@ -3,8 +3,8 @@ import { beforeMemoryCheck, faultOf, ms, passesBetween, phaseAt, requireMemory, 
 import { MIG_08, MIN_PROGRESS_PASSES } from './mig.ts';
 import { CannotJudge, fail, pass, skipped, type Judge, type Verdict } from './verdict.ts';
 
-// Failures in each phase of the migration protocol, and their roll-back (seed 002). Each
-// judge first checks that the fault struck in the phase its requirement is about (else the
+// Failures in each phase of the migration protocol, and their roll-back (seed 002). Each of
+// V3-01..04 first checks that the fault struck in the phase its requirement is about (else the
 // scenario did not create the condition, and nothing is judged), then that the migration was
 // rolled back once things settled: the failure reported with a reason, exactly one running
 // copy of the guest (at the source, making progress; the inventories agree), its RAM intact,
