@@ -12,6 +12,9 @@ export interface Composition {
   readonly provenance: string;
 }
 
+/** The name of a scenario derived from a base one (`v3-explore-base` -> `v3-explore-<suffix>`). */
+export const derivedName = (baseName: string, suffix: string): string => `${baseName.replace(/-base$/, '')}-${suffix}`;
+
 export function composeScenario(baseText: string, schedule: Schedule, composition: Composition): string {
   const doc = parseDocument(baseText);
   const steps = doc.get('steps');

@@ -7,7 +7,7 @@ import { findRequirement } from '../requirements/catalog.ts';
 import { parseScenario } from '../scenario/load.ts';
 import type { Session } from '../session/index.ts';
 import { formatMs } from '../util/deadline.ts';
-import { composeScenario } from './compose.ts';
+import { composeScenario, derivedName } from './compose.ts';
 import { describeSchedule, scheduleArbitrary, type ExploreTarget, type Schedule } from './schedule.ts';
 
 // Generated fault schedules played on real hosts, judged, and the failing ones shrunk by
@@ -76,7 +76,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
 
   const play = async (schedule: Schedule, seed: number, shrinking: boolean): Promise<PlayedSchedule> => {
     const n = played.length + 1;
-    const name = `${base.scenario.name.replace(/-base$/, '')}-schedule-${n}`;
+    const name = derivedName(base.scenario.name, `schedule-${n}`);
     const text = composeScenario(options.base.text, schedule, { name, provenance: `Schedule ${n} of cutover explore --seed ${seed}` });
     const file = join(options.runDir, 'schedules', `${name}.yaml`);
     await writeFile(file, text);
@@ -117,7 +117,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     const name = `failing-${failures.length + 1}.yaml`;
     const file = join(options.finalDir, name);
     const text = composeScenario(options.base.text, smallest, {
-      name: `${base.scenario.name.replace(/-base$/, '')}-failing-${failures.length + 1}`,
+      name: derivedName(base.scenario.name, `failing-${failures.length + 1}`),
       provenance: `Found by cutover explore --seed ${seed} (fast-check path ${outcome.counterexamplePath ?? '?'}), shrunk to ${smallest.length} fault(s); replay: ${options.replay} ${file}`,
     });
     await writeFile(join(options.runDir, name), text);

@@ -13,6 +13,10 @@ import { CannotJudge, fail, pass, skipped, type Judge, type Verdict } from './ve
 /** Words a management layer uses for a guest that runs. */
 const RUNNING = /^running$/i;
 
+/** A host's last inventory taken after `after`. */
+const lastInventory = (obs: Observation, host: string | undefined, after: number) =>
+  (obs.inventories ?? []).filter((i) => i.host === host && i.t > after).at(-1);
+
 /** What the roll-back check found: what failed, and what held. */
 interface RollBack {
   readonly problems: string[];
@@ -50,7 +54,7 @@ function rollBack(obs: Observation, after: number, reason: (text: string) => str
     problems.push(`the destination ran the guest too ('${destinationState ?? 'unsampled'}', ${destinationPasses} passes)`);
   }
 
-  const last = (host: string | undefined) => (obs.inventories ?? []).filter((i) => i.host === host && i.t > after).at(-1);
+  const last = (host: string | undefined) => lastInventory(obs, host, after);
   const atDestination = last(migration.to);
   if (!atDestination) throw new CannotJudge(`scenario '${obs.scenario.name}' lacks an inventory of ${migration.to ?? 'the destination'} after the fault`);
   const stale = atDestination.guests.filter((g) => g.name === name);
@@ -170,7 +174,7 @@ export const V3_INV: Judge = (obs) => {
   const struck = obs.faults.length ? obs.faults.map((f) => `${f.kind} at ${f.placement} (${ms(f.t)})`).join(', ') : 'no fault struck';
   const after = obs.faults[0]?.t ?? migration.requestedAt;
   const hosts = { source: migration.from, destination: migration.to };
-  const last = (host: string | undefined) => (obs.inventories ?? []).filter((i) => i.host === host && i.t > after).at(-1);
+  const last = (host: string | undefined) => lastInventory(obs, host, after);
   const copies = (['source', 'destination'] as const).map((side) => {
     const inventory = last(hosts[side]);
     if (!inventory) throw new CannotJudge(`scenario '${obs.scenario.name}' lacks an inventory of ${hosts[side] ?? side} after the faults`);

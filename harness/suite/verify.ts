@@ -9,7 +9,7 @@ import type { Observation } from '../observation/types.ts';
 import type { InvariantJudgement, RequirementResult } from '../reporting/result.ts';
 import { findRequirement } from '../requirements/catalog.ts';
 import type { Capability } from '../drivers/vocabulary.ts';
-import { composeScenario } from '../explore/compose.ts';
+import { composeScenario, derivedName } from '../explore/compose.ts';
 import { fixedSchedules } from '../explore/schedule.ts';
 import { loadScenario, parseScenario, type LoadedScenario } from '../scenario/load.ts';
 import { openSession, type Session } from '../session/index.ts';
@@ -213,7 +213,7 @@ async function loadSchedule(base: string, schedule: { seed: number; index: numbe
   if (!planned) throw new Error(`no schedule ${schedule.index + 1} for seed ${schedule.seed}`);
   const baseText = await readFile(base, 'utf8');
   const baseName = parseScenario(baseText, base, known).scenario.name;
-  const name = `${baseName.replace(/-base$/, '')}-seed-${schedule.seed}-${schedule.index + 1}`;
+  const name = derivedName(baseName, `seed-${schedule.seed}-${schedule.index + 1}`);
   const text = composeScenario(baseText, planned, { name, provenance: `Schedule ${schedule.index + 1} of the suite's fixed exploration (seed ${schedule.seed})` });
   const file = join(config.runDir, 'schedules', `${name}.yaml`);
   await mkdir(dirname(file), { recursive: true });
