@@ -30,7 +30,7 @@ export async function exploreCommand(options: ExploreCommandOptions): Promise<nu
   if (!existsSync(file)) throw new UsageError(`no base scenario to explore at ${relative(process.cwd(), file)}`, `give one with --base FILE (the ${options.family} family has none)`);
   const text = await readFile(file, 'utf8');
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const target = { driver: options.driver, driverOptions: options.driverOption, hosts: { kind: options.hosts, image: options.image }, accel: options.accel };
+  const target = { driver: options.driver, driverOptions: options.driverOption, hosts: { kind: options.hosts, image: options.image, bugs: options.bug }, accel: options.accel };
   const sut = await preflight(target, say);
   const folder = await openRunFolder(options.out);
   const session = openSession(target, { storeDir: folder.path, progress: () => {} });

@@ -3,6 +3,8 @@ export interface TargetOptions {
   readonly driverOption: Record<string, unknown>;
   readonly hosts: string;
   readonly image: string;
+  /** Bug variants of emulated hosts. */
+  readonly bug: ReadonlyArray<string>;
   readonly accel: 'auto' | 'kvm' | 'tcg';
   readonly out: string;
 }

@@ -30,14 +30,14 @@ export interface RunOptions extends TargetOptions {
 export async function runCommand(options: RunOptions): Promise<number> {
   const selection = selectRequirements(PROJECT_ROOT, options.family, options.requirement);
   const baseline = options.baseline !== undefined ? await readCertificate(options.baseline) : undefined;
-  const sut = await preflight({ driver: options.driver, hosts: { kind: options.hosts, image: options.image } }, say);
+  const sut = await preflight({ driver: options.driver, hosts: { kind: options.hosts, image: options.image, bugs: options.bug } }, say);
   const folder = await openRunFolder(options.out);
   const startedAt = new Date();
   say(`cutover ${TOOL_VERSION}: ${selection.requirements.length} requirement(s) against ${sut.driverName} on ${options.hosts} hosts${sut.image ? ` (${sut.image})` : ''} (${Object.entries(sut.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; accelerator ${options.accel})`);
   say(`writing to ${relative(process.cwd(), folder.path) || folder.path}`);
 
   Object.assign(process.env, { [SESSION_ENV]: String(process.pid) }, encodeRunConfig({
-    runDir: folder.path, driver: options.driver, driverName: sut.driverName, hosts: options.hosts, image: options.image, accel: options.accel,
+    runDir: folder.path, driver: options.driver, driverName: sut.driverName, hosts: options.hosts, image: options.image, bugs: [...options.bug], accel: options.accel,
     driverOptions: options.driverOption, capabilities: [...sut.capabilities], hostFeatures: [...sut.hostFeatures],
     ...(sut.phases && { phases: { source: [...sut.phases.source], destination: [...sut.phases.destination] } }),
     ...(options.repeat !== undefined && { repeat: options.repeat }),

@@ -17,7 +17,7 @@ export async function scenarioCommand(file: string, options: ScenarioOptions): P
   const target = {
     driver: options.driver ?? loaded.scenario.driver.name,
     driverOptions: options.driverOption,
-    hosts: { kind: options.hosts, image: options.image },
+    hosts: { kind: options.hosts, image: options.image, bugs: options.bug },
     accel: options.accel,
   };
   await preflight(target, say);

@@ -64,7 +64,8 @@ export class FakeQmpPeer {
   /** Every command received, in order, across connections. */
   readonly commands: FakeCommand[] = [];
 
-  readonly #dir: string;
+  /** The temp dir of a peer started by `start()`; removed on close. */
+  readonly #dir: string | undefined;
   readonly #server: net.Server;
   readonly #greeting: QmpGreeting | false;
   readonly #handlers = new Map<string, FakeHandler>();
@@ -76,9 +77,9 @@ export class FakeQmpPeer {
   #connections = 0;
   #closed = false;
 
-  private constructor(dir: string, server: net.Server, opts: FakeQmpPeerOptions) {
+  private constructor(dir: string | undefined, socketPath: string, server: net.Server, opts: FakeQmpPeerOptions) {
     this.#dir = dir;
-    this.socketPath = path.join(dir, 'qmp.sock');
+    this.socketPath = socketPath;
     this.#server = server;
     this.#greeting = opts.greeting ?? defaultGreeting(opts.capabilities);
     for (const [name, handler] of Object.entries(opts.handlers ?? {})) this.#handlers.set(name, handler);
@@ -88,8 +89,17 @@ export class FakeQmpPeer {
   /** Starts listening on a fresh UNIX socket in a temp dir. */
   static async start(opts: FakeQmpPeerOptions = {}): Promise<FakeQmpPeer> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'cutover-qmp-'));
+    return FakeQmpPeer.#listen(dir, path.join(dir, 'qmp.sock'), opts);
+  }
+
+  /** Listens at a given path (an emulated QEMU's -qmp socket); close() removes only the socket. */
+  static listen(socketPath: string, opts: FakeQmpPeerOptions = {}): Promise<FakeQmpPeer> {
+    return FakeQmpPeer.#listen(undefined, socketPath, opts);
+  }
+
+  static async #listen(dir: string | undefined, socketPath: string, opts: FakeQmpPeerOptions): Promise<FakeQmpPeer> {
     const server = net.createServer();
-    const peer = new FakeQmpPeer(dir, server, opts);
+    const peer = new FakeQmpPeer(dir, socketPath, server, opts);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(peer.socketPath, () => {
@@ -184,7 +194,7 @@ export class FakeQmpPeer {
     this.#session?.socket.destroy();
     for (const socket of this.#backlog) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    await rm(this.#dir, { recursive: true, force: true });
+    await rm(this.#dir ?? this.socketPath, { recursive: true, force: true });
   }
 
   #onConnection(socket: net.Socket): void {

@@ -8,7 +8,7 @@ import type { RunConfig } from './run-config.ts';
 import { needs, needsHosts, needsSpiceClient } from './preconditions.ts';
 
 const config = (capabilities: Capability[], hostFeatures: HostFeature[] = []): RunConfig => ({
-  runDir: '/tmp', driver: './vendor.ts', driverName: 'vendor', hosts: 'process', image: 'bookworm', accel: 'auto', driverOptions: {}, capabilities, hostFeatures,
+  runDir: '/tmp', driver: './vendor.ts', driverName: 'vendor', hosts: 'process', image: 'bookworm', bugs: [], accel: 'auto', driverOptions: {}, capabilities, hostFeatures,
 });
 
 let dir = '';

@@ -12,6 +12,8 @@ const runConfigSchema = z.object({
   driverName: z.string(),
   hosts: z.string(),
   image: z.string().default('bookworm'),
+  /** Bug variants switched on in emulated hosts. */
+  bugs: z.array(z.string()).default([]),
   accel: z.enum(['auto', 'kvm', 'tcg']),
   driverOptions: z.record(z.string(), z.unknown()).default({}),
   /** Plays every requirement's scenarios this many times (else each requirement's own default). */

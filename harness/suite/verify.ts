@@ -191,7 +191,7 @@ function observe(source: Source, repetition: number): Promise<Played> {
   if (!pending) {
     const config = readRunConfig();
     const playing = (session ??= openSession(
-      { driver: config.driver, driverOptions: config.driverOptions, hosts: { kind: config.hosts, image: config.image }, accel: config.accel },
+      { driver: config.driver, driverOptions: config.driverOptions, hosts: { kind: config.hosts, image: config.image, bugs: config.bugs }, accel: config.accel },
       { storeDir: config.runDir, progress: (line) => console.log(line) },
     ));
     const known = (id: string): boolean => findRequirement(id) !== undefined;

@@ -9,26 +9,42 @@ import { memoryDirFor } from './registry.ts';
 import { exec } from '../../util/command.ts';
 
 
+/**
+ * What sets apart a kind of host that is, like process hosts, a folder on this machine whose
+ * processes are the harness's children: its name, what it asks of the machine, its QEMUs.
+ */
+export interface LocalHostKind {
+  readonly kind: 'process' | 'emulated';
+  prepare(): Promise<Readonly<Record<string, string>>>;
+  emulators(): Promise<ReadonlyArray<Emulator>>;
+}
+
 /** Hosts that are folders on this machine; their processes are children of the harness. */
 export function processHostProvider(remember: (pid: number) => Promise<void> = async () => {}): HostProvider {
+  return localHostProvider({ kind: 'process', prepare: machineQemu, emulators: machineEmulatorsOnce }, remember);
+}
+
+/** The machine's own QEMU must be there; the host images' newer ones are a bonus. */
+async function machineQemu(): Promise<Record<string, string>> {
+  const own = (await machineEmulatorsOnce()).find((e) => e.command === SYSTEM_QEMU);
+  if (!own) throw new UsageError(`QEMU not found: '${SYSTEM_QEMU}' is not installed or not on PATH`, 'run `npx cutover setup`, or `apt-get install qemu-system-x86`');
+  return { qemu: own.version };
+}
+
+export function localHostProvider(local: LocalHostKind, remember: (pid: number) => Promise<void> = async () => {}): HostProvider {
   return {
-    kind: 'process',
+    kind: local.kind,
     features: new Set(['loopback'] as const),
-    /** The machine's own QEMU must be there; the host images' newer ones are a bonus. */
-    async prepare() {
-      const own = (await machineEmulatorsOnce()).find((e) => e.command === SYSTEM_QEMU);
-      if (!own) throw new UsageError(`QEMU not found: '${SYSTEM_QEMU}' is not installed or not on PATH`, 'run `npx cutover setup`, or `apt-get install qemu-system-x86`');
-      return { qemu: own.version };
-    },
+    prepare: () => local.prepare(),
     async create(specs, runDir, clock) {
       const tuned = specs.find((s) => s.hostUuid || s.workers || s.keepalive);
-      if (tuned) throw new UsageError(`host '${tuned.name}' has daemon settings, which process hosts cannot honour`, 'use --hosts container');
+      if (tuned) throw new UsageError(`host '${tuned.name}' has daemon settings, which ${local.kind} hosts cannot honour`, 'use --hosts container');
       return Promise.all(
         specs.map(async ({ name }) => {
           const workDir = join(runDir, name);
           await mkdir(workDir, { recursive: true });
           await mkdir(memoryDirFor(workDir), { recursive: true });
-          return new ProcessHost(name, workDir, clock, remember);
+          return new LocalHost(local, name, workDir, clock, remember);
         }),
       );
     },
@@ -43,8 +59,10 @@ function machineEmulatorsOnce(): Promise<Emulator[]> {
   return machineEmulators;
 }
 
-class ProcessHost implements Host {
-  readonly kind = 'process' as const;
+class LocalHost implements Host {
+  get kind(): 'process' | 'emulated' {
+    return this.local.kind;
+  }
   readonly address = '127.0.0.1';
   get memoryDir(): string {
     return memoryDirFor(this.workDir);
@@ -53,6 +71,7 @@ class ProcessHost implements Host {
   private readonly children: HostProcess[] = [];
 
   constructor(
+    private readonly local: LocalHostKind,
     readonly name: string,
     readonly workDir: string,
     private readonly clock: Clock,
@@ -67,7 +86,7 @@ class ProcessHost implements Host {
   }
 
   emulators(): Promise<ReadonlyArray<Emulator>> {
-    return machineEmulatorsOnce();
+    return this.local.emulators();
   }
 
   exec(argv: ReadonlyArray<string>, options: { timeoutMs: number }): Promise<ExecResult> {

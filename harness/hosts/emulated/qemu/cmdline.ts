@@ -1,0 +1,53 @@
+// The emulated QEMU reads the command line cutover's qemu driver writes (drivers/qemu/cmdline.ts)
+// and keeps what it emulates; options it has no use for (-machine, -accel, -display...) are
+// taken and ignored, as a real QEMU would take them.
+
+export interface EmulatedLaunch {
+  readonly name: string;
+  readonly uuid?: string;
+  readonly memoryMiB: number;
+  readonly qmpSocket: string;
+  readonly serialSocket?: string;
+  /** -incoming defer: the guest waits for its state (run state inmigrate). */
+  readonly incoming: boolean;
+  /** memory-backend-file share=on: another QEMU of this host can map the same RAM. */
+  readonly sharedMemoryPath?: string;
+  /** -device ide-hd for data0: the disk-reading guest, not the page walker. */
+  readonly dataDisk: boolean;
+  readonly spicePort?: number;
+}
+
+/** Options that take a value; everything else (-nodefaults, -no-user-config) stands alone. */
+const WITH_VALUE = new Set(['-name', '-uuid', '-machine', '-accel', '-m', '-object', '-display', '-drive', '-chardev', '-serial', '-qmp', '-blockdev', '-device', '-spice', '-vga', '-incoming', '-L']);
+
+export function parseLaunch(argv: ReadonlyArray<string>): EmulatedLaunch {
+  const values = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const option = argv[i] ?? '';
+    if (!WITH_VALUE.has(option)) continue;
+    const value = argv[i + 1];
+    if (value === undefined) throw new Error(`option '${option}' needs an argument`);
+    values.set(option, [...(values.get(option) ?? []), value]);
+    i++;
+  }
+  const one = (option: string): string | undefined => values.get(option)?.at(-1);
+  const qmp = /^unix:([^,]+)/.exec(one('-qmp') ?? '')?.[1];
+  if (!qmp) throw new Error('-qmp unix:<path>,server=on is required');
+  const serial = (values.get('-chardev') ?? []).map((c) => /^socket,id=serial0,path=(.+)$/.exec(c)?.[1]).find(Boolean);
+  const backend = (values.get('-object') ?? []).find((o) => o.startsWith('memory-backend-file'));
+  const memPath = backend && /share=on/.test(backend) ? /mem-path=([^,]+)/.exec(backend)?.[1] : undefined;
+  const spicePort = /port=(\d+)/.exec(one('-spice') ?? '')?.[1];
+  const name = /^(?:guest=)?([^,]+)/.exec(one('-name') ?? 'guest')?.[1] ?? 'guest';
+  const uuid = one('-uuid');
+  return {
+    name,
+    ...(uuid !== undefined && { uuid }),
+    memoryMiB: Number.parseInt(one('-m') ?? '128', 10),
+    qmpSocket: qmp,
+    ...(serial && { serialSocket: serial }),
+    incoming: values.has('-incoming'),
+    ...(memPath && { sharedMemoryPath: memPath }),
+    dataDisk: (values.get('-device') ?? []).some((d) => /drive=data0/.test(d)),
+    ...(spicePort !== undefined && { spicePort: Number(spicePort) }),
+  };
+}

@@ -1,0 +1,72 @@
+import type { EmulatedBug } from '../bugs.ts';
+import type { EmulatedLaunch } from './cmdline.ts';
+import { EmulatedGuest } from './guest.ts';
+
+// One emulated QEMU process: its run state (and the STOP/RESUME events it gives), its
+// migration capabilities and parameters, and its guest. The monitor and the migration
+// code act on it; nothing here knows about sockets.
+
+export interface MigrationParameters {
+  maxBandwidth: number;
+  downtimeLimitMs: number;
+  /** 0: post-copy at max-bandwidth, as QEMU's default. */
+  maxPostcopyBandwidth: number;
+}
+
+export type Emit = (event: string, data?: Record<string, unknown>) => void;
+
+export class Machine {
+  readonly guest: EmulatedGuest;
+  runState: string;
+  readonly capabilities = new Map<string, boolean>();
+  readonly parameters: MigrationParameters = { maxBandwidth: 128 * 1024 ** 2, downtimeLimitMs: 300, maxPostcopyBandwidth: 0 };
+  /** The name and UUID the guest answers with (a bug may blank them after a migration). */
+  identity: { name: string; uuid: string };
+
+  constructor(
+    readonly launch: EmulatedLaunch,
+    readonly version: string,
+    readonly bugs: ReadonlySet<EmulatedBug>,
+    readonly emit: Emit,
+  ) {
+    this.guest = new EmulatedGuest(launch.dataDisk ? 'diskwalk' : 'pagewalk');
+    this.runState = launch.incoming ? 'inmigrate' : 'prelaunch';
+    this.identity = { name: launch.name, uuid: launch.uuid ?? '00000000-0000-0000-0000-000000000000' };
+  }
+
+  has(bug: EmulatedBug): boolean {
+    return this.bugs.has(bug);
+  }
+
+  capability(name: string): boolean {
+    return this.capabilities.get(name) === true;
+  }
+
+  /** Bytes of RAM a migration sends: none of a shared backend when x-ignore-shared is on. */
+  ramTotal(): number {
+    const shared = this.launch.sharedMemoryPath !== undefined && this.capability('x-ignore-shared') && !this.has('copies-shared-ram');
+    return shared ? SHARED_RAM_REMAINDER : this.launch.memoryMiB * 1024 ** 2 + SHARED_RAM_REMAINDER;
+  }
+
+  /** Starts or stops the vCPUs, with QEMU's events. */
+  setRunState(state: string): void {
+    const wasRunning = this.runState === 'running';
+    this.runState = state;
+    if (state === 'running' && !wasRunning) {
+      this.guest.run();
+      this.emit('RESUME');
+    } else if (state !== 'running' && wasRunning) {
+      this.guest.stop();
+      this.emit('STOP');
+    }
+  }
+
+  /** A destination whose incoming migration failed ends, as QEMU does, after saying why. */
+  fatal(message: string): void {
+    process.stderr.write(`qemu-system-x86_64: ${message}\n`);
+    setTimeout(() => process.exit(1), 400);
+  }
+}
+
+/** What QEMU still sends when shared RAM is ignored: ROMs, video RAM and the like (7.2: 520 KiB). */
+const SHARED_RAM_REMAINDER = 532_480;

@@ -1,0 +1,46 @@
+import { isEmulatedBug, type EmulatedBug } from '../bugs.ts';
+import { parseLaunch } from './cmdline.ts';
+import { Machine } from './machine.ts';
+import { Monitor } from './monitor.ts';
+
+// An emulated QEMU as a program: `main.ts [--emulate VERSION] [--bug ID]... -- <QEMU's own
+// command line>`. cutover's qemu driver starts it as it starts qemu-system-x86_64 (the host
+// provider puts the part before `--` in the emulator's prefix), so the driver is tested too.
+
+async function main(argv: string[]): Promise<void> {
+  const split = argv.indexOf('--');
+  const own = split >= 0 ? argv.slice(0, split) : [];
+  const qemuArgs = split >= 0 ? argv.slice(split + 1) : argv;
+  let version = '7.2.0';
+  const bugs = new Set<EmulatedBug>();
+  for (let i = 0; i < own.length; i++) {
+    if (own[i] === '--emulate') version = own[++i] ?? version;
+    else if (own[i] === '--bug') {
+      const id = own[++i] ?? '';
+      if (!isEmulatedBug(id)) throw new Error(`unknown emulated bug '${id}'`);
+      bugs.add(id);
+    }
+  }
+  if (qemuArgs.includes('--version')) {
+    process.stdout.write(`QEMU emulator version ${version} (cutover emulated)\n`);
+    return;
+  }
+  // This emulator has no SPICE server: its -spice help lists no seamless-migration.
+  if (qemuArgs[0] === '-spice' && qemuArgs[1] === 'help') process.exit(1);
+  const launch = parseLaunch(qemuArgs);
+  const monitor: { peer?: Awaited<ReturnType<Monitor['listen']>> } = {};
+  const vm = new Machine(launch, version, bugs, (event, data) => monitor.peer?.pushEvent(event, data));
+  if (launch.spicePort !== undefined) throw new Error('-spice: this emulated QEMU has no SPICE server');
+  if (launch.serialSocket) await vm.guest.connectSerial(launch.serialSocket);
+  monitor.peer = await new Monitor(vm).listen();
+  if (!launch.incoming) {
+    vm.setRunState('running');
+    vm.guest.boot();
+  }
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => process.exit(0));
+}
+
+main(process.argv.slice(2)).catch((err: Error) => {
+  process.stderr.write(`qemu-system-x86_64: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+import { writeFile } from 'node:fs/promises';
+import { FakeQmpPeer, type FakeHandler, type FakeReply } from '../../../qmp/fake-peer.ts';
+import { Incoming } from './incoming.ts';
+import type { Machine } from './machine.ts';
+import { Outgoing } from './outgoing.ts';
+
+// The emulated QEMU's monitor: the QMP commands cutover's qemu driver sends, answered from
+// the machine's state with the replies and errors QEMU gives. One QMP session at a time, as
+// QEMU serves (the fake peer's protocol layer).
+
+export class Monitor {
+  private outgoing?: Outgoing;
+  private incoming?: Incoming;
+  private peer?: FakeQmpPeer;
+
+  constructor(private readonly vm: Machine) {}
+
+  async listen(): Promise<FakeQmpPeer> {
+    const [major, minor, micro] = this.vm.version.split('.').map(Number);
+    this.peer = await FakeQmpPeer.listen(this.vm.launch.qmpSocket, {
+      greeting: { QMP: { version: { qemu: { major: major ?? 0, minor: minor ?? 0, micro: micro ?? 0 }, package: 'cutover emulated' }, capabilities: ['oob'] } },
+      handlers: this.handlers(),
+    });
+    return this.peer;
+  }
+
+  private handlers(): Record<string, FakeHandler> {
+    const vm = this.vm;
+    return {
+      'query-kvm': ok(() => ({ enabled: false, present: false })),
+      'query-status': ok(() => ({ status: vm.runState, running: vm.runState === 'running', singlestep: false })),
+      'query-name': ok(() => (vm.identity.name ? { name: vm.identity.name } : {})),
+      'query-uuid': ok(() => ({ UUID: vm.identity.uuid })),
+      'query-version': ok(() => ({ qemu: vm.version, package: 'cutover emulated' })),
+      stop: ok(() => vm.setRunState('paused')),
+      cont: ok(() => {
+        if (vm.runState === 'inmigrate') throw new Error('Migration is not finished yet');
+        vm.setRunState('running');
+      }),
+      'migrate-set-capabilities': ok((args) => {
+        for (const { capability, state } of (args.capabilities ?? []) as Array<{ capability: string; state: boolean }>) vm.capabilities.set(capability, state);
+      }),
+      'migrate-set-parameters': ok((args) => {
+        if (typeof args['max-bandwidth'] === 'number') vm.parameters.maxBandwidth = args['max-bandwidth'];
+        if (typeof args['downtime-limit'] === 'number') vm.parameters.downtimeLimitMs = args['downtime-limit'];
+        if (typeof args['max-postcopy-bandwidth'] === 'number') vm.parameters.maxPostcopyBandwidth = args['max-postcopy-bandwidth'];
+      }),
+      migrate: ok((args) => {
+        const uri = String(args.uri ?? '');
+        if (args.resume === true) {
+          if (!this.outgoing) throw new Error('Cannot resume if there is no paused migration');
+          void this.outgoing.resume(uri);
+          return;
+        }
+        if (vm.runState === 'inmigrate') throw new Error('Guest is waiting for an incoming migration');
+        if (this.outgoing && !this.outgoing.ended) throw new Error('There\'s a migration process in progress');
+        this.outgoing = new Outgoing(vm);
+        void this.outgoing.start(uri);
+      }),
+      'migrate-incoming': ok(async (args) => {
+        if (vm.runState !== 'inmigrate' || this.incoming) throw new Error("The incoming migration has already been started");
+        this.incoming = new Incoming(vm);
+        await this.incoming.listen(String(args.uri ?? ''));
+      }),
+      'migrate-recover': ok(async (args) => {
+        if (!this.incoming) throw new Error('Migrate recover can only be run when postcopy is paused.');
+        await this.incoming.recover(String(args.uri ?? ''));
+      }),
+      'migrate-start-postcopy': ok(() => {
+        if (!this.outgoing) throw new Error('Postcopy must be started after migration has been started');
+        this.outgoing.requestPostcopy();
+      }),
+      migrate_cancel: ok(() => this.outgoing?.cancel()),
+      'query-migrate': ok(() => this.outgoing?.info() ?? this.incoming?.info() ?? {}),
+      pmemsave: ok(async (args) => {
+        await writeFile(String(args.filename), vm.guest.readMemory(Number(args.val), Number(args.size)));
+      }),
+      quit: (_command, peer) => {
+        peer.pushEvent('SHUTDOWN', { guest: false, reason: 'host-qmp-quit' });
+        setTimeout(() => process.exit(0), 10);
+        return { return: {} };
+      },
+    };
+  }
+}
+
+/** A handler from a function: its result is the return value, what it throws a GenericError. */
+function ok(run: (args: Record<string, any>) => unknown): FakeHandler {
+  return async (command): Promise<FakeReply> => {
+    try {
+      const result = await run(command.arguments ?? {});
+      return { return: result ?? {} };
+    } catch (err) {
+      return { error: { class: 'GenericError', desc: (err as Error).message } };
+    }
+  };
+}
