@@ -12,6 +12,7 @@ import { compareCertificates, comparisonLines, readCertificate } from '../report
 import { faultCatalogue, requirementLines } from './list.ts';
 import { driverOption } from './driver-options.ts';
 import { findEmulators } from '../hosts/process/emulators.ts';
+import { mutantsCommand, variantLines } from './mutants.ts';
 import { formatEmulators } from './emulators-report.ts';
 
 const list = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -68,6 +69,22 @@ program
   .addOption(accelOption())
   .option('--out <dir>', 'reports folder', 'reports')
   .action(async (opts) => finish(await exploreCommand(opts)));
+
+program
+  .command('mutants')
+  .description('the mutation matrix: the suites on the correct emulated target and on each bug variant; which variant made which requirement fail (exit 1 if one survived them all)')
+  .option('--family <names>', 'families to play, comma-separated (default: all with a suite)', list, [])
+  .option('--requirement <ids>', 'requirement IDs to play, comma-separated', list, [])
+  .option('--concurrency <n>', 'runs at once', positiveCount('--concurrency'), 3)
+  .option('--list', 'list the bug variants: ID, the requirements each breaks, what it does')
+  .option('--out <dir>', 'reports folder', 'reports')
+  .action(async (opts) => {
+    if (opts.list) {
+      for (const line of variantLines()) process.stdout.write(`${line}\n`);
+      return;
+    }
+    finish(await mutantsCommand(opts));
+  });
 
 program
   .command('list')

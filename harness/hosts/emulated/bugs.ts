@@ -3,23 +3,75 @@
 // matrix plays every requirement against the correct emulator and against these; a
 // requirement no variant makes fail would be a check that cannot fail.
 
+export interface BugVariant {
+  /** What the variant does wrong. */
+  readonly does: string;
+  /** The requirements it should make fail: the runs the mutation matrix plays with it. */
+  readonly breaks: ReadonlyArray<string>;
+}
+
 export const EMULATED_BUGS = {
-  'no-setup-event': 'the source never announces MIGRATION setup (events go active, completed)',
-  'stale-final-pages': 'the stop-and-copy round leaves out the pages dirtied last: the destination holds an older copy of them',
-  'destination-reboots': 'the destination boots the guest afresh instead of going on from the source\'s state',
-  'source-resumes-after-handover': 'the source runs the guest on after the migration completed (two runners)',
-  'ignores-downtime-limit': 'the switchover pauses the guest for 2 s whatever downtime-limit says',
-  'ignores-cancel': 'migrate_cancel is answered, and the migration goes on to completion',
-  'hangs-on-unreachable': 'a destination nobody listens at leaves the migration in setup for ever, with no error',
-  'refuses-older-stream': 'a newer QEMU fails to load the stream of an older one',
-  'copies-shared-ram': 'x-ignore-shared is ignored: shared RAM is copied as if private',
-  'loses-identity': 'the destination answers query-name and query-uuid with blanks after the migration',
-  'ignores-validate-uuid': 'validate-uuid is accepted and never checked',
-  'zeros-for-missing-pages': 'post-copy pages that never arrived read as zeros: the guest runs on without its source',
-  'no-postcopy-recovery': 'a paused post-copy migration cannot be recovered: migrate-recover fails',
-  'runs-without-state': 'a destination whose source vanished before cut-over boots the guest anyway',
-  'source-stops-with-destination': 'the source pauses its guest when its destination is lost before cut-over',
-} as const;
+  'no-setup-event': {
+    does: 'the source never announces MIGRATION setup (events go active, completed)',
+    breaks: ['MIG-01'],
+  },
+  'stale-final-pages': {
+    does: 'the stop-and-copy round leaves out the pages dirtied last: the destination holds an older copy of them',
+    breaks: ['MIG-02', 'SHU-01'],
+  },
+  'destination-reboots': {
+    does: 'the destination boots the guest afresh instead of going on from the source\'s state',
+    breaks: ['MIG-03'],
+  },
+  'source-resumes-after-handover': {
+    does: 'the source runs the guest on after the migration completed (two runners)',
+    breaks: ['MIG-04', 'MIG-08', 'V3-INV'],
+  },
+  'ignores-downtime-limit': {
+    does: 'the switchover pauses the guest for 2 s whatever downtime-limit says',
+    breaks: ['MIG-05'],
+  },
+  'ignores-cancel': {
+    does: 'migrate_cancel is answered, and the migration goes on to completion',
+    breaks: ['MIG-06'],
+  },
+  'hangs-on-unreachable': {
+    does: 'a destination nobody listens at leaves the migration in setup for ever, with no error',
+    breaks: ['MIG-07'],
+  },
+  'refuses-older-stream': {
+    does: 'a newer QEMU fails to load the stream of an older one',
+    breaks: ['SHU-02'],
+  },
+  'copies-shared-ram': {
+    does: 'x-ignore-shared is ignored: shared RAM is copied as if private',
+    breaks: ['SHU-03'],
+  },
+  'loses-identity': {
+    does: 'the destination answers query-name and query-uuid with blanks after the migration',
+    breaks: ['UUID-01'],
+  },
+  'ignores-validate-uuid': {
+    does: 'validate-uuid is accepted and never checked',
+    breaks: ['UUID-05'],
+  },
+  'zeros-for-missing-pages': {
+    does: 'post-copy pages that never arrived read as zeros: the guest runs on without its source',
+    breaks: ['PCS-01'],
+  },
+  'no-postcopy-recovery': {
+    does: 'a paused post-copy migration cannot be recovered: migrate-recover fails',
+    breaks: ['PCS-02'],
+  },
+  'runs-without-state': {
+    does: 'a destination whose source vanished before cut-over boots the guest anyway',
+    breaks: ['PCS-03'],
+  },
+  'source-stops-with-destination': {
+    does: 'the source pauses its guest when its destination is lost before cut-over',
+    breaks: ['PCS-04'],
+  },
+} as const satisfies Record<string, BugVariant>;
 
 export type EmulatedBug = keyof typeof EMULATED_BUGS;
 export const EMULATED_BUG_IDS = Object.keys(EMULATED_BUGS) as EmulatedBug[];

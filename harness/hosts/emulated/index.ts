@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { localHostProvider } from '../process/index.ts';
 import type { Emulator, HostProvider } from '../types.ts';
@@ -13,7 +12,8 @@ import type { EmulatedBug } from './bugs.ts';
 /** The QEMU versions the emulator answers as, its default first (an old and a new one, for SHU-02). */
 export const EMULATED_VERSIONS = ['7.2.0', '9.2.0'] as const;
 
-const MAIN = join(fileURLToPath(new URL('.', import.meta.url)), 'qemu', 'main.ts');
+// A path, not an import: the emulator is a program of its own layer (harness/emulator/), above this one.
+const MAIN = fileURLToPath(new URL('../../emulator/qemu/main.ts', import.meta.url));
 const TSX_LOADER = createRequire(import.meta.url).resolve('tsx');
 
 /** The emulated QEMUs, with the bug variants given switched on. */

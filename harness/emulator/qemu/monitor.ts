@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { FakeQmpPeer, type FakeHandler, type FakeReply } from '../../../qmp/fake-peer.ts';
+import { FakeQmpPeer, type FakeHandler, type FakeReply } from '../../qmp/fake-peer.ts';
 import { Incoming } from './incoming.ts';
 import type { Machine } from './machine.ts';
 import { Outgoing } from './outgoing.ts';

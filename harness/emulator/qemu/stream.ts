@@ -1,6 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
-import { LineSplitter } from '../../../qmp/lines.ts';
+import { LineSplitter } from '../../qmp/lines.ts';
 import type { GuestState, MemoryDamage } from './guest.ts';
 
 // The emulated migration stream: one JSON frame per line over a real socket (so the

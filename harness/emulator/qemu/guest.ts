@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { GUEST_LAYOUT, stampOffsets, walkedRegions } from '../../../guest/layout.ts';
+import { GUEST_LAYOUT, stampOffsets, walkedRegions } from '../../guest/layout.ts';
 
 // The emulated guest: the page walker of guest/pagewalk.asm (or the disk reader of
 // diskwalk.asm) as a counter and a position instead of instructions. Its serial characters

@@ -1,4 +1,4 @@
-import { isEmulatedBug, type EmulatedBug } from '../bugs.ts';
+import { isEmulatedBug, type EmulatedBug } from '../../hosts/emulated/bugs.ts';
 import { parseLaunch } from './cmdline.ts';
 import { Machine } from './machine.ts';
 import { Monitor } from './monitor.ts';

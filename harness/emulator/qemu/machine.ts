@@ -1,4 +1,4 @@
-import type { EmulatedBug } from '../bugs.ts';
+import type { EmulatedBug } from '../../hosts/emulated/bugs.ts';
 import type { EmulatedLaunch } from './cmdline.ts';
 import { EmulatedGuest } from './guest.ts';
 

@@ -1,5 +1,5 @@
 import type { Server, Socket } from 'node:net';
-import { compareVersions } from '../../../util/versions.ts';
+import { compareVersions } from '../../util/versions.ts';
 import { WALKED_PAGE_COUNT } from './guest.ts';
 import type { Machine } from './machine.ts';
 import { listen, readFrames, type Frame } from './stream.ts';

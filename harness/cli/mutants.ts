@@ -1,0 +1,81 @@
+import { writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { EMULATED_BUGS, EMULATED_BUG_IDS, type EmulatedBug } from '../hosts/emulated/bugs.ts';
+import { readCertificate } from '../reporting/baseline.ts';
+import { matrixProblems, matrixTable, mutationMatrix, type PlayedResult, type VariantRun } from '../reporting/mutation-matrix.ts';
+import { openRunFolder } from '../reporting/run-folder.ts';
+import { runCommand } from '../util/command.ts';
+import { PROJECT_ROOT } from './project.ts';
+import { say } from './options.ts';
+import { selectRequirements } from './select.ts';
+
+export interface MutantsOptions {
+  readonly family: string[];
+  readonly requirement: string[];
+  readonly concurrency: number;
+  readonly out: string;
+}
+
+const CLI = join(PROJECT_ROOT, 'bin', 'cutover.mjs');
+/** One run's bound: the longest scenario on the emulator waits ~130 s for the kernel's SYN retries. */
+const RUN_TIMEOUT_MS = 20 * 60_000;
+
+/**
+ * `cutover mutants`: the suites on the correct emulated target, then on each bug variant
+ * (only the requirements it declares it breaks), and the matrix of what killed what.
+ * Exit 1 when a requirement survived every variant or fails on the correct target.
+ */
+export async function mutantsCommand(options: MutantsOptions): Promise<number> {
+  const selection = selectRequirements(PROJECT_ROOT, options.family, options.requirement);
+  const ids = new Set(selection.requirements.map((r) => r.id));
+  const folder = await openRunFolder(options.out);
+  const plays: Array<{ variant: EmulatedBug | 'correct'; requirements: string[] }> = [
+    { variant: 'correct', requirements: [...ids] },
+    ...EMULATED_BUG_IDS.map((bug) => ({ variant: bug, requirements: EMULATED_BUGS[bug].breaks.filter((id) => ids.has(id)) })).filter((p) => p.requirements.length > 0),
+  ];
+  say(`mutation matrix: ${ids.size} requirement(s) on the correct emulated target and ${plays.length - 1} bug variant(s), ${options.concurrency} at a time`);
+  say(`writing to ${relative(process.cwd(), folder.path) || folder.path}`);
+  const results = new Map<string, PlayedResult[]>();
+  await inParallel(plays, options.concurrency, async ({ variant, requirements }) => {
+    const out = join(folder.path, variant);
+    const started = performance.now();
+    const run = await runCommand([
+      process.execPath, CLI, 'run', '--hosts', 'emulated', '--out', out, '--requirement', requirements.join(','),
+      ...(variant === 'correct' ? [] : ['--bug', variant]),
+    ], { timeoutMs: RUN_TIMEOUT_MS, cwd: PROJECT_ROOT });
+    const certificate = await readCertificate(join(out, 'latest', 'certificate.json')).catch(() => undefined);
+    if (!certificate) {
+      say(`${variant}: no certificate (exit ${run.code}${run.timedOut ? ', timed out' : ''}): ${run.output.trim().split('\n').slice(-3).join(' | ')}`);
+      results.set(variant, requirements.map((id) => ({ id, verdict: 'error', reason: `cutover run ${variant} wrote no certificate` })));
+      return;
+    }
+    const played = certificate.results.map((r) => ({ id: r.id, verdict: r.verdict, reason: r.reason }));
+    results.set(variant, played);
+    const seconds = ((performance.now() - started) / 1000).toFixed(0);
+    say(`${variant} (${seconds} s): ${played.map((r) => `${r.id} ${r.verdict}`).join(', ')}`);
+  });
+  const variants: VariantRun[] = plays.filter((p) => p.variant !== 'correct').map((p) => ({ variant: p.variant, results: results.get(p.variant) ?? [] }));
+  const rows = mutationMatrix(results.get('correct') ?? [], variants);
+  const table = matrixTable(rows);
+  const problems = matrixProblems(rows);
+  for (const line of table) say(line);
+  for (const problem of problems) say(`PROBLEM ${problem}`);
+  await writeFile(join(folder.path, 'mutation-matrix.txt'), `${table.join('\n')}\n${problems.map((p) => `PROBLEM ${p}\n`).join('')}`);
+  await writeFile(join(folder.path, 'mutation-matrix.json'), `${JSON.stringify(rows.map((r) => ({ id: r.requirement.id, correct: r.correct, state: r.state, killedBy: r.killedBy, survivedBy: r.survivedBy })), null, 2)}\n`);
+  const final = await folder.finish();
+  say(`matrix: ${relative(process.cwd(), join(final, 'mutation-matrix.txt'))}`);
+  return problems.length ? 1 : 0;
+}
+
+/** Runs `work` over items, at most `limit` at once. */
+async function inParallel<T>(items: ReadonlyArray<T>, limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export function variantLines(): string[] {
+  return EMULATED_BUG_IDS.map((id) => `${id}\t${EMULATED_BUGS[id].breaks.join(',')}\t${EMULATED_BUGS[id].does}`);
+}
