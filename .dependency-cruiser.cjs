@@ -3,7 +3,7 @@
 // by harness/architecture.test.ts in `npm test`; `npx depcruise harness bench suites` shows it.
 const LAYERS = [
   'cli', 'setup', 'suite', 'explore', 'session', 'reporting', 'judging', 'runner', 'scenario', 'steps', 'faults',
-  'observation', 'drivers', 'emulator', 'qmp', 'spice', 'network', 'guest', 'hosts', 'requirements', 'util',
+  'observation', 'emulator', 'drivers', 'qmp', 'spice', 'network', 'guest', 'hosts', 'requirements', 'util',
 ];
 
 const upward = LAYERS.slice(1).map((layer, i) => ({

@@ -4,17 +4,20 @@ import { pathToFileURL } from 'node:url';
 import { UsageError } from '../util/errors.ts';
 import { createQemuDriver } from './qemu/index.ts';
 import { createLibvirtDriver } from './libvirt/index.ts';
+import { createEmulatedDriver } from './emulated/index.ts';
 import type { DriverFactory } from './types.ts';
 
-const BUILT_IN: Readonly<Record<string, DriverFactory>> = { qemu: createQemuDriver, libvirt: createLibvirtDriver };
+const BUILT_IN: Readonly<Record<string, DriverFactory>> = { qemu: createQemuDriver, libvirt: createLibvirtDriver, emulated: createEmulatedDriver };
 
 export const BUILT_IN_DRIVERS = Object.keys(BUILT_IN);
 
 /** The host kinds each built-in driver runs on (libvirt needs hosts that run libvirtd). */
-export const BUILT_IN_TARGETS: ReadonlyArray<{ readonly driver: string; readonly hosts: 'process' | 'container' }> = [
+export const BUILT_IN_TARGETS: ReadonlyArray<{ readonly driver: string; readonly hosts: 'process' | 'container' | 'emulated' }> = [
   { driver: 'qemu', hosts: 'process' },
   { driver: 'qemu', hosts: 'container' },
   { driver: 'libvirt', hosts: 'container' },
+  { driver: 'qemu', hosts: 'emulated' },
+  { driver: 'emulated', hosts: 'emulated' },
 ];
 
 /**

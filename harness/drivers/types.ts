@@ -176,6 +176,14 @@ export class Unsupported extends Error {
   override name = 'Unsupported';
 }
 
+/**
+ * The implementation answered a request with an error (it refused to recover, say): what it
+ * did, for the judges, not a failure of cutover's.
+ */
+export class Refused extends Error {
+  override name = 'Refused';
+}
+
 export interface MigrationInfo {
   /** QEMU's status (or the implementation's, mapped onto QEMU's words). */
   readonly status: MigrationStatus;

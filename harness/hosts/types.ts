@@ -84,6 +84,11 @@ export interface Host {
   readonly description: Readonly<Record<string, string>>;
   /** The keepalive its management daemon keeps with peers (seconds, misses), where it runs one. */
   readonly keepalive?: Keepalive;
+  /**
+   * What this host's emulated management daemon is set up with (emulated hosts only: the
+   * emulated driver runs that daemon for the host, as a container host runs libvirtd).
+   */
+  readonly emulatedDaemon?: EmulatedDaemonSettings;
   /** The QEMUs this host can start, its default first. */
   emulators(): Promise<ReadonlyArray<Emulator>>;
   /** Present where the host kind supports whole-host faults. */
@@ -104,6 +109,11 @@ export interface HostSpec {
   readonly hostUuid?: string;
   readonly workers?: { readonly min: number; readonly max: number; readonly priority: number };
   readonly keepalive?: Keepalive;
+}
+
+/** An emulated daemon's settings: the host's own, and the bug variants switched on in it. */
+export interface EmulatedDaemonSettings extends Omit<HostSpec, 'name'> {
+  readonly bugs: ReadonlyArray<string>;
 }
 
 /** libvirt's keepalive: a probe every `interval` s; the peer is given up after `count` unanswered. */

@@ -43,6 +43,11 @@ describe('PCS judges fail when the behaviour is broken', () => {
     unpaused.events = unpaused.events.filter((e) => !(e.side === 'source' && e.migrationStatus === 'postcopy-paused'));
     expect(verdictOf('PCS-02', unpaused)).toBe('fail');
   });
+  it('PCS-02 fails when the implementation refuses to recover', () => {
+    const refused = linkCut();
+    refused.actions = refused.actions.map((a) => (a.action === 'recover' ? { ...a, refused: 'migrate-recover: Migrate recovery is not supported' } : a));
+    expect(judge('PCS-02')(refused as Observation).reason).toBe('recovery was refused: migrate-recover: Migrate recovery is not supported');
+  });
   it('PCS-03 fails when the destination runs the guest, or never fails', () => {
     const ran = sourceLostPrecopy();
     ran.progress.destination.passes.push(9000);

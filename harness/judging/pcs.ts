@@ -85,6 +85,7 @@ export const PCS_02: Judge = (obs) => {
     );
   }
   if (!recover) throw new CannotJudge(`scenario '${obs.scenario.name}' never recovered`);
+  if (recover.refused !== undefined) return fail(`recovery was refused: ${recover.refused}`, measurements);
   if (completed === undefined) return fail(`the recovered migration never completed (statuses: ${statusSequence(obs).join(' -> ')})${deadlineNote(obs)}`, measurements);
   const memory = requireMemory(obs, 'destination');
   const after = passesBetween(obs, 'destination', completed, beforeMemoryCheck(obs, 'destination'));

@@ -113,6 +113,8 @@ export interface ActionRecord {
   readonly t: number;
   readonly guest: string;
   readonly action: 'cancel' | 'start-postcopy' | 'recover';
+  /** The implementation's answer when it refused the request. */
+  readonly refused?: string;
 }
 
 /** Migrations that stopped moving while every daemon had no free worker and calls queued. */

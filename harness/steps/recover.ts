@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Unsupported } from '../drivers/types.ts';
+import { Refused, Unsupported } from '../drivers/types.ts';
 import { guestRef, size } from '../util/fields.ts';
 import { guestRun, label, requireCapability } from './context.ts';
 import { defineStep } from './step.ts';
@@ -16,8 +16,15 @@ export const recover = defineStep({
     requireCapability(ctx, 'postcopy-recover', 'recover a paused post-copy migration');
     if (!guest.job) throw new Error('recover before migrate');
     if (!guest.job.recover) throw new Unsupported(`the ${ctx.driver.name} driver cannot recover a paused post-copy migration`);
-    ctx.history.append({ type: 'action', guest: guest.key, action: 'recover' });
-    await guest.job.recover({ ...(step.postcopyBandwidth !== undefined && { postcopyBandwidth: step.postcopyBandwidth }) });
+    const t = ctx.clock();
+    try {
+      await guest.job.recover({ ...(step.postcopyBandwidth !== undefined && { postcopyBandwidth: step.postcopyBandwidth }) });
+    } catch (err) {
+      if (!(err instanceof Refused)) throw err;
+      ctx.history.append({ type: 'action', t, guest: guest.key, action: 'recover', refused: err.message });
+      return `${label(guest)}: post-copy recovery refused: ${err.message}`;
+    }
+    ctx.history.append({ type: 'action', t, guest: guest.key, action: 'recover' });
     return `${label(guest)}: post-copy recovery started`;
   },
 });

@@ -188,7 +188,7 @@ export function createQemuDriver(context: DriverContext): Driver {
 }
 
 /** Turns on the capabilities asked for (those left undefined or false stay as QEMU has them). */
-async function setCapabilities(guest: QemuGuest, wanted: Record<string, boolean | undefined>): Promise<void> {
+export async function setCapabilities(guest: QemuGuest, wanted: Record<string, boolean | undefined>): Promise<void> {
   const capabilities = Object.entries(wanted).filter(([, on]) => on).map(([capability]) => ({ capability, state: true }));
   if (capabilities.length) await guest.qmp.execute('migrate-set-capabilities', { capabilities });
 }
@@ -201,7 +201,7 @@ function asQemu(guest: GuestHandle): QemuGuest {
   return guest;
 }
 
-async function listenForIncoming(destination: QemuGuest, transport: 'unix' | 'tcp'): Promise<string> {
+export async function listenForIncoming(destination: QemuGuest, transport: 'unix' | 'tcp'): Promise<string> {
   const uri = transport === 'unix'
     ? `unix:${join(destination.host.workDir, `migration-${destination.tag}.sock`)}`
     : `tcp:${destination.host.address}:${await freeLoopbackPort()}`;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { MigrationSettings, RecoverOptions } from '../types.ts';
+import { QmpCommandError } from '../../qmp/index.ts';
+import { Refused, type MigrationSettings, type RecoverOptions } from '../types.ts';
 import type { QemuGuest } from './guest.ts';
 import { freeLoopbackPort } from './ports.ts';
 
@@ -23,7 +24,9 @@ export async function recoverPostcopy(source: QemuGuest, destination: QemuGuest,
   const uri = settings.transport === 'tcp'
     ? `tcp:${destination.host.address}:${await freeLoopbackPort()}`
     : `unix:${join(destination.host.workDir, `recover-${destination.tag}-${Date.now().toString(36)}.sock`)}`;
-  await destination.qmp.execute('migrate-recover', { uri });
+  await destination.qmp.execute('migrate-recover', { uri }).catch((err: unknown) => {
+    throw err instanceof QmpCommandError ? new Refused(`migrate-recover: ${err.desc}`) : err;
+  });
   if (options.postcopyBandwidth !== undefined) await source.qmp.execute('migrate-set-parameters', { 'max-postcopy-bandwidth': options.postcopyBandwidth });
   await source.qmp.execute('migrate', { uri: await relayed(uri, settings), resume: true });
 }

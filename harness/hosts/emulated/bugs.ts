@@ -4,6 +4,8 @@
 // requirement no variant makes fail would be a check that cannot fail.
 
 export interface BugVariant {
+  /** Which part of the emulated target has it: its QEMU, or its management daemon (the emulated driver's). */
+  readonly in?: 'daemon';
   /** What the variant does wrong. */
   readonly does: string;
   /** The requirements it should make fail: the runs the mutation matrix plays with it. */
@@ -75,6 +77,10 @@ export const EMULATED_BUGS = {
 
 export type EmulatedBug = keyof typeof EMULATED_BUGS;
 export const EMULATED_BUG_IDS = Object.keys(EMULATED_BUGS) as EmulatedBug[];
+
+/** The variants that live in the emulated QEMU, and those of the emulated daemon. */
+export const inQemu = (bugs: ReadonlyArray<EmulatedBug>): EmulatedBug[] => bugs.filter((b) => !('in' in EMULATED_BUGS[b]));
+export const inDaemon = (bugs: ReadonlyArray<EmulatedBug>): EmulatedBug[] => bugs.filter((b) => 'in' in EMULATED_BUGS[b]);
 
 export function isEmulatedBug(id: string): id is EmulatedBug {
   return Object.hasOwn(EMULATED_BUGS, id);

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { localHostProvider } from '../process/index.ts';
 import type { Emulator, HostProvider } from '../types.ts';
-import type { EmulatedBug } from './bugs.ts';
+import { inDaemon, inQemu, type EmulatedBug } from './bugs.ts';
 
 // Emulated hosts: folders on this machine, like process hosts, whose QEMUs are cutover's
 // emulated QEMU (qemu/main.ts) started by Node. The qemu driver starts it with the command
@@ -27,9 +27,10 @@ export function emulatedQemus(bugs: ReadonlyArray<EmulatedBug> = []): Emulator[]
 }
 
 export function emulatedHostProvider(bugs: ReadonlyArray<EmulatedBug> = [], remember?: (pid: number) => Promise<void>): HostProvider {
-  const emulators = emulatedQemus(bugs);
+  const emulators = emulatedQemus(inQemu(bugs));
   return localHostProvider({
     kind: 'emulated',
+    daemonBugs: inDaemon(bugs),
     prepare: async () => ({ qemu: `emulated ${EMULATED_VERSIONS.join(', ')}`, ...(bugs.length && { bugs: bugs.join(', ') }) }),
     emulators: async () => emulators,
   }, remember);

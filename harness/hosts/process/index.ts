@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../util/clock.ts';
 import { UsageError } from '../../util/errors.ts';
-import type { Emulator, ExecResult, Host, HostProcess, HostProvider, SpawnRequest } from '../types.ts';
+import type { EmulatedDaemonSettings, Emulator, ExecResult, Host, HostProcess, HostProvider, Keepalive, SpawnRequest } from '../types.ts';
 import { spawnChild } from './child.ts';
 import { findEmulators, SYSTEM_QEMU } from './emulators.ts';
 import { memoryDirFor } from './registry.ts';
@@ -15,6 +15,8 @@ import { exec } from '../../util/command.ts';
  */
 export interface LocalHostKind {
   readonly kind: 'process' | 'emulated';
+  /** Hosts of this kind honour daemon settings, given to the emulated daemon they run. */
+  readonly daemonBugs?: ReadonlyArray<string>;
   prepare(): Promise<Readonly<Record<string, string>>>;
   emulators(): Promise<ReadonlyArray<Emulator>>;
 }
@@ -34,17 +36,22 @@ async function machineQemu(): Promise<Record<string, string>> {
 export function localHostProvider(local: LocalHostKind, remember: (pid: number) => Promise<void> = async () => {}): HostProvider {
   return {
     kind: local.kind,
-    features: new Set(['loopback'] as const),
+    features: new Set(local.daemonBugs ? (['loopback', 'daemon-settings'] as const) : (['loopback'] as const)),
     prepare: () => local.prepare(),
     async create(specs, runDir, clock) {
       const tuned = specs.find((s) => s.hostUuid || s.workers || s.keepalive);
-      if (tuned) throw new UsageError(`host '${tuned.name}' has daemon settings, which ${local.kind} hosts cannot honour`, 'use --hosts container');
+      if (tuned && !local.daemonBugs) throw new UsageError(`host '${tuned.name}' has daemon settings, which ${local.kind} hosts cannot honour`, 'use --hosts container');
       return Promise.all(
-        specs.map(async ({ name }) => {
+        specs.map(async ({ name, ...settings }) => {
           const workDir = join(runDir, name);
           await mkdir(workDir, { recursive: true });
           await mkdir(memoryDirFor(workDir), { recursive: true });
-          return new LocalHost(local, name, workDir, clock, remember);
+          const host = new LocalHost(local, name, workDir, clock, remember);
+          if (local.daemonBugs) {
+            host.emulatedDaemon = { ...settings, bugs: local.daemonBugs };
+            if (settings.keepalive) host.keepalive = settings.keepalive;
+          }
+          return host;
         }),
       );
     },
@@ -68,6 +75,8 @@ class LocalHost implements Host {
     return memoryDirFor(this.workDir);
   }
   readonly description = {};
+  emulatedDaemon?: EmulatedDaemonSettings;
+  keepalive?: Keepalive;
   private readonly children: HostProcess[] = [];
 
   constructor(

@@ -1,0 +1,216 @@
+import { chooseEmulator } from '../../hosts/emulators.ts';
+import type { Host } from '../../hosts/types.ts';
+import { UsageError } from '../../util/errors.ts';
+import { DeadlineError, withDeadline } from '../../util/deadline.ts';
+import { prepareMonitor, QemuGuest } from '../qemu/guest.ts';
+import { phaseAnnouncer, RefusedHosts } from '../qemu/protocol.ts';
+import { PROBE_CALLS, type Capability, type DaemonFacet, type Driver, type DriverContext, type DriverEvent, type GuestHandle, type MigrationJob, type MigrationStatus, type ProbeResult, type ProtocolPhases, type StartGuestRequest } from '../types.ts';
+import { EmulatedDaemon } from './daemon.ts';
+import { DomainGuest } from './guest.ts';
+import { cleanDestination, MigrationFailed, recoverOutgoing, runMigration, type JobEnd } from './migration.ts';
+
+// The emulated management layer: a daemon per host (daemon.ts) with a registry, a worker pool
+// and keepalive, migrating peer to peer in libvirt's five phases over cutover's emulated
+// QEMU (or any QEMU the hosts offer). Its hosts are emulated hosts, which carry the daemon's
+// settings and bug variants. It is an addition to libvirt, not a stand-in: what it proves
+// is that the suites and judges work, not that libvirt does.
+
+const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'postcopy', 'inventory', 'registry', 'daemon-pools', 'management-layer', 'protocol-phases', 'refuse-prepare', 'migration-relay',
+]);
+
+const PHASES: ProtocolPhases = {
+  source: ['begin3', 'perform3', 'perform3_done', 'confirm3', 'confirm3_cancelled'],
+  destination: ['prepare', 'finish3'],
+};
+
+export function createEmulatedDriver(context: DriverContext): Driver {
+  const listeners = new Set<(e: DriverEvent) => void>();
+  const emit = (event: DriverEvent): void => listeners.forEach((l) => l(event));
+  const announce = phaseAnnouncer(emit, context.clock);
+  const daemons = new Map<Host, EmulatedDaemon>();
+  const guests: DomainGuest[] = [];
+  const refused = new RefusedHosts();
+
+  const daemonOf = (host: Host): EmulatedDaemon => {
+    let daemon = daemons.get(host);
+    if (!daemon) {
+      if (!host.emulatedDaemon) throw new UsageError(`the emulated driver needs hosts that run its daemon; ${host.name} is a ${host.kind} host`, 'use --hosts emulated');
+      daemon = new EmulatedDaemon(host, host.emulatedDaemon);
+      daemons.set(host, daemon);
+    }
+    return daemon;
+  };
+
+  const startQemu = async (guest: DomainGuest): Promise<QemuGuest> => {
+    const { request } = guest;
+    const emulator = chooseEmulator(await request.host.emulators(), request.spec.emulator ?? 'default', request.host.name);
+    const tag = `${request.side}-${request.spec.name}`;
+    const qemu = await QemuGuest.start(request, { tag, emulator, kvmUsable: false, clock: context.clock, emit });
+    await prepareMonitor(qemu);
+    return qemu;
+  };
+
+  const facet: DaemonFacet = {
+    pool: async (host) => {
+      const daemon = daemonOf(host);
+      if (daemon.life !== 'running') throw new Error(`the daemon of ${host.name} does not answer (${daemon.life})`);
+      return daemon.pool.info();
+    },
+    probe: async (host, call, name, withinMs) => {
+      const daemon = daemonOf(host);
+      const started = performance.now();
+      const base = { call: `${call} ${name}`, priority: PROBE_CALLS[call] };
+      const latency = (): number => Math.round((performance.now() - started) * 10) / 10;
+      try {
+        const detail = await withDeadline(`${call} on ${host.name}`, withinMs, daemon.call(PROBE_CALLS[call] === 'high', async () => answer(daemon, call, name)));
+        return { ...base, outcome: 'answered', latencyMs: latency(), detail } satisfies ProbeResult;
+      } catch (err) {
+        const timedOut = err instanceof DeadlineError;
+        return { ...base, outcome: timedOut ? 'no-answer' : 'error', latencyMs: latency(), detail: (err as Error).message };
+      }
+    },
+    signal: async (host, signal) => {
+      const daemon = daemonOf(host);
+      if (signal === 'SIGSTOP') daemon.freeze();
+      else if (signal === 'SIGCONT') daemon.thaw();
+      else daemon.kill();
+    },
+    restart: async (host) => {
+      const daemon = daemonOf(host);
+      daemon.kill();
+      daemon.start();
+      // What a restarted daemon does with the jobs its domains were in.
+      for (const domain of [...daemon.domains.values()]) {
+        if (domain.job?.kind === 'out') await recoverOutgoing(daemon, domain);
+        else if (domain.job?.kind === 'in') await cleanDestination(daemon, domain);
+      }
+    },
+  };
+
+  return {
+    name: 'emulated',
+    capabilities: CAPABILITIES,
+    limits: {
+      'must-succeed': 'the emulated daemon has no must-succeed policy (and its QEMU no SPICE to relocate)',
+      spice: 'the emulated QEMU has no SPICE server',
+      'ignore-shared': 'the emulated daemon offers no x-ignore-shared migration (as libvirt)',
+      'shared-memory': 'the emulated daemon refuses migration within one host (as libvirt)',
+      'cpr-transfer': 'the emulated daemon offers no cpr-transfer migration (as libvirt)',
+      'validate-uuid': 'the emulated daemon checks UUIDs itself (as libvirt)',
+      'destination-uuid': 'the emulated daemon migrates a domain under its own UUID (as libvirt)',
+      'postcopy-recover': 'the emulated daemon does not recover a paused post-copy migration',
+      'storage-stream-after': 'the emulated QEMU has no storage emulation yet',
+      'storage-mirror-before': 'the emulated QEMU has no storage emulation yet',
+    },
+    daemons: facet,
+    phases: PHASES,
+    prepareGate: { refuse: async (host, reason) => refused.refuse(host, reason) },
+
+    async describe() {
+      return { versions: { 'emulated daemon': '1' } };
+    },
+
+    async startGuest(request: StartGuestRequest): Promise<GuestHandle> {
+      const daemon = daemonOf(request.host);
+      const guest = new DomainGuest(request);
+      guests.push(guest);
+      if (request.incoming) return guest; // the daemon starts it in Prepare
+      const uuid = request.spec.uuid ?? crypto.randomUUID();
+      await daemon.call(false, async () => {
+        const taken = daemon.domains.get(request.spec.name);
+        if (taken) throw new Error(`operation failed: domain '${request.spec.name}' already exists with uuid ${taken.uuid}`);
+        const qemu = await startQemu(guest);
+        guest.attach(qemu);
+        daemon.domains.set(request.spec.name, { name: request.spec.name, uuid, guest: qemu });
+      });
+      return guest;
+    },
+
+    async migrate(request): Promise<MigrationJob> {
+      const source = asDomain(request.source);
+      if (!('guest' in request.target)) {
+        return endedJob({ status: 'failed', errorDesc: `unable to connect to server at '${request.target.unreachable.address}:1': Connection refused` }, emit, context, source);
+      }
+      const destination = asDomain(request.target.guest);
+      const src = daemonOf(source.host);
+      const parties = {
+        source: { daemon: src, guest: source },
+        destination: { daemon: daemonOf(destination.host), guest: destination },
+        settings: request.settings,
+        startQemu: () => startQemu(destination),
+        announce: (side: 'source' | 'destination', phase: string, data?: unknown) => announce(side === 'source' ? source : destination, side, phase, data),
+        prepareRefusal: () => refused.reasonFor(destination.host),
+      };
+      let end: JobEnd | undefined;
+      let status: MigrationStatus = 'setup';
+      const done = src.call(false, (generation) => runMigration(parties, generation, (s) => (status = s)))
+        .catch((err: Error) => ({ status: 'failed' as const, errorDesc: err instanceof MigrationFailed ? err.message : err.message }))
+        .then((info) => {
+          end = info;
+          emit({ t: context.clock(), side: 'source', guest: source.name, host: source.host.name, name: 'EMULATED_MIGRATE_JOB', migrationStatus: info.status, data: info });
+        });
+      void done;
+      return {
+        info: async () => end ?? { status, jobRunning: true },
+        cancel: async () => {
+          const qemu = source.qemu;
+          await src.call(false, async () => void (await qemu?.qmp.execute('migrate_cancel')));
+        },
+        startPostcopy: async () => {
+          const qemu = source.qemu;
+          await src.call(false, async () => void (await qemu?.qmp.execute('migrate-start-postcopy')));
+        },
+      };
+    },
+
+    async inventory(host) {
+      const daemon = daemonOf(host);
+      return daemon.call(true, async () => Promise.all([...daemon.domains.values()].map(async (d) => ({
+        name: d.name, uuid: d.uuid, state: d.guest?.process.alive ? stateWord(await d.guest.runState().catch(() => 'unknown')) : 'shut off',
+      }))));
+    },
+
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      for (const daemon of daemons.values()) daemon.thaw();
+      await Promise.all(guests.map((g) => g.destroy().catch(() => undefined)));
+      for (const daemon of daemons.values()) for (const d of daemon.domains.values()) await d.guest?.destroy().catch(() => undefined);
+    },
+  };
+
+  function asDomain(guest: GuestHandle): DomainGuest {
+    if (!(guest instanceof DomainGuest)) throw new Error('the emulated driver was handed a guest it did not start');
+    return guest;
+  }
+}
+
+/** libvirt's words for a domain's state. */
+function stateWord(runState: string): string {
+  if (runState === 'running') return 'running';
+  if (runState === 'gone') return 'shut off';
+  return 'paused';
+}
+
+async function answer(daemon: EmulatedDaemon, call: keyof typeof PROBE_CALLS, name: string): Promise<string> {
+  const domain = daemon.domains.get(name);
+  if (call === 'list') return [...daemon.domains.keys()].join(' ');
+  if (!domain) throw new Error(`failed to get domain '${name}'`);
+  if (call === 'destroy') {
+    await domain.guest?.destroy();
+    daemon.domains.delete(name);
+    return `Domain '${name}' destroyed`;
+  }
+  if (call === 'domstate') return stateWord(domain.guest?.process.alive ? await domain.guest.runState() : 'gone');
+  return domain.job ? `Job type: Unbounded; phase ${domain.job.phase}` : 'Job type: None';
+}
+
+/** A job that ended before it began (nothing listens at the target). */
+function endedJob(info: JobEnd, emit: (e: DriverEvent) => void, context: DriverContext, source: DomainGuest): MigrationJob {
+  emit({ t: context.clock(), side: 'source', guest: source.name, host: source.host.name, name: 'EMULATED_MIGRATE_JOB', migrationStatus: info.status, data: info });
+  return { info: async () => info, cancel: async () => undefined };
+}
