@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { EMULATED_BUGS, EMULATED_BUG_IDS, type EmulatedBug } from '../hosts/emulated/bugs.ts';
+import { EMULATED_BUGS, EMULATED_BUG_IDS } from '../hosts/emulated/bugs.ts';
 import { readCertificate } from '../reporting/baseline.ts';
-import { matrixProblems, matrixTable, mutationMatrix, type PlayedResult, type VariantRun } from '../reporting/mutation-matrix.ts';
+import { matrixProblems, matrixTable, mutationMatrix, type PlayedResult, type TargetRuns } from '../reporting/mutation-matrix.ts';
 import { openRunFolder } from '../reporting/run-folder.ts';
 import { runCommand } from '../util/command.ts';
 import { PROJECT_ROOT } from './project.ts';
@@ -29,43 +29,58 @@ export async function mutantsCommand(options: MutantsOptions): Promise<number> {
   const selection = selectRequirements(PROJECT_ROOT, options.family, options.requirement);
   const ids = new Set(selection.requirements.map((r) => r.id));
   const folder = await openRunFolder(options.out);
-  const plays: Array<{ variant: EmulatedBug | 'correct'; requirements: string[] }> = [
-    { variant: 'correct', requirements: [...ids] },
-    ...EMULATED_BUG_IDS.map((bug) => ({ variant: bug, requirements: EMULATED_BUGS[bug].breaks.filter((id) => ids.has(id)) })).filter((p) => p.requirements.length > 0),
-  ];
-  say(`mutation matrix: ${ids.size} requirement(s) on the correct emulated target and ${plays.length - 1} bug variant(s), ${options.concurrency} at a time`);
+  // Each driver of the emulated target plays the correct run and its variants: the emulated
+  // QEMU's bugs under both drivers, the emulated daemon's only under the emulated driver.
+  const plays = EMULATED_TARGETS.flatMap((driver) => [
+    { driver, variant: 'correct', requirements: [...ids] },
+    ...EMULATED_BUG_IDS.filter((bug) => driver === 'emulated' || !('in' in EMULATED_BUGS[bug]))
+      .map((bug) => ({ driver, variant: bug, requirements: EMULATED_BUGS[bug].breaks.filter((id) => ids.has(id)) }))
+      .filter((p) => p.requirements.length > 0),
+  ]);
+  say(`mutation matrix: ${ids.size} requirement(s), ${plays.length} runs on the emulated target (drivers ${EMULATED_TARGETS.join(', ')}), ${options.concurrency} at a time`);
   say(`writing to ${relative(process.cwd(), folder.path) || folder.path}`);
   const results = new Map<string, PlayedResult[]>();
-  await inParallel(plays, options.concurrency, async ({ variant, requirements }) => {
-    const out = join(folder.path, variant);
+  const key = (driver: string, variant: string): string => `${driver}/${variant}`;
+  await inParallel(plays, options.concurrency, async ({ driver, variant, requirements }) => {
+    const out = join(folder.path, driver, variant);
     const started = performance.now();
     const run = await runCommand([
-      process.execPath, CLI, 'run', '--hosts', 'emulated', '--out', out, '--requirement', requirements.join(','),
+      process.execPath, CLI, 'run', '--hosts', 'emulated', '--driver', driver, '--out', out, '--requirement', requirements.join(','),
       ...(variant === 'correct' ? [] : ['--bug', variant]),
     ], { timeoutMs: RUN_TIMEOUT_MS, cwd: PROJECT_ROOT });
     const certificate = await readCertificate(join(out, 'latest', 'certificate.json')).catch(() => undefined);
     if (!certificate) {
-      say(`${variant}: no certificate (exit ${run.code}${run.timedOut ? ', timed out' : ''}): ${run.output.trim().split('\n').slice(-3).join(' | ')}`);
-      results.set(variant, requirements.map((id) => ({ id, verdict: 'error', reason: `cutover run ${variant} wrote no certificate` })));
+      say(`${key(driver, variant)}: no certificate (exit ${run.code}${run.timedOut ? ', timed out' : ''}): ${run.output.trim().split('\n').slice(-3).join(' | ')}`);
+      results.set(key(driver, variant), requirements.map((id) => ({ id, verdict: 'error', reason: `cutover run ${variant} wrote no certificate` })));
       return;
     }
     const played = certificate.results.map((r) => ({ id: r.id, verdict: r.verdict, reason: r.reason }));
-    results.set(variant, played);
+    results.set(key(driver, variant), played);
     const seconds = ((performance.now() - started) / 1000).toFixed(0);
-    say(`${variant} (${seconds} s): ${played.map((r) => `${r.id} ${r.verdict}`).join(', ')}`);
+    say(`${key(driver, variant)} (${seconds} s): ${variant === 'correct' ? summaryOf(played) : played.map((r) => `${r.id} ${r.verdict}`).join(', ')}`);
   });
-  const variants: VariantRun[] = plays.filter((p) => p.variant !== 'correct').map((p) => ({ variant: p.variant, results: results.get(p.variant) ?? [] }));
-  const rows = mutationMatrix(results.get('correct') ?? [], variants);
+  const targets: TargetRuns[] = EMULATED_TARGETS.map((driver) => ({
+    target: driver,
+    correct: results.get(key(driver, 'correct')) ?? [],
+    variants: plays.filter((p) => p.driver === driver && p.variant !== 'correct').map((p) => ({ variant: p.variant, results: results.get(key(driver, p.variant)) ?? [] })),
+  }));
+  const rows = mutationMatrix(targets);
   const table = matrixTable(rows);
   const problems = matrixProblems(rows);
   for (const line of table) say(line);
   for (const problem of problems) say(`PROBLEM ${problem}`);
   await writeFile(join(folder.path, 'mutation-matrix.txt'), `${table.join('\n')}\n${problems.map((p) => `PROBLEM ${p}\n`).join('')}`);
-  await writeFile(join(folder.path, 'mutation-matrix.json'), `${JSON.stringify(rows.map((r) => ({ id: r.requirement.id, correct: r.correct, state: r.state, killedBy: r.killedBy, survivedBy: r.survivedBy })), null, 2)}\n`);
+  await writeFile(join(folder.path, 'mutation-matrix.json'), `${JSON.stringify(rows.map((r) => ({ id: r.requirement.id, correct: r.correct, on: r.target, state: r.state, killedBy: r.killedBy, survivedBy: r.survivedBy })), null, 2)}\n`);
   const final = await folder.finish();
   say(`matrix: ${relative(process.cwd(), join(final, 'mutation-matrix.txt'))}`);
   return problems.length ? 1 : 0;
 }
+
+/** The drivers of the emulated target: cutover's qemu driver over the emulated QEMU, and the emulated daemon's. */
+const EMULATED_TARGETS = ['qemu', 'emulated'] as const;
+
+const summaryOf = (played: ReadonlyArray<PlayedResult>): string =>
+  [...new Set(played.map((r) => r.verdict))].map((v) => `${played.filter((r) => r.verdict === v).length} ${v}`).join(', ');
 
 /** Runs `work` over items, at most `limit` at once. */
 async function inParallel<T>(items: ReadonlyArray<T>, limit: number, work: (item: T) => Promise<void>): Promise<void> {

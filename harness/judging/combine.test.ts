@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { combineInvariant, combineRepetitions, combineVerdicts, fail, pass, skipped } from './index.ts';
+import { combineInvariant, combineRepetitions, combineVerdicts, fail, judgeRequirement, pass, skipped } from './index.ts';
+import { fixture } from './fixture.ts';
+import type { Observation } from '../observation/types.ts';
 
 describe('one requirement judged on several scenarios', () => {
   it('passes only when every judged scenario passes, naming each', () => {
@@ -39,5 +41,16 @@ describe('an invariant judged on every scenario of a run', () => {
   it('fails when it failed in any scenario, naming only those; an undecided one is an error', () => {
     expect(combineInvariant([{ label: 'a', judgement: pass('ok') }, { label: 'b', judgement: fail('two runners') }])).toMatchObject({ verdict: 'fail', reason: 'failed in 1 of 2 scenarios: b: two runners' });
     expect(combineInvariant([{ label: 'a', judgement: pass('ok') }, { label: 'b', judgement: { verdict: 'error', reason: 'no watch', measurements: {} } }])).toMatchObject({ verdict: 'error', reason: 'could not decide 1 of 2 scenarios: b: no watch' });
+  });
+});
+
+describe('a requirement judged on several scenarios, one of which did not create its condition', () => {
+  it('is decided by those that did, and says which did not', () => {
+    const recovered = fixture('qemu-7.2-pcs-link-cut-postcopy') as Observation;
+    const notRecovered = { ...recovered, scenario: { ...recovered.scenario, name: 'never-recovered' }, actions: [] } as Observation;
+    const both = judgeRequirement('PCS-02', [recovered, notRecovered]);
+    expect(both.verdict).toBe('pass');
+    expect(both.reason).toMatch(/never-recovered: skipped: cannot judge: scenario 'never-recovered' never recovered/);
+    expect(judgeRequirement('PCS-02', [notRecovered, notRecovered]).verdict).toBe('error');
   });
 });

@@ -56,7 +56,18 @@ export type Judgement = Verdict | { readonly verdict: 'error'; readonly reason: 
 /** Judges one requirement on the observations of its scenarios, as the suites and `cutover judge` both do. */
 export function judgeRequirement(id: string, observations: ReadonlyArray<Observation>): Judgement {
   try {
-    return combineVerdicts(observations.map((obs) => ({ label: obs.scenario.name, verdict: decide(id, obs) })));
+    // A scenario that did not create the condition counts as not judged, if another did.
+    const parts = observations.map((obs) => {
+      try {
+        return { label: obs.scenario.name, verdict: decide(id, obs) };
+      } catch (err) {
+        if (!(err instanceof CannotJudge) || observations.length === 1) throw err;
+        return { label: obs.scenario.name, verdict: skipped(`cannot judge: ${err.message}`), cannot: err };
+      }
+    });
+    const undecided = parts.filter((p) => 'cannot' in p);
+    if (undecided.length === parts.length) throw new CannotJudge(parts.map((p) => `${p.label}: ${p.verdict.reason}`).join(' | '));
+    return combineVerdicts(parts);
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
     return { verdict: 'error', reason: err instanceof CannotJudge ? `cannot judge: ${text}` : `judge crashed: ${text}`, measurements: {} };

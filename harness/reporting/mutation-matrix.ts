@@ -17,6 +17,13 @@ export interface VariantRun {
   readonly results: ReadonlyArray<PlayedResult>;
 }
 
+/** One emulated target (a driver on emulated hosts): its correct run and its variants' runs. */
+export interface TargetRuns {
+  readonly target: string;
+  readonly correct: ReadonlyArray<PlayedResult>;
+  readonly variants: ReadonlyArray<VariantRun>;
+}
+
 export const MATRIX_STATES = {
   killed: 'passes on the correct target, fails on a bug variant',
   survived: 'passes on the correct target and on every variant played: its check cannot be seen to fail',
@@ -27,21 +34,29 @@ export type MatrixState = keyof typeof MATRIX_STATES;
 
 export interface MatrixRow {
   readonly requirement: Requirement;
+  /** Its verdict on the correct target that judged it (the first that passed it, else the first). */
   readonly correct: PlayedResult | undefined;
+  /** The target that verdict is from. */
+  readonly target: string | undefined;
+  /** Variants (with their target when there are several) that made it fail where it passed. */
   readonly killedBy: ReadonlyArray<string>;
   /** Variants played against it that it passed, or could not judge. */
   readonly survivedBy: ReadonlyArray<string>;
   readonly state: MatrixState;
 }
 
-export function mutationMatrix(correct: ReadonlyArray<PlayedResult>, variants: ReadonlyArray<VariantRun>, catalogue: ReadonlyArray<Requirement> = REQUIREMENTS): MatrixRow[] {
-  const played = new Set(correct.map((r) => r.id));
+export function mutationMatrix(targets: ReadonlyArray<TargetRuns>, catalogue: ReadonlyArray<Requirement> = REQUIREMENTS): MatrixRow[] {
+  const played = new Set(targets.flatMap((t) => t.correct.map((r) => r.id)));
+  const named = (variant: string, target: string): string => (targets.length > 1 ? `${variant}@${target}` : variant);
   return catalogue.filter((r) => played.has(r.id)).map((requirement) => {
-    const onCorrect = correct.find((r) => r.id === requirement.id);
-    const against = variants.flatMap((v) => v.results.filter((r) => r.id === requirement.id).map((r) => ({ variant: v.variant, verdict: r.verdict })));
+    const onTargets = targets.flatMap((t) => t.correct.filter((r) => r.id === requirement.id).map((result) => ({ t, result })));
+    const chosen = onTargets.find((o) => o.result.verdict === 'pass') ?? onTargets.find((o) => o.result.verdict !== 'skipped') ?? onTargets[0];
+    // Variants count only where the correct target passed: a fail elsewhere proves nothing.
+    const against = onTargets.filter((o) => o.result.verdict === 'pass').flatMap(({ t }) =>
+      t.variants.flatMap((v) => v.results.filter((r) => r.id === requirement.id).map((r) => ({ variant: named(v.variant, t.target), verdict: r.verdict }))));
     const killedBy = against.filter((a) => a.verdict === 'fail').map((a) => a.variant);
     const survivedBy = against.filter((a) => a.verdict !== 'fail').map((a) => a.variant);
-    return { requirement, correct: onCorrect, killedBy, survivedBy, state: stateOf(onCorrect?.verdict, killedBy.length > 0) };
+    return { requirement, correct: chosen?.result, target: chosen?.t.target, killedBy, survivedBy, state: stateOf(chosen?.result.verdict, killedBy.length > 0) };
   });
 }
 
@@ -60,8 +75,8 @@ export function matrixProblems(rows: ReadonlyArray<MatrixRow>): string[] {
 
 /** The matrix as a table for a terminal: one row per requirement. */
 export function matrixTable(rows: ReadonlyArray<MatrixRow>): string[] {
-  const cells = rows.map((r) => [r.requirement.id, r.correct?.verdict ?? '-', r.state, r.state === 'not-judged' ? clip(r.correct?.reason ?? '', 70) : r.killedBy.join(', ') || '-']);
-  const header = ['requirement', 'correct', 'state', 'killed by (or why not judged)'];
+  const cells = rows.map((r) => [r.requirement.id, r.correct?.verdict ?? '-', r.target ?? '-', r.state, r.state === 'not-judged' ? clip(r.correct?.reason ?? '', 70) : r.killedBy.join(', ') || '-']);
+  const header = ['requirement', 'correct', 'on', 'state', 'killed by (or why not judged)'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (c: ReadonlyArray<string>): string => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('  ');
   const counts = Object.keys(MATRIX_STATES).map((s) => `${rows.filter((r) => r.state === s).length} ${s}`).join(', ');

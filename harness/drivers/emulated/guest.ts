@@ -1,6 +1,7 @@
 import type { ProcessExit } from '../../hosts/types.ts';
 import type { EvidenceFile, GuestHandle, RunState, Side, StartGuestRequest } from '../types.ts';
 import type { QemuGuest } from '../qemu/guest.ts';
+import { Unavailable } from '../../util/errors.ts';
 
 // A guest as the emulated driver hands it to the harness: a domain of one host's daemon. Its
 // QEMU comes later for a destination (the daemon starts it in Prepare), and may go (killed,
@@ -42,7 +43,8 @@ export class DomainGuest implements GuestHandle {
   }
 
   async runState(): Promise<RunState> {
-    return this.qemuNow ? this.qemuNow.runState() : this.request.incoming ? 'inmigrate' : 'gone';
+    // No QEMU: a destination never prepared, or one cleaned up.
+    return this.qemuNow ? this.qemuNow.runState() : 'gone';
   }
 
   pause = async (): Promise<void> => this.need().pause();
@@ -59,7 +61,7 @@ export class DomainGuest implements GuestHandle {
   }
 
   private need(): QemuGuest {
-    if (!this.qemuNow) throw new Error(`the ${this.side} guest ${this.name} has no QEMU on ${this.host.name}`);
+    if (!this.qemuNow) throw new Unavailable(`the ${this.side} guest ${this.name} has no QEMU on ${this.host.name}`);
     return this.qemuNow;
   }
 }

@@ -20,7 +20,7 @@ const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
 ]);
 
 const PHASES: ProtocolPhases = {
-  source: ['begin3', 'perform3', 'perform3_done', 'confirm3', 'confirm3_cancelled'],
+  source: ['begin3', 'perform3', 'perform3_done', 'confirm3', 'confirm3_cancelled', 'postcopy_failed'],
   destination: ['prepare', 'finish3'],
 };
 
@@ -82,7 +82,8 @@ export function createEmulatedDriver(context: DriverContext): Driver {
       daemon.start();
       // What a restarted daemon does with the jobs its domains were in.
       for (const domain of [...daemon.domains.values()]) {
-        if (domain.job?.kind === 'out') await recoverOutgoing(daemon, domain);
+        if (domain.job && daemon.bugs.has('forgets-jobs-on-restart')) daemon.domains.delete(domain.name);
+        else if (domain.job?.kind === 'out') await recoverOutgoing(daemon, domain);
         else if (domain.job?.kind === 'in') await cleanDestination(daemon, domain);
       }
     },
@@ -144,7 +145,8 @@ export function createEmulatedDriver(context: DriverContext): Driver {
       };
       let end: JobEnd | undefined;
       let status: MigrationStatus = 'setup';
-      const done = src.call(false, (generation) => runMigration(parties, generation, (s) => (status = s)))
+      const progress = { postcopy: false };
+      const done = src.call(false, (generation) => runMigration({ ...parties, progress }, generation, (s) => (status = s)))
         .catch((err: Error) => ({ status: 'failed' as const, errorDesc: err instanceof MigrationFailed ? err.message : err.message }))
         .then((info) => {
           end = info;
@@ -153,12 +155,14 @@ export function createEmulatedDriver(context: DriverContext): Driver {
       void done;
       return {
         info: async () => end ?? { status, jobRunning: true },
+        // Aborting a job is a high-priority call, as libvirt's virDomainAbortJob.
         cancel: async () => {
           const qemu = source.qemu;
-          await src.call(false, async () => void (await qemu?.qmp.execute('migrate_cancel')));
+          await src.call(true, async () => void (await qemu?.qmp.execute('migrate_cancel')));
         },
         startPostcopy: async () => {
           const qemu = source.qemu;
+          progress.postcopy = true;
           await src.call(false, async () => void (await qemu?.qmp.execute('migrate-start-postcopy')));
         },
       };

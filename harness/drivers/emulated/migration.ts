@@ -21,6 +21,8 @@ export interface MigrationParties {
   readonly announce: (side: Side, phase: string, data?: unknown) => void;
   /** Refusal text of the destination's Prepare (the refuse-prepare fault), if armed. */
   readonly prepareRefusal: () => string | undefined;
+  /** Whether the switch to post-copy was asked: from then on the destination holds the guest. */
+  readonly progress: { readonly postcopy: boolean };
 }
 
 export class MigrationFailed extends Error {}
@@ -49,6 +51,12 @@ export async function runMigration(p: MigrationParties, generation: number, stat
     domain.job.phase = 'perform3';
     p.announce('source', 'perform3');
     const ended = await perform(p, qemu, uri, link, src, generation, status);
+    if (ended !== 'completed' && p.progress.postcopy) {
+      // After the switch the destination runs the guest: it stays, paused on what it lacks (libvirt's postcopy_failed).
+      p.announce('source', 'postcopy_failed');
+      domain.job = undefined;
+      return { status: 'failed', errorDesc: `operation failed: post-copy migration failed: ${await errorOf(qemu)}` };
+    }
     if (ended !== 'completed') {
       await confirmCancelled(p, domain, generation);
       return { status: ended === 'cancelled' ? 'cancelled' : 'failed', errorDesc: ended === 'cancelled' ? 'operation aborted: migration job: canceled by client' : `operation failed: job 'migration out' failed: ${await errorOf(qemu)}` };

@@ -73,6 +73,56 @@ export const EMULATED_BUGS = {
     does: 'the source pauses its guest when its destination is lost before cut-over',
     breaks: ['PCS-04'],
   },
+  'deadlocks-crossed-p2p': {
+    in: 'daemon',
+    does: 'a peer\'s Prepare and Finish wait for a regular worker, so crossed migrations that hold them all deadlock (libvirt 9.0)',
+    breaks: ['P2P-01'],
+  },
+  'no-priority-workers': {
+    in: 'daemon',
+    does: 'high-priority calls get no workers of their own: they wait with the rest when the pool is exhausted',
+    breaks: ['P2P-03'],
+  },
+  'refuses-when-busy': {
+    in: 'daemon',
+    does: 'a call that finds no free worker is refused instead of queued',
+    breaks: ['P2P-02'],
+  },
+  'no-keepalive': {
+    in: 'daemon',
+    does: 'a peer daemon that stops answering is never given up',
+    breaks: ['P2P-04'],
+  },
+  'allows-own-host': {
+    in: 'daemon',
+    does: 'a migration to a host with the same host UUID is not refused as same-host',
+    breaks: ['P2P-05', 'UUID-04', 'SHU-06'],
+  },
+  'accepts-duplicate-uuid': {
+    in: 'daemon',
+    does: 'Prepare does not check the registry for a guest with the same UUID',
+    breaks: ['UUID-02'],
+  },
+  'accepts-duplicate-name': {
+    in: 'daemon',
+    does: 'Prepare does not check the registry for a guest of the same name',
+    breaks: ['UUID-03'],
+  },
+  'keeps-failed-destination': {
+    in: 'daemon',
+    does: 'a destination whose migration failed (in Prepare or later) keeps the guest in its registry (seed 002)',
+    breaks: ['V3-01', 'V3-02'],
+  },
+  'leaves-source-paused': {
+    in: 'daemon',
+    does: 'a migration that failed after the source paused leaves it paused, and so does a restarted daemon\'s recovery (libvirt 11.3)',
+    breaks: ['V3-03'],
+  },
+  'forgets-jobs-on-restart': {
+    in: 'daemon',
+    does: 'a restarted daemon drops the guests that were migrating from its registry, their QEMUs left running unmanaged',
+    breaks: ['V3-04'],
+  },
 } as const satisfies Record<string, BugVariant>;
 
 export type EmulatedBug = keyof typeof EMULATED_BUGS;
