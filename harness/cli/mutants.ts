@@ -31,12 +31,13 @@ export async function mutantsCommand(options: MutantsOptions): Promise<number> {
   const folder = await openRunFolder(options.out);
   // Each driver of the emulated target plays the correct run and its variants: the emulated
   // QEMU's bugs under both drivers, the emulated daemon's only under the emulated driver.
-  const plays = EMULATED_TARGETS.flatMap((driver) => [
-    { driver, variant: 'correct', requirements: [...ids] },
-    ...EMULATED_BUG_IDS.filter((bug) => driver === 'emulated' || !('in' in EMULATED_BUGS[bug]))
+  // The correct runs are the longest (every requirement): they go first.
+  const plays = [
+    ...EMULATED_TARGETS.map((driver) => ({ driver, variant: 'correct', requirements: [...ids] })),
+    ...EMULATED_TARGETS.flatMap((driver) => EMULATED_BUG_IDS.filter((bug) => driver === 'emulated' || !('in' in EMULATED_BUGS[bug]))
       .map((bug) => ({ driver, variant: bug, requirements: EMULATED_BUGS[bug].breaks.filter((id) => ids.has(id)) }))
-      .filter((p) => p.requirements.length > 0),
-  ]);
+      .filter((p) => p.requirements.length > 0)),
+  ];
   say(`mutation matrix: ${ids.size} requirement(s), ${plays.length} runs on the emulated target (drivers ${EMULATED_TARGETS.join(', ')}), ${options.concurrency} at a time`);
   say(`writing to ${relative(process.cwd(), folder.path) || folder.path}`);
   const results = new Map<string, PlayedResult[]>();

@@ -141,6 +141,10 @@ describe('V3-INV over generated fault schedules', () => {
     const kill = tookOver.faults.find((f) => f.kind === 'kill')!;
     tookOver.events.push({ t: kill.t - 5, side: 'destination', name: 'RESUME' });
     expect(decide('V3-INV', tookOver).reason).toMatch(/lost with its destination, killed after it had taken the guest over/);
+    // The kill was struck as the source completed, and landed after the destination resumed the guest.
+    const landedAfter = killedBeforeItRan();
+    landedAfter.events.push({ t: kill.t + 1, side: 'destination', name: 'RESUME' });
+    expect(decide('V3-INV', landedAfter).verdict).toBe('pass');
   });
   it('fails on two running copies, a stale guest, corrupt RAM, no progress', () => {
     const two = migrated();

@@ -188,8 +188,10 @@ export const V3_INV: Judge = (obs) => {
   if (!holder) {
     // Allowed only where the destination had taken the guest over (it ran) when it was killed:
     // before that, the source still holds the guest whole, and must get it back.
+    // Ran before it died: the kill is struck when its moment is seen, and lands a little later.
     const ranAt = obs.events.find((e) => e.side === 'destination' && e.name === 'RESUME')?.t ?? obs.progress.destination.passes[0];
-    const killedAfterCutover = obs.faults.find((f) => f.kind === 'kill' && f.target.side === 'destination' && ranAt !== undefined && f.t >= ranAt);
+    const diedAt = obs.exits.destination?.t;
+    const killedAfterCutover = obs.faults.find((f) => f.kind === 'kill' && f.target.side === 'destination' && ranAt !== undefined && (diedAt ?? f.t) >= ranAt);
     if (killedAfterCutover) return pass(`the guest was lost with its destination, killed after it had taken the guest over; no other copy ran ${said}`);
     const held = copies.map((c) => `${hosts[c.side] ?? c.side}: ${c.entries.map((g) => g.state).join(', ') || 'nothing'}`).join('; ');
     return fail(`no running copy of the guest anywhere (${held}): it was lost ${said}`);

@@ -94,9 +94,10 @@ export class EmulatedDaemon {
   /**
    * A connection to a peer daemon, watched by keepalive: a probe every interval, and the
    * peer given up once `count` probes in a row went unanswered (a frozen or dead peer
-   * answers none). `broken` rejects then, or as soon as the peer is seen dead.
+   * answers none). `broken` rejects then, or as soon as the peer is seen dead or restarted
+   * since `peerGeneration` (the life the connection was made with).
    */
-  connect(peer: EmulatedDaemon): PeerLink {
+  connect(peer: EmulatedDaemon, peerGeneration: number = peer.generation): PeerLink {
     let lastHeard = performance.now();
     let fail: (err: Error) => void = () => undefined;
     const broken = new Promise<never>((_, reject) => (fail = reject));
@@ -105,7 +106,8 @@ export class EmulatedDaemon {
     // Checked often, so the peer is given up when the bound is reached, not at the next probe's turn.
     const timer = setInterval(() => {
       if (this.life !== 'running') return; // a frozen daemon sends no probes
-      if (peer.life === 'dead') return fail(new Error(`the peer ${peer.host.name} closed the connection: End of file while reading data: Input/output error`));
+      // A connection belongs to one life of the peer: a restarted peer closed it.
+      if (peer.life === 'dead' || peer.generation !== peerGeneration) return fail(new Error(`the peer ${peer.host.name} closed the connection: End of file while reading data: Input/output error`));
       if (peer.life === 'running') lastHeard = performance.now();
       const bound = this.keepalive.interval * (this.keepalive.count + 1) * 1000;
       if (keepalive && performance.now() - lastHeard >= bound) fail(new Error('internal error: client socket is closed'));

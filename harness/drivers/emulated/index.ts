@@ -42,8 +42,8 @@ export function createEmulatedDriver(context: DriverContext): Driver {
     return daemon;
   };
 
-  const startQemu = async (guest: DomainGuest): Promise<QemuGuest> => {
-    const { request } = guest;
+  const startQemu = async (guest: DomainGuest, uuid?: string): Promise<QemuGuest> => {
+    const request = uuid === undefined ? guest.request : { ...guest.request, spec: { ...guest.request.spec, uuid } };
     const emulator = chooseEmulator(await request.host.emulators(), request.spec.emulator ?? 'default', request.host.name);
     const tag = `${request.side}-${request.spec.name}`;
     const qemu = await QemuGuest.start(request, { tag, emulator, kvmUsable: false, clock: context.clock, emit });
@@ -121,7 +121,7 @@ export function createEmulatedDriver(context: DriverContext): Driver {
       await daemon.call(false, async () => {
         const taken = daemon.domains.get(request.spec.name);
         if (taken) throw new Error(`operation failed: domain '${request.spec.name}' already exists with uuid ${taken.uuid}`);
-        const qemu = await startQemu(guest);
+        const qemu = await startQemu(guest, uuid);
         guest.attach(qemu);
         daemon.domains.set(request.spec.name, { name: request.spec.name, uuid, guest: qemu });
       });
@@ -139,7 +139,7 @@ export function createEmulatedDriver(context: DriverContext): Driver {
         source: { daemon: src, guest: source },
         destination: { daemon: daemonOf(destination.host), guest: destination },
         settings: request.settings,
-        startQemu: () => startQemu(destination),
+        startQemu: (uuid: string) => startQemu(destination, uuid),
         announce: (side: 'source' | 'destination', phase: string, data?: unknown) => announce(side === 'source' ? source : destination, side, phase, data),
         prepareRefusal: () => refused.reasonFor(destination.host),
       };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DEFAULT_DOWNTIME_LIMIT_MS, DEFAULT_MAX_BANDWIDTH, listenForIncoming, setCapabilities } from '../qemu/index.ts';
 import { relayed } from '../qemu/postcopy.ts';
 import type { QemuGuest } from '../qemu/guest.ts';
@@ -16,8 +17,8 @@ export interface MigrationParties {
   readonly source: { readonly daemon: EmulatedDaemon; readonly guest: DomainGuest };
   readonly destination: { readonly daemon: EmulatedDaemon; readonly guest: DomainGuest };
   readonly settings: MigrationSettings;
-  /** Starts the destination's QEMU (incoming) for the guest. */
-  readonly startQemu: () => Promise<QemuGuest>;
+  /** Starts the destination's QEMU (incoming) for the guest, under this UUID. */
+  readonly startQemu: (uuid: string) => Promise<QemuGuest>;
   readonly announce: (side: Side, phase: string, data?: unknown) => void;
   /** Refusal text of the destination's Prepare (the refuse-prepare fault), if armed. */
   readonly prepareRefusal: () => string | undefined;
@@ -46,7 +47,7 @@ export async function runMigration(p: MigrationParties, generation: number, stat
   const viaPeer = <T>(work: (g: number) => Promise<T>): Promise<T> =>
     Promise.race([dst.call(!src.bugs.has('deadlocks-crossed-p2p'), work), link.broken]);
   try {
-    const uri = await viaPeer((g) => prepare(p, domain, g));
+    const uri = await viaPeer((g) => prepare(p, domain, g, generation));
     await src.step(generation);
     domain.job.phase = 'perform3';
     p.announce('source', 'perform3');
@@ -84,7 +85,7 @@ export async function runMigration(p: MigrationParties, generation: number, stat
 }
 
 /** Prepare, on a destination worker: the registry checked, the hook asked, QEMU started and listening. */
-async function prepare(p: MigrationParties, source: Domain, generation: number): Promise<string> {
+async function prepare(p: MigrationParties, source: Domain, generation: number, sourceGeneration: number): Promise<string> {
   const dst = p.destination.daemon;
   p.announce('destination', 'prepare');
   const same = [...dst.domains.values()].find((d) => d.uuid === source.uuid);
@@ -93,21 +94,22 @@ async function prepare(p: MigrationParties, source: Domain, generation: number):
   if (named && named.uuid !== source.uuid && !dst.bugs.has('accepts-duplicate-name')) {
     throw new MigrationFailed(`operation failed: domain '${source.name}' already exists with uuid ${named.uuid}`);
   }
-  const domain: Domain = { name: source.name, uuid: source.uuid, job: { kind: 'in', phase: 'prepare', peer: p.source.daemon } };
+  const uuid = dst.bugs.has('loses-identity') ? randomUUID() : source.uuid;
+  const domain: Domain = { name: source.name, uuid, job: { kind: 'in', phase: 'prepare', peer: p.source.daemon } };
   dst.domains.set(`${source.name}${named ? `#${source.uuid}` : ''}`, domain);
   const refusal = p.prepareRefusal();
   if (refusal !== undefined) {
     if (!dst.bugs.has('keeps-failed-destination')) dst.domains.delete(source.name);
     throw new MigrationFailed(`hook script execution failed: internal error: Hook script /etc/libvirt/hooks/qemu operation migrate/begin failed with error code 1: ${refusal}`);
   }
-  const qemu = await p.startQemu();
+  const qemu = await p.startQemu(uuid);
   p.destination.guest.attach(qemu);
   domain.guest = qemu;
   await dst.step(generation);
   await setCapabilities(qemu, { 'postcopy-ram': p.settings.postcopy });
   const uri = await relayed(await listenForIncoming(qemu, p.settings.transport), p.settings);
   // The destination watches its source too: if the source daemon goes, the incoming guest goes.
-  const back = dst.connect(p.source.daemon);
+  const back = dst.connect(p.source.daemon, sourceGeneration);
   void back.broken.catch(() => {
     if (domain.job?.kind === 'in') void cleanDestination(dst, domain);
   });

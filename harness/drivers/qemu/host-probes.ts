@@ -20,6 +20,14 @@ export class HostProbes {
     });
   }
 
+  /** Whether a QEMU has the disk the data-disk guest reads (`-device help` lists ide-hd). */
+  hasDataDisks(host: Host, emulator: Pick<Emulator, 'command' | 'prefixArgs'>): Promise<boolean> {
+    return this.once(host, `disks ${emulator.command} ${emulator.prefixArgs.join(' ')}`, async () => {
+      const probe = await host.exec([emulator.command, ...emulator.prefixArgs, '-device', 'help'], { timeoutMs: 15_000 }).catch(() => undefined);
+      return /"ide-hd"/.test(`${probe?.stdout ?? ''}${probe?.stderr ?? ''}`);
+    });
+  }
+
   version(host: Host, binary: string): Promise<string> {
     return this.once(host, `version ${binary}`, async () => {
       const result = await host.exec([binary, '--version'], { timeoutMs: 15_000 }).catch((err: NodeJS.ErrnoException) => {

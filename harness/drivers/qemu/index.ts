@@ -72,6 +72,9 @@ export function createQemuDriver(context: DriverContext): Driver {
       if (request.spec.spice && !(await probes.hasSpice(host, emulator))) {
         throw new Unsupported(`QEMU ${emulator.version} of ${host.name} has no SPICE support (its -spice help lists no seamless-migration)`);
       }
+      if (request.spec.dataDisk !== undefined && !(await probes.hasDataDisks(host, emulator))) {
+        throw new Unsupported(`QEMU ${emulator.version} of ${host.name} has no data disks (its -device help lists no ide-hd)`);
+      }
       const spicePort = request.spec.spice ? await freeLoopbackPort() : undefined;
       // The first guest of a side on a host names its files after the side alone.
       const shared = guests.some((g) => g.host === request.host && g.side === request.side);

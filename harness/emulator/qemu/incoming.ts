@@ -91,7 +91,6 @@ export class Incoming {
       return;
     }
     this.vm.setRunState('running');
-    if (this.vm.has('loses-identity')) this.vm.identity = { name: '', uuid: '00000000-0000-0000-0000-000000000000' };
   }
 
   /** The stream broke before its end. */

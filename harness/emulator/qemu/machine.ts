@@ -20,8 +20,8 @@ export class Machine {
   runState: string;
   readonly capabilities = new Map<string, boolean>();
   readonly parameters: MigrationParameters = { maxBandwidth: 128 * 1024 ** 2, downtimeLimitMs: 300, maxPostcopyBandwidth: 0 };
-  /** The name and UUID the guest answers with (a bug may blank them after a migration). */
-  identity: { name: string; uuid: string };
+  /** The name and UUID the guest answers with. */
+  readonly identity: { readonly name: string; readonly uuid: string };
 
   constructor(
     readonly launch: EmulatedLaunch,

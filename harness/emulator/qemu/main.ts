@@ -25,8 +25,10 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`QEMU emulator version ${version} (cutover emulated)\n`);
     return;
   }
-  // This emulator has no SPICE server: its -spice help lists no seamless-migration.
+  // What the qemu driver probes: this emulator has no SPICE server (no seamless-migration in
+  // -spice help) and no disks (no ide-hd in -device help).
   if (qemuArgs[0] === '-spice' && qemuArgs[1] === 'help') process.exit(1);
+  if (qemuArgs[0] === '-device' && qemuArgs[1] === 'help') return;
   const launch = parseLaunch(qemuArgs);
   const monitor: { peer?: Awaited<ReturnType<Monitor['listen']>> } = {};
   const vm = new Machine(launch, version, bugs, (event, data) => monitor.peer?.pushEvent(event, data));

@@ -49,10 +49,6 @@ export const EMULATED_BUGS = {
     does: 'x-ignore-shared is ignored: shared RAM is copied as if private',
     breaks: ['SHU-03'],
   },
-  'loses-identity': {
-    does: 'the destination answers query-name and query-uuid with blanks after the migration',
-    breaks: ['UUID-01'],
-  },
   'ignores-validate-uuid': {
     does: 'validate-uuid is accepted and never checked',
     breaks: ['UUID-05'],
@@ -108,10 +104,15 @@ export const EMULATED_BUGS = {
     does: 'Prepare does not check the registry for a guest of the same name',
     breaks: ['UUID-03'],
   },
+  'loses-identity': {
+    in: 'daemon',
+    does: 'the destination daemon defines the incoming guest under a UUID of its own',
+    breaks: ['UUID-01'],
+  },
   'keeps-failed-destination': {
     in: 'daemon',
     does: 'a destination whose migration failed (in Prepare or later) keeps the guest in its registry (seed 002)',
-    breaks: ['V3-01', 'V3-02'],
+    breaks: ['V3-01', 'V3-02', 'V3-INV'],
   },
   'leaves-source-paused': {
     in: 'daemon',
