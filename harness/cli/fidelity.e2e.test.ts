@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Observation } from '../observation/types.ts';
-import { cutover, ROOT } from '../cli/e2e-helpers.ts';
-import { drift } from './fidelity.ts';
+import { cutover, ROOT } from './e2e-helpers.ts';
+import { drift } from '../observation/drift.ts';
 
 const qemuInstalled = (() => {
   try {

@@ -1,4 +1,4 @@
-import type { Observation } from '../observation/types.ts';
+import type { Observation } from './types.ts';
 import { SIDES, type Side } from '../drivers/vocabulary.ts';
 
 // Where the emulated QEMU drifts from a real one on the same scenario: the order of what each

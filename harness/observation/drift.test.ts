@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Observation } from '../observation/types.ts';
-import { drift, sideSequence } from './fidelity.ts';
+import type { Observation } from './types.ts';
+import { drift, sideSequence } from './drift.ts';
 
 const recorded = (name: string): Observation =>
   JSON.parse(readFileSync(join(import.meta.dirname, '../judging/fixtures', `${name}.json`), 'utf8')) as Observation;
