@@ -8,10 +8,11 @@ import { SIDES, type Side } from '../drivers/vocabulary.ts';
 
 const ORDERED_EVENTS = new Set(['MIGRATION', 'STOP', 'RESUME']);
 
-/** One side's reported sequence, repeats folded: e.g. ['setup', 'active', 'STOP', 'completed']. */
+/** One side's reported sequence for the main guest, repeats folded: e.g. ['setup', 'active', 'STOP', 'completed']. */
 export function sideSequence(obs: Observation, side: Side): string[] {
+  const main = obs.guest?.name;
   const words = obs.events
-    .filter((e) => e.side === side && ORDERED_EVENTS.has(e.name))
+    .filter((e) => e.side === side && ORDERED_EVENTS.has(e.name) && (main === undefined || e.guest === undefined || e.guest === main))
     .map((e) => e.migrationStatus ?? e.name);
   return words.filter((w, i) => w !== words[i - 1]);
 }
