@@ -29,6 +29,6 @@ describe('cutover mutants', () => {
     const notJudged = rows.filter((r) => r.state === 'not-judged').map((r) => r.id).sort();
     expect(notJudged).toEqual(Object.keys(NOT_EMULATED).sort());
     for (const row of rows.filter((r) => r.state !== 'not-judged')) expect(row.killedBy.length, row.id).toBeGreaterThan(0);
-    expect(runningProcesses(/node/, (cmd) => cmd.includes('emulator/qemu/main.ts'))).toBe(0);
+    expect(runningProcesses(/node/, (cmd) => cmd.includes('cutover-emulator/qemu-'))).toBe(0);
   }, 1_800_000);
 });
