@@ -105,7 +105,7 @@ export class Outgoing {
       status: this.status,
       ...(this.errorDesc !== undefined && { 'error-desc': this.errorDesc }),
       ...(this.setupMs !== undefined && { 'setup-time': Math.round(this.setupMs) }),
-      ...(this.ended ? { 'total-time': Math.round(now - this.startedAt) } : { 'total-time': Math.round(now - this.startedAt) }),
+      'total-time': Math.round(now - this.startedAt),
       ...(this.downtimeMs !== undefined && { downtime: Math.round(this.downtimeMs) }),
       ram: { transferred: Math.round(this.transferred), total: this.vm.ramTotal(), remaining: Math.round(this.remaining) },
     };
