@@ -122,9 +122,10 @@ describe('cutover on bad input: one line, exit 2, nothing written', () => {
   it('lists the fault catalogue: each kind, its target, what it does, who supports it, and the placements', async () => {
     const result = await cutover(['list', '--faults']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^kill +side +kills one side's emulator \(SIGKILL\) +qemu\/process, qemu\/container, libvirt\/container$/m);
-    expect(result.stdout).toMatch(/^silent-port +link +.* +qemu\/process$/m);
-    expect(result.stdout).toMatch(/^freeze-daemon +daemon +.* +libvirt\/container$/m);
+    expect(result.stdout).toMatch(/^kill +side +kills one side's emulator \(SIGKILL\) +qemu\/process, qemu\/container, libvirt\/container, qemu\/emulated, emulated\/emulated$/m);
+    expect(result.stdout).toMatch(/^silent-port +link +.* +qemu\/process, qemu\/emulated, emulated\/emulated$/m);
+    expect(result.stdout).toMatch(/^freeze-daemon +daemon +.* +libvirt\/container, emulated\/emulated$/m);
+    expect(result.stdout).toMatch(/^pause-host +host +.* +qemu\/container, libvirt\/container$/m);
     expect(result.stdout).toMatch(/^ +status +when a guest's migration reaches a status/m);
   });
 
