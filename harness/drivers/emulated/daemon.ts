@@ -62,9 +62,10 @@ export class EmulatedDaemon {
   /** Between two actions of the daemon's: waits while it is frozen; throws once the life that began the work ended. */
   async step(generation: number): Promise<void> {
     if (this.life === 'dead' && generation === this.generation) throw new DaemonGone(`Failed to connect socket to '${this.host.name}': Connection refused`);
-    if (generation !== this.generation) throw new DaemonGone(`the daemon of ${this.host.name} ended: End of file while reading data: Input/output error`);
+    const ended = (): DaemonGone => new DaemonGone(`the daemon of ${this.host.name} ended: End of file while reading data: Input/output error`);
+    if (generation !== this.generation) throw ended();
     while (this.life === 'frozen') await new Promise<void>((resolve) => this.thawed.push(resolve));
-    if (generation !== this.generation || this.life === 'dead') throw new DaemonGone(`the daemon of ${this.host.name} ended: End of file while reading data: Input/output error`);
+    if (generation !== this.generation || this.life === 'dead') throw ended();
   }
 
   freeze(): void {

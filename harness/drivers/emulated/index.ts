@@ -7,7 +7,7 @@ import { phaseAnnouncer, RefusedHosts } from '../qemu/protocol.ts';
 import { PROBE_CALLS, type Capability, type DaemonFacet, type Driver, type DriverContext, type DriverEvent, type GuestHandle, type MigrationJob, type MigrationStatus, type ProbeResult, type ProtocolPhases, type StartGuestRequest } from '../types.ts';
 import { EmulatedDaemon } from './daemon.ts';
 import { DomainGuest } from './guest.ts';
-import { cleanDestination, MigrationFailed, recoverOutgoing, runMigration, type JobEnd } from './migration.ts';
+import { cleanDestination, recoverOutgoing, runMigration, type JobEnd } from './migration.ts';
 
 // The emulated management layer: a daemon per host (daemon.ts) with a registry, a worker pool
 // and keepalive, migrating peer to peer in libvirt's five phases over cutover's emulated
@@ -146,13 +146,12 @@ export function createEmulatedDriver(context: DriverContext): Driver {
       let end: JobEnd | undefined;
       let status: MigrationStatus = 'setup';
       const progress = { postcopy: false };
-      const done = src.call(false, (generation) => runMigration({ ...parties, progress }, generation, (s) => (status = s)))
-        .catch((err: Error) => ({ status: 'failed' as const, errorDesc: err instanceof MigrationFailed ? err.message : err.message }))
+      void src.call(false, (generation) => runMigration({ ...parties, progress }, generation, (s) => (status = s)))
+        .catch((err: Error) => ({ status: 'failed' as const, errorDesc: err.message }))
         .then((info) => {
           end = info;
           emit({ t: context.clock(), side: 'source', guest: source.name, host: source.host.name, name: 'EMULATED_MIGRATE_JOB', migrationStatus: info.status, data: info });
         });
-      void done;
       return {
         info: async () => end ?? { status, jobRunning: true },
         // Aborting a job is a high-priority call, as libvirt's virDomainAbortJob.

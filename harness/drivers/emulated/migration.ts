@@ -26,7 +26,7 @@ export interface MigrationParties {
   readonly progress: { readonly postcopy: boolean };
 }
 
-export class MigrationFailed extends Error {}
+class MigrationFailed extends Error {}
 
 /** What the job ends with, in query-migrate's words. */
 export type JobEnd = MigrationInfo;
