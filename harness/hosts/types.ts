@@ -61,6 +61,16 @@ export interface Emulator {
   readonly origin: string;
 }
 
+/**
+ * A SPICE client program for a host whose QEMUs speak a SPICE of their own (the emulated
+ * ones): argv = command, prefixArgs, then the spice:// URI.
+ */
+export interface SpiceClientProgram {
+  readonly command: string;
+  readonly prefixArgs: ReadonlyArray<string>;
+  readonly origin: string;
+}
+
 /** Which of a host's QEMUs a guest runs on: the host's usual one, or its oldest or newest. */
 export const EMULATOR_CHOICES = ['default', 'oldest', 'newest'] as const;
 export type EmulatorChoice = (typeof EMULATOR_CHOICES)[number];
@@ -91,6 +101,8 @@ export interface Host {
   readonly emulatedDaemon?: EmulatedDaemonSettings;
   /** The QEMUs this host can start, its default first. */
   emulators(): Promise<ReadonlyArray<Emulator>>;
+  /** The SPICE client its QEMUs' SPICE servers need, where that is not remote-viewer. */
+  readonly spiceClient?: () => Promise<SpiceClientProgram>;
   /** Present where the host kind supports whole-host faults. */
   readonly controls?: HostControls;
   spawn(request: SpawnRequest): HostProcess;

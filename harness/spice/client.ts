@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { spawnChild } from '../hosts/process/child.ts';
 import { which } from '../util/command.ts';
-import type { ProcessExit } from '../hosts/types.ts';
+import type { ProcessExit, SpiceClientProgram } from '../hosts/types.ts';
 import type { Clock } from '../util/clock.ts';
 import { withDeadline } from '../util/deadline.ts';
 
@@ -30,8 +30,10 @@ export interface SpiceClient {
 export interface StartSpiceClientOptions {
   host: string;
   port: number;
-  /** The X display to draw on, e.g. ":90" (from startDisplay). */
-  display: string;
+  /** The X display to draw on, e.g. ":90" (from startDisplay); remote-viewer needs one. */
+  display?: string;
+  /** Another client program than remote-viewer (the emulated hosts'): it needs no display. */
+  program?: SpiceClientProgram;
   /** remote-viewer's output goes here (appended). */
   logPath: string;
   clock: Clock;
@@ -72,18 +74,22 @@ export function spiceUri(host: string, port: number): string {
   return `spice://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** Starts remote-viewer against spice://host:port; it does not wait for the connection. */
-export async function startSpiceClient(opts: StartSpiceClientOptions): Promise<SpiceClient> {
-  const uri = spiceUri(opts.host, opts.port);
+/** remote-viewer under env(1) with its display, or the program given, against the URI. */
+async function clientCommand(uri: string, opts: StartSpiceClientOptions): Promise<{ command: string; args: string[] }> {
+  if (opts.program) return { command: opts.program.command, args: [...opts.program.prefixArgs, uri] };
   const binary = await which(REMOTE_VIEWER);
   if (binary === undefined) throw new Error(`${REMOTE_VIEWER} not found on PATH: install virt-viewer (npx cutover setup --family spice)`);
+  if (opts.display === undefined) throw new Error('remote-viewer needs an X display (startDisplay)');
   const env = Object.entries(clientEnvironment(opts.display)).map(([k, v]) => `${k}=${v}`);
   // env(1) execs remote-viewer in the same process: the pid we signal is remote-viewer's, and
   // setpriv's parent-death signal (set by spawnChild) survives both execs.
-  const proc = spawnChild(
-    { command: '/usr/bin/env', args: [...env, binary, ...clientArguments(uri, opts)], label: `remote-viewer ${uri}`, logPath: opts.logPath },
-    opts.clock,
-  );
+  return { command: '/usr/bin/env', args: [...env, binary, ...clientArguments(uri, opts)] };
+}
+
+/** Starts the SPICE client against spice://host:port; it does not wait for the connection. */
+export async function startSpiceClient(opts: StartSpiceClientOptions): Promise<SpiceClient> {
+  const uri = spiceUri(opts.host, opts.port);
+  const proc = spawnChild({ ...(await clientCommand(uri, opts)), label: `${opts.program ? 'spice-client' : 'remote-viewer'} ${uri}`, logPath: opts.logPath }, opts.clock);
   // A client that cannot start at all (no display, bad argument) ends at once.
   const early = await Promise.race([proc.exited, new Promise<undefined>((r) => setTimeout(r, 100, undefined))]);
   if (early !== undefined) {

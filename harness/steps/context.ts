@@ -47,7 +47,7 @@ export interface RunContext extends FaultScope {
   /** Faults placed at a moment that has not come yet; the runner disarms them at the end. */
   readonly armed: Array<() => void>;
   /** The harness's SPICE client and its display, once a step made them. */
-  spice?: { readonly client: SpiceClient; readonly display: Display };
+  spice?: { readonly client: SpiceClient; readonly display?: Display };
 }
 
 export type RunContextBase = Omit<RunContext, 'host' | 'side' | 'link' | 'spiceClient'>;

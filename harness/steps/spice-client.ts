@@ -8,7 +8,10 @@ import { duration, guestRef } from '../util/fields.ts';
 import { guestRun, requireCapability } from './context.ts';
 import { defineStep } from './step.ts';
 
-/** Connects the harness's own SPICE client (remote-viewer under Xvfb) to the guest's source. */
+/**
+ * Connects the harness's own SPICE client to the guest's source: remote-viewer under Xvfb,
+ * or the client program the host names (the emulated hosts' own, which needs no display).
+ */
 export const spiceClient = defineStep({
   schema: z.strictObject({ do: z.literal('spice-client'), guest: guestRef, within: duration.default(20_000) }),
   records: ['spice', 'evidence'],
@@ -23,15 +26,17 @@ export const spiceClient = defineStep({
     if (!source) throw new Error('spice-client before start');
     if (!source.spiceAddress || !source.spice) throw new Unavailable(`the ${ctx.driver.name} driver gives the guest no SPICE display`);
     const dir = source.host.workDir;
-    const display = ctx.spice?.display ?? (await startDisplay({ logPath: join(dir, 'xvfb.log'), clock: ctx.clock }));
-    const client = await startSpiceClient({ ...source.spiceAddress, display: display.display, logPath: join(dir, 'remote-viewer.log'), clock: ctx.clock });
-    ctx.spice = { client, display };
+    const program = await source.host.spiceClient?.();
+    const display = program ? undefined : (ctx.spice?.display ?? (await startDisplay({ logPath: join(dir, 'xvfb.log'), clock: ctx.clock })));
+    const logName = program ? 'spice-client.log' : 'remote-viewer.log';
+    const client = await startSpiceClient({ ...source.spiceAddress, ...(display && { display: display.display }), ...(program && { program }), logPath: join(dir, logName), clock: ctx.clock });
+    ctx.spice = { client, ...(display && { display }) };
     ctx.background.push(async () => {
       await client.stop().catch(() => undefined);
-      await display.stop().catch(() => undefined);
+      await display?.stop().catch(() => undefined);
     });
-    ctx.history.append({ type: 'evidence', label: 'SPICE client log (remote-viewer)', path: join(dir, 'remote-viewer.log') });
-    ctx.history.append({ type: 'evidence', label: 'X server log (Xvfb)', path: join(dir, 'xvfb.log') });
+    ctx.history.append({ type: 'evidence', label: `SPICE client log (${program ? program.origin : 'remote-viewer'})`, path: join(dir, logName) });
+    if (display) ctx.history.append({ type: 'evidence', label: 'X server log (Xvfb)', path: join(dir, 'xvfb.log') });
     // Connected means the server lists the client's channels (the main one first, the others
     // a moment later), not that the process runs: wait until the list stops growing.
     const end = ctx.clock() + step.within;
@@ -43,7 +48,7 @@ export const spiceClient = defineStep({
         return `SPICE client connected: connection ${status.channels[0]?.connectionId}, ${status.channels.length} channels`;
       }
       previous = status.channels.length;
-      if (!client.alive) throw new Error('remote-viewer exited before connecting (see remote-viewer.log)');
+      if (!client.alive) throw new Error(`the SPICE client exited before connecting (see ${logName})`);
       if (ctx.clock() >= end) throw new WaitExpired(`the SPICE client did not finish connecting within ${formatMs(step.within)} (${previous} channel(s))`);
       await sleep(250);
     }

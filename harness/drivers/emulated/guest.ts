@@ -1,5 +1,5 @@
 import type { ProcessExit } from '../../hosts/types.ts';
-import type { EvidenceFile, GuestHandle, RunState, Side, StartGuestRequest } from '../types.ts';
+import type { EvidenceFile, GuestHandle, RunState, Side, SpiceStatus, StartGuestRequest } from '../types.ts';
 import type { QemuGuest } from '../qemu/guest.ts';
 import { Unavailable } from '../../util/errors.ts';
 
@@ -37,6 +37,12 @@ export class DomainGuest implements GuestHandle {
   get accelerator(): string | undefined {
     return this.qemuNow?.accelerator;
   }
+
+  get spiceAddress(): { host: string; port: number } | undefined {
+    return this.qemuNow?.spiceAddress;
+  }
+
+  spice = async (): Promise<SpiceStatus> => this.need().spice();
 
   get emulatorVersion(): string | undefined {
     return this.qemuNow?.emulatorVersion;

@@ -3,6 +3,7 @@ import type { Host } from '../../hosts/types.ts';
 import { UsageError } from '../../util/errors.ts';
 import { DeadlineError, withDeadline } from '../../util/deadline.ts';
 import { prepareMonitor, QemuGuest } from '../qemu/guest.ts';
+import { freeLoopbackPort } from '../qemu/ports.ts';
 import { phaseAnnouncer, RefusedHosts } from '../qemu/protocol.ts';
 import { PROBE_CALLS, type Capability, type DaemonFacet, type Driver, type DriverContext, type DriverEvent, type GuestHandle, type MigrationJob, type MigrationStatus, type ProbeResult, type ProtocolPhases, type StartGuestRequest } from '../types.ts';
 import { EmulatedDaemon } from './daemon.ts';
@@ -17,6 +18,7 @@ import { cleanDestination, recoverOutgoing, runMigration, type JobEnd } from './
 
 const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'postcopy', 'inventory', 'registry', 'daemon-pools', 'management-layer', 'protocol-phases', 'refuse-prepare', 'migration-relay',
+  'spice', 'spice-relocation',
 ]);
 
 const PHASES: ProtocolPhases = {
@@ -46,7 +48,8 @@ export function createEmulatedDriver(context: DriverContext): Driver {
     const request = uuid === undefined ? guest.request : { ...guest.request, spec: { ...guest.request.spec, uuid } };
     const emulator = chooseEmulator(await request.host.emulators(), request.spec.emulator ?? 'default', request.host.name);
     const tag = `${request.side}-${request.spec.name}`;
-    const qemu = await QemuGuest.start(request, { tag, emulator, kvmUsable: false, clock: context.clock, emit });
+    const spicePort = request.spec.spice ? await freeLoopbackPort() : undefined;
+    const qemu = await QemuGuest.start(request, { tag, emulator, kvmUsable: false, clock: context.clock, emit, ...(spicePort !== undefined && { spicePort }) });
     await prepareMonitor(qemu);
     return qemu;
   };
@@ -93,8 +96,7 @@ export function createEmulatedDriver(context: DriverContext): Driver {
     name: 'emulated',
     capabilities: CAPABILITIES,
     limits: {
-      'must-succeed': 'the emulated daemon has no must-succeed policy (and its QEMU no SPICE to relocate)',
-      spice: 'the emulated QEMU has no SPICE server',
+      'must-succeed': 'the emulated daemon has no must-succeed policy (as libvirt: a graphics relocation the client cannot follow never fails a migration)',
       'ignore-shared': 'the emulated daemon offers no x-ignore-shared migration (as libvirt)',
       'shared-memory': 'the emulated daemon refuses migration within one host (as libvirt)',
       'cpr-transfer': 'the emulated daemon offers no cpr-transfer migration (as libvirt)',

@@ -24,7 +24,15 @@ export interface MigrationParties {
   readonly prepareRefusal: () => string | undefined;
   /** Whether the switch to post-copy was asked: from then on the destination holds the guest. */
   readonly progress: { readonly postcopy: boolean };
+  /** The source QMP's event mark when `migrate` was sent. */
+  since?: number;
 }
+
+/**
+ * libvirt waits for SPICE_MIGRATE_COMPLETED with no bound of its own, trusting spice-server's
+ * 10 s; the emulated daemon's wait is bounded far beyond that, so it never hangs a run.
+ */
+const SPICE_WAIT_MS = 60_000;
 
 class MigrationFailed extends Error {}
 
@@ -73,6 +81,10 @@ export async function runMigration(p: MigrationParties, generation: number, stat
     await src.step(generation);
     p.announce('source', 'confirm3');
     src.domains.delete(domain.name);
+    // As libvirt's qemuMigrationSrcWaitForSpice: the client moves before the source goes.
+    if (qemu.spiceAddress && !src.bugs.has('stops-source-before-spice')) {
+      await qemu.qmp.waitForEvent('SPICE_MIGRATE_COMPLETED', { timeoutMs: SPICE_WAIT_MS, since: p.since }).catch(() => undefined);
+    }
     await qemu.qmp.execute('quit').catch(() => undefined);
     return { status: 'completed' };
   } catch (err) {
@@ -126,7 +138,11 @@ async function perform(p: MigrationParties, qemu: QemuGuest, uri: string, link: 
     'downtime-limit': settings.downtimeLimitMs ?? DEFAULT_DOWNTIME_LIMIT_MS,
     ...(settings.postcopyBandwidth !== undefined && { 'max-postcopy-bandwidth': settings.postcopyBandwidth }),
   });
+  const relocation = settings.spice ?? 'destination';
+  const target = relocation === 'destination' ? p.destination.guest.spiceAddress : relocation === 'none' ? undefined : relocation;
+  if (qemu.spiceAddress && target) await qemu.qmp.execute('client_migrate_info', { protocol: 'spice', hostname: target.host, port: target.port });
   const since = qemu.qmp.mark();
+  p.since = since;
   await qemu.qmp.execute('migrate', { uri });
   status('active');
   try {

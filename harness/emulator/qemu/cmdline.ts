@@ -14,7 +14,7 @@ export interface EmulatedLaunch {
   readonly sharedMemoryPath?: string;
   /** -device ide-hd for data0: the disk-reading guest, not the page walker. */
   readonly dataDisk: boolean;
-  readonly spicePort?: number;
+  readonly spice?: { readonly host: string; readonly port: number };
 }
 
 /** Options that take a value; everything else (-nodefaults, -no-user-config) stands alone. */
@@ -36,7 +36,8 @@ export function parseLaunch(argv: ReadonlyArray<string>): EmulatedLaunch {
   const serial = (values.get('-chardev') ?? []).map((c) => /^socket,id=serial0,path=(.+)$/.exec(c)?.[1]).find(Boolean);
   const backend = (values.get('-object') ?? []).find((o) => o.startsWith('memory-backend-file'));
   const memPath = backend && /share=on/.test(backend) ? /mem-path=([^,]+)/.exec(backend)?.[1] : undefined;
-  const spicePort = /port=(\d+)/.exec(one('-spice') ?? '')?.[1];
+  const spice = one('-spice');
+  const spicePort = /port=(\d+)/.exec(spice ?? '')?.[1];
   const name = /^(?:guest=)?([^,]+)/.exec(one('-name') ?? 'guest')?.[1] ?? 'guest';
   const uuid = one('-uuid');
   return {
@@ -48,6 +49,6 @@ export function parseLaunch(argv: ReadonlyArray<string>): EmulatedLaunch {
     incoming: values.has('-incoming'),
     ...(memPath && { sharedMemoryPath: memPath }),
     dataDisk: (values.get('-device') ?? []).some((d) => /drive=data0/.test(d)),
-    ...(spicePort !== undefined && { spicePort: Number(spicePort) }),
+    ...(spicePort !== undefined && { spice: { host: /addr=([^,]+)/.exec(spice ?? '')?.[1] ?? '0.0.0.0', port: Number(spicePort) } }),
   };
 }

@@ -1,5 +1,6 @@
 import type { EmulatedBug } from '../../hosts/emulated/bugs.ts';
 import type { EmulatedLaunch } from './cmdline.ts';
+import { SpiceServer } from '../spice/server.ts';
 import { EmulatedGuest } from './guest.ts';
 
 // One emulated QEMU process: its run state (and the STOP/RESUME events it gives), its
@@ -22,6 +23,8 @@ export class Machine {
   readonly parameters: MigrationParameters = { maxBandwidth: 128 * 1024 ** 2, downtimeLimitMs: 300, maxPostcopyBandwidth: 0 };
   /** The name and UUID the guest answers with. */
   readonly identity: { readonly name: string; readonly uuid: string };
+  /** Its SPICE server, when started with -spice. */
+  readonly spice?: SpiceServer;
 
   constructor(
     readonly launch: EmulatedLaunch,
@@ -32,6 +35,14 @@ export class Machine {
     this.guest = new EmulatedGuest(launch.dataDisk ? 'diskwalk' : 'pagewalk');
     this.runState = launch.incoming ? 'inmigrate' : 'prelaunch';
     this.identity = { name: launch.name, uuid: launch.uuid ?? '00000000-0000-0000-0000-000000000000' };
+    if (launch.spice) {
+      this.spice = new SpiceServer(launch.spice, {
+        restartsSessions: bugs.has('spice-session-restarts'),
+        waitsForClient: bugs.has('spice-waits-for-client'),
+        delaysWithoutClient: bugs.has('spice-delays-without-client'),
+        dropsClientOnCancel: bugs.has('drops-spice-client-on-cancel'),
+      }, emit);
+    }
   }
 
   has(bug: EmulatedBug): boolean {

@@ -25,14 +25,17 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`QEMU emulator version ${version} (cutover emulated)\n`);
     return;
   }
-  // What the qemu driver probes: this emulator has no SPICE server (no seamless-migration in
-  // -spice help) and no disks (no ide-hd in -device help).
-  if (qemuArgs[0] === '-spice' && qemuArgs[1] === 'help') process.exit(1);
+  // What the qemu driver probes: SPICE with seamless migration (-spice help lists it and
+  // exits 1, as QEMU does), and no disks (no ide-hd in -device help).
+  if (qemuArgs[0] === '-spice' && qemuArgs[1] === 'help') {
+    process.stdout.write('spice options:\n  port=<num>\n  addr=<str>\n  disable-ticketing=<bool>\n  seamless-migration=<bool>\n');
+    process.exit(1);
+  }
   if (qemuArgs[0] === '-device' && qemuArgs[1] === 'help') return;
   const launch = parseLaunch(qemuArgs);
   const monitor: { peer?: Awaited<ReturnType<Monitor['listen']>> } = {};
   const vm = new Machine(launch, version, bugs, (event, data) => monitor.peer?.pushEvent(event, data));
-  if (launch.spicePort !== undefined) throw new Error('-spice: this emulated QEMU has no SPICE server');
+  if (vm.spice) await vm.spice.listen();
   if (launch.serialSocket) await vm.guest.connectSerial(launch.serialSocket);
   monitor.peer = await new Monitor(vm).listen();
   if (!launch.incoming) {

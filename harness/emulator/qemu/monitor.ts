@@ -72,6 +72,12 @@ export class Monitor {
       }),
       migrate_cancel: ok(() => this.outgoing?.cancel()),
       'query-migrate': ok(() => this.outgoing?.info() ?? this.incoming?.info() ?? {}),
+      'query-spice': ok(() => vm.spice?.status() ?? { enabled: false, migrated: false }),
+      client_migrate_info: ok((args) => {
+        if (args.protocol !== 'spice') throw new Error(`Invalid parameter 'protocol'`);
+        if (!vm.spice) throw new Error('SPICE is not in use');
+        vm.spice.migrateInfo(String(args.hostname), Number(args.port));
+      }),
       pmemsave: ok(async (args) => {
         await writeFile(String(args.filename), vm.guest.readMemory(Number(args.val), Number(args.size)));
       }),

@@ -77,6 +77,7 @@ export class Outgoing {
       this.setStatus('cancelled');
       this.endedAt = performance.now();
       this.resumeGuest();
+      this.vm.spice?.migrationAbandoned();
     }, 20);
   }
 
@@ -198,6 +199,7 @@ export class Outgoing {
     this.setStatus('completed');
     this.vm.runState = 'postmigrate';
     this.socket?.end();
+    this.vm.spice?.migrationCompleted();
     if (this.vm.has('source-resumes-after-handover')) setTimeout(() => this.vm.setRunState('running'), 50);
   }
 
@@ -220,6 +222,7 @@ export class Outgoing {
     this.errorDesc = desc;
     this.endedAt = performance.now();
     this.setStatus('failed');
+    this.vm.spice?.migrationAbandoned();
     if (this.vm.has('source-stops-with-destination')) {
       this.stoppedGuest = false;
       if (this.vm.runState === 'running') this.vm.setRunState('paused');

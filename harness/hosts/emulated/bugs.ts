@@ -69,6 +69,22 @@ export const EMULATED_BUGS = {
     does: 'the source pauses its guest when its destination is lost before cut-over',
     breaks: ['PCS-04'],
   },
+  'spice-session-restarts': {
+    does: 'the destination\'s SPICE server gives a migrating client a new session (connection id): it starts over',
+    breaks: ['SPICE-01'],
+  },
+  'spice-waits-for-client': {
+    does: 'spice-server has no MIGRATE_TIMEOUT: SPICE_MIGRATE_COMPLETED waits for a client that cannot follow, for ever',
+    breaks: ['SPICE-02', 'SPICE-05'],
+  },
+  'spice-delays-without-client': {
+    does: 'with no client connected, SPICE_MIGRATE_COMPLETED still comes only after MIGRATE_TIMEOUT (10 s)',
+    breaks: ['SPICE-04'],
+  },
+  'drops-spice-client-on-cancel': {
+    does: 'a cancelled or failed migration drops the SPICE client\'s session at the source',
+    breaks: ['SPICE-06'],
+  },
   'deadlocks-crossed-p2p': {
     in: 'daemon',
     does: 'a peer\'s Prepare and Finish wait for a regular worker, so crossed migrations that hold them all deadlock (libvirt 9.0)',
@@ -118,6 +134,11 @@ export const EMULATED_BUGS = {
     in: 'daemon',
     does: 'a migration that failed after the source paused leaves it paused, and so does a restarted daemon\'s recovery (libvirt 11.3)',
     breaks: ['V3-03'],
+  },
+  'stops-source-before-spice': {
+    in: 'daemon',
+    does: 'Confirm stops the source QEMU as soon as the migration completed, without waiting for SPICE_MIGRATE_COMPLETED (the client loses its session)',
+    breaks: ['SPICE-03'],
   },
   'forgets-jobs-on-restart': {
     in: 'daemon',

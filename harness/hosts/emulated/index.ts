@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { localHostProvider } from '../process/index.ts';
-import type { Emulator, HostProvider } from '../types.ts';
+import type { Emulator, HostProvider, SpiceClientProgram } from '../types.ts';
 import { inDaemon, inQemu, type EmulatedBug } from './bugs.ts';
 
 // Emulated hosts: folders on this machine, like process hosts, whose QEMUs are cutover's
@@ -16,30 +16,43 @@ import { inDaemon, inQemu, type EmulatedBug } from './bugs.ts';
 /** The QEMU versions the emulator answers as, its default first (an old and a new one, for SHU-02). */
 export const EMULATED_VERSIONS = ['7.2.0', '9.2.0'] as const;
 
-// A path, not an import: the emulator is a program of its own layer (harness/emulator/), above this one.
-const MAIN = fileURLToPath(new URL('../../emulator/qemu/main.ts', import.meta.url));
-let program: Promise<string> | undefined;
+// Paths, not imports: the emulator's programs belong to a layer of their own (harness/emulator/), above this one.
+const PROGRAMS = {
+  qemu: fileURLToPath(new URL('../../emulator/qemu/main.ts', import.meta.url)),
+  'spice-client': fileURLToPath(new URL('../../emulator/spice/client-main.ts', import.meta.url)),
+} as const;
+const bundled = new Map<keyof typeof PROGRAMS, Promise<string>>();
 
 /**
- * The emulator bundled into one JavaScript file (esbuild), named by its content's hash: it
- * starts in ~50 ms where compiling its TypeScript at every start took ~300 ms of CPU.
+ * One of the emulator's programs bundled into one JavaScript file (esbuild), named by its
+ * content's hash: it starts in ~50 ms where compiling its TypeScript at every start took
+ * ~300 ms of CPU.
  */
-function emulatorProgram(): Promise<string> {
-  program ??= (async () => {
-    const bundle = await build({ entryPoints: [MAIN], bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent' });
-    const code = bundle.outputFiles[0]?.text ?? '';
-    const dir = join(tmpdir(), 'cutover-emulator');
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, `qemu-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
-    await writeFile(file, code);
-    return file;
-  })();
+function emulatorProgram(name: keyof typeof PROGRAMS): Promise<string> {
+  let program = bundled.get(name);
+  if (!program) {
+    program = (async () => {
+      const bundle = await build({ entryPoints: [PROGRAMS[name]], bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent' });
+      const code = bundle.outputFiles[0]?.text ?? '';
+      const dir = join(tmpdir(), 'cutover-emulator');
+      await mkdir(dir, { recursive: true });
+      const file = join(dir, `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+      await writeFile(file, code);
+      return file;
+    })();
+    bundled.set(name, program);
+  }
   return program;
+}
+
+/** The emulated SPICE client: the only one the emulated QEMU's SPICE server speaks with. */
+export async function emulatedSpiceClient(): Promise<SpiceClientProgram> {
+  return { command: process.execPath, prefixArgs: [await emulatorProgram('spice-client')], origin: 'cutover\'s emulated SPICE client' };
 }
 
 /** The emulated QEMUs, with the bug variants given switched on. */
 export async function emulatedQemus(bugs: ReadonlyArray<EmulatedBug> = []): Promise<Emulator[]> {
-  const main = await emulatorProgram();
+  const main = await emulatorProgram('qemu');
   return EMULATED_VERSIONS.map((version) => ({
     version,
     command: process.execPath,
@@ -55,5 +68,6 @@ export function emulatedHostProvider(bugs: ReadonlyArray<EmulatedBug> = [], reme
     daemonBugs: inDaemon(bugs),
     prepare: async () => ({ qemu: `emulated ${EMULATED_VERSIONS.join(', ')}`, ...(bugs.length && { bugs: bugs.join(', ') }) }),
     emulators: () => (emulators ??= emulatedQemus(inQemu(bugs))),
+    spiceClient: emulatedSpiceClient,
   }, remember);
 }

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../util/clock.ts';
 import { UsageError } from '../../util/errors.ts';
-import type { EmulatedDaemonSettings, Emulator, ExecResult, Host, HostProcess, HostProvider, Keepalive, SpawnRequest } from '../types.ts';
+import type { EmulatedDaemonSettings, Emulator, ExecResult, Host, HostProcess, HostProvider, Keepalive, SpawnRequest, SpiceClientProgram } from '../types.ts';
 import { spawnChild } from './child.ts';
 import { findEmulators, SYSTEM_QEMU } from './emulators.ts';
 import { memoryDirFor } from './registry.ts';
@@ -19,6 +19,8 @@ export interface LocalHostKind {
   readonly daemonBugs?: ReadonlyArray<string>;
   prepare(): Promise<Readonly<Record<string, string>>>;
   emulators(): Promise<ReadonlyArray<Emulator>>;
+  /** The SPICE client its QEMUs need, when it is not remote-viewer. */
+  spiceClient?(): Promise<SpiceClientProgram>;
 }
 
 /** Hosts that are folders on this machine; their processes are children of the harness. */
@@ -71,6 +73,9 @@ class LocalHost implements Host {
     return this.local.kind;
   }
   readonly address = '127.0.0.1';
+  get spiceClient(): (() => Promise<SpiceClientProgram>) | undefined {
+    return this.local.spiceClient?.bind(this.local);
+  }
   get memoryDir(): string {
     return memoryDirFor(this.workDir);
   }
