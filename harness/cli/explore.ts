@@ -19,6 +19,7 @@ export interface ExploreCommandOptions extends TargetOptions {
   readonly seed?: number;
   readonly budget: string;
   readonly keepGoing?: boolean;
+  readonly jobs: number;
 }
 
 /** `cutover explore`: generated fault schedules over a family's base scenario, shrunk and written when one fails. */
@@ -35,12 +36,12 @@ export async function exploreCommand(options: ExploreCommandOptions): Promise<nu
   const folder = await openRunFolder(options.out);
   const session = openSession(target, { storeDir: folder.path, progress: () => {} });
   const replay = ['npx cutover scenario', `--driver ${options.driver}`, `--hosts ${options.hosts}`, ...(options.hosts === 'container' ? [`--image ${options.image}`] : [])].join(' ');
-  say(`exploring ${relative(process.cwd(), file)} on ${sut.driverName} (${options.hosts} hosts): ${options.runs} schedules, seed ${seed}, budget ${formatMs(budgetMs)}`);
+  say(`exploring ${relative(process.cwd(), file)} on ${sut.driverName} (${options.hosts} hosts): ${options.runs} schedules, seed ${seed}, budget ${formatMs(budgetMs)}${options.jobs > 1 ? `, ${options.jobs} at once` : ''}`);
   try {
     const result = await explore({
       base: { text, file },
       target: { capabilities: new Set(sut.capabilities), hostFeatures: new Set(sut.hostFeatures), ...(sut.phases && { phases: sut.phases }) },
-      session, runDir: folder.path, finalDir: folder.final, runs: options.runs, seed, budgetMs, keepGoing: options.keepGoing ?? false, replay, progress: say,
+      session, runDir: folder.path, finalDir: folder.final, runs: options.runs, seed, budgetMs, keepGoing: options.keepGoing ?? false, replay, progress: say, jobs: options.jobs,
     });
     const minutes = result.elapsedMs / 60_000;
     say(`\n${result.played.length} schedules played in ${formatMs(result.elapsedMs)} (${(result.played.length / minutes).toFixed(1)} per minute)${result.outOfBudget ? ', the budget ran out' : ''}; ${result.failures.length} failing schedule(s) found`);

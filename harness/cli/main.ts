@@ -61,6 +61,7 @@ program
   .option('--seed <n>', 'fast-check seed (default: random, printed)', positiveCount('--seed'))
   .option('--budget <duration>', 'stop playing new schedules after this long', '10m')
   .option('--keep-going', 'after a failure is shrunk, look on with the next seed')
+  .option('--jobs <n>', 'schedules played at once (emulated hosts are light enough for 4-8; real QEMUs need their cores)', positiveCount('--jobs'), 1)
   .option('--driver <name|path>', 'built-in driver, or the path of a driver module', 'qemu')
   .option('--driver-option <key=value>', 'a driver option (repeatable)', driverOption, {})
   .option('--hosts <kind>', 'where hosts run: process, container or emulated', 'process')

@@ -8,6 +8,7 @@ import { runCommand } from '../util/command.ts';
 import { PROJECT_ROOT } from './project.ts';
 import { say } from './options.ts';
 import { selectRequirements } from './select.ts';
+import { inParallel } from '../util/parallel.ts';
 
 export interface MutantsOptions {
   readonly family: string[];
@@ -84,14 +85,6 @@ const summaryOf = (played: ReadonlyArray<PlayedResult>): string =>
   [...new Set(played.map((r) => r.verdict))].map((v) => `${played.filter((r) => r.verdict === v).length} ${v}`).join(', ');
 
 /** Runs `work` over items, at most `limit` at once. */
-async function inParallel<T>(items: ReadonlyArray<T>, limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 export function variantLines(): string[] {
   return EMULATED_BUG_IDS.map((id) => `${id}\t${EMULATED_BUGS[id].breaks.join(',')}\t${EMULATED_BUGS[id].does}`);
 }

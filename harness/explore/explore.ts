@@ -7,6 +7,7 @@ import { findRequirement } from '../requirements/catalog.ts';
 import { parseScenario } from '../scenario/load.ts';
 import type { Session } from '../session/index.ts';
 import { formatMs } from '../util/deadline.ts';
+import { inParallel } from '../util/parallel.ts';
 import { composeScenario, derivedName } from './compose.ts';
 import { describeSchedule, scheduleArbitrary, type ExploreTarget, type Schedule } from './schedule.ts';
 
@@ -15,6 +16,14 @@ import { describeSchedule, scheduleArbitrary, type ExploreTarget, type Schedule 
 // scenario file in the run folder (schedules/), so any of them replays alone with
 // `cutover scenario`; a failure found is also written as failing-<n>.yaml with its seed and
 // the command that replays it.
+//
+// With jobs > 1 (hosts that are cheap to run side by side: the emulated ones), the schedules
+// fast-check will ask for are drawn ahead from the same seed and played that many at once;
+// the property then finds its schedule's result waiting. fast-check still runs, counts and
+// shrinks as if alone: a schedule it asks for that was not drawn ahead is played then.
+// Generation is unbiased: only then do fc.sample and fc.check draw the same values in the
+// same order from one seed (draw-ahead.test.ts), so a seed means the same schedules with
+// or without --jobs.
 
 export interface ExploreOptions {
   /** The base scenario's text and path (for messages). */
@@ -34,6 +43,8 @@ export interface ExploreOptions {
   readonly replay: string;
   readonly progress: (line: string) => void;
   readonly clock?: () => number;
+  /** Schedules played at once (default 1). */
+  readonly jobs?: number;
 }
 
 export interface PlayedSchedule {
@@ -74,8 +85,9 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   let counted = 0; // schedules of the runs asked for (shrinking replays are not counted)
   let outOfBudget = false;
 
+  let numbered = 0;
   const play = async (schedule: Schedule, seed: number, shrinking: boolean): Promise<PlayedSchedule> => {
-    const n = played.length + 1;
+    const n = ++numbered;
     const name = derivedName(base.scenario.name, `schedule-${n}`);
     const text = composeScenario(options.base.text, schedule, { name, provenance: `Schedule ${n} of cutover explore --seed ${seed}` });
     const file = join(options.runDir, 'schedules', `${name}.yaml`);
@@ -95,16 +107,33 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   };
 
   let seed = options.seed;
+  const inFlight: Array<Promise<unknown>> = [];
   while (counted < options.runs && left() > 0) {
     let failing: PlayedSchedule | undefined;
+    // Each schedule is played once: by the property, or ahead of it.
+    const ahead = new Map<string, Promise<PlayedSchedule>>();
+    const resultOf = (schedule: Schedule): Promise<PlayedSchedule> => {
+      const key = JSON.stringify(schedule);
+      const known = ahead.get(key) ?? play(schedule, seed, failing !== undefined);
+      ahead.set(key, known);
+      return known;
+    };
     const property = fc.asyncProperty(scheduleArbitrary(options.target), async (schedule) => {
-      const result = await play(schedule, seed, failing !== undefined);
+      const result = await resultOf(schedule);
       if (result.failed) failing = result;
       return !result.failed;
     });
+    if ((options.jobs ?? 1) > 1) {
+      const drawn = fc.sample(property, { seed, numRuns: options.runs - counted, unbiased: true }).map(([schedule]) => schedule);
+      inFlight.push(inParallel(drawn, options.jobs ?? 1, async (schedule) => {
+        if (failing !== undefined || left() <= 0) return;
+        await resultOf(schedule).catch(() => undefined);
+      }));
+    }
     const outcome = await fc.check(property, {
       numRuns: options.runs - counted,
       seed,
+      unbiased: true,
       interruptAfterTimeLimit: Math.max(1, left()),
       markInterruptAsFailure: false,
     });
@@ -126,6 +155,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     if (!options.keepGoing) break;
     seed++;
   }
+  await Promise.all(inFlight); // no play may outlive the session
   if (left() <= 0 && counted < options.runs) outOfBudget = true;
   return { played, failures, elapsedMs: clock() - started, outOfBudget };
 }

@@ -111,8 +111,11 @@ export async function endDestinationAfterFailure(
 
 /**
  * The source completed, but the destination failed before it ran the guest (its load broke,
- * it died): QEMU alone leaves the source paused and the guest lost. As libvirt's Confirm does
- * after a failed Finish, resume the source: the destination never ran a single instruction.
+ * it died, or it never got the stream's end: a link cut as the source finished leaves it
+ * waiting in inmigrate for ever): QEMU alone leaves the source paused and the guest lost.
+ * As libvirt's Confirm does after a failed or timed-out Finish, resume the source: the
+ * destination never ran a single instruction. One that has not run the guest within the
+ * bound is ended first, so there are never two runners.
  */
 export async function resumeSourceIfFinishFails(
   source: QemuGuest, destination: QemuGuest, since: number, destinationSince: number, context: DriverContext, announce: (event: DriverEvent) => void,
@@ -120,14 +123,20 @@ export async function resumeSourceIfFinishFails(
   if ((await source.migrationEnded(since)) !== 'completed' || !destination.attached) return;
   const ran = destination.qmp
     .waitForEvent((e) => e.event === 'RESUME' || (e.event === 'MIGRATION' && (e.data as { status?: string } | undefined)?.status === 'failed'), { timeoutMs: FINISH_BOUND_MS, since: destinationSince })
-    // A monitor that went away: the process is ending (its exit is reaped a moment later) or not.
-    .then((e) => (e.event === 'RESUME' ? 'ran' : 'failed'), () => Promise.race([destination.exited.then(() => 'failed'), sleep(ORPHAN_GRACE_MS).then(() => 'unknown')]));
+    // No word within the bound: a destination still waiting for the stream's end, or one whose monitor went away.
+    .then((e) => (e.event === 'RESUME' ? 'ran' : 'failed'), () => Promise.race([destination.exited.then(() => 'failed'), sleep(ORPHAN_GRACE_MS).then(() => 'stuck')]));
   const outcome = await Promise.race([ran, destination.exited.then(() => 'failed' as const)]);
-  if (outcome !== 'failed' || destination.ending || source.ending || !source.process.alive) return;
+  if (outcome === 'ran' || destination.ending || source.ending || !source.process.alive) return;
+  if (outcome === 'stuck') {
+    if ((await destination.runState().catch(() => 'gone')) === 'running') return;
+    context.log(`the destination did not run the guest within ${FINISH_BOUND_MS} ms of completion: ending it`);
+    announce({ t: context.clock(), side: 'destination', guest: destination.name, host: destination.host.name, name: POLICY_EVENT, data: { action: 'end-destination', reason: 'Finish timed out' } });
+    await destination.destroy();
+  }
   context.log('the destination failed after the transfer, before it ran the guest: resuming the source');
   announce({ t: context.clock(), side: 'source', guest: source.name, host: source.host.name, name: POLICY_EVENT, data: { action: 'resume-source', reason: 'the destination failed before it ran the guest' } });
   await source.qmp.execute('cont').catch(() => undefined);
 }
 
-/** How long a completed destination gets to run the guest (it does in milliseconds). */
-const FINISH_BOUND_MS = 30_000;
+/** How long a completed destination gets to run the guest (it does in milliseconds; settle watches 5 s). */
+const FINISH_BOUND_MS = 2000;
