@@ -107,6 +107,7 @@ describe('cutover on bad input: one line, exit 2, nothing written', () => {
     ['a scenario field of the wrong type', ['scenario', 'harness/cli/fixtures/faulty.yaml'], /^cutover: harness\/cli\/fixtures\/faulty\.yaml:8: guest\.memoryMiB: .*\n$/],
     ['an --out that cannot be written', ['run', '--out', '/proc/cutover'], /^cutover: cannot write reports to \/proc\/cutover: .*--out\)\n$/],
     ['a driver module that does not exist', ['run', '--driver', './no/such/driver.ts'], /^cutover: driver module not found: .*\n$/],
+    ['a driver on hosts it cannot run on', ['run', '--driver', 'emulated', '--family', 'mig'], /^cutover: the emulated driver runs on emulated hosts, not process hosts \(use --hosts emulated\)\n$/],
     ['a missing QEMU', ['run'], /^cutover: QEMU not found: .*cutover setup.*\n$/, { ...process.env, PATH: '/nonexistent' }],
     ['a guest its QEMU cannot start', ['scenario', 'harness/cli/fixtures/unstartable.yaml'], /^cutover: QEMU could not start the guest on alpha \(exit code 1, .*unsupported machine type.*\(check the scenario's guest .*cutover doctor.*\)\n$/],
     ['a step before what it needs', ['scenario', 'harness/cli/fixtures/out-of-order.yaml'], /^cutover: harness\/cli\/fixtures\/out-of-order\.yaml:10: steps\[1\]\.do: wait-migration before the guest was migrated .*\n$/],

@@ -19,7 +19,8 @@ const qemuInstalled = (() => {
   }
 })();
 
-const SCENARIOS = ['mig/precopy', 'mig/cancel', 'mig/unreachable', 'uuid/validate-uuid', 'pcs/source-lost-postcopy', 'pcs/link-cut-postcopy', 'pcs/destination-lost-precopy', 'pcs/source-lost-precopy'];
+const SCENARIOS = ['mig/precopy', 'mig/cancel', 'mig/unreachable', 'uuid/validate-uuid', 'pcs/source-lost-postcopy', 'pcs/link-cut-postcopy', 'pcs/destination-lost-precopy', 'pcs/source-lost-precopy',
+  'spice/seamless', 'spice/cancelled', 'spice/no-client'];
 const out = await mkdtemp(join(tmpdir(), 'cutover-fidelity-'));
 afterAll(() => rm(out, { recursive: true, force: true }));
 

@@ -3,7 +3,7 @@
 // vendor certifies its own stack by passing `--driver ./my-driver.ts`: a module whose
 // default export (or `createDriver` export) is a DriverFactory.
 
-import type { EmulatorChoice, Host, ProcessExit } from '../hosts/types.ts';
+import type { EmulatorChoice, Host, HostKind, ProcessExit } from '../hosts/types.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Capability, MigrationStatus, MustSucceedFeature, RunState, Side } from './vocabulary.ts';
 
@@ -305,6 +305,8 @@ export interface Driver {
   readonly phases?: ProtocolPhases;
   /** Present when a destination can be made to refuse Prepare (the refuse-prepare fault). */
   readonly prepareGate?: PrepareGate;
+  /** The host kinds it can run on, when not every kind (its daemon lives on the host): checked before a run. */
+  readonly hostKinds?: ReadonlyArray<HostKind>;
   /** Checks the implementation is usable here; throws UsageError with a fix when not. */
   describe(): Promise<DriverDescription>;
   startGuest(request: StartGuestRequest): Promise<GuestHandle>;

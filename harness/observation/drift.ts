@@ -2,11 +2,12 @@ import type { Observation } from './types.ts';
 import { SIDES, type Side } from '../drivers/vocabulary.ts';
 
 // Where the emulated QEMU drifts from a real one on the same scenario: the order of what each
-// side reported (migration statuses, STOP, RESUME), how the migration ended, each side's last
-// run state and how each QEMU ended. Timing and counts (MIGRATION_PASS, the number of passes)
-// are left out: they differ between any two runs of real QEMU too.
+// side reported (migration statuses, STOP, RESUME, SPICE_MIGRATE_COMPLETED), how the
+// migration ended, each side's last run state and how each QEMU ended. Timing and counts
+// (MIGRATION_PASS, the number of passes) are left out: they differ between any two runs of
+// real QEMU too.
 
-const ORDERED_EVENTS = new Set(['MIGRATION', 'STOP', 'RESUME']);
+const ORDERED_EVENTS = new Set(['MIGRATION', 'STOP', 'RESUME', 'SPICE_MIGRATE_COMPLETED']);
 
 /** One side's reported sequence for the main guest, repeats folded: e.g. ['setup', 'active', 'STOP', 'completed']. */
 export function sideSequence(obs: Observation, side: Side): string[] {

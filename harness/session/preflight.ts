@@ -5,6 +5,7 @@ import { ensureGuestImage } from '../guest/build.ts';
 import { hostProvider, type HostChoice, type HostProvider } from '../hosts/index.ts';
 import type { HostFeature } from '../hosts/types.ts';
 import { monotonicClock } from '../util/clock.ts';
+import { UsageError } from '../util/errors.ts';
 
 /** What a run is played against: an implementation (driver) on a kind of hosts. */
 export interface Target {
@@ -40,6 +41,9 @@ export async function preflight(target: Pick<Target, 'driver' | 'hosts'>, log: (
   const factory = await loadDriver(target.driver);
   const driver = factory({ clock: monotonicClock, log: () => {}, options: {} });
   try {
+    if (driver.hostKinds && !driver.hostKinds.includes(provider.kind)) {
+      throw new UsageError(`the ${driver.name} driver runs on ${driver.hostKinds.join(' or ')} hosts, not ${provider.kind} hosts`, `use --hosts ${driver.hostKinds[0]}`);
+    }
     const description = await driver.describe();
     const { image, release: _release, ...hostVersions } = await provider.prepare(log);
     await ensureGuestImage();

@@ -94,6 +94,7 @@ export function createEmulatedDriver(context: DriverContext): Driver {
 
   return {
     name: 'emulated',
+    hostKinds: ['emulated'],
     capabilities: CAPABILITIES,
     limits: {
       'must-succeed': 'the emulated daemon has no must-succeed policy (as libvirt: a graphics relocation the client cannot follow never fails a migration)',

@@ -77,6 +77,7 @@ export function createLibvirtDriver(context: DriverContext): Driver {
 
   return {
     name: 'libvirt',
+    hostKinds: ['container'],
     capabilities: LIBVIRT_CAPABILITIES,
     limits: LIBVIRT_LIMITS,
     daemons: libvirtDaemons,
