@@ -118,7 +118,7 @@ export class Monitor {
 }
 
 /** migrate-set-parameters' mode, as each version takes it (the parameter came in 8.2, cpr-transfer in 10.0). */
-function migrationMode(version: string, mode: unknown): string {
+export function migrationMode(version: string, mode: unknown): string {
   if (compareVersions(version, '8.2') < 0) throw new Error("Parameter 'mode' is unexpected");
   const modes = compareVersions(version, '10.0') < 0 ? ['normal', 'cpr-reboot'] : ['normal', 'cpr-reboot', 'cpr-transfer'];
   if (typeof mode !== 'string' || !modes.includes(mode)) throw new Error(`Parameter 'mode' does not accept value '${String(mode)}'`);
@@ -127,7 +127,7 @@ function migrationMode(version: string, mode: unknown): string {
 }
 
 /** migrate's channels (QEMU >= 9.1), exclusive of its uri. */
-function migrateChannels(args: Record<string, unknown>): Channel[] | undefined {
+export function migrateChannels(args: Record<string, unknown>): Channel[] | undefined {
   if (args.channels === undefined) return undefined;
   if (args.uri !== undefined) throw new Error("need either 'uri' or 'channels' argument");
   if (!Array.isArray(args.channels)) throw new Error("Invalid parameter type for 'channels', expected: array");
