@@ -34,6 +34,8 @@ async function main(argv: string[]): Promise<void> {
   }
   if (qemuArgs[0] === '-device' && qemuArgs[1] === 'help') return;
   const launch = parseLaunch(qemuArgs);
+  // Set before anything waits: a cpr-transfer destination may wait for its state for ever.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => process.exit(0));
   const monitor: { peer?: Awaited<ReturnType<Monitor['listen']>> } = {};
   const vm = new Machine(launch, version, bugs, (event, data) => monitor.peer?.pushEvent(event, data));
   // A cpr-transfer destination waits for its CPR state before anything else: no monitor until then.
@@ -50,7 +52,6 @@ async function main(argv: string[]): Promise<void> {
     vm.setRunState('running');
     vm.guest.boot();
   }
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => process.exit(0));
 }
 
 main(process.argv.slice(2)).catch((err: Error) => {
