@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { qemuArgs } from '../../drivers/qemu/cmdline.ts';
-import { parseLaunch } from './cmdline.ts';
+import { parseChannel, parseLaunch } from './cmdline.ts';
 
 // The emulated QEMU reads what cutover's qemu driver writes: tested on the driver's own output.
 const spec = { name: 'g1', uuid: '6a9c1f3e-0000-4000-8000-000000000001', bootImage: '/img', memoryMiB: 128, serialSocket: '/run/s.sock', accel: 'auto' as const };
@@ -17,6 +17,29 @@ describe('emulated QEMU command line', () => {
       dataDisk: { kind: 'file', path: '/d.raw' },
     }));
     expect(launch).toMatchObject({ incoming: true, sharedMemoryPath: '/dev/shm/r', dataDisk: true });
+  });
+  it('reads a cpr-transfer destination\'s two -incoming channel objects, and aux-ram-share', () => {
+    const launch = parseLaunch(qemuArgs({
+      spec: { ...spec, cpr: true }, bootImage: '/c.img', qmpSocket: '/q.sock', incoming: true, kvmUsable: false,
+      sharedMemoryPath: '/dev/shm/r', cprSocket: '/run/cpr-destination.sock',
+    }));
+    expect(launch).toMatchObject({
+      incoming: true, auxRamShare: true, sharedMemoryPath: '/dev/shm/r',
+      incomingChannels: { main: 'unix:/run/cpr-destination-main.sock', cpr: '/run/cpr-destination.sock' },
+    });
+  });
+  it('has no channels for -incoming defer, and no aux-ram-share unless asked', () => {
+    const launch = parseLaunch(qemuArgs({ spec, bootImage: '/d.img', qmpSocket: '/q.sock', incoming: true, kvmUsable: false }));
+    expect(launch.incoming).toBe(true);
+    expect(launch.incomingChannels).toBeUndefined();
+    expect(launch.auxRamShare).toBe(false);
+  });
+  it('reads migration channels as QEMU\'s MigrationChannel objects, and refuses what it cannot emulate', () => {
+    expect(parseChannel({ 'channel-type': 'main', addr: { transport: 'socket', type: 'inet', host: '127.0.0.1', port: '4444' } })).toEqual({ type: 'main', uri: 'tcp:127.0.0.1:4444' });
+    expect(() => parseChannel({ 'channel-type': 'other', addr: {} })).toThrow("Parameter 'channel-type' does not accept value 'other'");
+    expect(() => parseChannel({ 'channel-type': 'main', addr: { transport: 'file', filename: '/f' } })).toThrow(/not emulated/);
+    const cprOverTcp = JSON.stringify({ 'channel-type': 'cpr', addr: { transport: 'socket', type: 'inet', host: 'h', port: 1 } });
+    expect(() => parseLaunch(['-qmp', 'unix:/q.sock,server=on', '-incoming', cprOverTcp])).toThrow(/UNIX socket/);
   });
   it('says which option lacks its argument, and needs a monitor', () => {
     expect(() => parseLaunch(['-name'])).toThrow("option '-name' needs an argument");

@@ -8,8 +8,16 @@ export interface EmulatedLaunch {
   readonly memoryMiB: number;
   readonly qmpSocket: string;
   readonly serialSocket?: string;
-  /** -incoming defer: the guest waits for its state (run state inmigrate). */
+  /** -incoming (defer, or channels): the guest waits for its state (run state inmigrate). */
   readonly incoming: boolean;
+  /**
+   * -incoming given as JSON channel objects (QEMU >= 9.1; a cpr-transfer destination gives
+   * two): the main channel's URI, listened on at start, and the cpr channel's UNIX socket,
+   * where the source's RAM file descriptors arrive before QEMU opens its monitor.
+   */
+  readonly incomingChannels?: { readonly main?: string; readonly cpr?: string };
+  /** -machine aux-ram-share=on: QEMU's own RAM (ROMs, video RAM) is shared too, as cpr-transfer needs. */
+  readonly auxRamShare: boolean;
   /** memory-backend-file share=on: another QEMU of this host can map the same RAM. */
   readonly sharedMemoryPath?: string;
   /** -device ide-hd for data0: the disk-reading guest, not the page walker. */
@@ -19,6 +27,24 @@ export interface EmulatedLaunch {
 
 /** Options that take a value; everything else (-nodefaults, -no-user-config) stands alone. */
 const WITH_VALUE = new Set(['-name', '-uuid', '-machine', '-accel', '-m', '-object', '-display', '-drive', '-chardev', '-serial', '-qmp', '-blockdev', '-device', '-spice', '-vga', '-incoming', '-L']);
+
+/** A channel of -incoming's or `migrate`'s list, as QEMU's MigrationChannel: its type and its address as a URI. */
+export interface Channel {
+  readonly type: 'main' | 'cpr';
+  readonly uri: string;
+}
+
+/** Reads one MigrationChannel object (socket unix or inet addresses, as cutover gives them). */
+export function parseChannel(value: unknown): Channel {
+  const channel = value as { 'channel-type'?: unknown; addr?: { transport?: unknown; type?: unknown; path?: unknown; host?: unknown; port?: unknown } } | null;
+  const type = channel?.['channel-type'];
+  if (type !== 'main' && type !== 'cpr') throw new Error(`Parameter 'channel-type' does not accept value '${String(type)}'`);
+  const addr = channel?.addr;
+  if (addr?.transport !== 'socket') throw new Error(`migration channel transport '${String(addr?.transport)}' is not emulated`);
+  if (addr.type === 'unix' && typeof addr.path === 'string') return { type, uri: `unix:${addr.path}` };
+  if (addr.type === 'inet' && typeof addr.host === 'string' && addr.port !== undefined) return { type, uri: `tcp:${addr.host}:${String(addr.port)}` };
+  throw new Error(`migration channel address of type '${String(addr.type)}' is not emulated`);
+}
 
 export function parseLaunch(argv: ReadonlyArray<string>): EmulatedLaunch {
   const values = new Map<string, string[]>();
@@ -40,13 +66,24 @@ export function parseLaunch(argv: ReadonlyArray<string>): EmulatedLaunch {
   const spicePort = /port=(\d+)/.exec(spice ?? '')?.[1];
   const name = /^(?:guest=)?([^,]+)/.exec(one('-name') ?? 'guest')?.[1] ?? 'guest';
   const uuid = one('-uuid');
+  const incoming = values.get('-incoming') ?? [];
+  // -incoming defer, a URI, or (QEMU >= 9.1) one JSON channel object per -incoming.
+  const channels = incoming.filter((v) => v.trimStart().startsWith('{')).map((v) => parseChannel(JSON.parse(v)));
+  const main = channels.find((c) => c.type === 'main')?.uri;
+  const cpr = channels.find((c) => c.type === 'cpr')?.uri;
+  if (cpr !== undefined && !cpr.startsWith('unix:')) throw new Error('the cpr channel must be a UNIX socket (it passes file descriptors)');
+  const machine = one('-machine') ?? '';
   return {
     name,
     ...(uuid !== undefined && { uuid }),
     memoryMiB: Number.parseInt(one('-m') ?? '128', 10),
     qmpSocket: qmp,
     ...(serial && { serialSocket: serial }),
-    incoming: values.has('-incoming'),
+    incoming: incoming.length > 0,
+    ...(channels.length > 0 && {
+      incomingChannels: { ...(main !== undefined && { main }), ...(cpr !== undefined && { cpr: cpr.slice('unix:'.length) }) },
+    }),
+    auxRamShare: /(?:^|,)aux-ram-share=on(?:,|$)/.test(machine),
     ...(memPath && { sharedMemoryPath: memPath }),
     dataDisk: (values.get('-device') ?? []).some((d) => /drive=data0/.test(d)),
     ...(spicePort !== undefined && { spice: { host: /addr=([^,]+)/.exec(spice ?? '')?.[1] ?? '0.0.0.0', port: Number(spicePort) } }),

@@ -2,6 +2,7 @@ import type { Server, Socket } from 'node:net';
 import { compareVersions } from '../../util/versions.ts';
 import { WALKED_PAGE_COUNT } from './guest.ts';
 import type { Machine } from './machine.ts';
+import type { CprState } from './cpr.ts';
 import { listen, readFrames, type Frame } from './stream.ts';
 
 // The destination side, as an -incoming defer QEMU runs it: migrate-incoming listens, the
@@ -9,6 +10,8 @@ import { listen, readFrames, type Frame } from './stream.ts';
 // in post-copy, once the device state came: missing pages are fetched as the guest needs
 // them). A stream that breaks before the end fails the migration and ends QEMU; in post-copy
 // the guest cannot go on without its pages and the migration pauses until migrate-recover.
+// A cpr-transfer destination got its RAM's descriptors first (cpr.ts): its guest's memory is
+// the source's own, and only device state comes over the stream.
 
 type Status = 'setup' | 'active' | 'postcopy-active' | 'postcopy-paused' | 'postcopy-recover' | 'completed' | 'failed';
 
@@ -19,7 +22,8 @@ export class Incoming {
   private postcopy = false;
   private done = false;
 
-  constructor(private readonly vm: Machine) {}
+  /** @param cpr the CPR state a cpr-transfer destination received before its monitor opened. */
+  constructor(private readonly vm: Machine, private readonly cpr?: CprState) {}
 
   async listen(uri: string): Promise<void> {
     this.server = await listen(uri, (socket) => this.accept(socket));
@@ -64,14 +68,23 @@ export class Incoming {
       case 'ram':
         return;
       case 'device':
-        this.vm.guest.state = { ...frame.state };
-        this.vm.guest.damage = [...frame.damage];
+        if (this.cpr && this.vm.has('cpr-loses-ram')) {
+          // The bug: fresh RAM mapped instead of the descriptors passed. The CPU goes on where
+          // it was, over memory that reads zeros: the guest's counters (in RAM) start over.
+          this.vm.guest.state = { passes: 0, boots: 0, position: frame.state.position };
+          this.vm.guest.damage = [];
+        } else {
+          this.vm.guest.state = { ...frame.state };
+          this.vm.guest.damage = [...frame.damage];
+        }
         if (frame.postcopy) {
           this.postcopy = true;
           this.setStatus('postcopy-active');
           this.run();
         }
         return;
+      case 'cpr':
+        return; // only on the cpr channel
       case 'resume':
         this.vm.guest.blocked = false;
         this.setStatus('postcopy-active');

@@ -12,6 +12,8 @@ export interface MigrationParameters {
   downtimeLimitMs: number;
   /** 0: post-copy at max-bandwidth, as QEMU's default. */
   maxPostcopyBandwidth: number;
+  /** MigMode: 'normal', or 'cpr-transfer' (QEMU >= 10.0). */
+  mode: string;
 }
 
 export type Emit = (event: string, data?: Record<string, unknown>) => void;
@@ -20,7 +22,7 @@ export class Machine {
   readonly guest: EmulatedGuest;
   runState: string;
   readonly capabilities = new Map<string, boolean>();
-  readonly parameters: MigrationParameters = { maxBandwidth: 128 * 1024 ** 2, downtimeLimitMs: 300, maxPostcopyBandwidth: 0 };
+  readonly parameters: MigrationParameters = { maxBandwidth: 128 * 1024 ** 2, downtimeLimitMs: 300, maxPostcopyBandwidth: 0, mode: 'normal' };
   /** The name and UUID the guest answers with. */
   readonly identity: { readonly name: string; readonly uuid: string };
   /** Its SPICE server, when started with -spice. */

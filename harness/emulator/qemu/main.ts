@@ -1,5 +1,6 @@
 import { isEmulatedBug, type EmulatedBug } from '../../hosts/emulated/bugs.ts';
 import { parseLaunch } from './cmdline.ts';
+import { receiveCprState } from './cpr.ts';
 import { Machine } from './machine.ts';
 import { Monitor } from './monitor.ts';
 
@@ -33,16 +34,24 @@ async function main(argv: string[]): Promise<void> {
   }
   if (qemuArgs[0] === '-device' && qemuArgs[1] === 'help') return;
   const launch = parseLaunch(qemuArgs);
+  // Set before anything waits: a cpr-transfer destination may wait for its state for ever.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => process.exit(0));
   const monitor: { peer?: Awaited<ReturnType<Monitor['listen']>> } = {};
   const vm = new Machine(launch, version, bugs, (event, data) => monitor.peer?.pushEvent(event, data));
+  // A cpr-transfer destination waits for its CPR state before anything else: no monitor until then.
+  const cprPath = launch.incomingChannels?.cpr;
+  const cpr = cprPath !== undefined ? await receiveCprState(cprPath) : undefined;
   if (vm.spice) await vm.spice.listen();
   if (launch.serialSocket) await vm.guest.connectSerial(launch.serialSocket);
-  monitor.peer = await new Monitor(vm).listen();
+  const qmp = new Monitor(vm);
+  monitor.peer = await qmp.listen();
+  if (launch.incomingChannels?.main !== undefined) await qmp.startIncoming(launch.incomingChannels.main, cpr?.state);
+  // The cpr channel's HUP tells the source the main channel listens.
+  cpr?.hangUp();
   if (!launch.incoming) {
     vm.setRunState('running');
     vm.guest.boot();
   }
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => process.exit(0));
 }
 
 main(process.argv.slice(2)).catch((err: Error) => {

@@ -1,5 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { FakeQmpPeer, type FakeHandler, type FakeReply } from '../../qmp/fake-peer.ts';
+import { compareVersions } from '../../util/versions.ts';
+import { parseChannel, type Channel } from './cmdline.ts';
+import type { CprState } from './cpr.ts';
 import { Incoming } from './incoming.ts';
 import type { Machine } from './machine.ts';
 import { Outgoing } from './outgoing.ts';
@@ -24,6 +27,12 @@ export class Monitor {
     return this.peer;
   }
 
+  /** -incoming given a main channel: QEMU listens there from the start (a cpr-transfer destination, once its CPR state came). */
+  async startIncoming(uri: string, cpr?: CprState): Promise<void> {
+    this.incoming = new Incoming(this.vm, cpr);
+    await this.incoming.listen(uri);
+  }
+
   private handlers(): Record<string, FakeHandler> {
     const vm = this.vm;
     return {
@@ -44,9 +53,11 @@ export class Monitor {
         if (typeof args['max-bandwidth'] === 'number') vm.parameters.maxBandwidth = args['max-bandwidth'];
         if (typeof args['downtime-limit'] === 'number') vm.parameters.downtimeLimitMs = args['downtime-limit'];
         if (typeof args['max-postcopy-bandwidth'] === 'number') vm.parameters.maxPostcopyBandwidth = args['max-postcopy-bandwidth'];
+        if (args.mode !== undefined) vm.parameters.mode = migrationMode(vm.version, args.mode);
       }),
-      migrate: ok((args) => {
-        const uri = String(args.uri ?? '');
+      migrate: ok(async (args) => {
+        const channels = migrateChannels(args);
+        const uri = channels?.find((c) => c.type === 'main')?.uri ?? String(args.uri ?? '');
         if (args.resume === true) {
           if (!this.outgoing) throw new Error('Cannot resume if there is no paused migration');
           void this.outgoing.resume(uri);
@@ -54,6 +65,22 @@ export class Monitor {
         }
         if (vm.runState === 'inmigrate') throw new Error('Guest is waiting for an incoming migration');
         if (this.outgoing && !this.outgoing.ended) throw new Error('There\'s a migration process in progress');
+        if (vm.parameters.mode === 'cpr-transfer') {
+          const cpr = channels?.find((c) => c.type === 'cpr')?.uri;
+          if (!channels || channels.find((c) => c.type === 'main') === undefined) throw new Error("missing 'main' migration channel");
+          if (cpr === undefined) throw new Error("missing 'cpr' migration channel");
+          if (!cpr.startsWith('unix:')) throw new Error('cpr-transfer needs a unix socket for its cpr channel');
+          if (vm.capability('postcopy-ram')) throw new Error('cpr-transfer mode does not support postcopy');
+          // QEMU's CPR blocker of each RAM block that cannot be handed over by descriptor.
+          if (vm.launch.sharedMemoryPath === undefined || !vm.launch.auxRamShare) {
+            throw new Error('Memory region pc.ram is not compatible with CPR. share=on is required for memory-backend objects, and aux-ram-share=on is required.');
+          }
+          const outgoing = new Outgoing(vm);
+          this.outgoing = outgoing;
+          await outgoing.saveCprState(cpr);
+          void outgoing.finishCpr(uri);
+          return;
+        }
         this.outgoing = new Outgoing(vm);
         void this.outgoing.start(uri);
       }),
@@ -88,6 +115,23 @@ export class Monitor {
       },
     };
   }
+}
+
+/** migrate-set-parameters' mode, as each version takes it (the parameter came in 8.2, cpr-transfer in 10.0). */
+export function migrationMode(version: string, mode: unknown): string {
+  if (compareVersions(version, '8.2') < 0) throw new Error("Parameter 'mode' is unexpected");
+  const modes = compareVersions(version, '10.0') < 0 ? ['normal', 'cpr-reboot'] : ['normal', 'cpr-reboot', 'cpr-transfer'];
+  if (typeof mode !== 'string' || !modes.includes(mode)) throw new Error(`Parameter 'mode' does not accept value '${String(mode)}'`);
+  if (mode === 'cpr-reboot') throw new Error('cpr-reboot mode is not emulated');
+  return mode;
+}
+
+/** migrate's channels (QEMU >= 9.1), exclusive of its uri. */
+export function migrateChannels(args: Record<string, unknown>): Channel[] | undefined {
+  if (args.channels === undefined) return undefined;
+  if (args.uri !== undefined) throw new Error("need either 'uri' or 'channels' argument");
+  if (!Array.isArray(args.channels)) throw new Error("Invalid parameter type for 'channels', expected: array");
+  return args.channels.map(parseChannel);
 }
 
 /** A handler from a function: its result is the return value, what it throws a GenericError. */

@@ -15,7 +15,12 @@ export type Frame =
   | { readonly t: 'ram'; readonly bytes: number; readonly p?: string }
   | { readonly t: 'device'; readonly state: GuestState; readonly damage: ReadonlyArray<MemoryDamage>; readonly postcopy: boolean }
   | { readonly t: 'resume' }
-  | { readonly t: 'end' };
+  | { readonly t: 'end' }
+  /**
+   * cpr-transfer's cpr channel: the CPR state, in QEMU the RAM blocks' file descriptors (by
+   * SCM_RIGHTS). Here the shared RAM file's path stands for them.
+   */
+  | { readonly t: 'cpr'; readonly ram: ReadonlyArray<{ readonly name: string; readonly path: string }> };
 
 export function encode(frame: Frame): string {
   const padded = frame.t === 'ram' ? { ...frame, p: '0'.repeat(Math.ceil(frame.bytes / SCALE)) } : frame;

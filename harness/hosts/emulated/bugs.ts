@@ -49,6 +49,10 @@ export const EMULATED_BUGS = {
     does: 'x-ignore-shared is ignored: shared RAM is copied as if private',
     breaks: ['SHU-03'],
   },
+  'cpr-loses-ram': {
+    does: 'a cpr-transfer destination maps fresh RAM instead of the descriptors it was handed: the guest goes on over zeroed memory, its counters started over',
+    breaks: ['SHU-04'],
+  },
   'ignores-validate-uuid': {
     does: 'validate-uuid is accepted and never checked',
     breaks: ['UUID-05'],

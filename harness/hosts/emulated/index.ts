@@ -13,8 +13,11 @@ import { inDaemon, inQemu, type EmulatedBug } from './bugs.ts';
 // line it gives a real QEMU; it answers over a real QMP socket, migrates over real sockets,
 // and its guest writes to the serial socket. It needs no QEMU, no KVM and no root.
 
-/** The QEMU versions the emulator answers as, its default first (an old and a new one, for SHU-02). */
-export const EMULATED_VERSIONS = ['7.2.0', '9.2.0'] as const;
+/**
+ * The QEMU versions the emulator answers as, its default first, oldest to newest: an old and
+ * a new one for SHU-02's upgrade, and 10.0 (the newest) for cpr-transfer (SHU-04).
+ */
+export const EMULATED_VERSIONS = ['7.2.0', '9.2.0', '10.0.0'] as const;
 
 // Paths, not imports: the emulator's programs belong to a layer of their own (harness/emulator/), above this one.
 const PROGRAMS = {
