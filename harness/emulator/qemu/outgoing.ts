@@ -12,7 +12,7 @@ const PUMP_MS = 10;
 /** How long `ignores-downtime-limit` keeps the guest paused at switchover. */
 const SLOW_SWITCHOVER_MS = 2000;
 
-type Status = 'setup' | 'active' | 'postcopy-active' | 'postcopy-paused' | 'postcopy-recover' | 'cancelling' | 'completed' | 'failed' | 'cancelled';
+type Status = 'setup' | 'active' | 'pre-switchover' | 'device' | 'postcopy-active' | 'postcopy-paused' | 'postcopy-recover' | 'cancelling' | 'completed' | 'failed' | 'cancelled';
 
 export class Outgoing {
   status: Status = 'setup';
@@ -33,6 +33,8 @@ export class Outgoing {
   /** The guest was paused by this migration (switchover or post-copy), not by the user. */
   private stoppedGuest = false;
   private switchingOver = false;
+  /** migrate-continue's wake-up, while paused before switch-over. */
+  private continueSwitchover?: () => void;
 
   constructor(private readonly vm: Machine) {}
 
@@ -79,6 +81,12 @@ export class Outgoing {
       this.resumeGuest();
       this.vm.spice?.migrationAbandoned();
     }, 20);
+  }
+
+  /** migrate-continue: a migration paused before switch-over (pause-before-switchover) goes on. */
+  continueFrom(state: string): void {
+    if (this.status !== 'pre-switchover' || state !== 'pre-switchover') throw new Error(`Migration not in expected state: ${state}`);
+    this.continueSwitchover?.();
   }
 
   /** migrate resume=true: a paused post-copy migration goes on over a new connection. */
@@ -163,6 +171,13 @@ export class Outgoing {
     this.switchingOver = true;
     this.stopGuest();
     const stoppedAt = performance.now();
+    if (this.vm.capability('pause-before-switchover')) {
+      this.setStatus('pre-switchover');
+      await new Promise<void>((resolve) => (this.continueSwitchover = resolve));
+      this.continueSwitchover = undefined;
+      if (this.status !== 'pre-switchover') return; // cancelled or failed meanwhile
+      this.setStatus('device');
+    }
     this.nextPass();
     const last = this.dirty;
     const copyMs = this.vm.has('ignores-downtime-limit') ? SLOW_SWITCHOVER_MS : (last / bandwidth) * 1000;
