@@ -201,6 +201,13 @@ export class BlockLayer {
     this.exportIds.add(id);
   }
 
+  /** Its NBD server and connections closed, as a QEMU that ends leaves them. */
+  close(): void {
+    this.nbd?.close();
+    this.nbd = undefined;
+    for (const node of this.nodes.values()) if (node instanceof NbdNode) node.client.close();
+  }
+
   /** A finished stream: the overlay holds it all, its backing is dropped (and its NBD connection closed). */
   dropBacking(overlay: OverlayNode): void {
     const backing = overlay.backing;

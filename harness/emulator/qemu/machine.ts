@@ -63,10 +63,10 @@ export class Machine {
     };
   }
 
-  /** A failed request of the data disk's device, under its error policy (rerror, werror). */
-  ioError(err: Error, operation: 'read' | 'write'): 'stop' | 'report' {
+  /** A failed request of the data disk's device, under its error policy (rerror, werror) unless `action` says. */
+  ioError(err: Error, operation: 'read' | 'write', forced?: 'stop'): 'stop' | 'report' {
     const disk = this.launch.disk;
-    const action = (operation === 'read' ? disk?.rerror : disk?.werror) === 'stop' ? 'stop' : 'report';
+    const action = forced ?? ((operation === 'read' ? disk?.rerror : disk?.werror) === 'stop' ? 'stop' : 'report');
     this.emit('BLOCK_IO_ERROR', { device: '', nospace: false, 'node-name': disk?.drive ?? '', reason: err.message, operation, action });
     if (action === 'stop') this.setRunState('io-error');
     return action;

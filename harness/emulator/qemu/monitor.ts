@@ -104,7 +104,7 @@ export class Monitor {
       ended: (job) => vm.jobs.delete(job.id),
       targetFailed: () => {
         // The bug: the mirror's target failing is taken for the guest's own disk failing.
-        if (vm.has('mirror-error-stops-guest')) vm.ioError(new Error('Input/output error'), 'write');
+        if (vm.has('mirror-error-stops-guest')) vm.ioError(new Error('Input/output error'), 'write', 'stop');
       },
     };
     const startJob = (job: BlockJob): void => {
