@@ -41,6 +41,21 @@ describe('emulated QEMU command line', () => {
     const cprOverTcp = JSON.stringify({ 'channel-type': 'cpr', addr: { transport: 'socket', type: 'inet', host: 'h', port: 1 } });
     expect(() => parseLaunch(['-qmp', 'unix:/q.sock,server=on', '-incoming', cprOverTcp])).toThrow(/UNIX socket/);
   });
+  it('keeps the data disk\'s -blockdev chain and its device\'s error policy', () => {
+    const launch = parseLaunch(qemuArgs({
+      spec, bootImage: '/b.img', qmpSocket: '/q.sock', incoming: true, kvmUsable: false,
+      dataDisk: { kind: 'nbd-overlay', overlay: '/o.qcow2', nbd: { host: '127.0.0.1', port: 10809 }, errorPolicy: 'stop' },
+    }));
+    expect(launch.blockdevs).toEqual([
+      { driver: 'nbd', 'node-name': 'data0-nbd', 'server.type': 'inet', 'server.host': '127.0.0.1', 'server.port': '10809', export: 'data0', 'read-only': 'on' },
+      { driver: 'file', filename: '/o.qcow2', 'node-name': 'data0-overlay-file' },
+      { driver: 'qcow2', 'node-name': 'data0-overlay', file: 'data0-overlay-file', backing: 'data0-nbd' },
+      { driver: 'copy-on-read', 'node-name': 'data0', file: 'data0-overlay' },
+    ]);
+    expect(launch.disk).toEqual({ drive: 'data0', werror: 'stop', rerror: 'stop' });
+    const plain = parseLaunch(qemuArgs({ spec, bootImage: '/b.img', qmpSocket: '/q.sock', incoming: false, kvmUsable: false, dataDisk: { kind: 'file', path: '/d.raw' } }));
+    expect(plain.disk).toEqual({ drive: 'data0', werror: 'enospc', rerror: 'report' });
+  });
   it('says which option lacks its argument, and needs a monitor', () => {
     expect(() => parseLaunch(['-name'])).toThrow("option '-name' needs an argument");
     expect(() => parseLaunch(['-m', '64M'])).toThrow('-qmp unix:<path>,server=on is required');

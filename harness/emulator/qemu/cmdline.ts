@@ -22,6 +22,10 @@ export interface EmulatedLaunch {
   readonly sharedMemoryPath?: string;
   /** -device ide-hd for data0: the disk-reading guest, not the page walker. */
   readonly dataDisk: boolean;
+  /** The -blockdev nodes, as key=value maps (dotted keys kept: server.host). */
+  readonly blockdevs: ReadonlyArray<Readonly<Record<string, string>>>;
+  /** The data disk's device: the node it reads and its error policies (QEMU's defaults: werror enospc, rerror report). */
+  readonly disk?: { readonly drive: string; readonly werror: string; readonly rerror: string };
   readonly spice?: { readonly host: string; readonly port: number };
 }
 
@@ -73,6 +77,7 @@ export function parseLaunch(argv: ReadonlyArray<string>): EmulatedLaunch {
   const cpr = channels.find((c) => c.type === 'cpr')?.uri;
   if (cpr !== undefined && !cpr.startsWith('unix:')) throw new Error('the cpr channel must be a UNIX socket (it passes file descriptors)');
   const machine = one('-machine') ?? '';
+  const device = (values.get('-device') ?? []).map(keyValues).find((d) => d.drive === 'data0');
   return {
     name,
     ...(uuid !== undefined && { uuid }),
@@ -85,7 +90,23 @@ export function parseLaunch(argv: ReadonlyArray<string>): EmulatedLaunch {
     }),
     auxRamShare: /(?:^|,)aux-ram-share=on(?:,|$)/.test(machine),
     ...(memPath && { sharedMemoryPath: memPath }),
-    dataDisk: (values.get('-device') ?? []).some((d) => /drive=data0/.test(d)),
+    dataDisk: device !== undefined,
+    blockdevs: (values.get('-blockdev') ?? []).map(keyValues),
+    ...(device && { disk: { drive: device.drive ?? 'data0', werror: device.werror ?? 'enospc', rerror: device.rerror ?? 'report' } }),
     ...(spicePort !== undefined && { spice: { host: /addr=([^,]+)/.exec(spice ?? '')?.[1] ?? '0.0.0.0', port: Number(spicePort) } }),
   };
+}
+
+/** `driver=nbd,server.host=...` (or `ide-hd,drive=...`: a leading bare word is the driver) as a map. */
+export function keyValues(option: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  option.split(',').forEach((part, i) => {
+    const eq = part.indexOf('=');
+    if (eq < 0) {
+      if (i === 0) map.driver = part;
+      return;
+    }
+    map[part.slice(0, eq)] = part.slice(eq + 1);
+  });
+  return map;
 }

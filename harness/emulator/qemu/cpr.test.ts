@@ -14,7 +14,7 @@ import { CPR_STREAM_BYTES, Outgoing } from './outgoing.ts';
 // cpr-transfer between two emulated QEMUs in one process: the CPR state over the cpr channel,
 // the destination's HUP, then device state only over the main one.
 
-const base: EmulatedLaunch = { name: 'g', memoryMiB: 128, qmpSocket: '/unused', incoming: false, dataDisk: false, sharedMemoryPath: '/dev/shm/ram-g', auxRamShare: true };
+const base: EmulatedLaunch = { name: 'g', memoryMiB: 128, qmpSocket: '/unused', incoming: false, dataDisk: false, blockdevs: [], sharedMemoryPath: '/dev/shm/ram-g', auxRamShare: true };
 let dir = '';
 const machines: Machine[] = [];
 afterEach(async () => {

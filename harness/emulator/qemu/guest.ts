@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { GUEST_LAYOUT, stampOffsets, walkedRegions } from '../../guest/layout.ts';
+import { DISK_LAYOUT, GUEST_LAYOUT, stampOffsets, walkedRegions } from '../../guest/layout.ts';
 
 // The emulated guest: the page walker of guest/pagewalk.asm (or the disk reader of
 // diskwalk.asm) as a counter and a position instead of instructions. Its serial characters
@@ -9,6 +9,20 @@ import { GUEST_LAYOUT, stampOffsets, walkedRegions } from '../../guest/layout.ts
 /** How long one pass over the walked pages takes while the guest runs. */
 export const PASS_MS = 20;
 const TICK_MS = 5;
+/** How long one pass over the data disk takes (the real guest's ATA PIO reads take ~5 s). */
+export const DISK_PASS_MS = 2500;
+/** Sectors the disk walker asks for at once. */
+const DISK_CHUNK = 128;
+
+/** The data disk as the disk walker reads it: its device's node, and its error policy. */
+export interface GuestDisk {
+  read(sector: number, count: number): Promise<Buffer>;
+  /**
+   * A read failed. 'stop': the machine stopped on it (rerror=stop) and the read is done again
+   * when it runs on; 'report': the guest is told (the ATA error bit).
+   */
+  failed(err: Error): 'stop' | 'report';
+}
 
 /** What the guest's CPU state is: enough to go on where it stopped, on another QEMU. */
 export interface GuestState {
@@ -43,6 +57,12 @@ export class EmulatedGuest {
   private serial?: Socket;
   private timer?: NodeJS.Timeout;
   private last = 0;
+  /** The disk walker: its data disk, the sectors it may read by now, the read in flight. */
+  disk?: GuestDisk;
+  private credit = 0;
+  private reading = false;
+  /** Changes when the vCPUs stop: a read that completes after that is done again later. */
+  private generation = 0;
 
   constructor(private readonly workload: 'pagewalk' | 'diskwalk') {}
 
@@ -75,6 +95,8 @@ export class EmulatedGuest {
     if (!this.running) return;
     this.tick();
     this.running = false;
+    this.generation++;
+    this.credit = 0;
     clearInterval(this.timer);
   }
 
@@ -83,6 +105,11 @@ export class EmulatedGuest {
     const elapsed = now - this.last;
     this.last = now;
     if (this.blocked) return;
+    if (this.workload === 'diskwalk' && this.disk) {
+      this.credit = Math.min(this.credit + (elapsed / DISK_PASS_MS) * DISK_LAYOUT.sectors, DISK_CHUNK * 4);
+      this.readDisk();
+      return;
+    }
     let position = this.state.position + elapsed / PASS_MS;
     while (position >= 1) {
       position -= 1;
@@ -92,18 +119,59 @@ export class EmulatedGuest {
     this.state.position = position;
   }
 
+  /** The next sectors of the walk, when their time came and no read is in flight. */
+  private readDisk(): void {
+    const disk = this.disk;
+    const { sectors, sectorSize, pattern } = DISK_LAYOUT;
+    const sector = Math.min(Math.floor(this.state.position * sectors), sectors - 1);
+    const count = Math.min(Math.floor(this.credit), DISK_CHUNK, sectors - sector);
+    if (!disk || this.reading || !this.running || count < 1) return;
+    this.reading = true;
+    const generation = this.generation;
+    const advance = (told: string): void => {
+      this.credit -= count;
+      this.state.position = (sector + count) / sectors;
+      if (sector + count >= sectors) {
+        this.state.position = 0;
+        this.state.passes++;
+        told += GUEST_LAYOUT.passChar;
+      }
+      this.say(told);
+    };
+    disk.read(sector, count).then(
+      (data) => {
+        this.reading = false;
+        if (generation !== this.generation) return;
+        let told = '';
+        for (let i = 0; i < count; i++) {
+          const value = data.readUInt32LE(i * sectorSize);
+          if (value === ((sector + i) ^ pattern) >>> 0) continue;
+          told += value === 0 ? DISK_LAYOUT.zeroChar : DISK_LAYOUT.badChar;
+        }
+        advance(told);
+      },
+      (err: Error) => {
+        this.reading = false;
+        if (generation !== this.generation) return;
+        if (disk.failed(err) === 'stop') return;
+        advance(DISK_LAYOUT.errorChar.repeat(count));
+      },
+    );
+  }
+
   private say(ch: string): void {
+    if (!ch) return;
     if (this.serial?.writable) this.serial.write(ch);
   }
 
   /** Guest memory from `address`, `length` bytes: the walk's stamps and the counters. */
   readMemory(address: number, length: number): Buffer {
     const bytes = Buffer.alloc(length);
-    if (this.workload !== 'pagewalk') return bytes;
     const counters = Buffer.alloc(8);
     counters.writeUInt32LE(this.state.passes >>> 0, 0);
     counters.writeUInt32LE(this.state.boots >>> 0, 4);
     copyOverlap(bytes, address, counters, GUEST_LAYOUT.countersAddress);
+    if (this.workload !== 'pagewalk') return bytes;
     if (this.state.passes === 0 && this.state.position === 0) return bytes;
     const reached = Math.floor(this.state.position * TOTAL_PAGES);
     const offsets = stampOffsets();

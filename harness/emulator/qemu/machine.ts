@@ -2,6 +2,8 @@ import type { EmulatedBug } from '../../hosts/emulated/bugs.ts';
 import type { EmulatedLaunch } from './cmdline.ts';
 import { SpiceServer } from '../spice/server.ts';
 import { EmulatedGuest } from './guest.ts';
+import { BlockLayer } from './block.ts';
+import type { BlockJob } from './jobs.ts';
 
 // One emulated QEMU process: its run state (and the STOP/RESUME events it gives), its
 // migration capabilities and parameters, and its guest. The monitor and the migration
@@ -27,6 +29,9 @@ export class Machine {
   readonly identity: { readonly name: string; readonly uuid: string };
   /** Its SPICE server, when started with -spice. */
   readonly spice?: SpiceServer;
+  /** Its block nodes and NBD exports; its block jobs by ID. */
+  readonly blocks: BlockLayer;
+  readonly jobs = new Map<string, BlockJob>();
 
   constructor(
     readonly launch: EmulatedLaunch,
@@ -36,6 +41,7 @@ export class Machine {
   ) {
     this.guest = new EmulatedGuest(launch.dataDisk ? 'diskwalk' : 'pagewalk');
     this.runState = launch.incoming ? 'inmigrate' : 'prelaunch';
+    this.blocks = new BlockLayer({ zerosForMissing: bugs.has('zeros-for-missing-sectors') });
     this.identity = { name: launch.name, uuid: launch.uuid ?? '00000000-0000-0000-0000-000000000000' };
     if (launch.spice) {
       this.spice = new SpiceServer(launch.spice, {
@@ -45,6 +51,27 @@ export class Machine {
         dropsClientOnCancel: bugs.has('drops-spice-client-on-cancel'),
       }, emit);
     }
+  }
+
+  /** Opens the -blockdev chains (an nbd node connects now, as QEMU's does) and gives the guest its disk. */
+  async openDisks(): Promise<void> {
+    for (const spec of this.launch.blockdevs) await this.blocks.add(spec);
+    const disk = this.launch.disk;
+    if (!disk) return;
+    const node = this.blocks.node(disk.drive);
+    this.guest.disk = {
+      read: (sector, count) => node.read(sector, count),
+      failed: (err) => this.ioError(err, 'read'),
+    };
+  }
+
+  /** A failed request of the data disk's device, under its error policy (rerror, werror) unless `action` says. */
+  ioError(err: Error, operation: 'read' | 'write', forced?: 'stop'): 'stop' | 'report' {
+    const disk = this.launch.disk;
+    const action = forced ?? ((operation === 'read' ? disk?.rerror : disk?.werror) === 'stop' ? 'stop' : 'report');
+    this.emit('BLOCK_IO_ERROR', { device: '', nospace: false, 'node-name': disk?.drive ?? '', reason: err.message, operation, action });
+    if (action === 'stop') this.setRunState('io-error');
+    return action;
   }
 
   has(bug: EmulatedBug): boolean {

@@ -27,12 +27,15 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   // What the qemu driver probes: SPICE with seamless migration (-spice help lists it and
-  // exits 1, as QEMU does), and no disks (no ide-hd in -device help).
+  // exits 1, as QEMU does), and the IDE disk the disk-reading guest reads (-device help).
   if (qemuArgs[0] === '-spice' && qemuArgs[1] === 'help') {
     process.stdout.write('spice options:\n  port=<num>\n  addr=<str>\n  disable-ticketing=<bool>\n  seamless-migration=<bool>\n');
     process.exit(1);
   }
-  if (qemuArgs[0] === '-device' && qemuArgs[1] === 'help') return;
+  if (qemuArgs[0] === '-device' && qemuArgs[1] === 'help') {
+    process.stdout.write('Storage devices:\nname "ide-cd", bus IDE, desc "virtual IDE CD-ROM"\nname "ide-hd", bus IDE, desc "virtual IDE disk"\n');
+    return;
+  }
   const launch = parseLaunch(qemuArgs);
   // Set before anything waits: a cpr-transfer destination may wait for its state for ever.
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => process.exit(0));
@@ -42,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
   const cprPath = launch.incomingChannels?.cpr;
   const cpr = cprPath !== undefined ? await receiveCprState(cprPath) : undefined;
   if (vm.spice) await vm.spice.listen();
+  await vm.openDisks();
   if (launch.serialSocket) await vm.guest.connectSerial(launch.serialSocket);
   const qmp = new Monitor(vm);
   monitor.peer = await qmp.listen();

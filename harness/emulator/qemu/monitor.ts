@@ -3,7 +3,9 @@ import { FakeQmpPeer, type FakeHandler, type FakeReply } from '../../qmp/fake-pe
 import { compareVersions } from '../../util/versions.ts';
 import { parseChannel, type Channel } from './cmdline.ts';
 import type { CprState } from './cpr.ts';
+import { flatten, OverlayNode } from './block.ts';
 import { Incoming } from './incoming.ts';
+import { MirrorJob, StreamJob, type BlockJob, type JobHooks } from './jobs.ts';
 import type { Machine } from './machine.ts';
 import { Outgoing } from './outgoing.ts';
 
@@ -97,7 +99,12 @@ export class Monitor {
         if (!this.outgoing) throw new Error('Postcopy must be started after migration has been started');
         this.outgoing.requestPostcopy();
       }),
+      'migrate-continue': ok((args) => {
+        if (!this.outgoing) throw new Error(`Migration not in expected state: ${String(args.state ?? '')}`);
+        this.outgoing.continueFrom(String(args.state ?? ''));
+      }),
       migrate_cancel: ok(() => this.outgoing?.cancel()),
+      ...this.blockHandlers(),
       'query-migrate': ok(() => this.outgoing?.info() ?? this.incoming?.info() ?? {}),
       'query-spice': ok(() => vm.spice?.status() ?? { enabled: false, migrated: false }),
       client_migrate_info: ok((args) => {
@@ -113,6 +120,68 @@ export class Monitor {
         setTimeout(() => process.exit(0), 10);
         return { return: {} };
       },
+    };
+  }
+
+  /** The block commands the qemu driver's storage migrations send (drivers/qemu/storage.ts). */
+  private blockHandlers(): Record<string, FakeHandler> {
+    const vm = this.vm;
+    const hooks: JobHooks = {
+      emit: vm.emit,
+      ended: (job) => vm.jobs.delete(job.id),
+      targetFailed: () => {
+        // The bug: the mirror's target failing is taken for the guest's own disk failing.
+        if (vm.has('mirror-error-stops-guest')) vm.ioError(new Error('Input/output error'), 'write', 'stop');
+      },
+    };
+    const startJob = (job: BlockJob): void => {
+      if (vm.jobs.has(job.id)) throw new Error(`Job ID '${job.id}' already in use`);
+      vm.jobs.set(job.id, job);
+      job.start();
+    };
+    const findJob = (id: unknown): BlockJob => {
+      const job = vm.jobs.get(String(id ?? ''));
+      if (!job) throw new Error(`Block job '${String(id ?? '')}' not found`);
+      return job;
+    };
+    return {
+      'nbd-server-start': ok(async (args) => {
+        // SocketAddressLegacy ({type, data: {host, port}}), as the driver sends it, or flat.
+        const addr = (args.addr ?? {}) as { type?: string; data?: { host?: string; port?: string }; host?: string; port?: string };
+        const inet = addr.data ?? addr;
+        if (addr.type !== 'inet' || !inet.host || !inet.port) throw new Error('the emulated NBD server listens on inet addresses only');
+        await vm.blocks.startNbd(inet.host, Number(inet.port));
+      }),
+      'block-export-add': ok((args) => {
+        if (args.type !== 'nbd') throw new Error(`Invalid parameter 'type'`);
+        const node = String(args['node-name'] ?? '');
+        vm.blocks.exportNbd(String(args.id ?? ''), node, String(args.name ?? node), args.writable === true);
+      }),
+      'nbd-server-add': ok((args) => {
+        const device = String(args.device ?? '');
+        vm.blocks.exportNbd(device, device, String(args.name ?? device), args.writable === true);
+      }),
+      'blockdev-add': ok(async (args) => vm.blocks.add(flatten(args))),
+      'block-stream': ok((args) => {
+        const device = String(args.device ?? '');
+        const overlay = vm.blocks.node(device);
+        if (!(overlay instanceof OverlayNode) || !overlay.backing) throw new Error(`Node '${device}' has no backing file to stream from`);
+        const id = String(args['job-id'] ?? device);
+        startJob(new StreamJob(id, overlay, Number(args.speed ?? 0), hooks, () => vm.blocks.dropBacking(overlay)));
+      }),
+      'blockdev-mirror': ok((args) => {
+        if (args.sync !== 'full') throw new Error('the emulated mirror copies sync=full only');
+        const device = String(args.device ?? '');
+        const id = String(args['job-id'] ?? device);
+        startJob(new MirrorJob(id, vm.blocks.node(device), vm.blocks.node(String(args.target ?? '')), Number(args.speed ?? 0), hooks));
+      }),
+      'query-block-jobs': ok(() => [...vm.jobs.values()].map((job) => job.info())),
+      'block-job-cancel': ok((args) => findJob(args.device).cancel()),
+      'job-dismiss': ok((args) => {
+        // auto-dismiss is on: a job is gone once concluded, there is nothing to dismiss.
+        const job = findJob(args.id);
+        throw new Error(`Job '${job.id}' in state '${job.status}' cannot accept command verb 'dismiss'`);
+      }),
     };
   }
 }

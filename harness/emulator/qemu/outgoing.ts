@@ -20,7 +20,7 @@ const SLOW_SWITCHOVER_MS = 2000;
  */
 export const CPR_STREAM_BYTES = 112_640;
 
-type Status = 'setup' | 'active' | 'postcopy-active' | 'postcopy-paused' | 'postcopy-recover' | 'cancelling' | 'completed' | 'failed' | 'cancelled';
+type Status = 'setup' | 'active' | 'pre-switchover' | 'device' | 'postcopy-active' | 'postcopy-paused' | 'postcopy-recover' | 'cancelling' | 'completed' | 'failed' | 'cancelled';
 
 export class Outgoing {
   status: Status = 'setup';
@@ -44,6 +44,8 @@ export class Outgoing {
   private switchingOver = false;
   /** A cpr-transfer migration: no RAM is sent. */
   private cpr = false;
+  /** migrate-continue's wake-up, while paused before switch-over. */
+  private continueSwitchover?: () => void;
 
   constructor(private readonly vm: Machine) {}
 
@@ -151,6 +153,12 @@ export class Outgoing {
     }, 20);
   }
 
+  /** migrate-continue: a migration paused before switch-over (pause-before-switchover) goes on. */
+  continueFrom(state: string): void {
+    if (this.status !== 'pre-switchover' || state !== 'pre-switchover') throw new Error(`Migration not in expected state: ${state}`);
+    this.continueSwitchover?.();
+  }
+
   /** migrate resume=true: a paused post-copy migration goes on over a new connection. */
   async resume(uri: string): Promise<void> {
     if (this.status !== 'postcopy-paused') throw new Error('Cannot resume if there is no paused migration');
@@ -234,6 +242,13 @@ export class Outgoing {
     this.switchingOver = true;
     this.stopGuest();
     const stoppedAt = performance.now();
+    if (this.vm.capability('pause-before-switchover')) {
+      this.setStatus('pre-switchover');
+      await new Promise<void>((resolve) => (this.continueSwitchover = resolve));
+      this.continueSwitchover = undefined;
+      if (this.status !== 'pre-switchover') return; // cancelled or failed meanwhile
+      this.setStatus('device');
+    }
     this.nextPass();
     const last = this.dirty;
     const copyMs = this.vm.has('ignores-downtime-limit') ? SLOW_SWITCHOVER_MS : (last / bandwidth) * 1000;

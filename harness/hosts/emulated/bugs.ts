@@ -73,6 +73,14 @@ export const EMULATED_BUGS = {
     does: 'the source pauses its guest when its destination is lost before cut-over',
     breaks: ['PCS-04'],
   },
+  'zeros-for-missing-sectors': {
+    does: 'a sector the destination\'s overlay does not hold yet, whose NBD source is gone, reads as zeros (kept by copy-on-read): the guest runs on without its source',
+    breaks: ['PCS-05'],
+  },
+  'mirror-error-stops-guest': {
+    does: 'a write error on a mirror\'s target (its destination gone) stops the source\'s guest on an I/O error, as if its own disk had failed',
+    breaks: ['PCS-06'],
+  },
   'spice-session-restarts': {
     does: 'the destination\'s SPICE server gives a migrating client a new session (connection id): it starts over',
     breaks: ['SPICE-01'],

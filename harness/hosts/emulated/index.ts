@@ -22,6 +22,7 @@ export const EMULATED_VERSIONS = ['7.2.0', '9.2.0', '10.0.0'] as const;
 // Paths, not imports: the emulator's programs belong to a layer of their own (harness/emulator/), above this one.
 const PROGRAMS = {
   qemu: fileURLToPath(new URL('../../emulator/qemu/main.ts', import.meta.url)),
+  'qemu-img': fileURLToPath(new URL('../../emulator/qemu/img-main.ts', import.meta.url)),
   'spice-client': fileURLToPath(new URL('../../emulator/spice/client-main.ts', import.meta.url)),
 } as const;
 const bundled = new Map<keyof typeof PROGRAMS, Promise<string>>();
@@ -72,5 +73,8 @@ export function emulatedHostProvider(bugs: ReadonlyArray<EmulatedBug> = [], reme
     prepare: async () => ({ qemu: `emulated ${EMULATED_VERSIONS.join(', ')}`, ...(bugs.length && { bugs: bugs.join(', ') }) }),
     emulators: () => (emulators ??= emulatedQemus(inQemu(bugs))),
     spiceClient: emulatedSpiceClient,
+    // The qemu driver makes a streamed disk's overlay with qemu-img, the harness reads disks
+    // with it: an emulated host answers with the emulator's, which knows its images.
+    tools: async () => ({ 'qemu-img': [process.execPath, await emulatorProgram('qemu-img')] }),
   }, remember);
 }

@@ -21,6 +21,8 @@ export interface LocalHostKind {
   emulators(): Promise<ReadonlyArray<Emulator>>;
   /** The SPICE client its QEMUs need, when it is not remote-viewer. */
   spiceClient?(): Promise<SpiceClientProgram>;
+  /** Commands its hosts answer with programs of their own (an emulated host's qemu-img): name -> argv prefix. */
+  tools?(): Promise<Readonly<Record<string, ReadonlyArray<string>>>>;
 }
 
 /** Hosts that are folders on this machine; their processes are children of the harness. */
@@ -103,8 +105,10 @@ class LocalHost implements Host {
     return this.local.emulators();
   }
 
-  exec(argv: ReadonlyArray<string>, options: { timeoutMs: number }): Promise<ExecResult> {
-    return exec(argv, options.timeoutMs);
+  async exec(argv: ReadonlyArray<string>, options: { timeoutMs: number }): Promise<ExecResult> {
+    const [command, ...args] = argv;
+    const tool = command !== undefined ? (await this.local.tools?.())?.[command] : undefined;
+    return exec(tool ? [...tool, ...args] : argv, options.timeoutMs);
   }
 
   /** A process host's logs are its children's, which the driver already keeps. */
