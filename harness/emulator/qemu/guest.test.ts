@@ -29,6 +29,15 @@ describe('emulated guest memory', () => {
   it('reads as never walked before the guest ran', () => {
     expect(checkPageWalk(dump(new EmulatedGuest('pagewalk'))).intact).toBe(false);
   });
+  it('reads the same memory a chunk at a time as in one piece (pmemsave writes it in chunks)', () => {
+    const guest = new EmulatedGuest('pagewalk');
+    guest.state = { passes: 7, boots: 2, position: 0.61 };
+    guest.damage = [{ fromPage: 100, toPage: 140, delta: -1 }];
+    const start = 0x80000;
+    const whole = guest.readMemory(start, 3 << 20);
+    const chunks = [0, 1, 2].map((i) => guest.readMemoryInto(Buffer.alloc(1 << 20), start + (i << 20)));
+    expect(Buffer.concat(chunks).equals(whole)).toBe(true);
+  });
 });
 
 /** A disk that reads as the harness wrote it, except sectors from `zerosFrom` on (zeros) or `failFrom` on (failed reads). */

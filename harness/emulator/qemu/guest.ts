@@ -166,7 +166,12 @@ export class EmulatedGuest {
 
   /** Guest memory from `address`, `length` bytes: the walk's stamps and the counters. */
   readMemory(address: number, length: number): Buffer {
-    const bytes = Buffer.alloc(length);
+    return this.readMemoryInto(Buffer.alloc(length), address);
+  }
+
+  /** readMemory into a zeroed buffer of the caller's (pmemsave reuses one chunk for a whole dump). */
+  readMemoryInto(bytes: Buffer, address: number): Buffer {
+    const length = bytes.length;
     const counters = Buffer.alloc(8);
     counters.writeUInt32LE(this.state.passes >>> 0, 0);
     counters.writeUInt32LE(this.state.boots >>> 0, 4);

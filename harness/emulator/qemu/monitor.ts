@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { FakeQmpPeer, type FakeHandler, type FakeReply } from '../../qmp/fake-peer.ts';
 import { compareVersions } from '../../util/versions.ts';
 import { parseChannel, type Channel } from './cmdline.ts';
@@ -112,9 +112,7 @@ export class Monitor {
         if (!vm.spice) throw new Error('SPICE is not in use');
         vm.spice.migrateInfo(String(args.hostname), Number(args.port));
       }),
-      pmemsave: ok(async (args) => {
-        await writeFile(String(args.filename), vm.guest.readMemory(Number(args.val), Number(args.size)));
-      }),
+      pmemsave: ok(async (args) => savePhysicalMemory(vm, String(args.filename), Number(args.val), Number(args.size))),
       quit: (_command, peer) => {
         peer.pushEvent('SHUTDOWN', { guest: false, reason: 'host-qmp-quit' });
         setTimeout(() => process.exit(0), 10);
@@ -201,6 +199,24 @@ export function migrateChannels(args: Record<string, unknown>): Channel[] | unde
   if (args.uri !== undefined) throw new Error("need either 'uri' or 'channels' argument");
   if (!Array.isArray(args.channels)) throw new Error("Invalid parameter type for 'channels', expected: array");
   return args.channels.map(parseChannel);
+}
+
+/** A chunk of a memory dump: writing 100 MiB from one buffer this size costs a tenth of building it whole. */
+const DUMP_CHUNK = 1 << 20;
+
+/** pmemsave: the guest's memory written to a file, a chunk at a time. */
+async function savePhysicalMemory(vm: Machine, filename: string, address: number, size: number): Promise<void> {
+  const file = await open(filename, 'w');
+  try {
+    const chunk = Buffer.alloc(Math.min(DUMP_CHUNK, size));
+    for (let offset = 0; offset < size; offset += chunk.length) {
+      const part = chunk.subarray(0, Math.min(chunk.length, size - offset));
+      part.fill(0);
+      await file.write(vm.guest.readMemoryInto(part, address + offset));
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 /** A handler from a function: its result is the return value, what it throws a GenericError. */
