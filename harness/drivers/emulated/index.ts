@@ -148,7 +148,7 @@ export function createEmulatedDriver(context: DriverContext): Driver {
       };
       let end: JobEnd | undefined;
       let status: MigrationStatus = 'setup';
-      const progress = { postcopy: false };
+      const progress = { postcopy: false, cancelled: false };
       void src.call(false, (generation) => runMigration({ ...parties, progress }, generation, (s) => (status = s)))
         .catch((err: Error) => ({ status: 'failed' as const, errorDesc: err.message }))
         .then((info) => {
@@ -157,9 +157,11 @@ export function createEmulatedDriver(context: DriverContext): Driver {
         });
       return {
         info: async () => end ?? { status, jobRunning: true },
-        // Aborting a job is a high-priority call, as libvirt's virDomainAbortJob.
+        // Aborting a job is a high-priority call, as libvirt's virDomainAbortJob; one that comes
+        // before QEMU migrates (Begin, Prepare) is remembered, and Perform does not start.
         cancel: async () => {
           const qemu = source.qemu;
+          progress.cancelled = true;
           await src.call(true, async () => void (await qemu?.qmp.execute('migrate_cancel')));
         },
         startPostcopy: async () => {

@@ -23,7 +23,7 @@ export interface MigrationParties {
   /** Refusal text of the destination's Prepare (the refuse-prepare fault), if armed. */
   readonly prepareRefusal: () => string | undefined;
   /** Whether the switch to post-copy was asked: from then on the destination holds the guest. */
-  readonly progress: { readonly postcopy: boolean };
+  readonly progress: { readonly postcopy: boolean; readonly cancelled: boolean };
   /** The source QMP's event mark when `migrate` was sent. */
   since?: number;
 }
@@ -141,6 +141,7 @@ async function perform(p: MigrationParties, qemu: QemuGuest, uri: string, link: 
   const relocation = settings.spice ?? 'destination';
   const target = relocation === 'destination' ? p.destination.guest.spiceAddress : relocation === 'none' ? undefined : relocation;
   if (qemu.spiceAddress && target) await qemu.qmp.execute('client_migrate_info', { protocol: 'spice', hostname: target.host, port: target.port });
+  if (p.progress.cancelled) return 'cancelled';
   const since = qemu.qmp.mark();
   p.since = since;
   await qemu.qmp.execute('migrate', { uri });
