@@ -21,9 +21,9 @@ import { describeSchedule, scheduleArbitrary, type ExploreTarget, type Schedule 
 // fast-check will ask for are drawn ahead from the same seed and played that many at once;
 // the property then finds its schedule's result waiting. fast-check still runs, counts and
 // shrinks as if alone: a schedule it asks for that was not drawn ahead is played then.
-// Generation is unbiased: only then do fc.sample and fc.check draw the same values in the
-// same order from one seed (draw-ahead.test.ts), so a seed means the same schedules with
-// or without --jobs.
+// With --jobs, generation is unbiased: only then do fc.sample and fc.check draw the same
+// values in the same order from one seed (draw-ahead.test.ts). So a seed names one sequence
+// of schedules with --jobs and another without; what a schedule file records says which.
 
 export interface ExploreOptions {
   /** The base scenario's text and path (for messages). */
@@ -85,11 +85,13 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   let counted = 0; // schedules of the runs asked for (shrinking replays are not counted)
   let outOfBudget = false;
 
+  const unbiased = (options.jobs ?? 1) > 1;
+  const jobsFlag = unbiased ? ` --jobs ${options.jobs}` : '';
   let numbered = 0;
   const play = async (schedule: Schedule, seed: number, shrinking: boolean): Promise<PlayedSchedule> => {
     const n = ++numbered;
     const name = derivedName(base.scenario.name, `schedule-${n}`);
-    const text = composeScenario(options.base.text, schedule, { name, provenance: `Schedule ${n} of cutover explore --seed ${seed}` });
+    const text = composeScenario(options.base.text, schedule, { name, provenance: `Schedule ${n} of cutover explore --seed ${seed}${jobsFlag}` });
     const file = join(options.runDir, 'schedules', `${name}.yaml`);
     await writeFile(file, text);
     const t0 = clock();
@@ -124,7 +126,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       return !result.failed;
     });
     if ((options.jobs ?? 1) > 1) {
-      const drawn = fc.sample(property, { seed, numRuns: options.runs - counted, unbiased: true }).map(([schedule]) => schedule);
+      const drawn = fc.sample(property, { seed, numRuns: options.runs - counted, unbiased }).map(([schedule]) => schedule);
       inFlight.push(inParallel(drawn, options.jobs ?? 1, async (schedule) => {
         if (failing !== undefined || left() <= 0) return;
         await resultOf(schedule).catch(() => undefined);
@@ -133,7 +135,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     const outcome = await fc.check(property, {
       numRuns: options.runs - counted,
       seed,
-      unbiased: true,
+      unbiased,
       interruptAfterTimeLimit: Math.max(1, left()),
       markInterruptAsFailure: false,
     });
@@ -147,7 +149,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     const file = join(options.finalDir, name);
     const text = composeScenario(options.base.text, smallest, {
       name: derivedName(base.scenario.name, `failing-${failures.length + 1}`),
-      provenance: `Found by cutover explore --seed ${seed} (fast-check path ${outcome.counterexamplePath ?? '?'}), shrunk to ${smallest.length} fault(s); replay: ${options.replay} ${file}`,
+      provenance: `Found by cutover explore --seed ${seed}${jobsFlag} (fast-check path ${outcome.counterexamplePath ?? '?'}), shrunk to ${smallest.length} fault(s); replay: ${options.replay} ${file}`,
     });
     await writeFile(join(options.runDir, name), text);
     failures.push({ file, seed, schedule: smallest, reason });
