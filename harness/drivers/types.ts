@@ -96,6 +96,9 @@ export interface EvidenceFile {
   readonly path: string;
 }
 
+/** Receives guest memory as it is read: `chunk` holds the bytes at guest-physical `address` on. */
+export type MemoryVisitor = (chunk: Uint8Array, address: number) => void;
+
 export interface GuestHandle {
   readonly side: Side;
   readonly host: Host;
@@ -106,8 +109,11 @@ export interface GuestHandle {
   runState(): Promise<RunState>;
   pause(): Promise<void>;
   resume(): Promise<void>;
-  /** Guest-physical memory; call it with the guest paused for a consistent copy. */
-  readMemory(address: number, length: number): Promise<Uint8Array>;
+  /**
+   * Guest-physical memory, handed to `visit` in order, a chunk at a time (the chunk is reused
+   * after `visit` returns); call it with the guest paused for a consistent copy.
+   */
+  scanMemory(address: number, length: number, visit: MemoryVisitor): Promise<void>;
   /** Resolves when the guest's emulator process has ended (never, while it runs). */
   readonly exited: Promise<ProcessExit>;
   /** Files worth keeping: protocol transcripts, emulator logs. */

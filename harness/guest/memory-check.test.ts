@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { GUEST_LAYOUT, stampOffsets, walkedPages, walkedRegions } from './layout.ts';
-import { checkPageWalk, readCounters, type RegionDump } from './memory-check.ts';
+import { checkPageWalk, PageWalkCheck, readCounters, type RegionDump } from './memory-check.ts';
 
 const offsets = stampOffsets();
 const stampsInWalk = walkedPages() * offsets.length;
@@ -85,6 +85,17 @@ describe('page-neighbour memory check, several bytes a page, low memory too', ()
     const check = checkPageWalk(walkedRegions().map(({ start, end }) => ({ start, bytes: new Uint8Array(end - start) })));
     expect(check.intact).toBe(false);
     expect(check.summary).toMatch(/never walked/);
+  });
+
+  it('finds the same fed a chunk at a time as read whole (a dump is never held whole)', () => {
+    const regions = healthy(30, 777);
+    set(regions, GUEST_LAYOUT.walkStart + 9000 * GUEST_LAYOUT.pageSize + 2048, 3);
+    const chunked = new PageWalkCheck();
+    for (const { start, bytes } of regions) {
+      for (let at = 0; at < bytes.length; at += 64 * GUEST_LAYOUT.pageSize) chunked.feed(start + at, bytes.subarray(at, at + 64 * GUEST_LAYOUT.pageSize));
+    }
+    expect(chunked.result()).toEqual(checkPageWalk(regions));
+    expect(chunked.result().intact).toBe(false);
   });
 
   it('reads the guest counters', () => {

@@ -114,6 +114,9 @@ describe('V3-05', () => {
     expect(verdictOf('V3-05', policy)).toBe('pass');
     policy.migration!.final = { status: 'completed' };
     expect(decide('V3-05', policy).reason).toMatch(/reported 'completed'/);
+    // A migration that completed took the source with it: no memory to read, still a failure.
+    delete policy.memory.source;
+    expect(decide('V3-05', policy).reason).toMatch(/reported 'completed'/);
   });
 });
 

@@ -67,9 +67,10 @@ function rollBack(obs: Observation, after: number, reason: (text: string) => str
     problems.push(`the inventories show ${runningCopies.length} running copies (${runningCopies.join(', ') || 'none'}), not one at ${migration.from ?? 'the source'}`);
   }
 
-  const memory = requireMemory(obs, 'source');
-  if (!memory.intact) problems.push(`source RAM corrupt: ${memory.summary}`);
-  else held.push('RAM intact');
+  // A roll-back that already failed is judged without the memory read: a source that is gone has none.
+  const memory = problems.length ? obs.memory.source : requireMemory(obs, 'source');
+  if (memory && !memory.intact) problems.push(`source RAM corrupt: ${memory.summary}`);
+  else if (memory) held.push('RAM intact');
   return { problems, held, measurements: { sourcePassesAfterFault: passes, runningCopies: runningCopies.length } };
 }
 

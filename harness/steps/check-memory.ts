@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { SIDES } from '../drivers/vocabulary.ts';
 import { GUEST_LAYOUT, walkedRegions } from '../guest/layout.ts';
-import { checkPageWalk, readCounters } from '../guest/memory-check.ts';
+import { PageWalkCheck, readCounters } from '../guest/memory-check.ts';
+import { readGuestMemory } from '../drivers/memory-dump.ts';
 import { Unavailable } from '../util/errors.ts';
 import { guestRef } from '../util/fields.ts';
 import { guestRun } from './context.ts';
@@ -25,10 +26,10 @@ export const checkMemory = defineStep({
     if (state === 'unknown') throw new Unavailable(`the ${step.side} guest does not answer: its memory cannot be read`);
     // A running guest changes pages while they are read: pause it for a consistent copy.
     if (state === 'running') await guest.pause();
-    const counters = readCounters(await guest.readMemory(GUEST_LAYOUT.countersAddress, 8));
-    const regions = [];
-    for (const { start, end } of walkedRegions()) regions.push({ start, bytes: await guest.readMemory(start, end - start) });
-    const check = checkPageWalk(regions);
+    const counters = readCounters(await readGuestMemory(guest, GUEST_LAYOUT.countersAddress, 8));
+    const walk = new PageWalkCheck();
+    for (const { start, end } of walkedRegions()) await guest.scanMemory(start, end - start, (chunk, at) => walk.feed(at, chunk));
+    const check = walk.result();
     ctx.history.append({ type: 'memory', t, guest: run.key, side: step.side, check, counters });
     return `${step.side} memory: ${check.summary}; guest counters: ${counters.passes} passes, ${counters.boots} boot(s)`;
   },

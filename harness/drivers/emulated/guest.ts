@@ -1,5 +1,5 @@
 import type { ProcessExit } from '../../hosts/types.ts';
-import type { EvidenceFile, GuestHandle, RunState, Side, SpiceStatus, StartGuestRequest } from '../types.ts';
+import type { EvidenceFile, GuestHandle, MemoryVisitor, RunState, Side, SpiceStatus, StartGuestRequest } from '../types.ts';
 import type { QemuGuest } from '../qemu/guest.ts';
 import { Unavailable } from '../../util/errors.ts';
 
@@ -55,7 +55,7 @@ export class DomainGuest implements GuestHandle {
 
   pause = async (): Promise<void> => this.need().pause();
   resume = async (): Promise<void> => this.need().resume();
-  readMemory = async (address: number, length: number): Promise<Uint8Array> => this.need().readMemory(address, length);
+  scanMemory = async (address: number, length: number, visit: MemoryVisitor): Promise<void> => this.need().scanMemory(address, length, visit);
   signal = async (signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<void> => this.need().signal(signal);
 
   evidence(): EvidenceFile[] {

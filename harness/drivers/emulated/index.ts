@@ -18,7 +18,7 @@ import { cleanDestination, recoverOutgoing, runMigration, type JobEnd } from './
 
 const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'postcopy', 'inventory', 'registry', 'daemon-pools', 'management-layer', 'protocol-phases', 'refuse-prepare', 'migration-relay',
-  'spice', 'spice-relocation',
+  'spice', 'spice-relocation', 'must-succeed',
 ]);
 
 const PHASES: ProtocolPhases = {
@@ -44,12 +44,13 @@ export function createEmulatedDriver(context: DriverContext): Driver {
     return daemon;
   };
 
-  const startQemu = async (guest: DomainGuest, uuid?: string): Promise<QemuGuest> => {
+  /** `startPaused`: an incoming guest waits for Finish to resume it, as libvirt starts it (-S). */
+  const startQemu = async (guest: DomainGuest, uuid?: string, startPaused = false): Promise<QemuGuest> => {
     const request = uuid === undefined ? guest.request : { ...guest.request, spec: { ...guest.request.spec, uuid } };
     const emulator = chooseEmulator(await request.host.emulators(), request.spec.emulator ?? 'default', request.host.name);
     const tag = `${request.side}-${request.spec.name}`;
     const spicePort = request.spec.spice ? await freeLoopbackPort() : undefined;
-    const qemu = await QemuGuest.start(request, { tag, emulator, kvmUsable: false, clock: context.clock, emit, ...(spicePort !== undefined && { spicePort }) });
+    const qemu = await QemuGuest.start(request, { tag, emulator, kvmUsable: false, clock: context.clock, emit, startPaused, ...(spicePort !== undefined && { spicePort }) });
     await prepareMonitor(qemu);
     return qemu;
   };
@@ -97,7 +98,6 @@ export function createEmulatedDriver(context: DriverContext): Driver {
     hostKinds: ['emulated'],
     capabilities: CAPABILITIES,
     limits: {
-      'must-succeed': 'the emulated daemon has no must-succeed policy (as libvirt: a graphics relocation the client cannot follow never fails a migration)',
       'ignore-shared': 'the emulated daemon offers no x-ignore-shared migration (as libvirt)',
       'shared-memory': 'the emulated daemon refuses migration within one host (as libvirt)',
       'cpr-transfer': 'the emulated daemon offers no cpr-transfer migration (as libvirt)',
@@ -142,7 +142,10 @@ export function createEmulatedDriver(context: DriverContext): Driver {
         source: { daemon: src, guest: source },
         destination: { daemon: daemonOf(destination.host), guest: destination },
         settings: request.settings,
-        startQemu: (uuid: string) => startQemu(destination, uuid),
+        // Post-copy runs the guest at the destination from the switch (QEMU's autostart), where
+        // libvirt resumes it in a Finish that comes at the switch: the emulated daemon's Finish
+        // comes at the end, so only a pre-copy destination starts paused.
+        startQemu: (uuid: string) => startQemu(destination, uuid, !request.settings.postcopy),
         announce: (side: 'source' | 'destination', phase: string, data?: unknown) => announce(side === 'source' ? source : destination, side, phase, data),
         prepareRefusal: () => refused.reasonFor(destination.host),
       };

@@ -26,6 +26,8 @@ export interface MigrationParties {
   readonly progress: { readonly postcopy: boolean; readonly cancelled: boolean };
   /** The source QMP's event mark when `migrate` was sent. */
   since?: number;
+  /** Whether a SPICE client was connected at the source when the migration began. */
+  spiceClient?: boolean;
 }
 
 /**
@@ -33,6 +35,13 @@ export interface MigrationParties {
  * 10 s; the emulated daemon's wait is bounded far beyond that, so it never hangs a run.
  */
 const SPICE_WAIT_MS = 60_000;
+
+/**
+ * How long Finish waits for a SPICE client that must follow the guest (graphics-relocation
+ * marked must-succeed): spice-server's own MIGRATE_TIMEOUT, after which the source gives up
+ * on the client too.
+ */
+const RELOCATION_WAIT_MS = 10_000;
 
 class MigrationFailed extends Error {}
 
@@ -141,6 +150,7 @@ async function perform(p: MigrationParties, qemu: QemuGuest, uri: string, link: 
   const relocation = settings.spice ?? 'destination';
   const target = relocation === 'destination' ? p.destination.guest.spiceAddress : relocation === 'none' ? undefined : relocation;
   if (qemu.spiceAddress && target) await qemu.qmp.execute('client_migrate_info', { protocol: 'spice', hostname: target.host, port: target.port });
+  p.spiceClient = qemu.spiceAddress !== undefined && (await qemu.spice()).channels.length > 0;
   if (p.progress.cancelled) return 'cancelled';
   const since = qemu.qmp.mark();
   p.since = since;
@@ -170,8 +180,23 @@ async function finish(p: MigrationParties, generation: number): Promise<void> {
     if (domain) dst.domains.delete(domain.name);
     throw new MigrationFailed(`Domain not found: no domain with matching uuid '${p.source.guest.uuid ?? ''}' (${p.destination.guest.name})`);
   }
+  if (p.settings.mustSucceed?.includes('graphics-relocation') && p.spiceClient && !dst.bugs.has('ignores-must-succeed')) {
+    if (!(await spiceClientArrives(qemu))) {
+      throw new MigrationFailed(`operation failed: graphics relocation is marked must-succeed, and the SPICE client did not reach the destination within ${RELOCATION_WAIT_MS / 1000} s`);
+    }
+  }
   if (state !== 'running') await qemu.resume();
   domain.job = undefined;
+}
+
+/** Whether the source's SPICE client links to the destination's server before spice-server would give up on it. */
+async function spiceClientArrives(qemu: QemuGuest): Promise<boolean> {
+  const deadline = performance.now() + RELOCATION_WAIT_MS;
+  while (performance.now() < deadline) {
+    if ((await qemu.spice().catch(() => undefined))?.channels.length) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
 }
 
 /** Confirm after a failure: the source resumes the guest; the destination's copy goes. */

@@ -18,6 +18,8 @@ export interface QemuLaunch {
   readonly cprSocket?: string;
   /** The data disk: a raw file, or a copy-on-read overlay over the source's NBD export. */
   readonly dataDisk?: DataDisk;
+  /** -S: the CPUs stay stopped (an incoming guest too, once its state arrived) until `cont`. */
+  readonly startPaused?: boolean;
 }
 
 /** The data disk's node is always 'data0' (what exports, streams and mirrors name). */
@@ -84,6 +86,7 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-chardev', `socket,id=serial0,path=${spec.serialSocket}`,
     '-serial', 'chardev:serial0',
     '-qmp', `unix:${launch.qmpSocket},server=on,wait=off`,
+    ...(launch.startPaused ? ['-S'] : []),
     ...(launch.dataDisk ? dataDiskArgs(launch.dataDisk) : []),
     ...(launch.spicePort !== undefined
       ? ['-spice', `port=${launch.spicePort},addr=127.0.0.1,disable-ticketing=on,seamless-migration=on`, '-vga', 'qxl']

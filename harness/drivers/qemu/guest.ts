@@ -7,7 +7,8 @@ import type { HostProcess } from '../../hosts/types.ts';
 import type { Clock } from '../../util/clock.ts';
 import { pollUntil, sleep } from '../../util/deadline.ts';
 import { UsageError } from '../../util/errors.ts';
-import type { DriverEvent, EvidenceFile, GuestHandle, MigrationStatus, RunState, SpiceStatus, StartGuestRequest } from '../types.ts';
+import type { DriverEvent, EvidenceFile, GuestHandle, MemoryVisitor, MigrationStatus, RunState, SpiceStatus, StartGuestRequest } from '../types.ts';
+import { scanDump } from '../memory-dump.ts';
 import { qemuArgs, type DataDisk } from './cmdline.ts';
 import { toSpiceStatus, type QuerySpice } from '../spice-status.ts';
 import { FINAL_STATUSES, RUN_STATES } from '../vocabulary.ts';
@@ -24,6 +25,8 @@ export interface QemuGuestOptions {
   readonly dataDisk?: DataDisk;
   /** Give the guest a SPICE server on this loopback port. */
   readonly spicePort?: number;
+  /** Start with -S: an incoming guest stays paused after its state arrived, until resumed (as libvirt starts it). */
+  readonly startPaused?: boolean;
   readonly kvmUsable: boolean;
   readonly clock: Clock;
   readonly emit: (event: DriverEvent) => void;
@@ -94,6 +97,7 @@ export class QemuGuest implements GuestHandle {
       ...qemuArgs({
         spec: request.spec, bootImage, qmpSocket: files.qmpSocket, incoming: request.incoming, kvmUsable: options.kvmUsable,
         ...(options.spicePort !== undefined && { spicePort: options.spicePort }),
+        ...(options.startPaused && { startPaused: true }),
         ...(request.spec.sharedMemory && { sharedMemoryPath: sharedMemoryPath(request) }),
         ...(cprSocket !== undefined && { cprSocket }),
         ...(options.dataDisk && { dataDisk: options.dataDisk }),
@@ -168,14 +172,15 @@ export class QemuGuest implements GuestHandle {
     await this.qmp.execute('cont');
   }
 
-  async readMemory(address: number, length: number): Promise<Uint8Array> {
+  async scanMemory(address: number, length: number, visit: MemoryVisitor): Promise<void> {
     const file = join(this.host.workDir, `mem-${this.side}-${address.toString(16)}.bin`);
-    await this.qmp.execute('pmemsave', { val: address, size: length, filename: file }, { timeoutMs: 60_000 });
     try {
-      return await readFile(file);
-    } finally {
+      await this.qmp.execute('pmemsave', { val: address, size: length, filename: file }, { timeoutMs: 60_000 });
+    } catch (err) {
       await rm(file, { force: true });
+      throw err;
     }
+    await scanDump(file, address, length, visit);
   }
 
   evidence(): EvidenceFile[] {

@@ -27,6 +27,8 @@ export interface EmulatedLaunch {
   /** The data disk's device: the node it reads and its error policies (QEMU's defaults: werror enospc, rerror report). */
   readonly disk?: { readonly drive: string; readonly werror: string; readonly rerror: string };
   readonly spice?: { readonly host: string; readonly port: number };
+  /** -S: the CPUs stay stopped until `cont`; an incoming guest ends in 'paused', not 'running'. */
+  readonly startPaused?: boolean;
 }
 
 /** Options that take a value; everything else (-nodefaults, -no-user-config) stands alone. */
@@ -91,6 +93,7 @@ export function parseLaunch(argv: ReadonlyArray<string>): EmulatedLaunch {
     auxRamShare: /(?:^|,)aux-ram-share=on(?:,|$)/.test(machine),
     ...(memPath && { sharedMemoryPath: memPath }),
     dataDisk: device !== undefined,
+    ...(argv.includes('-S') && { startPaused: true }),
     blockdevs: (values.get('-blockdev') ?? []).map(keyValues),
     ...(device && { disk: { drive: device.drive ?? 'data0', werror: device.werror ?? 'enospc', rerror: device.rerror ?? 'report' } }),
     ...(spicePort !== undefined && { spice: { host: /addr=([^,]+)/.exec(spice ?? '')?.[1] ?? '0.0.0.0', port: Number(spicePort) } }),

@@ -103,7 +103,7 @@ export class Incoming {
       this.vm.guest.boot();
       return;
     }
-    this.vm.setRunState('running');
+    this.vm.setRunState(this.vm.launch.startPaused ? 'paused' : 'running');
   }
 
   /** The stream broke before its end. */

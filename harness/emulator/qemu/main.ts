@@ -53,6 +53,7 @@ async function main(argv: string[]): Promise<void> {
   // The cpr channel's HUP tells the source the main channel listens.
   cpr?.hangUp();
   if (!launch.incoming) {
+    if (launch.startPaused) throw new Error('-S without -incoming is not emulated (the guest would wait in prelaunch)');
     vm.setRunState('running');
     vm.guest.boot();
   }

@@ -152,6 +152,11 @@ export const EMULATED_BUGS = {
     does: 'Confirm stops the source QEMU as soon as the migration completed, without waiting for SPICE_MIGRATE_COMPLETED (the client loses its session)',
     breaks: ['SPICE-03'],
   },
+  'ignores-must-succeed': {
+    in: 'daemon',
+    does: 'a graphics relocation marked must-succeed is accepted and never checked: the migration completes though the SPICE client could not follow',
+    breaks: ['V3-05'],
+  },
   'forgets-jobs-on-restart': {
     in: 'daemon',
     does: 'a restarted daemon drops the guests that were migrating from its registry, their QEMUs left running unmanaged',
