@@ -152,6 +152,11 @@ export const EMULATED_BUGS = {
     does: 'Confirm stops the source QEMU as soon as the migration completed, without waiting for SPICE_MIGRATE_COMPLETED (the client loses its session)',
     breaks: ['SPICE-03'],
   },
+  'resumes-old-qemu-after-upgrade': {
+    in: 'daemon',
+    does: 'a same-host live upgrade keeps the old QEMU paused as a fallback, and resumes it when the new QEMU dies after the hand-over: on shared RAM the new one already changed',
+    breaks: ['SHU-05'],
+  },
   'forgets-jobs-on-restart': {
     in: 'daemon',
     does: 'a restarted daemon drops the guests that were migrating from its registry, their QEMUs left running unmanaged',
