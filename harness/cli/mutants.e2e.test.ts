@@ -11,7 +11,6 @@ import { cutover, runningProcesses } from './e2e-helpers.ts';
 /** Not played on the emulated target yet, and why. */
 const NOT_EMULATED: Record<string, string> = {
   'V3-05': 'no driver has a must-succeed policy (libvirt has none; the emulated daemon models libvirt)',
-  'SHU-05': 'the qemu driver decides it (self-judged), and the emulated daemon refuses same-host migration as libvirt does',
 };
 
 const out = await mkdtemp(join(tmpdir(), 'cutover-mutants-'));

@@ -78,4 +78,14 @@ describe('SHU judges fail when the behaviour is broken', () => {
     both.progress.source.passes.push(kill + 510, kill + 610, kill + 710);
     expect(judge('SHU-05')(both as Observation).reason).toMatch(/both QEMUs ran the guest/);
   });
+
+  it('SHU-05 does not count passes read late from a new QEMU already seen gone', () => {
+    const late = lostAfterHandover();
+    const kill = late.faults[0]!.t;
+    // The harness stalled: the exit was seen 100 ms after the kill, a pass printed before it read at 90 ms.
+    late.states = late.states.filter((s) => s.side !== 'destination' || s.t < kill || s.t > kill + 100);
+    late.states.push({ t: kill + 100, side: 'destination', state: 'gone' } as (typeof late.states)[number]);
+    late.progress.destination.passes.push(kill + 90);
+    expect(judge('SHU-05')(late as Observation).reason).toMatch(/guest was lost/);
+  });
 });

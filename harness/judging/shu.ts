@@ -119,7 +119,10 @@ export const SHU_05: Judge = (obs) => {
   if (took < 1) throw new CannotJudge('the new QEMU never ran the guest before it failed, so it never touched the shared RAM');
   const sourceAfter = passesBetween(obs, 'source', loss.t, obs.memory.source?.t ?? Infinity);
   const sourceState = statesBetween(obs, 'source', loss.t, obs.memory.source?.t ?? Infinity).at(-1);
-  const destinationAfter = passesBetween(obs, 'destination', loss.t + 50);
+  // Passes the new QEMU printed before it died can be read late by a busy harness: once it was
+  // seen gone, only passes after that would be a runner's.
+  const seenGone = obs.states.find((s) => s.side === 'destination' && s.t >= loss.t && s.state === 'gone')?.t ?? loss.t;
+  const destinationAfter = passesBetween(obs, 'destination', seenGone + 50);
   const runners = [sourceAfter >= MIN_PROGRESS_PASSES || sourceState === 'running' ? 'the old QEMU' : undefined, destinationAfter > 0 ? 'the new QEMU' : undefined].filter(Boolean);
   const measurements = { newQemuPassesBeforeFailure: took, oldQemuPassesAfterFailure: sourceAfter, runnableGuests: runners.length };
   if (runners.length > 1) return fail(`both QEMUs ran the guest after the failure`, measurements);

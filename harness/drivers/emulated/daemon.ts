@@ -16,8 +16,13 @@ export interface Domain {
   readonly uuid: string;
   /** Its QEMU, while it has one. */
   guest?: QemuGuest;
-  /** The migration job it is in, and the phase reached; recovered after a restart. */
-  job?: { readonly kind: 'out' | 'in'; phase: string; readonly peer: EmulatedDaemon };
+  /**
+   * The migration job it is in, and the phase reached; recovered after a restart. An
+   * 'upgrade' (a live upgrade within the host) has its own daemon as peer, and its new QEMU.
+   */
+  job?: { readonly kind: 'out' | 'in' | 'upgrade'; phase: string; readonly peer: EmulatedDaemon; incoming?: QemuGuest };
+  /** Why its guest is lost, once it is: the domain stays, shut off, and says so. */
+  lost?: string;
 }
 
 /** libvirtd's default keepalive (keepalive_interval 5, keepalive_count 5). */

@@ -6,19 +6,22 @@ import { prepareMonitor, QemuGuest } from '../qemu/guest.ts';
 import { freeLoopbackPort } from '../qemu/ports.ts';
 import { phaseAnnouncer, RefusedHosts } from '../qemu/protocol.ts';
 import { PROBE_CALLS, type Capability, type DaemonFacet, type Driver, type DriverContext, type DriverEvent, type GuestHandle, type MigrationJob, type MigrationStatus, type ProbeResult, type ProtocolPhases, type StartGuestRequest } from '../types.ts';
-import { EmulatedDaemon } from './daemon.ts';
+import { EmulatedDaemon, type Domain } from './daemon.ts';
 import { DomainGuest } from './guest.ts';
 import { cleanDestination, recoverOutgoing, runMigration, type JobEnd } from './migration.ts';
+import { isLiveUpgrade, recoverUpgrade, runUpgrade } from './upgrade.ts';
 
 // The emulated management layer: a daemon per host (daemon.ts) with a registry, a worker pool
 // and keepalive, migrating peer to peer in libvirt's five phases over cutover's emulated
 // QEMU (or any QEMU the hosts offer). Its hosts are emulated hosts, which carry the daemon's
 // settings and bug variants. It is an addition to libvirt, not a stand-in: what it proves
-// is that the suites and judges work, not that libvirt does.
+// is that the suites and judges work, not that libvirt does. Beyond libvirt, it offers a
+// same-host live upgrade over shared RAM (upgrade.ts), so SHU-05 has a management layer to
+// judge, and a must-succeed policy for graphics relocation (Finish, migration.ts), for V3-05.
 
 const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'postcopy', 'inventory', 'registry', 'daemon-pools', 'management-layer', 'protocol-phases', 'refuse-prepare', 'migration-relay',
-  'spice', 'spice-relocation', 'must-succeed',
+  'spice', 'spice-relocation', 'shared-memory', 'ignore-shared', 'must-succeed',
 ]);
 
 const PHASES: ProtocolPhases = {
@@ -87,6 +90,7 @@ export function createEmulatedDriver(context: DriverContext): Driver {
       // What a restarted daemon does with the jobs its domains were in.
       for (const domain of [...daemon.domains.values()]) {
         if (domain.job && daemon.bugs.has('forgets-jobs-on-restart')) daemon.domains.delete(domain.name);
+        else if (domain.job?.kind === 'upgrade') await recoverUpgrade(daemon, domain);
         else if (domain.job?.kind === 'out') await recoverOutgoing(daemon, domain);
         else if (domain.job?.kind === 'in') await cleanDestination(daemon, domain);
       }
@@ -98,8 +102,6 @@ export function createEmulatedDriver(context: DriverContext): Driver {
     hostKinds: ['emulated'],
     capabilities: CAPABILITIES,
     limits: {
-      'ignore-shared': 'the emulated daemon offers no x-ignore-shared migration (as libvirt)',
-      'shared-memory': 'the emulated daemon refuses migration within one host (as libvirt)',
       'cpr-transfer': 'the emulated daemon offers no cpr-transfer migration (as libvirt)',
       'validate-uuid': 'the emulated daemon checks UUIDs itself (as libvirt)',
       'destination-uuid': 'the emulated daemon migrates a domain under its own UUID (as libvirt)',
@@ -138,21 +140,28 @@ export function createEmulatedDriver(context: DriverContext): Driver {
       }
       const destination = asDomain(request.target.guest);
       const src = daemonOf(source.host);
+      const dst = daemonOf(destination.host);
       const parties = {
         source: { daemon: src, guest: source },
-        destination: { daemon: daemonOf(destination.host), guest: destination },
+        destination: { daemon: dst, guest: destination },
         settings: request.settings,
         // Post-copy runs the guest at the destination from the switch (QEMU's autostart), where
         // libvirt resumes it in a Finish that comes at the switch: the emulated daemon's Finish
         // comes at the end, so only a pre-copy destination starts paused.
         startQemu: (uuid: string) => startQemu(destination, uuid, !request.settings.postcopy),
         announce: (side: 'source' | 'destination', phase: string, data?: unknown) => announce(side === 'source' ? source : destination, side, phase, data),
+        tell: (side: 'source' | 'destination', name: string, data?: unknown) => {
+          const guest = side === 'source' ? source : destination;
+          emit({ t: context.clock(), side, guest: guest.name, host: guest.host.name, name, ...(data !== undefined && { data }) });
+        },
         prepareRefusal: () => refused.reasonFor(destination.host),
       };
       let end: JobEnd | undefined;
       let status: MigrationStatus = 'setup';
       const progress = { postcopy: false, cancelled: false };
-      void src.call(false, (generation) => runMigration({ ...parties, progress }, generation, (s) => (status = s)))
+      // A migration to the daemon's own host is a live upgrade when it asks for one; else refused in Begin.
+      const run = src === dst && isLiveUpgrade(request.settings, source.request.spec) ? runUpgrade : runMigration;
+      void src.call(false, (generation) => run({ ...parties, progress }, generation, (s) => (status = s)))
         .catch((err: Error) => ({ status: 'failed' as const, errorDesc: err.message }))
         .then((info) => {
           end = info;
@@ -178,7 +187,7 @@ export function createEmulatedDriver(context: DriverContext): Driver {
     async inventory(host) {
       const daemon = daemonOf(host);
       return daemon.call(true, async () => Promise.all([...daemon.domains.values()].map(async (d) => ({
-        name: d.name, uuid: d.uuid, state: d.guest?.process.alive ? stateWord(await d.guest.runState().catch(() => 'unknown')) : 'shut off',
+        name: d.name, uuid: d.uuid, state: d.guest?.process.alive ? stateWord(await d.guest.runState().catch(() => 'unknown')) : shutOff(d),
       }))));
     },
 
@@ -207,6 +216,11 @@ function stateWord(runState: string): string {
   return 'paused';
 }
 
+/** A domain without a running QEMU: shut off, and crashed (virsh domstate --reason) when its guest was lost. */
+function shutOff(domain: Domain): string {
+  return domain.lost ? 'shut off (crashed)' : 'shut off';
+}
+
 async function answer(daemon: EmulatedDaemon, call: keyof typeof PROBE_CALLS, name: string): Promise<string> {
   const domain = daemon.domains.get(name);
   if (call === 'list') return [...daemon.domains.keys()].join(' ');
@@ -216,7 +230,7 @@ async function answer(daemon: EmulatedDaemon, call: keyof typeof PROBE_CALLS, na
     daemon.domains.delete(name);
     return `Domain '${name}' destroyed`;
   }
-  if (call === 'domstate') return stateWord(domain.guest?.process.alive ? await domain.guest.runState() : 'gone');
+  if (call === 'domstate') return domain.guest?.process.alive ? stateWord(await domain.guest.runState()) : shutOff(domain);
   return domain.job ? `Job type: Unbounded; phase ${domain.job.phase}` : 'Job type: None';
 }
 

@@ -20,6 +20,8 @@ export interface MigrationParties {
   /** Starts the destination's QEMU (incoming) for the guest, under this UUID. */
   readonly startQemu: (uuid: string) => Promise<QemuGuest>;
   readonly announce: (side: Side, phase: string, data?: unknown) => void;
+  /** An event of the daemon's own (what it decided), not a phase. */
+  readonly tell: (side: Side, name: string, data?: unknown) => void;
   /** Refusal text of the destination's Prepare (the refuse-prepare fault), if armed. */
   readonly prepareRefusal: () => string | undefined;
   /** Whether the switch to post-copy was asked: from then on the destination holds the guest. */
@@ -43,22 +45,29 @@ const SPICE_WAIT_MS = 60_000;
  */
 const RELOCATION_WAIT_MS = 10_000;
 
-class MigrationFailed extends Error {}
+export class MigrationFailed extends Error {}
 
 /** What the job ends with, in query-migrate's words. */
 export type JobEnd = MigrationInfo;
+
+/** Begin, on a source worker: the domain and its QEMU. */
+export function begin(p: MigrationParties): { domain: Domain; qemu: QemuGuest } {
+  const domain = p.source.daemon.domains.get(p.source.guest.name);
+  const qemu = p.source.guest.qemu;
+  if (!domain || !qemu) throw new MigrationFailed(`Domain not found: no domain with matching name '${p.source.guest.name}'`);
+  p.announce('source', 'begin3');
+  return { domain, qemu };
+}
 
 /** The whole job, run on a source worker: resolves with how it ended. */
 export async function runMigration(p: MigrationParties, generation: number, status: (s: MigrationStatus) => void): Promise<JobEnd> {
   const src = p.source.daemon;
   const dst = p.destination.daemon;
-  const domain = src.domains.get(p.source.guest.name);
-  const qemu = p.source.guest.qemu;
-  if (!domain || !qemu) throw new MigrationFailed(`Domain not found: no domain with matching name '${p.source.guest.name}'`);
-  p.announce('source', 'begin3');
+  const { domain, qemu } = begin(p);
   if (src.hostUuid === dst.hostUuid && !src.bugs.has('allows-own-host')) {
     throw new MigrationFailed(`internal error: Attempt to migrate guest to the same host ${src.hostUuid}`);
   }
+  if (p.settings.ignoreShared) throw new MigrationFailed('operation unsupported: x-ignore-shared is offered only for a live upgrade within one host (shared memory, a UNIX socket)');
   domain.job = { kind: 'out', phase: 'begin3', peer: dst };
   const link = src.connect(dst);
   const viaPeer = <T>(work: (g: number) => Promise<T>): Promise<T> =>
@@ -90,11 +99,7 @@ export async function runMigration(p: MigrationParties, generation: number, stat
     await src.step(generation);
     p.announce('source', 'confirm3');
     src.domains.delete(domain.name);
-    // As libvirt's qemuMigrationSrcWaitForSpice: the client moves before the source goes.
-    if (qemu.spiceAddress && !src.bugs.has('stops-source-before-spice')) {
-      await qemu.qmp.waitForEvent('SPICE_MIGRATE_COMPLETED', { timeoutMs: SPICE_WAIT_MS, since: p.since }).catch(() => undefined);
-    }
-    await qemu.qmp.execute('quit').catch(() => undefined);
+    await quitSource(p, qemu);
     return { status: 'completed' };
   } catch (err) {
     if (generation !== src.generation) throw err; // the source daemon died: its restart recovers the job
@@ -121,7 +126,7 @@ async function prepare(p: MigrationParties, source: Domain, generation: number, 
   const refusal = p.prepareRefusal();
   if (refusal !== undefined) {
     if (!dst.bugs.has('keeps-failed-destination')) dst.domains.delete(source.name);
-    throw new MigrationFailed(`hook script execution failed: internal error: Hook script /etc/libvirt/hooks/qemu operation migrate/begin failed with error code 1: ${refusal}`);
+    throw hookFailed(refusal);
   }
   const qemu = await p.startQemu(uuid);
   p.destination.guest.attach(qemu);
@@ -138,10 +143,15 @@ async function prepare(p: MigrationParties, source: Domain, generation: number, 
   return uri;
 }
 
+/** The refuse-prepare fault's failure, in libvirt's words for a hook that said no. */
+export function hookFailed(refusal: string): MigrationFailed {
+  return new MigrationFailed(`hook script execution failed: internal error: Hook script /etc/libvirt/hooks/qemu operation migrate/begin failed with error code 1: ${refusal}`);
+}
+
 /** Perform: QEMU migrates; the job ends with QEMU's end, or when the peer is given up (QEMU's migration is then cancelled). */
-async function perform(p: MigrationParties, qemu: QemuGuest, uri: string, link: PeerLink, src: EmulatedDaemon, generation: number, status: (s: MigrationStatus) => void): Promise<'completed' | 'failed' | 'cancelled'> {
+export async function perform(p: MigrationParties, qemu: QemuGuest, uri: string, link: PeerLink, src: EmulatedDaemon, generation: number, status: (s: MigrationStatus) => void): Promise<'completed' | 'failed' | 'cancelled'> {
   const { settings } = p;
-  await setCapabilities(qemu, { 'postcopy-ram': settings.postcopy });
+  await setCapabilities(qemu, { 'postcopy-ram': settings.postcopy, 'x-ignore-shared': settings.ignoreShared });
   await qemu.qmp.execute('migrate-set-parameters', {
     'max-bandwidth': settings.maxBandwidth ?? DEFAULT_MAX_BANDWIDTH,
     'downtime-limit': settings.downtimeLimitMs ?? DEFAULT_DOWNTIME_LIMIT_MS,
@@ -199,8 +209,16 @@ async function spiceClientArrives(qemu: QemuGuest): Promise<boolean> {
   return false;
 }
 
+/** Confirm's end of the source QEMU: as libvirt's qemuMigrationSrcWaitForSpice, the SPICE client moves before it goes. */
+export async function quitSource(p: MigrationParties, qemu: QemuGuest): Promise<void> {
+  if (qemu.spiceAddress && !p.source.daemon.bugs.has('stops-source-before-spice')) {
+    await qemu.qmp.waitForEvent('SPICE_MIGRATE_COMPLETED', { timeoutMs: SPICE_WAIT_MS, since: p.since }).catch(() => undefined);
+  }
+  await qemu.qmp.execute('quit').catch(() => undefined);
+}
+
 /** Confirm after a failure: the source resumes the guest; the destination's copy goes. */
-async function confirmCancelled(p: MigrationParties, domain: Domain, generation: number): Promise<void> {
+export async function confirmCancelled(p: MigrationParties, domain: Domain, generation: number): Promise<void> {
   const src = p.source.daemon;
   await src.step(generation);
   p.announce('source', 'confirm3_cancelled');
@@ -237,7 +255,7 @@ export async function recoverOutgoing(daemon: EmulatedDaemon, domain: Domain): P
   if (peer?.job?.kind === 'in') await cleanDestination(job.peer, peer);
 }
 
-async function errorOf(qemu: QemuGuest): Promise<string> {
+export async function errorOf(qemu: QemuGuest): Promise<string> {
   const info = await qemu.qmp.execute<{ 'error-desc'?: string }>('query-migrate').catch(() => undefined);
   return info?.['error-desc'] ?? 'unexpectedly failed';
 }

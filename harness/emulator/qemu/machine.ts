@@ -2,6 +2,7 @@ import type { EmulatedBug } from '../../hosts/emulated/bugs.ts';
 import type { EmulatedLaunch } from './cmdline.ts';
 import { SpiceServer } from '../spice/server.ts';
 import { EmulatedGuest } from './guest.ts';
+import { SharedRam } from './shared-ram.ts';
 import { BlockLayer } from './block.ts';
 import type { BlockJob } from './jobs.ts';
 
@@ -32,6 +33,8 @@ export class Machine {
   /** Its block nodes and NBD exports; its block jobs by ID. */
   readonly blocks: BlockLayer;
   readonly jobs = new Map<string, BlockJob>();
+  /** Its memory-backend-file share=on RAM, which another QEMU of this host may run the guest on. */
+  private readonly sharedRam?: SharedRam;
 
   constructor(
     readonly launch: EmulatedLaunch,
@@ -43,6 +46,7 @@ export class Machine {
     this.runState = launch.incoming ? 'inmigrate' : 'prelaunch';
     this.blocks = new BlockLayer({ zerosForMissing: bugs.has('zeros-for-missing-sectors') });
     this.identity = { name: launch.name, uuid: launch.uuid ?? '00000000-0000-0000-0000-000000000000' };
+    if (launch.sharedMemoryPath !== undefined) this.sharedRam = new SharedRam(launch.sharedMemoryPath);
     if (launch.spice) {
       this.spice = new SpiceServer(launch.spice, {
         restartsSessions: bugs.has('spice-session-restarts'),
@@ -93,10 +97,12 @@ export class Machine {
     const wasRunning = this.runState === 'running';
     this.runState = state;
     if (state === 'running' && !wasRunning) {
+      this.sharedRam?.running(this.guest);
       this.guest.run();
       this.emit('RESUME');
     } else if (state !== 'running' && wasRunning) {
       this.guest.stop();
+      this.sharedRam?.stopped(this.guest);
       this.emit('STOP');
     }
   }

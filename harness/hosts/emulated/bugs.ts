@@ -157,6 +157,11 @@ export const EMULATED_BUGS = {
     does: 'a graphics relocation marked must-succeed is accepted and never checked: the migration completes though the SPICE client could not follow',
     breaks: ['V3-05'],
   },
+  'resumes-old-qemu-after-upgrade': {
+    in: 'daemon',
+    does: 'a same-host live upgrade keeps the old QEMU paused as a fallback, and resumes it when the new QEMU dies after the hand-over: on shared RAM the new one already changed',
+    breaks: ['SHU-05'],
+  },
   'forgets-jobs-on-restart': {
     in: 'daemon',
     does: 'a restarted daemon drops the guests that were migrating from its registry, their QEMUs left running unmanaged',
