@@ -59,6 +59,8 @@ export interface Emulator {
   readonly prefixArgs: ReadonlyArray<string>;
   /** Where it comes from, for reports: a package, a root filesystem. */
   readonly origin: string;
+  /** It emulates no accelerator (cutover's emulated QEMU takes -accel and ignores it): KVM is not asked about. */
+  readonly withoutKvm?: boolean;
 }
 
 /**

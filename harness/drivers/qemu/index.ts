@@ -62,10 +62,10 @@ export function createQemuDriver(context: DriverContext): Driver {
 
     async startGuest(request: StartGuestRequest): Promise<GuestHandle> {
       const { host } = request;
-      const kvmUsable = await probes.kvmUsable(host);
       const emulator = binary !== undefined
         ? await emulatorFor(host, binary, probes)
         : chooseEmulator(await host.emulators(), request.spec.emulator ?? 'default', host.name);
+      const kvmUsable = emulator.withoutKvm ? false : await probes.kvmUsable(host);
       if (request.spec.cpr && compareVersions(emulator.version, CPR_TRANSFER_SINCE) < 0) {
         throw new Unsupported(`cpr-transfer needs QEMU >= ${CPR_TRANSFER_SINCE}; the ${request.spec.emulator ?? 'default'} QEMU of ${host.name} is ${emulator.version}`);
       }

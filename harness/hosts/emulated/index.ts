@@ -62,6 +62,7 @@ export async function emulatedQemus(bugs: ReadonlyArray<EmulatedBug> = []): Prom
     command: process.execPath,
     prefixArgs: [main, '--emulate', version, ...bugs.flatMap((b) => ['--bug', b]), '--'],
     origin: `cutover's emulated QEMU${bugs.length ? ` with bug ${bugs.join(', ')}` : ''}`,
+    withoutKvm: true,
   }));
 }
 
