@@ -176,8 +176,8 @@ try {
 }
 
 // Every command has awaited its work (reports written, hosts removed) by now. Exit rather than
-// wait for Node's loop to drain: after long explore runs with --jobs, Node was seen spinning
-// at 100% CPU in its exit cleanup (Environment::CleanupHandles) on a request that never
-// completed, about one run in two; the request is not identified yet. Output is not lost:
-// stdout and stderr are synchronous for files and pipes on Linux.
+// wait for Node's loop to drain: a handle cutover lost track of must not hang the exit. (One
+// did: the relay reset sockets whose shutdown was pending; libuv refused (EINVAL), Node 20
+// marked them closing without closing them, and its exit cleanup spun on them for ever;
+// relay.ts cutConnection now destroys those instead.)
 process.exit();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { startRelay, type Relay } from './relay.ts';
+import { cutConnection, startRelay, type Relay } from './relay.ts';
 import { sleep } from '../util/deadline.ts';
 
 // An echo server as the "destination"; the relay between it and a client is cut, blackholed
@@ -66,6 +66,31 @@ describe('migration link relay', () => {
     expect(socket.destroyed).toBe(true);
   });
 
+  it('cutting a connection whose source already ended closes it: the destination\'s writes end in a reset', async () => {
+    // A destination that reads nothing for now (a stalled QEMU) and keeps its side open.
+    let accepted: Socket | undefined;
+    echo = createServer({ allowHalfOpen: true }, (s) => {
+      s.on('error', () => undefined);
+      s.pause();
+      accepted = s;
+    });
+    await new Promise<void>((r) => echo!.listen(0, '127.0.0.1', r));
+    relay = await startRelay({ host: '127.0.0.1', port: (echo.address() as { port: number }).port });
+    const client = connect(relay.port, '127.0.0.1');
+    client.on('error', () => undefined);
+    await once(client, 'connect');
+    client.end(Buffer.alloc(32 << 20)); // more than the socket buffers hold
+    await sleep(300);
+    await relay.cut();
+    // A relay socket really gone answers the destination's writes with a reset; one left open swallows them.
+    const closed = new Promise((r) => accepted!.on('close', r));
+    accepted!.resume();
+    const writes = setInterval(() => accepted?.write('x'), 20);
+    const outcome = await Promise.race([closed.then(() => 'closed'), sleep(3000).then(() => 'still open')]).finally(() => clearInterval(writes));
+    if (outcome !== 'closed') accepted?.destroy();
+    expect(outcome).toBe('closed');
+  });
+
   it('hands its port to an occupant while held, and takes it back when healed', async () => {
     relay = await startRelay({ host: '127.0.0.1', port: await startEcho() });
     const taken: Array<{ port: number }> = [];
@@ -111,5 +136,17 @@ describe('a stream that ends', () => {
     source.end(payload);
     expect(await done).toBe(payload.length);
     expect(relay.forwarded.toDestination).toBe(payload.length);
+  });
+
+  it('destroys rather than resets a socket that ended its writing or is still connecting', () => {
+    // libuv refuses to reset a socket whose shutdown is pending (EINVAL), and Node 20 then never
+    // closes it: explore runs hung at exit, spinning in Node's handle cleanup, until this.
+    const calls: string[] = [];
+    const socket = (state: { connecting: boolean; writableEnded: boolean }) =>
+      ({ ...state, destroy: () => calls.push('destroy'), resetAndDestroy: () => calls.push('reset') }) as unknown as Socket;
+    cutConnection(socket({ connecting: false, writableEnded: false }));
+    cutConnection(socket({ connecting: false, writableEnded: true }));
+    cutConnection(socket({ connecting: true, writableEnded: false }));
+    expect(calls).toEqual(['reset', 'destroy', 'destroy']);
   });
 });

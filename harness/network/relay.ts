@@ -85,8 +85,8 @@ export async function startRelay(target: { host: string; port: number }): Promis
   const stopListening = (): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
   const resetAll = (): void => {
     for (const { from, to } of pairs) {
-      from.resetAndDestroy();
-      to.resetAndDestroy();
+      cutConnection(from);
+      cutConnection(to);
     }
     pairs.clear();
   };
@@ -140,4 +140,15 @@ export async function startRelay(target: { host: string; port: number }): Promis
       if (wasListening) await stopListening().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Ends a connection as a cut link does: reset (RST). One that already ended its writing (its
+ * peer's end was passed on) or is still connecting is destroyed instead: libuv refuses to reset
+ * a socket it shut down (EINVAL), and Node 20 then marks the handle closing without closing it,
+ * so its descriptor stayed open and the harness's exit spun for ever waiting for it.
+ */
+export function cutConnection(socket: Socket): void {
+  if (socket.connecting || socket.writableEnded) socket.destroy();
+  else socket.resetAndDestroy();
 }
