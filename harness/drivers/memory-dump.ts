@@ -25,6 +25,20 @@ export async function scanDump(file: string, address: number, length: number, vi
   }
 }
 
+/**
+ * Has `dump` write guest memory into `file` (pmemsave, by whatever route the driver has), then
+ * scans it; the file is removed either way.
+ */
+export async function dumpAndScan(file: string, dump: () => Promise<unknown>, address: number, length: number, visit: MemoryVisitor): Promise<void> {
+  try {
+    await dump();
+  } catch (err) {
+    await rm(file, { force: true });
+    throw err;
+  }
+  await scanDump(file, address, length, visit);
+}
+
 /** A few bytes of guest memory (counters, a header), copied out of the scan. */
 export async function readGuestMemory(guest: Pick<GuestHandle, 'scanMemory'>, address: number, length: number): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);

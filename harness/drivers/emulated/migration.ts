@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { pollUntil } from '../../util/deadline.ts';
 import { DEFAULT_DOWNTIME_LIMIT_MS, DEFAULT_MAX_BANDWIDTH, listenForIncoming, setCapabilities } from '../qemu/index.ts';
 import { relayed } from '../qemu/postcopy.ts';
 import type { QemuGuest } from '../qemu/guest.ts';
@@ -201,12 +202,8 @@ async function finish(p: MigrationParties, generation: number): Promise<void> {
 
 /** Whether the source's SPICE client links to the destination's server before spice-server would give up on it. */
 async function spiceClientArrives(qemu: QemuGuest): Promise<boolean> {
-  const deadline = performance.now() + RELOCATION_WAIT_MS;
-  while (performance.now() < deadline) {
-    if ((await qemu.spice().catch(() => undefined))?.channels.length) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
+  const linked = async () => ((await qemu.spice().catch(() => undefined))?.channels.length ? true : undefined);
+  return pollUntil('the SPICE client at the destination', RELOCATION_WAIT_MS, linked, 100).catch(() => false);
 }
 
 /** Confirm's end of the source QEMU: as libvirt's qemuMigrationSrcWaitForSpice, the SPICE client moves before it goes. */

@@ -1,11 +1,11 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Host, ProcessExit } from '../../hosts/types.ts';
 import { phaseLogPath } from './phases.ts';
 import { hostUri, virsh, VirshError } from './virsh.ts';
 import type { Clock } from '../../util/clock.ts';
 import type { EvidenceFile, GuestHandle, MemoryVisitor, MigrationStatus, RunState, Side, SpiceStatus } from '../types.ts';
-import { scanDump } from '../memory-dump.ts';
+import { dumpAndScan } from '../memory-dump.ts';
 import { toSpiceStatus, type QuerySpice } from '../spice-status.ts';
 
 /** Every virsh call a guest makes, with its timing and outcome: evidence of what libvirt said. */
@@ -116,13 +116,7 @@ export class LibvirtGuest implements GuestHandle {
     // The file lands in the host's folder, which the harness sees at the same path.
     const file = join(this.host.workDir, `mem-${this.side}-${address.toString(16)}.bin`);
     const command = JSON.stringify({ execute: 'pmemsave', arguments: { val: address, size: length, filename: file } });
-    try {
-      await this.virsh(['qemu-monitor-command', this.name, command], 60_000);
-    } catch (err) {
-      await rm(file, { force: true });
-      throw err;
-    }
-    await scanDump(file, address, length, visit);
+    await dumpAndScan(file, () => this.virsh(['qemu-monitor-command', this.name, command], 60_000), address, length, visit);
   }
 
   spiceAddress?: { host: string; port: number };

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, copyFile, readFile, rm } from 'node:fs/promises';
+import { appendFile, copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QmpClient } from '../../qmp/index.ts';
 import type { StatusInfo } from '../../qmp/index.ts';
@@ -8,7 +8,7 @@ import type { Clock } from '../../util/clock.ts';
 import { pollUntil, sleep } from '../../util/deadline.ts';
 import { UsageError } from '../../util/errors.ts';
 import type { DriverEvent, EvidenceFile, GuestHandle, MemoryVisitor, MigrationStatus, RunState, SpiceStatus, StartGuestRequest } from '../types.ts';
-import { scanDump } from '../memory-dump.ts';
+import { dumpAndScan } from '../memory-dump.ts';
 import { qemuArgs, type DataDisk } from './cmdline.ts';
 import { toSpiceStatus, type QuerySpice } from '../spice-status.ts';
 import { FINAL_STATUSES, RUN_STATES } from '../vocabulary.ts';
@@ -174,13 +174,8 @@ export class QemuGuest implements GuestHandle {
 
   async scanMemory(address: number, length: number, visit: MemoryVisitor): Promise<void> {
     const file = join(this.host.workDir, `mem-${this.side}-${address.toString(16)}.bin`);
-    try {
-      await this.qmp.execute('pmemsave', { val: address, size: length, filename: file }, { timeoutMs: 60_000 });
-    } catch (err) {
-      await rm(file, { force: true });
-      throw err;
-    }
-    await scanDump(file, address, length, visit);
+    const dump = () => this.qmp.execute('pmemsave', { val: address, size: length, filename: file }, { timeoutMs: 60_000 });
+    await dumpAndScan(file, dump, address, length, visit);
   }
 
   evidence(): EvidenceFile[] {
