@@ -14,6 +14,7 @@ import { driverOption } from './driver-options.ts';
 import { findEmulators } from '../hosts/process/emulators.ts';
 import { mutantsCommand, variantLines } from './mutants.ts';
 import { formatEmulators } from './emulators-report.ts';
+import { MAX_TIME_SCALE, parseTimeScale } from '../util/clock.ts';
 
 const list = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 const accelOption = () => new Option('--accel <accel>', 'accelerator for the guests (auto: KVM when usable, else TCG)').choices(['auto', 'kvm', 'tcg']).default('auto');
@@ -38,6 +39,8 @@ program
   .option('--out <dir>', 'reports folder (each run gets a subfolder and a `latest` link)', 'reports')
   .option('--baseline <certificate>', 'gate against an earlier certificate: exit 1 only for what got worse')
   .option('--repeat <n>', 'play each scenario n times; a requirement fails if any repetition fails (default: 1, more for timing-dependent ones)', repeatCount)
+  .option('--jobs <n>', 'emulated hosts: families played side by side, each with up to 5 of its requirements at once (real hosts play one scenario at a time)', positiveCount('--jobs'), 1)
+  .option('--time-scale <n>', `emulated hosts: run cutover's and the emulators' clock n times faster than the wall clock (1 to ${MAX_TIME_SCALE})`, timeScaleOption, 1)
   .action(async (opts) => finish(await runCommand(opts)));
 
 program
@@ -140,6 +143,14 @@ function repeatCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`--repeat ${value}: not a whole number from 1 to 100`);
   return n;
+}
+
+function timeScaleOption(value: string): number {
+  try {
+    return parseTimeScale(value);
+  } catch {
+    throw new UsageError(`--time-scale ${value}: not a number from 1 to ${MAX_TIME_SCALE}`);
+  }
 }
 
 function positiveCount(flag: string) {

@@ -10,6 +10,8 @@ import { openRunFolder } from '../reporting/run-folder.ts';
 import type { RequirementResult } from '../reporting/result.ts';
 import { encodeRunConfig } from '../suite/run-config.ts';
 import { SESSION_ENV } from '../hosts/index.ts';
+import { TIME_SCALE_ENV } from '../util/clock.ts';
+import { UsageError } from '../util/errors.ts';
 import { say, type TargetOptions } from './options.ts';
 import { handleInterruption } from './interrupt.ts';
 import { preflight } from '../session/index.ts';
@@ -24,19 +26,28 @@ export interface RunOptions extends TargetOptions {
   readonly baseline?: string;
   /** Plays every requirement's scenarios this many times (else each requirement's own default). */
   readonly repeat?: number;
+  /** Emulated hosts: families played side by side, each with its requirements at once. */
+  readonly jobs?: number;
+  /** Emulated hosts: the run's clock, this many times faster than the wall clock. */
+  readonly timeScale?: number;
 }
 
 /** `cutover run`: the suites against one driver and host kind, then the reports. */
 export async function runCommand(options: RunOptions): Promise<number> {
+  const jobs = options.jobs ?? 1;
+  const timeScale = options.timeScale ?? 1;
+  if (options.hosts !== 'emulated' && (jobs > 1 || timeScale > 1)) {
+    throw new UsageError(`--jobs and --time-scale are for --hosts emulated: real QEMUs and daemons run on the wall clock, and their timing is judged with the machine to themselves (this run: --hosts ${options.hosts})`);
+  }
   const selection = selectRequirements(PROJECT_ROOT, options.family, options.requirement);
   const baseline = options.baseline !== undefined ? await readCertificate(options.baseline) : undefined;
   const sut = await preflight({ driver: options.driver, hosts: { kind: options.hosts, image: options.image, bugs: options.bug } }, say);
   const folder = await openRunFolder(options.out);
   const startedAt = new Date();
-  say(`cutover ${TOOL_VERSION}: ${selection.requirements.length} requirement(s) against ${sut.driverName} on ${options.hosts} hosts${sut.image ? ` (${sut.image})` : ''} (${Object.entries(sut.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; accelerator ${options.accel})`);
+  say(`cutover ${TOOL_VERSION}: ${selection.requirements.length} requirement(s) against ${sut.driverName} on ${options.hosts} hosts${sut.image ? ` (${sut.image})` : ''} (${Object.entries(sut.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; accelerator ${options.accel})${jobs > 1 ? `; ${jobs} jobs` : ''}${timeScale > 1 ? `; clock x${timeScale}` : ''}`);
   say(`writing to ${relative(process.cwd(), folder.path) || folder.path}`);
 
-  Object.assign(process.env, { [SESSION_ENV]: String(process.pid) }, encodeRunConfig({
+  Object.assign(process.env, { [SESSION_ENV]: String(process.pid), [TIME_SCALE_ENV]: String(timeScale) }, encodeRunConfig({
     runDir: folder.path, driver: options.driver, driverName: sut.driverName, hosts: options.hosts, image: options.image, bugs: [...options.bug], accel: options.accel,
     driverOptions: options.driverOption, capabilities: [...sut.capabilities], hostFeatures: [...sut.hostFeatures],
     ...(sut.phases && { phases: { source: [...sut.phases.source], destination: [...sut.phases.destination] } }),
@@ -51,6 +62,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
       config: join(PROJECT_ROOT, 'vitest.suites.config.ts'),
       watch: false,
       testNamePattern: namePattern(selection.judged),
+      // Emulated hosts are light: families side by side (vitest's workers), each with its
+      // requirements at once (vitest's maxConcurrency, 5; a scenario they share is played once).
+      ...(jobs > 1 && { fileParallelism: true, maxWorkers: jobs, sequence: { concurrent: true } }),
       reporters: [
         interruption.reporter,
         collector,

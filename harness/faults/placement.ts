@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MIGRATION_STATUSES, SIDES } from '../drivers/vocabulary.ts';
 import { MAIN_GUEST } from '../observation/derive.ts';
 import type { History } from '../observation/history.ts';
+import { after } from '../util/clock.ts';
 import { formatMs } from '../util/deadline.ts';
 import { duration, guestRef } from '../util/fields.ts';
 
@@ -55,7 +56,7 @@ export function arm(history: History, at: Exclude<Placement, 'now'>, fire: () =>
   };
   let stop: () => void;
   if ('after' in at) {
-    const timer = setTimeout(once, at.after);
+    const timer = after(at.after, once);
     stop = () => clearTimeout(timer);
   } else {
     const guest = at.guest ?? MAIN_GUEST;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -38,7 +38,7 @@ export async function ensureGuestImage(workload: Workload = 'pagewalk'): Promise
   const image = join(BUILD_DIR, `${workload}-${hash}.img`);
   if (await exists(image)) return image;
   await mkdir(BUILD_DIR, { recursive: true });
-  const partial = `${image}.${process.pid}.tmp`;
+  const partial = partialName(image);
   try {
     await run('nasm', ['-f', 'bin', '-i', `${here}/`, ...defines, '-o', partial, file], { timeout: 30_000 });
   } catch (err) {
@@ -59,7 +59,7 @@ export async function ensureDataDisk(): Promise<string> {
   const image = join(BUILD_DIR, `data-${sectors}x${sectorSize}-${pattern.toString(16)}.raw`);
   if (await exists(image)) return image;
   await mkdir(BUILD_DIR, { recursive: true });
-  const partial = `${image}.${process.pid}.tmp`;
+  const partial = partialName(image);
   const disk = Buffer.alloc(sectors * sectorSize);
   for (let lba = 0; lba < sectors; lba++) disk.writeUInt32LE((lba ^ pattern) >>> 0, lba * sectorSize);
   const handle = await open(partial, 'w');
@@ -71,6 +71,9 @@ export async function ensureDataDisk(): Promise<string> {
   await rename(partial, image);
   return image;
 }
+
+/** A name of its own for a file being built: concurrent builders (runs, or scenarios of one run) rename whole files over each other. */
+const partialName = (image: string): string => `${image}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
 
 async function exists(path: string): Promise<boolean> {
   try {

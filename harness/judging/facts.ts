@@ -76,3 +76,21 @@ export function faultOf(obs: Observation, kinds: ReadonlyArray<string>, side: Si
 export function phaseAt(obs: Observation, side: Side, t: number): string | undefined {
   return obs.events.filter((e) => e.side === side && e.phase !== undefined && e.t <= t).at(-1)?.phase;
 }
+
+/**
+ * Wall time a busy machine may add between what a guest or daemon did and cutover seeing it
+ * (event loops' lag, a signal's delivery): measured up to ~140 ms with two emulated families
+ * at once on 2 cores. On a faster clock (`--time-scale`) it takes that many times more of
+ * the run's milliseconds.
+ */
+export const WALL_LAG_MS = 200;
+
+/** A judge's allowance on the observation's clock: as set for the wall clock, widened by what the lag becomes on a faster one. */
+export function allowance(obs: Observation, wallClockMs: number): number {
+  return wallClockMs + lagOnClock(obs);
+}
+
+/** What the machine's lag adds on the observation's clock beyond the wall clock's: 0 at its pace. */
+export function lagOnClock(obs: Observation): number {
+  return ((obs.timeScale ?? 1) - 1) * WALL_LAG_MS;
+}

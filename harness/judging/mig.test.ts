@@ -99,6 +99,27 @@ describe('MIG judges fail when the behaviour is broken', () => {
     expect(verdict.measurements.guestDowntimeMs).toBeGreaterThan(2000);
   });
 
+  it('on a faster clock, a pass in flight is the lag; a source that runs on still fails MIG-04', () => {
+    const lagged = fixture('precopy');
+    lagged.timeScale = 10;
+    lagged.progress.source.passes.push(completedAt(lagged as Observation) + 500);
+    expect(verdictOf('MIG-04', lagged)).toBe('pass');
+    lagged.progress.source.passes.push(completedAt(lagged as Observation) + 5000);
+    expect(verdictOf('MIG-04', lagged)).toBe('fail');
+  });
+
+  it('on a clock whose lag exceeds the downtime limit, MIG-05 is not judged (and says why); on a moderate one its tolerance widens', () => {
+    const fast = fixture('precopy');
+    fast.timeScale = 10;
+    const verdict = judge('MIG-05')(fast as Observation);
+    expect(verdict.verdict).toBe('skipped');
+    expect(verdict.reason).toMatch(/clock 10 times the wall's.*judged without --time-scale/);
+    const moderate = fixture('precopy');
+    moderate.timeScale = 2;
+    moderate.progress.destination.passes = moderate.progress.destination.passes.map((t) => t + 2000);
+    expect(judge('MIG-05')(moderate as Observation)).toMatchObject({ verdict: 'fail', measurements: { toleranceMs: 450 } });
+  });
+
   it('MIG-06: the destination ran, no cancelled status, the source stopped, corrupt RAM', () => {
     const ran = fixture('cancel');
     ran.progress.destination.passes = [1500, 1502];

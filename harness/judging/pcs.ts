@@ -1,6 +1,6 @@
 import type { Side } from '../drivers/types.ts';
 import type { Observation } from '../observation/types.ts';
-import { beforeMemoryCheck, deadlineNote, faultOf, ms, passesBetween, requireMemory, statesBetween, statusSequence, statusTime } from './facts.ts';
+import { allowance, beforeMemoryCheck, deadlineNote, faultOf, ms, passesBetween, requireMemory, statesBetween, statusSequence, statusTime } from './facts.ts';
 import { MIN_PROGRESS_PASSES } from './mig.ts';
 import { CannotJudge, fail, pass, skipped, type Judge } from './verdict.ts';
 
@@ -42,7 +42,7 @@ export const PCS_01: Judge = (obs) => {
   if (phase !== 'postcopy-active') throw new CannotJudge(`the source died in '${phase ?? 'no migration'}', not in postcopy-active`);
   const paused = pausedAfter(obs, 'destination', kill.t);
   const crashed = endedAt(obs, 'destination', kill.t);
-  const progress = passesBetween(obs, 'destination', kill.t + IN_FLIGHT_MS);
+  const progress = passesBetween(obs, 'destination', kill.t + allowance(obs, IN_FLIGHT_MS));
   const completed = statusTime(obs, 'completed', 'destination');
   const measurements: Record<string, number> = {
     destinationPassesBeforeKill: passesBetween(obs, 'destination', 0, kill.t),
@@ -214,7 +214,7 @@ export const PCS_05: Judge = (obs) => {
   if (bad > 0) return fail(`the guest read ${bad} sector(s) that are not what was written${diskNote}${exposure}`, measurements);
   if (disk && !disk.intact) return fail(`the guest read nothing wrong, but the destination's disk now holds ${disk.summary}${exposure}`, measurements);
   if (stoppedAt !== undefined) {
-    const after = passesBetween(obs, 'destination', stoppedAt + IN_FLIGHT_MS);
+    const after = passesBetween(obs, 'destination', stoppedAt + allowance(obs, IN_FLIGHT_MS));
     measurements.stoppedAfterMs = Math.round(stoppedAt - kill.t);
     if (after > 0) return fail(`the guest was stopped on an I/O error yet made ${after} more passes`, measurements);
     return pass(`the guest stopped on an I/O error ${ms(stoppedAt - kill.t)} after the source died (error policy stop), and never read zeros${diskNote}${exposure}`, measurements);

@@ -1,6 +1,6 @@
 import type { InventoryEntry } from '../drivers/types.ts';
 import type { GuestObservation, InventorySample, Observation } from '../observation/types.ts';
-import { beforeMemoryCheck, deadlineNote, ms, passesBetween, requireMemory, statesBetween } from './facts.ts';
+import { allowance, beforeMemoryCheck, deadlineNote, ms, passesBetween, requireMemory, statesBetween } from './facts.ts';
 import { MIN_PROGRESS_PASSES } from './mig.ts';
 import { CannotJudge, fail, pass, type Verdict } from './verdict.ts';
 
@@ -51,7 +51,8 @@ export function judgeRefusal(obs: Observation, refusal: Refusal): Verdict {
   const error = migration.final?.errorDesc?.trim() ?? '';
   const measurements: Record<string, number> = { refusalMs: Math.round(refusalMs) };
   if (end.migrationStatus === 'completed') return fail(`not refused: the migration to ${migration.to} was carried out`, measurements);
-  if (refusalMs > refusal.boundMs) return fail(`refused only after ${ms(refusalMs)} (bound ${refusal.boundMs} ms): "${error}"`, measurements);
+  const bound = allowance(obs, refusal.boundMs);
+  if (refusalMs > bound) return fail(`refused only after ${ms(refusalMs)} (bound ${bound} ms): "${error}"`, measurements);
   if (!refusal.why.test(error)) return fail(`refused, but the error does not say ${refusal.says}: "${error || '(no error text)'}"`, measurements);
   // Any quick error would otherwise do: the refusal must name what clashed.
   const clash = refusal.names?.(obs);

@@ -1,5 +1,5 @@
 import type { Observation, SpiceSnapshot } from '../observation/types.ts';
-import { deadlineNote, ms, passesBetween, selfJudged, statusSequence, statusTime } from './facts.ts';
+import { allowance, deadlineNote, ms, passesBetween, selfJudged, statusSequence, statusTime } from './facts.ts';
 import { MIN_PROGRESS_PASSES } from './mig.ts';
 import { CannotJudge, fail, pass, type Judge, type Verdict } from './verdict.ts';
 
@@ -39,13 +39,14 @@ function judgeBoundedHandover(obs: Observation, what: string): ReturnType<Judge>
   const done = completedAt(obs);
   if (typeof done !== 'number') return done;
   const spiceDone = event(obs, 'SPICE_MIGRATE_COMPLETED');
-  const bound = SPICE_MIGRATE_TIMEOUT_MS + SPICE_TOLERANCE_MS;
+  const tolerance = allowance(obs, SPICE_TOLERANCE_MS);
+  const bound = SPICE_MIGRATE_TIMEOUT_MS + tolerance;
   if (spiceDone === undefined) return fail(`${what}: no SPICE_MIGRATE_COMPLETED at all${deadlineNote(obs)}`, { boundMs: bound });
   const waited = spiceDone - done;
   const meanwhile = passesBetween(obs, 'destination', done, spiceDone);
   const measurements = { handoverMs: Math.round(waited), boundMs: bound, destinationPassesMeanwhile: meanwhile };
   if (waited < 0) return fail(`${what}: SPICE_MIGRATE_COMPLETED came ${ms(-waited)} before the migration completed`, measurements);
-  if (waited > bound) return fail(`${what}: SPICE_MIGRATE_COMPLETED came ${ms(waited)} after completion, beyond ${SPICE_MIGRATE_TIMEOUT_MS} ms + ${SPICE_TOLERANCE_MS} ms`, measurements);
+  if (waited > bound) return fail(`${what}: SPICE_MIGRATE_COMPLETED came ${ms(waited)} after completion, beyond ${SPICE_MIGRATE_TIMEOUT_MS} ms + ${tolerance} ms`, measurements);
   if (waited > 1000 && meanwhile < MIN_PROGRESS_PASSES) {
     return fail(`${what}: the guest made only ${meanwhile} passes at the destination while SPICE waited ${ms(waited)}`, measurements);
   }
@@ -61,7 +62,8 @@ export const SPICE_01: Judge = (obs) => {
   const waited = spiceDone - done;
   const after = obs.spice.filter((s) => s.side === 'destination' && s.t > done).at(-1);
   const measurements = { handoverMs: Math.round(waited), channelsBefore: before.status.channels.length, channelsAfter: after?.status.channels.length ?? 0 };
-  if (waited < 0 || waited > SEAMLESS_BOUND_MS) return fail(`SPICE_MIGRATE_COMPLETED came ${ms(waited)} after completion; seamless means within ${SEAMLESS_BOUND_MS} ms`, measurements);
+  const seamless = allowance(obs, SEAMLESS_BOUND_MS);
+  if (waited < 0 || waited > seamless) return fail(`SPICE_MIGRATE_COMPLETED came ${ms(waited)} after completion; seamless means within ${seamless} ms`, measurements);
   if (!after) throw new CannotJudge(`scenario '${obs.scenario.name}' did not look at the destination's SPICE server afterwards`);
   const was = connections(before);
   const now = connections(after);
@@ -90,14 +92,15 @@ export const SPICE_03: Judge = (obs) => {
   const spiceDone = event(obs, 'SPICE_MIGRATE_COMPLETED');
   // The source must live until SPICE_MIGRATE_COMPLETED, or spice-server's bound without it.
   const earliest = spiceDone ?? done + SPICE_MIGRATE_TIMEOUT_MS;
-  const latest = (spiceDone ?? done + SPICE_MIGRATE_TIMEOUT_MS + SPICE_TOLERANCE_MS) + STOP_SLACK_MS;
+  const slack = allowance(obs, STOP_SLACK_MS);
+  const latest = (spiceDone ?? done + SPICE_MIGRATE_TIMEOUT_MS + allowance(obs, SPICE_TOLERANCE_MS)) + slack;
   const exit = obs.exits.source;
   const measurements: Record<string, number> = { latestStopMs: Math.round(latest - done) };
   if (spiceDone !== undefined) measurements.spiceHandoverMs = Math.round(spiceDone - done);
   if (!exit) {
     const lastLook = obs.steps.at(-1)?.endedAt ?? obs.durationMs;
     if (lastLook <= latest) throw new CannotJudge(`the scenario ended ${ms(lastLook - done)} after completion, before the latest allowed stop`);
-    return fail(`the source QEMU still ran ${ms(lastLook - done)} after completion, past ${spiceDone !== undefined ? 'SPICE_MIGRATE_COMPLETED' : 'the SPICE bound'} + ${STOP_SLACK_MS} ms: it waits without bound`, measurements);
+    return fail(`the source QEMU still ran ${ms(lastLook - done)} after completion, past ${spiceDone !== undefined ? 'SPICE_MIGRATE_COMPLETED' : 'the SPICE bound'} + ${slack} ms: it waits without bound`, measurements);
   }
   measurements.sourceStoppedMs = Math.round(exit.t - done);
   if (exit.t < earliest) {
@@ -120,7 +123,8 @@ export const SPICE_04: Judge = (obs) => {
   if (!exit) return fail(`the source QEMU was not stopped after the migration${deadlineNote(obs)}`, measurements);
   const held = exit.t - done;
   measurements.sourceStoppedMs = Math.round(held);
-  if (held > NO_CLIENT_BOUND_MS) return fail(`with no client, the source was kept ${ms(held)} after completion (bound ${NO_CLIENT_BOUND_MS} ms)`, measurements);
+  const bound = allowance(obs, NO_CLIENT_BOUND_MS);
+  if (held > bound) return fail(`with no client, the source was kept ${ms(held)} after completion (bound ${bound} ms)`, measurements);
   return pass(`no client: the source stopped ${ms(held)} after completion${spiceDone !== undefined ? `, SPICE_MIGRATE_COMPLETED after ${ms(spiceDone - done)}` : ''}`, measurements);
 };
 

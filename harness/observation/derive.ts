@@ -38,6 +38,7 @@ export function deriveObservation(entries: ReadonlyArray<HistoryEntry>): Observa
     hostKind: begin.hostKind,
     hosts: begin.hosts,
     startedAt: begin.startedAt,
+    ...(begin.timeScale !== undefined && { timeScale: begin.timeScale }),
     durationMs: end,
     steps: of('step').map(({ index, do: kind, startedAt, t, outcome, detail }) => ({ index, do: kind, startedAt, endedAt: t, outcome, ...(detail !== undefined && { detail }) })),
     events: main.events,

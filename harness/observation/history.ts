@@ -72,6 +72,8 @@ export type HistoryEntry =
     readonly type: 'begin';
     readonly format: typeof HISTORY_FORMAT;
     readonly startedAt: string;
+    /** Emulated milliseconds per wall millisecond (util/clock.ts); absent: 1. */
+    readonly timeScale?: number;
     readonly scenario: { readonly name: string; readonly file: string; readonly judges: ReadonlyArray<string> };
     readonly driver: { readonly name: string; readonly versions: Readonly<Record<string, string>>; readonly capabilities: ReadonlyArray<string> };
     readonly hostKind: string;

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { rm } from 'node:fs/promises';
-import type { Clock } from '../util/clock.ts';
+import { after, type Clock } from '../util/clock.ts';
 import { DeadlineError } from '../util/deadline.ts';
 
 /** One character of guest serial output, time-stamped on the harness's clock on arrival. */
@@ -65,10 +65,10 @@ export class SerialRecorder {
   async waitFor(ch: string, n: number, timeoutMs: number, since = 0): Promise<void> {
     if (this.count(ch, since) >= n) return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = after(timeoutMs, () => {
         this.waiters.delete(check);
         reject(new DeadlineError(`waiting for ${n} '${ch}' on serial ${this.path} (saw ${this.count(ch, since)})`, timeoutMs));
-      }, timeoutMs);
+      });
       const check = (): void => {
         if (this.count(ch, since) < n) return;
         clearTimeout(timer);

@@ -159,6 +159,8 @@ export interface Observation {
   readonly hostKind: string;
   readonly hosts: Readonly<Record<string, HostObservation>>;
   readonly startedAt: string;
+  /** The run's milliseconds per wall millisecond, when faster than 1 (emulated hosts, util/clock.ts). */
+  readonly timeScale?: number;
   readonly durationMs: number;
   readonly steps: ReadonlyArray<StepRecord>;
   readonly events: ReadonlyArray<DriverEvent>;

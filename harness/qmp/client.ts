@@ -4,7 +4,6 @@
 // event that may already have arrived. Any connection failure settles every pending
 // operation: nothing a test awaits is left hanging.
 import net from 'node:net';
-import { performance } from 'node:perf_hooks';
 import {
   QmpCommandError,
   QmpConnectError,
@@ -16,6 +15,7 @@ import {
 import { LineSplitter } from './lines.ts';
 import { parseServerLine, type ServerMessage } from './messages.ts';
 import type { QmpCloseReason, QmpEvent, QmpGreeting, QmpTarget, ReceivedEvent, TranscriptEntry } from './types.ts';
+import { after, monotonicClock } from '../util/clock.ts';
 
 export interface QmpConnectOptions {
   /** Bound on connect + greeting + capabilities negotiation. Default 10 s. */
@@ -24,7 +24,7 @@ export interface QmpConnectOptions {
   oob?: boolean;
   /** Called for every line sent and received. */
   transcript?: (entry: TranscriptEntry) => void;
-  /** Harness clock in ms, for transcript times and event receive times. Default performance.now(). */
+  /** Harness clock in ms, for transcript times and event receive times. Default: the run's clock. */
   clock?: () => number;
 }
 
@@ -97,7 +97,7 @@ export class QmpClient {
   private constructor(socket: net.Socket, target: string, opts: QmpConnectOptions) {
     this.#socket = socket;
     this.target = target;
-    this.#clock = opts.clock ?? (() => performance.now());
+    this.#clock = opts.clock ?? monotonicClock;
     this.#transcript = opts.transcript;
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
@@ -452,7 +452,7 @@ function summariseEventNames(names: string[]): string {
 
 function startTimer(ms: number, onExpiry: () => void): NodeJS.Timeout | undefined {
   if (!Number.isFinite(ms) || ms > MAX_TIMER_MS) return undefined;
-  return setTimeout(onExpiry, Math.max(0, ms));
+  return after(Math.max(0, ms), onExpiry);
 }
 
 /**

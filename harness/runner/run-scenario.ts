@@ -11,7 +11,7 @@ import type { LoadedScenario } from '../scenario/load.ts';
 import type { GuestSettings, Scenario, Step } from '../scenario/schema.ts';
 import { makeRunContext, sampleStates, stepKind, type GuestRun, type RunContext } from '../steps/index.ts';
 import { whileRunning } from '../util/cleanup.ts';
-import { clockFrom } from '../util/clock.ts';
+import { clockFrom, timeScale } from '../util/clock.ts';
 import { Unavailable, WaitExpired } from '../util/errors.ts';
 
 export interface RunScenarioOptions {
@@ -122,7 +122,7 @@ async function play(ctx: RunContext, loaded: LoadedScenario, hosts: ReadonlyArra
     };
   }
   ctx.history.append({
-    type: 'begin', t: 0, format: HISTORY_FORMAT, startedAt,
+    type: 'begin', t: 0, format: HISTORY_FORMAT, startedAt, ...(timeScale !== 1 && { timeScale }),
     scenario: { name: scenario.name, file: loaded.file, judges: scenario.judges },
     driver: { name: ctx.driver.name, versions: description.versions, capabilities: [...ctx.capabilities] },
     hostKind: ctx.hostKind,

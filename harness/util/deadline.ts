@@ -1,4 +1,6 @@
-// Every wait in cutover has a deadline; these helpers make that the easy path.
+// Every wait in cutover has a deadline; these helpers make that the easy path. Their
+// milliseconds are on the run's clock (util/clock.ts).
+import { after, monotonicClock } from './clock.ts';
 
 export class DeadlineError extends Error {
   constructor(
@@ -14,7 +16,7 @@ export class DeadlineError extends Error {
 export async function withDeadline<T>(what: string, timeoutMs: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(what, timeoutMs)), timeoutMs);
+    timer = after(timeoutMs, () => reject(new DeadlineError(what, timeoutMs)));
   });
   try {
     return await Promise.race([work, expired]);
@@ -24,7 +26,7 @@ export async function withDeadline<T>(what: string, timeoutMs: number, work: Pro
 }
 
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => after(ms, resolve));
 }
 
 /** Wakes a polling wait as soon as something new arrives, so it need not sleep its interval out. */
@@ -39,7 +41,7 @@ export class Wakeup {
         this.waiters.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = after(ms, done);
       this.waiters.add(done);
     });
   }
@@ -56,12 +58,12 @@ export async function pollUntil<T>(
   probe: () => Promise<T | undefined> | T | undefined,
   intervalMs = 50,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
+  const end = monotonicClock() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() >= end) throw new DeadlineError(what, timeoutMs);
-    await sleep(Math.min(intervalMs, Math.max(1, end - Date.now())));
+    if (monotonicClock() >= end) throw new DeadlineError(what, timeoutMs);
+    await sleep(Math.min(intervalMs, Math.max(1, end - monotonicClock())));
   }
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EmulatedDaemonSettings, Host, Keepalive } from '../../hosts/types.ts';
 import type { QemuGuest } from '../qemu/guest.ts';
 import { DEFAULT_POOL, WorkerPool } from './pool.ts';
+import { every, monotonicClock } from '../../util/clock.ts';
 
 // The emulated management daemon of one host: a registry of domains (kept as libvirt keeps
 // its status files, so it outlives a restart), a bounded worker pool with priority workers,
@@ -104,20 +105,20 @@ export class EmulatedDaemon {
    * since `peerGeneration` (the life the connection was made with).
    */
   connect(peer: EmulatedDaemon, peerGeneration: number = peer.generation): PeerLink {
-    let lastHeard = performance.now();
+    let lastHeard = monotonicClock();
     let fail: (err: Error) => void = () => undefined;
     const broken = new Promise<never>((_, reject) => (fail = reject));
     broken.catch(() => undefined);
     const keepalive = !this.bugs.has('no-keepalive');
     // Checked often, so the peer is given up when the bound is reached, not at the next probe's turn.
-    const timer = setInterval(() => {
+    const timer = every(100, () => {
       if (this.life !== 'running') return; // a frozen daemon sends no probes
       // A connection belongs to one life of the peer: a restarted peer closed it.
       if (peer.life === 'dead' || peer.generation !== peerGeneration) return fail(new Error(`the peer ${peer.host.name} closed the connection: End of file while reading data: Input/output error`));
-      if (peer.life === 'running') lastHeard = performance.now();
+      if (peer.life === 'running') lastHeard = monotonicClock();
       const bound = this.keepalive.interval * (this.keepalive.count + 1) * 1000;
-      if (keepalive && performance.now() - lastHeard >= bound) fail(new Error('internal error: client socket is closed'));
-    }, 100);
+      if (keepalive && monotonicClock() - lastHeard >= bound) fail(new Error('internal error: client socket is closed'));
+    });
     return { broken, close: () => clearInterval(timer) };
   }
 }

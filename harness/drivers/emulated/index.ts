@@ -10,6 +10,7 @@ import { EmulatedDaemon, type Domain } from './daemon.ts';
 import { DomainGuest } from './guest.ts';
 import { cleanDestination, recoverOutgoing, runMigration, type JobEnd } from './migration.ts';
 import { isLiveUpgrade, recoverUpgrade, runUpgrade } from './upgrade.ts';
+import { monotonicClock } from '../../util/clock.ts';
 
 // The emulated management layer: a daemon per host (daemon.ts) with a registry, a worker pool
 // and keepalive, migrating peer to peer in libvirt's five phases over cutover's emulated
@@ -66,9 +67,9 @@ export function createEmulatedDriver(context: DriverContext): Driver {
     },
     probe: async (host, call, name, withinMs) => {
       const daemon = daemonOf(host);
-      const started = performance.now();
+      const started = monotonicClock();
       const base = { call: `${call} ${name}`, priority: PROBE_CALLS[call] };
-      const latency = (): number => Math.round((performance.now() - started) * 10) / 10;
+      const latency = (): number => Math.round((monotonicClock() - started) * 10) / 10;
       try {
         const detail = await withDeadline(`${call} on ${host.name}`, withinMs, daemon.call(PROBE_CALLS[call] === 'high', async () => answer(daemon, call, name)));
         return { ...base, outcome: 'answered', latencyMs: latency(), detail } satisfies ProbeResult;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { QmpClient } from '../../qmp/index.ts';
 import type { StatusInfo } from '../../qmp/index.ts';
 import type { HostProcess } from '../../hosts/types.ts';
-import type { Clock } from '../../util/clock.ts';
+import { wallTime, type Clock } from '../../util/clock.ts';
 import { pollUntil, sleep } from '../../util/deadline.ts';
 import { UsageError } from '../../util/errors.ts';
 import type { DriverEvent, EvidenceFile, GuestHandle, MemoryVisitor, MigrationStatus, RunState, SpiceStatus, StartGuestRequest } from '../types.ts';
@@ -109,7 +109,7 @@ export class QemuGuest implements GuestHandle {
     const guest = new QemuGuest(request, options, child, files);
     if (cprSocket !== undefined) {
       guest.cprSocket = cprSocket;
-      await pollUntil(`the cpr socket ${cprSocket}`, 15_000, async () => (existsSync(cprSocket) ? true : child.alive ? undefined : exitedEarly(child, files.log, request.host.name)));
+      await pollUntil(`the cpr socket ${cprSocket}`, wallTime(15_000), async () => (existsSync(cprSocket) ? true : child.alive ? undefined : exitedEarly(child, files.log, request.host.name)));
       return guest;
     }
     await guest.attach().catch(async (err) => {
@@ -251,20 +251,21 @@ async function connectQmp(
 ): Promise<QmpClient> {
   let lastError: unknown;
   const died = (): Promise<never> => exitedEarly(child, logPath, host);
-  return pollUntil(`QMP socket ${socket} to accept`, 15_000, async () => {
+  return pollUntil(`QMP socket ${socket} to accept`, wallTime(15_000), async () => {
     if (!child.alive) return died();
     try {
       return await QmpClient.connect(socket, {
-        timeoutMs: 5000,
+        timeoutMs: wallTime(5000),
         clock,
         transcript: (entry) => record(`${entry.t.toFixed(3)}\t${entry.dir}\t${entry.line}`),
       });
     } catch (err) {
       lastError = err;
-      await sleep(20);
+      await sleep(wallTime(20));
       return undefined;
     }
-  }).catch((err) => {
+    // A program's start takes wall time: polled at the wall's pace on any clock.
+  }, wallTime(50)).catch((err) => {
     // QEMU's own words (it died starting) say it all; a socket that never answered says less.
     if (err instanceof UsageError || !(lastError instanceof Error)) throw err;
     throw new Error(`${err.message}; last error: ${lastError.message}`);

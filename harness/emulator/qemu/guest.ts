@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { monotonicClock } from '../../util/clock.ts';
 import { DISK_LAYOUT, GUEST_LAYOUT, stampOffsets, walkedRegions } from '../../guest/layout.ts';
 
 // The emulated guest: the page walker of guest/pagewalk.asm (or the disk reader of
@@ -8,6 +9,7 @@ import { DISK_LAYOUT, GUEST_LAYOUT, stampOffsets, walkedRegions } from '../../gu
 
 /** How long one pass over the walked pages takes while the guest runs. */
 export const PASS_MS = 20;
+/** The walker's tick, on the wall clock: each tick moves it by what the run's clock says elapsed. */
 const TICK_MS = 5;
 /** How long one pass over the data disk takes (the real guest's ATA PIO reads take ~5 s). */
 export const DISK_PASS_MS = 2500;
@@ -87,7 +89,7 @@ export class EmulatedGuest {
   run(): void {
     if (this.running) return;
     this.running = true;
-    this.last = performance.now();
+    this.last = monotonicClock();
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
 
@@ -101,7 +103,7 @@ export class EmulatedGuest {
   }
 
   private tick(): void {
-    const now = performance.now();
+    const now = monotonicClock();
     const elapsed = now - this.last;
     this.last = now;
     if (this.blocked) return;

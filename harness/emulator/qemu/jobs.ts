@@ -1,5 +1,6 @@
 import type { BlockNode, OverlayNode } from './block.ts';
 import type { Emit } from './machine.ts';
+import { after } from '../../util/clock.ts';
 
 // The emulated QEMU's block jobs, as the qemu driver runs them: block-stream (pull an
 // overlay's backing into it) and blockdev-mirror (copy a node into a target, then stay
@@ -69,7 +70,7 @@ export abstract class BlockJob {
   protected pace(bytes: number): Promise<void> {
     if (!this.speed || bytes <= 0) return new Promise((resolve) => setImmediate(resolve));
     return new Promise((resolve) => {
-      const timer = setTimeout(done, (bytes / this.speed) * 1000);
+      const timer = after((bytes / this.speed) * 1000, done);
       function done(): void {
         clearTimeout(timer);
         resolve();

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { after, monotonicClock } from '../../util/clock.ts';
 import { PASS_MS, WALKED_BYTES, WALKED_PAGE_COUNT } from './guest.ts';
 import type { Machine } from './machine.ts';
 import { describeErrno, dial, encode, type Frame } from './stream.ts';
@@ -10,6 +11,7 @@ import { describeErrno, dial, encode, type Frame } from './stream.ts';
 // RAM's descriptors go over the cpr channel, the guest stops, only device state goes over
 // the main one.
 
+/** The pump's rate, on the wall clock: each pump moves what the run's clock says elapsed. */
 const PUMP_MS = 10;
 /** How long `ignores-downtime-limit` keeps the guest paused at switchover. */
 const SLOW_SWITCHOVER_MS = 2000;
@@ -27,7 +29,7 @@ export class Outgoing {
   errorDesc?: string;
   private socket?: Socket;
   private cprChannel?: Socket;
-  private readonly startedAt = performance.now();
+  private readonly startedAt = monotonicClock();
   private setupMs?: number;
   private endedAt?: number;
   private downtimeMs?: number;
@@ -65,12 +67,12 @@ export class Outgoing {
     }
     if (this.ended) return void socket.destroy(); // cancelled while connecting
     this.attach(socket);
-    this.setupMs = performance.now() - this.startedAt;
+    this.setupMs = monotonicClock() - this.startedAt;
     this.send({ t: 'hello', name: this.vm.identity.name, ...(this.vm.capability('validate-uuid') && { uuid: this.vm.identity.uuid }), version: this.vm.version, ramTotal: this.vm.ramTotal() });
     this.remaining = this.vm.ramTotal();
     this.nextPass();
     this.setStatus('active');
-    this.lastPump = performance.now();
+    this.lastPump = monotonicClock();
     this.pump = setInterval(() => this.step(), PUMP_MS);
   }
 
@@ -116,10 +118,10 @@ export class Outgoing {
     }
     if (this.ended) return void socket.destroy();
     this.attach(socket);
-    this.setupMs = performance.now() - this.startedAt;
+    this.setupMs = monotonicClock() - this.startedAt;
     // CPR stops the guest before anything is saved: no dirty tracking, no pre-copy rounds.
     this.stopGuest();
-    const stoppedAt = performance.now();
+    const stoppedAt = monotonicClock();
     this.setStatus('active');
     this.send({ t: 'hello', name: this.vm.identity.name, ...(this.vm.capability('validate-uuid') && { uuid: this.vm.identity.uuid }), version: this.vm.version, ramTotal: 0 });
     this.send({ t: 'device', state: { ...this.vm.guest.state }, damage: this.vm.guest.damage, postcopy: false });
@@ -127,7 +129,7 @@ export class Outgoing {
     this.transferred = CPR_STREAM_BYTES;
     this.socket?.write('', () => {
       if (this.ended) return;
-      this.downtimeMs = performance.now() - stoppedAt;
+      this.downtimeMs = monotonicClock() - stoppedAt;
       this.complete();
     });
   }
@@ -145,12 +147,12 @@ export class Outgoing {
     this.stopPumping();
     this.socket?.destroy();
     this.cprChannel?.destroy();
-    setTimeout(() => {
+    after(20, () => {
       this.setStatus('cancelled');
-      this.endedAt = performance.now();
+      this.endedAt = monotonicClock();
       this.resumeGuest();
       this.vm.spice?.migrationAbandoned();
-    }, 20);
+    });
   }
 
   /** migrate-continue: a migration paused before switch-over (pause-before-switchover) goes on. */
@@ -173,13 +175,13 @@ export class Outgoing {
     this.attach(socket);
     this.send({ t: 'resume' });
     this.setStatus('postcopy-active');
-    this.lastPump = performance.now();
+    this.lastPump = monotonicClock();
     this.pump = setInterval(() => this.step(), PUMP_MS);
   }
 
   /** query-migrate's answer. */
   info(): Record<string, unknown> {
-    const now = this.endedAt ?? performance.now();
+    const now = this.endedAt ?? monotonicClock();
     return {
       status: this.status,
       ...(this.errorDesc !== undefined && { 'error-desc': this.errorDesc }),
@@ -207,7 +209,7 @@ export class Outgoing {
   }
 
   private step(): void {
-    const now = performance.now();
+    const now = monotonicClock();
     const dt = now - this.lastPump;
     this.lastPump = now;
     if (this.switchingOver || this.blockedOnWrite) return;
@@ -241,7 +243,7 @@ export class Outgoing {
   private async switchover(bandwidth: number): Promise<void> {
     this.switchingOver = true;
     this.stopGuest();
-    const stoppedAt = performance.now();
+    const stoppedAt = monotonicClock();
     if (this.vm.capability('pause-before-switchover')) {
       this.setStatus('pre-switchover');
       await new Promise<void>((resolve) => (this.continueSwitchover = resolve));
@@ -252,7 +254,7 @@ export class Outgoing {
     this.nextPass();
     const last = this.dirty;
     const copyMs = this.vm.has('ignores-downtime-limit') ? SLOW_SWITCHOVER_MS : (last / bandwidth) * 1000;
-    await new Promise((resolve) => setTimeout(resolve, copyMs));
+    await new Promise<void>((resolve) => after(copyMs, resolve));
     if (this.ended) return;
     // The bug: the pages dirtied last (a tenth of the walk) go over as they were a pass before.
     const damage = this.vm.has('stale-final-pages') ? [{ fromPage: 0, toPage: Math.floor(WALKED_PAGE_COUNT / 10), delta: -1 }] : [];
@@ -263,7 +265,7 @@ export class Outgoing {
     this.send({ t: 'end' });
     this.socket?.write('', () => {
       if (this.ended) return;
-      this.downtimeMs = performance.now() - stoppedAt;
+      this.downtimeMs = monotonicClock() - stoppedAt;
       this.complete();
     });
   }
@@ -281,12 +283,12 @@ export class Outgoing {
   private complete(): void {
     if (this.status === 'postcopy-active') this.send({ t: 'end' });
     this.stopPumping();
-    this.endedAt = performance.now();
+    this.endedAt = monotonicClock();
     this.setStatus('completed');
     this.vm.runState = 'postmigrate';
     this.socket?.end();
     this.vm.spice?.migrationCompleted();
-    if (this.vm.has('source-resumes-after-handover')) setTimeout(() => this.vm.setRunState('running'), 50);
+    if (this.vm.has('source-resumes-after-handover')) after(50, () => this.vm.setRunState('running'));
   }
 
   /** The connection broke: a pre-copy migration fails, a post-copy one pauses. */
@@ -306,7 +308,7 @@ export class Outgoing {
     this.stopPumping();
     this.switchingOver = false;
     this.errorDesc = desc;
-    this.endedAt = performance.now();
+    this.endedAt = monotonicClock();
     this.setStatus('failed');
     this.vm.spice?.migrationAbandoned();
     if (this.vm.has('source-stops-with-destination')) {

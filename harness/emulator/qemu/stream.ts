@@ -2,6 +2,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
 import { LineSplitter } from '../../qmp/lines.ts';
 import type { GuestState, MemoryDamage } from './guest.ts';
+import { after, timeScale } from '../../util/clock.ts';
 
 // The emulated migration stream: one JSON frame per line over a real socket (so the
 // harness's relay, link cuts and frozen peers act on it as on QEMU's). A RAM frame stands
@@ -48,12 +49,24 @@ export function parseUri(uri: string): Endpoint {
 }
 
 /** Connects as QEMU does; the error names the address as QEMU's does. */
+/**
+ * When Linux gives up a connection whose SYNs go unanswered: 6 retries (tcp_syn_retries),
+ * ~127 s. On a faster clock (util/clock.ts) the kernel's give-up would come N times late, so
+ * the emulated QEMU's kernel gives up at that moment of the run's clock instead.
+ */
+const KERNEL_SYN_TIMEOUT_MS = 127_000;
+
 export function dial(uri: string): Promise<Socket> {
   const endpoint = parseUri(uri);
   return new Promise((resolve, reject) => {
     const socket = 'path' in endpoint ? connect(endpoint.path) : connect(endpoint.port, endpoint.host);
-    socket.once('connect', () => resolve(socket));
+    const synTimeout = 'path' in endpoint || timeScale === 1 ? undefined : after(KERNEL_SYN_TIMEOUT_MS, () => socket.destroy(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })));
+    socket.once('connect', () => {
+      clearTimeout(synTimeout);
+      resolve(socket);
+    });
     socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(synTimeout);
       const where = 'path' in endpoint ? endpoint.path : `${endpoint.host}:${endpoint.port}`;
       reject(new Error(`Failed to connect to '${where}': ${describeErrno(err)}`));
     });
@@ -78,6 +91,7 @@ export function describeErrno(err: NodeJS.ErrnoException): string {
     case 'ECONNREFUSED': return 'Connection refused';
     case 'EPIPE': return 'Broken pipe';
     case 'ECONNRESET': return 'Connection reset by peer';
+    case 'ETIMEDOUT': return 'Connection timed out';
     default: return err.message;
   }
 }

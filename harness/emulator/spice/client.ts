@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { CLIENT_CHANNELS, MAIN_CHANNEL, onMessages, send } from './wire.ts';
+import { after } from '../../util/clock.ts';
 
 // cutover's emulated SPICE client, the emulated target's stand-in for remote-viewer: it opens
 // a session (main channel, then the others a moment apart, as spice-gtk does), and when the
@@ -25,7 +26,7 @@ export class EmulatedSpiceClient {
     this.log(`session ${this.connection} at ${at.host}:${at.port}`);
     this.watchMain(main.socket);
     for (const type of CLIENT_CHANNELS.filter((c) => c !== MAIN_CHANNEL)) {
-      await new Promise((r) => setTimeout(r, CHANNEL_GAP_MS));
+      await new Promise<void>((r) => after(CHANNEL_GAP_MS, r));
       this.channels.push((await this.link(at, type, false)).socket);
     }
   }

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { MAIN_CHANNEL, onMessages, send } from './wire.ts';
+import { after } from '../../util/clock.ts';
 
 // The emulated QEMU's SPICE server (spice-server's part that the spice family observes):
 // sessions of channels that query-spice lists, client_migrate_info's target, and the
@@ -79,12 +80,12 @@ export class SpiceServer {
     const main = [...this.channels].find((c) => c.type === MAIN_CHANNEL);
     this.handover = { done: false };
     if (!main || !this.target) {
-      if (this.bugs.delaysWithoutClient) this.handover.timer = setTimeout(() => this.handoverEnded(false), MIGRATE_TIMEOUT_MS);
+      if (this.bugs.delaysWithoutClient) this.handover.timer = after(MIGRATE_TIMEOUT_MS, () => this.handoverEnded(false));
       else this.handoverEnded(false);
       return;
     }
     send(main.socket, { t: 'switch', ...this.target });
-    if (!this.bugs.waitsForClient) this.handover.timer = setTimeout(() => this.handoverEnded(false), MIGRATE_TIMEOUT_MS);
+    if (!this.bugs.waitsForClient) this.handover.timer = after(MIGRATE_TIMEOUT_MS, () => this.handoverEnded(false));
   }
 
   /** The migration was cancelled or failed: the client stays (unless the bug drops it). */

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile, appendFile } from 'node:fs/promises';
 import { isAlive } from '../../util/process.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,8 @@ export async function reapStaleRuns(): Promise<number> {
     const dir = join(ROOT, name);
     const owner = Number(await readFile(join(dir, 'owner'), 'utf8').catch(() => 'NaN'));
     if (Number.isInteger(owner) && isAlive(owner)) continue;
+    // No owner yet: a run that is making its folder right now (another worker of this run).
+    if (!Number.isInteger(owner) && (await isYoung(dir))) continue;
     const pids = (await readFile(join(dir, 'pids'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number);
     for (const pid of pids) {
       // Only kill a process that still points into the dead run's folder (pids get reused).
@@ -58,4 +60,10 @@ export async function reapStaleRuns(): Promise<number> {
     await rm(memoryDirFor(dir), { recursive: true, force: true });
   }
   return reaped;
+}
+
+/** Made in the last minute: an owner file is written right after its folder. */
+async function isYoung(dir: string): Promise<boolean> {
+  const made = await stat(dir).then((s) => s.mtimeMs, () => 0);
+  return Date.now() - made < 60_000;
 }
