@@ -64,7 +64,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       testNamePattern: namePattern(selection.judged),
       // Emulated hosts are light: families side by side (vitest's workers), each with its
       // requirements at once (vitest's maxConcurrency, 5; a scenario they share is played once).
-      ...(jobs > 1 && { fileParallelism: true, maxWorkers: jobs, sequence: { concurrent: true } }),
+      ...(jobs > 1 && { fileParallelism: true, maxWorkers: jobs, sequence: { concurrent: true }, isolate: false, ...(process.env.XPROF && { execArgv: ["--cpu-prof", "--cpu-prof-dir=/tmp/prof3"] }) }),
       reporters: [
         interruption.reporter,
         collector,

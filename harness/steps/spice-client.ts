@@ -7,6 +7,7 @@ import { Unavailable, WaitExpired } from '../util/errors.ts';
 import { duration, guestRef } from '../util/fields.ts';
 import { guestRun, requireCapability } from './context.ts';
 import { defineStep } from './step.ts';
+import { grantedWait } from '../util/clock.ts';
 
 /**
  * Connects the harness's own SPICE client to the guest's source: remote-viewer under Xvfb,
@@ -39,7 +40,8 @@ export const spiceClient = defineStep({
     if (display) ctx.history.append({ type: 'evidence', label: 'X server log (Xvfb)', path: join(dir, 'xvfb.log') });
     // Connected means the server lists the client's channels (the main one first, the others
     // a moment later), not that the process runs: wait until the list stops growing.
-    const end = ctx.clock() + step.within;
+    const within = grantedWait(step.within);
+    const end = ctx.clock() + within;
     let previous = -1;
     for (;;) {
       const status = await source.spice();
@@ -49,7 +51,7 @@ export const spiceClient = defineStep({
       }
       previous = status.channels.length;
       if (!client.alive) throw new Error(`the SPICE client exited before connecting (see ${logName})`);
-      if (ctx.clock() >= end) throw new WaitExpired(`the SPICE client did not finish connecting within ${formatMs(step.within)} (${previous} channel(s))`);
+      if (ctx.clock() >= end) throw new WaitExpired(`the SPICE client did not finish connecting within ${formatMs(within)} (${previous} channel(s))`);
       await sleep(250);
     }
   },

@@ -5,6 +5,7 @@ import { WaitExpired } from '../util/errors.ts';
 import { duration, guestRef } from '../util/fields.ts';
 import { guestRun, migrationEvents } from './context.ts';
 import { defineStep } from './step.ts';
+import { grantedWait } from '../util/clock.ts';
 
 /** Waits for an event of the implementation's on a side (e.g. SPICE_MIGRATE_COMPLETED), since the migration began. */
 export const waitEvent = defineStep({
@@ -22,11 +23,12 @@ export const waitEvent = defineStep({
   async play(ctx, step) {
     const guest = guestRun(ctx, step.guest);
     const since = guest.migration?.requestedAt ?? 0;
-    const end = ctx.clock() + step.within;
+    const within = grantedWait(step.within);
+    const end = ctx.clock() + within;
     for (;;) {
       const seen = migrationEvents(ctx, guest, since).find((e) => e.side === step.side && e.name === step.event);
       if (seen) return `${step.event} on the ${step.side} at ${formatMs(seen.t)}`;
-      if (ctx.clock() >= end) throw new WaitExpired(`no ${step.event} on the ${step.side} within ${formatMs(step.within)}`);
+      if (ctx.clock() >= end) throw new WaitExpired(`no ${step.event} on the ${step.side} within ${formatMs(within)}`);
       await ctx.history.next(['event'], Math.max(1, end - ctx.clock()));
     }
   },

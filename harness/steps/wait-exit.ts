@@ -5,6 +5,7 @@ import { WaitExpired } from '../util/errors.ts';
 import { duration, guestRef } from '../util/fields.ts';
 import { guestRun } from './context.ts';
 import { defineStep } from './step.ts';
+import { grantedWait } from '../util/clock.ts';
 
 /** Waits until the guest's emulator on a side has ended (a management layer stopping it). */
 export const waitExit = defineStep({
@@ -17,7 +18,8 @@ export const waitExit = defineStep({
     const handle = guestRun(ctx, step.guest).sides[step.side];
     if (!handle) throw new Error(`no guest on the ${step.side} side`);
     // Some drivers learn of the end only by asking (libvirt's domain state): ask while waiting.
-    const end = ctx.clock() + step.within;
+    const within = grantedWait(step.within);
+    const end = ctx.clock() + within;
     for (;;) {
       const exit = await Promise.race([handle.exited, sleep(100).then(() => undefined)]);
       if (exit) return `the ${step.side} emulator ended at ${formatMs(exit.t)}`;
@@ -25,7 +27,7 @@ export const waitExit = defineStep({
         const seen = await Promise.race([handle.exited, sleep(50).then(() => undefined)]);
         if (seen) return `the ${step.side} emulator ended at ${formatMs(seen.t)}`;
       }
-      if (ctx.clock() >= end) throw new WaitExpired(`the ${step.side} emulator still runs after ${formatMs(step.within)}`);
+      if (ctx.clock() >= end) throw new WaitExpired(`the ${step.side} emulator still runs after ${formatMs(within)}`);
     }
   },
 });

@@ -6,6 +6,7 @@ import { WaitExpired } from '../util/errors.ts';
 import { duration, guestRef } from '../util/fields.ts';
 import { guestRun, label, migrationEvents, type GuestRun, type RunContext } from './context.ts';
 import { defineStep } from './step.ts';
+import { grantedWait } from '../util/clock.ts';
 
 const status = z.enum(MIGRATION_STATUSES);
 
@@ -23,7 +24,7 @@ export const waitMigration = defineStep({
   },
   async play(ctx, step) {
     const guest = guestRun(ctx, step.guest);
-    const reached = await waitForMigrationStatus(ctx, guest, step.status, step.within);
+    const reached = await waitForMigrationStatus(ctx, guest, step.status, grantedWait(step.within));
     const error = reached === 'failed' ? (await guest.job?.info().catch(() => undefined))?.errorDesc : undefined;
     return `${label(guest)} migration ${reached}${error ? `: ${error}` : ''}`;
   },

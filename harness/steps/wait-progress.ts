@@ -4,6 +4,7 @@ import { GUEST_LAYOUT } from '../guest/layout.ts';
 import { duration, guestRef } from '../util/fields.ts';
 import { asWaitExpired, guestRun } from './context.ts';
 import { defineStep } from './step.ts';
+import { grantedWait } from '../util/clock.ts';
 
 /** Waits until the guest made some passes on a side: it booted, or runs there. */
 export const waitProgress = defineStep({
@@ -22,7 +23,7 @@ export const waitProgress = defineStep({
     const serial = guestRun(ctx, step.guest).serial[step.side];
     if (!serial) throw new Error(`no guest on the ${step.side} side yet`);
     const since = serial.mark();
-    await asWaitExpired(serial.waitFor(GUEST_LAYOUT.passChar, step.passes, step.within, since));
+    await asWaitExpired(serial.waitFor(GUEST_LAYOUT.passChar, step.passes, grantedWait(step.within), since));
     return `${step.passes} passes on the ${step.side}`;
   },
 });

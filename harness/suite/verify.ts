@@ -33,10 +33,6 @@ interface Played {
 const played = new Map<string, Promise<Played>>();
 let session: Session | undefined;
 
-afterAll(async () => {
-  await session?.close();
-});
-
 /** What a suite declares: a requirement, the scenarios it is judged on, what it needs. */
 export interface Plan {
   readonly id: string;
@@ -69,8 +65,16 @@ export async function collectPlans(load: () => Promise<unknown>): Promise<Plan[]
 }
 
 export function family(title: string, body: () => void): void {
-  if (collecting) body();
-  else describe(title, body);
+  if (collecting) return body();
+  describe(title, () => {
+    body();
+    // Each family's session ends with it: a worker may go on to another family (isolate: false).
+    afterAll(async () => {
+      const ending = session;
+      session = undefined;
+      await ending?.close();
+    });
+  });
 }
 
 /** Judges `id` on what the scenario showed; given several, on all of them (see combineVerdicts). */

@@ -23,14 +23,16 @@ describe('a faster clock', () => {
     const { promisify } = await import('node:util');
     // The scale is read once, when the module loads: a process of its own, as vitest's workers and the emulators are.
     const program = `
-      const { after, monotonicClock, wallTime } = await import(${JSON.stringify(new URL('./clock.ts', import.meta.url).href)});
+      const { after, grantedWait, monotonicClock, wallTime } = await import(${JSON.stringify(new URL('./clock.ts', import.meta.url).href)});
       const wall = performance.now(); const run = monotonicClock();
       await new Promise((r) => after(2000, r));
-      console.log(JSON.stringify({ wallMs: performance.now() - wall, runMs: monotonicClock() - run, wallTime: wallTime(15) }));`;
+      console.log(JSON.stringify({ wallMs: performance.now() - wall, runMs: monotonicClock() - run, wallTime: wallTime(15), granted: [grantedWait(20_000), grantedWait(1000), grantedWait(90_000)] }));`;
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { env: { ...process.env, CUTOVER_TIME_SCALE: '10' } });
-    const seen = JSON.parse(stdout) as { wallMs: number; runMs: number; wallTime: number };
+    const seen = JSON.parse(stdout) as { wallMs: number; runMs: number; wallTime: number; granted: number[] };
     expect(seen.runMs).toBeGreaterThanOrEqual(1990);
     expect(seen.wallMs).toBeLessThan(1000); // 200 ms at x10; a loaded machine adds, never 5 times it
     expect(seen.wallTime).toBe(150);
+    // A wait granted to the implementation keeps up to 5 s of wall time for the programs on its way.
+    expect(seen.granted).toEqual([50_000, 10_000, 90_000]);
   });
 });

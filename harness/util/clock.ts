@@ -50,3 +50,12 @@ export function every(ms: number, run: () => void): NodeJS.Timeout {
 export function wallTime(ms: number): number {
   return ms * timeScale;
 }
+
+/**
+ * A wait granted to the implementation (a status, a pass, an exit): on a faster clock never
+ * shorter than its length in wall time up to `floorMs`, for the real programs on its way (a
+ * QEMU's start, a daemon's spawn) keep the wall's pace whatever the clock.
+ */
+export function grantedWait(ms: number, floorMs = 5000): number {
+  return timeScale === 1 ? ms : Math.max(ms, wallTime(Math.min(ms, floorMs)));
+}
