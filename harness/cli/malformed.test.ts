@@ -114,3 +114,25 @@ describe('malformed scenario files', () => {
     }
   }, 120_000);
 });
+
+describe('malformed run options', () => {
+  it('a faster clock or side-by-side families on real hosts, or a scale out of range: exit 2, one line that says why, nothing written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cutover-options-'));
+    try {
+      for (const [args, says] of [
+        [['--hosts', 'process', '--time-scale', '10'], /--jobs and --time-scale are for --hosts emulated: .*this run: --hosts process/],
+        [['--hosts', 'container', '--jobs', '2'], /--jobs and --time-scale are for --hosts emulated/],
+        [['--hosts', 'emulated', '--time-scale', '50'], /--time-scale 50: not a number from 1 to 20/],
+      ] as const) {
+        const out = join(dir, 'reports');
+        const result = await cutover(['run', ...args, '--out', out]);
+        expect(result.code, result.stderr).toBe(2);
+        expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+        expect(result.stderr).toMatch(says);
+        expect(await readdir(out).catch(() => [])).toEqual([]);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -64,7 +64,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
       testNamePattern: namePattern(selection.judged),
       // Emulated hosts are light: families side by side (vitest's workers), each with its
       // requirements at once (vitest's maxConcurrency, 5; a scenario they share is played once).
-      ...(jobs > 1 && { fileParallelism: true, maxWorkers: jobs, sequence: { concurrent: true }, isolate: false, ...(process.env.XPROF && { execArgv: ["--cpu-prof", "--cpu-prof-dir=/tmp/prof3"] }) }),
+      // One module graph per worker (isolate: false): loading the harness again for each family
+      // cost ~10 s of CPU over a run. Each family's session ends with it (verify.ts).
+      ...(jobs > 1 && { fileParallelism: true, maxWorkers: jobs, sequence: { concurrent: true }, isolate: false }),
       reporters: [
         interruption.reporter,
         collector,
@@ -89,7 +91,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   for (const [i, r] of results.entries()) if (r !== reported[i]) say(`over every scenario played: ${verdictLine(r)}`);
   const certificate = buildCertificate({
     version: TOOL_VERSION,
-    sut: { driver: sut.driverName, hosts: options.hosts, ...(sut.image && { image: sut.image }), versions: sut.versions },
+    sut: { driver: sut.driverName, hosts: options.hosts, ...(sut.image && { image: sut.image }), ...(timeScale > 1 && { timeScale }), versions: sut.versions },
     startedAt,
     finishedAt: new Date(),
     results,

@@ -108,6 +108,19 @@ describe('MIG judges fail when the behaviour is broken', () => {
     expect(verdictOf('MIG-04', lagged)).toBe('fail');
   });
 
+  it('MIG-04: a source that resumes after completion fails, however briefly and however lagged its serial (the event and the state need no allowance)', () => {
+    const resumed = fixture('precopy');
+    resumed.timeScale = 10;
+    const done = completedAt(resumed as Observation);
+    resumed.events.push({ ...resumed.events.find((e) => e.side === 'source')!, name: 'RESUME', t: done + 60, migrationStatus: undefined });
+    expect(judge('MIG-04')(resumed as Observation).reason).toMatch(/the source resumed the guest 60\.0 ms after the migration completed/);
+    const running = fixture('precopy');
+    running.timeScale = 10;
+    running.states.push({ t: completedAt(running as Observation) + 80, side: 'source', state: 'running' }, { t: completedAt(running as Observation) + 200, side: 'source', state: 'gone' });
+    running.states.sort((a, b) => a.t - b.t);
+    expect(judge('MIG-04')(running as Observation).reason).toMatch(/ran the guest again after the migration completed/);
+  });
+
   it('on a clock whose lag exceeds the downtime limit, MIG-05 is not judged (and says why); on a moderate one its tolerance widens', () => {
     const fast = fixture('precopy');
     fast.timeScale = 10;

@@ -65,6 +65,10 @@ export const MIG_04: Judge = (obs) => {
   const last = states.at(-1);
   const measurements = { sourcePassesAfterCompletion: late };
   if (late > 0) return fail(`the source made ${late} passes after the migration completed`, measurements);
+  // Signs with no lag to allow for: they come over the channel that reported the completion.
+  const resumed = obs.events.find((e) => e.side === 'source' && e.name === 'RESUME' && e.t > done);
+  if (resumed) return fail(`the source resumed the guest ${ms(resumed.t - done)} after the migration completed`, measurements);
+  if (states.includes('running')) return fail('the source ran the guest again after the migration completed (run state \'running\')', measurements);
   // QEMU leaves the source in postmigrate; a management layer (libvirt) then ends it.
   if (last !== 'postmigrate' && last !== 'gone') {
     return fail(`the source's run state after completion is '${last ?? 'never sampled'}', expected postmigrate (or ended)`, measurements);

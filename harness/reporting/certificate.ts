@@ -41,6 +41,8 @@ export interface Certificate {
     /** The container image of the hosts, when they are containers. */
     readonly image?: string;
     readonly accelerator?: string;
+    /** The run's clock, when faster than the wall's (emulated hosts): its timing allowances are wider. */
+    readonly timeScale?: number;
     readonly versions: Readonly<Record<string, string>>;
   };
   readonly startedAt: string;
