@@ -17,6 +17,7 @@ import { handleInterruption } from './interrupt.ts';
 import { preflight } from '../session/index.ts';
 import { PROJECT_ROOT, TOOL_VERSION } from './project.ts';
 import { namePattern, selectRequirements } from './select.ts';
+import { LongestFamilyFirst } from './family-order.ts';
 
 export interface RunOptions extends TargetOptions {
   readonly family: string[];
@@ -66,7 +67,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       // requirements at once (vitest's maxConcurrency, 5; a scenario they share is played once).
       // One module graph per worker (isolate: false): loading the harness again for each family
       // cost ~10 s of CPU over a run. Each family's session ends with it (verify.ts).
-      ...(jobs > 1 && { fileParallelism: true, maxWorkers: jobs, sequence: { concurrent: true }, isolate: false }),
+      ...(jobs > 1 && { fileParallelism: true, maxWorkers: jobs, sequence: { concurrent: true, sequencer: LongestFamilyFirst }, isolate: false }),
       reporters: [
         interruption.reporter,
         collector,
