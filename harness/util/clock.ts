@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 export type Clock = () => number;
 
 export const TIME_SCALE_ENV = 'CUTOVER_TIME_SCALE';
-/** The fastest clock a run may ask for: beyond it the event loop's own latency (~1-10 ms) grows past what MIG-05 tolerates. */
+/** The fastest clock a run may ask for: beyond it the machine's lag (100-200 ms of wall time) grows past 4 s of the run's, wider than most bounds judged. */
 export const MAX_TIME_SCALE = 20;
 
 /** Emulated milliseconds per wall millisecond: 1 unless the run asked for a faster clock. */
