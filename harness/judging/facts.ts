@@ -1,6 +1,6 @@
 import type { MigrationStatus, RunState, Side } from '../drivers/types.ts';
 import type { FaultRecord, Observation } from '../observation/types.ts';
-import { CannotJudge, skipped, type Verdict } from './verdict.ts';
+import { CannotJudge, Failed, skipped, type Verdict } from './verdict.ts';
 
 // Small questions judges ask of an observation, answered one way for every judge.
 
@@ -35,10 +35,16 @@ export function statesBetween(obs: Observation, side: Side, from: number, to: nu
   return obs.states.filter((s) => s.side === side && s.t >= from && s.t < to).map((s) => s.state);
 }
 
+/** A side's memory check; a guest its implementation ended before it could be read fails the requirement. */
 export function requireMemory(obs: Observation, side: Side) {
   const memory = obs.memory[side];
-  if (!memory) throw new CannotJudge(`scenario '${obs.scenario.name}' has no check-memory step for the ${side}`);
-  return memory;
+  if (memory) return memory;
+  const exit = obs.exits[side];
+  if (exit) {
+    const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+    throw new Failed(`the ${side} guest was gone before its memory could be read (its QEMU ended at ${ms(exit.t)}, ${how})`);
+  }
+  throw new CannotJudge(`scenario '${obs.scenario.name}' has no check-memory step for the ${side}`);
 }
 
 export function requireMigration(obs: Observation) {

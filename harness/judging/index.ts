@@ -6,7 +6,7 @@ import { SHU_01, SHU_02, SHU_03, SHU_04, SHU_05, SHU_06 } from './shu.ts';
 import { V3_01, V3_02, V3_03, V3_04, V3_05, V3_INV } from './v3.ts';
 import { UUID_01, UUID_02, UUID_03, UUID_04, UUID_05 } from './uuid.ts';
 import type { Observation } from '../observation/types.ts';
-import { CannotJudge, skipped, type Judge, type Verdict } from './verdict.ts';
+import { CannotJudge, run, skipped, type Judge, type Verdict } from './verdict.ts';
 
 /** Every requirement cutover can judge, by ID. */
 export const JUDGES: Readonly<Record<string, Judge>> = {
@@ -30,7 +30,7 @@ export function decide(id: string, observation: Observation): Verdict {
   if (!judge) throw new Error(`cutover cannot judge ${id}`);
   const unsupported = observation.steps.find((s) => s.outcome === 'unsupported');
   if (unsupported) return skipped(`${observation.driver.name} driver, step ${unsupported.index} (${unsupported.do}): ${unsupported.detail ?? 'not supported'}`);
-  return judge(observation);
+  return run(judge, observation);
 }
 
 /**

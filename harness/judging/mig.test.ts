@@ -66,6 +66,20 @@ describe('MIG judges fail when the behaviour is broken', () => {
     expect(verdictOf('MIG-03', stalled)).toBe('fail');
   });
 
+  it('MIG-02, MIG-03: the implementation ended the destination guest before its memory was read', () => {
+    const ended = fixture('precopy');
+    delete ended.memory.destination;
+    ended.progress.destination.passes = [];
+    ended.exits.destination = { code: 0, signal: null, t: ended.durationMs - 10 };
+    const verdict = judge('MIG-02')(ended as Observation);
+    expect(verdict).toMatchObject({ verdict: 'fail' });
+    expect(verdict.reason).toMatch(/destination guest was gone before its memory could be read .*exit code 0/);
+    expect(judge('MIG-03')(ended as Observation).reason).toMatch(/^only 0 passes on the destination/);
+    const unchecked = fixture('precopy');
+    delete unchecked.memory.destination;
+    expect(() => judge('MIG-02')(unchecked as Observation)).toThrow(CannotJudge);
+  });
+
   it('MIG-04: the source progresses after completion, or is not postmigrate', () => {
     const running = fixture('precopy');
     running.progress.source.passes.push(completedAt(running as Observation) + 50);

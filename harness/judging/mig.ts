@@ -43,11 +43,12 @@ export const MIG_03: Judge = (obs) => {
   const after = passesBetween(obs, 'destination', done, until);
   const boots = obs.progress.destination.boots.length;
   const sourcePasses = obs.progress.source.passes.length;
+  const seen = { destinationPasses: after, destinationBoots: boots, sourcePasses };
+  if (boots > 0) return fail(`the guest booted again on the destination (${boots} boot marker(s))`, seen);
+  if (after < MIN_PROGRESS_PASSES) return fail(`only ${after} passes on the destination after completion, need ${MIN_PROGRESS_PASSES}`, seen);
   const memory = requireMemory(obs, 'destination');
-  const measurements = { destinationPasses: after, destinationBoots: boots, guestPassCounter: memory.counters.passes, sourcePasses };
-  if (boots > 0) return fail(`the guest booted again on the destination (${boots} boot marker(s))`, measurements);
+  const measurements = { ...seen, guestPassCounter: memory.counters.passes };
   if (memory.counters.boots !== 1) return fail(`the guest's own boot counter reads ${memory.counters.boots}, not 1`, measurements);
-  if (after < MIN_PROGRESS_PASSES) return fail(`only ${after} passes on the destination after completion, need ${MIN_PROGRESS_PASSES}`, measurements);
   // The pass counter lives in guest RAM: a guest that started over would count from zero.
   if (memory.counters.passes < sourcePasses) {
     return fail(`the guest's pass counter (${memory.counters.passes}) is below the ${sourcePasses} passes seen on the source: it started over`, measurements);

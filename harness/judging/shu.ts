@@ -2,7 +2,7 @@ import type { Observation } from '../observation/types.ts';
 import { deadlineNote, ms, passesBetween, selfJudged, statesBetween, statusSequence, statusTime } from './facts.ts';
 import { MIG_02, MIG_03, MIG_04, MIN_PROGRESS_PASSES } from './mig.ts';
 import { judgeRefusal } from './refusal.ts';
-import { CannotJudge, fail, pass, skipped, type Judge, type Verdict } from './verdict.ts';
+import { CannotJudge, fail, pass, run, skipped, type Judge, type Verdict } from './verdict.ts';
 import { compareVersions } from '../util/versions.ts';
 import { CPR_TRANSFER_SINCE } from '../drivers/vocabulary.ts';
 
@@ -28,7 +28,7 @@ function sameHost(obs: Observation): { host: string } | Verdict {
 /** MIG-02..04 on this observation: the move itself held (RAM, progress, source stopped). */
 function baselineHolds(obs: Observation): Verdict | undefined {
   for (const [id, judge] of [['MIG-02', MIG_02], ['MIG-03', MIG_03], ['MIG-04', MIG_04]] as const) {
-    const v = judge(obs);
+    const v = run(judge, obs);
     if (v.verdict !== 'pass') return fail(`${id} does not hold: ${v.reason}`, v.measurements);
   }
   return undefined;

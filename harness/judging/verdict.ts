@@ -22,6 +22,24 @@ export class CannotJudge extends Error {
   override name = 'CannotJudge';
 }
 
+/**
+ * What the judge had to look at was taken away by the implementation itself (it ended the
+ * guest whose memory was to be read): the requirement failed, and this says how.
+ */
+export class Failed extends Error {
+  override name = 'Failed';
+}
+
 export const pass = (reason: string, measurements: Record<string, number> = {}): Verdict => ({ verdict: 'pass', reason, measurements });
 export const skipped = (reason: string, measurements: Record<string, number> = {}): Verdict => ({ verdict: 'skipped', reason, measurements });
 export const fail = (reason: string, measurements: Record<string, number> = {}): Verdict => ({ verdict: 'fail', reason, measurements });
+
+/** A judge's verdict on an observation, with evidence the implementation took away counted as a fail. */
+export function run(judge: Judge, observation: Observation): Verdict {
+  try {
+    return judge(observation);
+  } catch (err) {
+    if (err instanceof Failed) return fail(err.message);
+    throw err;
+  }
+}

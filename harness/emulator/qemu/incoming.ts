@@ -103,7 +103,7 @@ export class Incoming {
       this.vm.guest.boot();
       return;
     }
-    this.vm.setRunState(this.vm.launch.startPaused ? 'paused' : 'running');
+    this.vm.setRunState(this.vm.autostart ? 'running' : 'paused');
   }
 
   /** The stream broke before its end. */

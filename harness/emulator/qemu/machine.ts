@@ -35,6 +35,8 @@ export class Machine {
   readonly jobs = new Map<string, BlockJob>();
   /** Its memory-backend-file share=on RAM, which another QEMU of this host may run the guest on. */
   private readonly sharedRam?: SharedRam;
+  /** Whether an incoming guest runs once its state arrived: not with -S, nor after a `stop` while it waited. */
+  autostart: boolean;
 
   constructor(
     readonly launch: EmulatedLaunch,
@@ -44,6 +46,7 @@ export class Machine {
   ) {
     this.guest = new EmulatedGuest(launch.dataDisk ? 'diskwalk' : 'pagewalk');
     this.runState = launch.incoming ? 'inmigrate' : 'prelaunch';
+    this.autostart = !launch.startPaused;
     this.blocks = new BlockLayer({ zerosForMissing: bugs.has('zeros-for-missing-sectors') });
     this.identity = { name: launch.name, uuid: launch.uuid ?? '00000000-0000-0000-0000-000000000000' };
     if (launch.sharedMemoryPath !== undefined) this.sharedRam = new SharedRam(launch.sharedMemoryPath);

@@ -43,7 +43,11 @@ export class Monitor {
       'query-name': ok(() => (vm.identity.name ? { name: vm.identity.name } : {})),
       'query-uuid': ok(() => ({ UUID: vm.identity.uuid })),
       'query-version': ok(() => ({ qemu: vm.version, package: 'cutover emulated' })),
-      stop: ok(() => vm.setRunState('paused')),
+      // As QEMU's qmp_stop: a guest still waiting for its state only loses its autostart.
+      stop: ok(() => {
+        if (vm.runState === 'inmigrate') vm.autostart = false;
+        else vm.setRunState('paused');
+      }),
       cont: ok(() => {
         if (vm.runState === 'inmigrate') throw new Error('Migration is not finished yet');
         vm.setRunState('running');
