@@ -12,7 +12,9 @@ import { cutover, runningProcesses } from './e2e-helpers.ts';
 const NOT_EMULATED: Record<string, string> = {};
 
 const out = await mkdtemp(join(tmpdir(), 'cutover-mutants-'));
-afterAll(() => rm(out, { recursive: true, force: true }));
+// Kept when the test failed: its histories are the evidence (`cutover judge` re-checks them).
+let passed = false;
+afterAll(() => (passed ? rm(out, { recursive: true, force: true }) : undefined));
 
 describe('cutover mutants', () => {
   it('every requirement the emulated target plays passes there and is killed by a bug variant', async () => {
@@ -24,5 +26,6 @@ describe('cutover mutants', () => {
     expect(notJudged).toEqual(Object.keys(NOT_EMULATED).sort());
     for (const row of rows.filter((r) => r.state !== 'not-judged')) expect(row.killedBy.length, row.id).toBeGreaterThan(0);
     expect(runningProcesses(/node/, (cmd) => cmd.includes('cutover-emulator/'))).toBe(0);
+    passed = true;
   }, 1_800_000);
 });

@@ -72,6 +72,23 @@ describe('P2P judges fail when the behaviour is broken', () => {
     expect(() => judge('P2P-03')(oneDry as Observation)).toThrow(CannotJudge);
   });
 
+  it('P2P-03 doubts a call made as the workers came free: the migrations may have just ended (the emulated daemon, under load)', () => {
+    const freed = crossed();
+    delete (freed as { deadlock?: unknown }).deadlock;
+    const domstate = freed.calls.find((c) => c.call.includes('domstate'))!;
+    domstate.outcome = 'error';
+    domstate.detail = "failed to get domain 'cutover-p2p-crossed'";
+    // The samples before the call still show the pools dry; one right at it shows a worker free.
+    for (const host of ['alpha', 'beta']) freed.daemons.push({ t: domstate.t, host, pool: { ...freed.daemons[0]!.pool, freeWorkers: 1 } });
+    expect(() => judge('P2P-03')(freed as Observation)).toThrow(/did not create the condition: .*domstate .* was made with alpha: 1 of 1 free/);
+    const completed = crossed();
+    delete (completed as { deadlock?: unknown }).deadlock;
+    const first = completed.calls[0]!;
+    // QEMU's 'completed' came long before (the deadlock held the job in Finish); now the job itself ended too.
+    completed.events.find((e) => e.name === 'LIBVIRT_MIGRATE_JOB')!.t = first.t - 300;
+    expect(() => judge('P2P-03')(completed as Observation)).toThrow(/was made 300\.0 ms after the migration job of main ended/);
+  });
+
   it('P2P-04: a source that gives up well before the keepalive bound did not give up by the keepalive', () => {
     const early = frozen();
     const freezeAt = early.faults.find((f) => f.kind === 'freeze-daemon')!.t;

@@ -34,7 +34,7 @@ const poolText = (samples: ReadonlyArray<DaemonSample>): string =>
   samples.map((s) => `${s.host}: ${s.pool.freeWorkers} of ${s.pool.nWorkers} workers free, ${s.pool.jobQueueDepth} queued`).join('; ');
 
 const probeText = (probes: ReadonlyArray<CallProbe>): string =>
-  probes.map((p) => `${p.host} ${p.call.replace(/^virsh /, '')}: ${p.outcome === 'no-answer' ? `no answer in ${ms(p.latencyMs)}` : `${p.outcome} in ${ms(p.latencyMs)}`}`).join('; ');
+  probes.map((p) => `${p.host} ${p.call.replace(/^virsh /, '')}: ${p.outcome === 'no-answer' ? `no answer in ${ms(p.latencyMs)}` : `${p.outcome} in ${ms(p.latencyMs)}`}${p.outcome === 'error' && p.detail ? ` ("${p.detail}")` : ''}`).join('; ');
 
 export const P2P_01: Judge = (obs) => {
   const all = migrations(obs);
@@ -79,20 +79,38 @@ export const P2P_02: Judge = (obs) => {
 /** A pool sample this close to a call (either side of it) shows the pool as the call met it. */
 export const EXHAUSTION_WINDOW_MS = 250;
 
+const lastTime = (events: ReadonlyArray<{ readonly t: number }>): number | undefined => (events.length ? Math.max(...events.map((e) => e.t)) : undefined);
+
 /**
- * Whether every daemon of the scenario was out of workers when the call was made: a pool
- * sample of each within the window either side of the call (or while it waited) says so.
+ * Whether every daemon of the scenario was out of workers when the call was made: every pool
+ * sample of each within the window either side of the call (or while it waited) says so. One
+ * sample with a free worker is enough to doubt it: the migrations that held the workers may
+ * have ended just before the call (then the guest is gone from its source, and the call fails).
  */
-function exhaustedAt(obs: Observation, call: CallProbe): { held: boolean; seen: string } {
+function exhaustedAt(obs: Observation, call: CallProbe): { held: boolean; why: string } {
+  // The scenario's migrations hold the workers: once one of their jobs ended (the last final
+  // status its source reported: QEMU's 'completed' may come long before the job's own end,
+  // which a deadlock holds back), the workers are coming free.
+  const endedBefore = migrations(obs)
+    .map((m) => ({ guest: m.guest, t: lastTime(m.events.filter((e) => e.side === 'source' && (FINAL_STATUSES as ReadonlyArray<string>).includes(e.migrationStatus ?? ''))) }))
+    .filter((m): m is { guest: string; t: number } => m.t !== undefined && m.t <= call.t);
+  if (endedBefore.length) {
+    const after = ms(call.t - Math.min(...endedBefore.map((m) => m.t)));
+    return { held: false, why: `was made ${after} after the migration job${endedBefore.length > 1 ? 's' : ''} of ${endedBefore.map((m) => m.guest).join(' and ')} ended` };
+  }
   const hosts = Object.keys(obs.hosts);
   const near = (s: DaemonSample): boolean => s.t >= call.t - EXHAUSTION_WINDOW_MS && s.t <= call.t + call.latencyMs + EXHAUSTION_WINDOW_MS;
   const samples = [...obs.daemons, ...(obs.deadlock?.pools ?? [])].filter(near);
-  const dry = hosts.filter((h) => samples.some((s) => s.host === h && s.pool.freeWorkers === 0));
+  const dry = hosts.filter((h) => {
+    const mine = samples.filter((s) => s.host === h);
+    return mine.length > 0 && mine.every((s) => s.pool.freeWorkers === 0);
+  });
   const seen = hosts.map((h) => {
-    const s = samples.filter((x) => x.host === h).at(-1);
+    const mine = samples.filter((x) => x.host === h);
+    const s = mine.find((x) => x.pool.freeWorkers > 0) ?? mine.at(-1);
     return s ? `${h}: ${s.pool.freeWorkers} of ${s.pool.nWorkers} free` : `${h}: no sample`;
   }).join(', ');
-  return { held: dry.length === hosts.length, seen };
+  return { held: dry.length === hosts.length, why: `was made with ${seen} (within ${EXHAUSTION_WINDOW_MS} ms)` };
 }
 
 export const P2P_03: Judge = (obs) => {
@@ -101,7 +119,7 @@ export const P2P_03: Judge = (obs) => {
   // The requirement is about calls made while every daemon is out of workers: that must have held.
   const notDry = high.map((c) => ({ c, at: exhaustedAt(obs, c) })).filter((x) => !x.at.held);
   if (notDry.length) {
-    throw new CannotJudge(`the scenario did not create the condition: ${notDry.map((x) => `${x.c.host} ${x.c.call.replace(/^virsh /, '')} was made with ${x.at.seen} (within ${EXHAUSTION_WINDOW_MS} ms)`).join('; ')}`);
+    throw new CannotJudge(`the scenario did not create the condition: ${notDry.map((x) => `${x.c.host} ${x.c.call.replace(/^virsh /, '')} ${x.at.why}`).join('; ')}`);
   }
   // An error is not an answer: the call must return its result.
   const bound = allowance(obs, HIGH_PRIORITY_BOUND_MS);
