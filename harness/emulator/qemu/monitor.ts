@@ -43,14 +43,15 @@ export class Monitor {
       'query-name': ok(() => (vm.identity.name ? { name: vm.identity.name } : {})),
       'query-uuid': ok(() => ({ UUID: vm.identity.uuid })),
       'query-version': ok(() => ({ qemu: vm.version, package: 'cutover emulated' })),
-      // As QEMU's qmp_stop: a guest still waiting for its state only loses its autostart.
+      // As QEMU 7.2 does: a guest still waiting for its state only loses (stop) or gains (cont)
+      // its autostart, and stays in inmigrate.
       stop: ok(() => {
         if (vm.runState === 'inmigrate') vm.autostart = false;
         else vm.setRunState('paused');
       }),
       cont: ok(() => {
-        if (vm.runState === 'inmigrate') throw new Error('Migration is not finished yet');
-        vm.setRunState('running');
+        if (vm.runState === 'inmigrate') vm.autostart = true;
+        else vm.setRunState('running');
       }),
       'migrate-set-capabilities': ok((args) => {
         for (const { capability, state } of (args.capabilities ?? []) as Array<{ capability: string; state: boolean }>) vm.capabilities.set(capability, state);
