@@ -2,8 +2,27 @@
 // below it, never from one above (cli -> suite -> explore -> session -> ... -> hosts -> util). Checked
 // by harness/architecture.test.ts in `npm test`; `npx depcruise harness bench suites` shows it.
 const LAYERS = [
-  'cli', 'setup', 'suite', 'explore', 'session', 'reporting', 'judging', 'runner', 'scenario', 'steps', 'faults',
-  'observation', 'emulator', 'drivers', 'qmp', 'spice', 'network', 'guest', 'hosts', 'requirements', 'util',
+  'cli',
+  'setup',
+  'suite',
+  'explore',
+  'session',
+  'reporting',
+  'judging',
+  'runner',
+  'scenario',
+  'steps',
+  'faults',
+  'observation',
+  'emulator',
+  'drivers',
+  'qmp',
+  'spice',
+  'network',
+  'guest',
+  'hosts',
+  'requirements',
+  'util',
 ];
 
 const upward = LAYERS.slice(1).map((layer, i) => ({
@@ -23,7 +42,9 @@ module.exports = {
       comment: 'a judge decides from the observation alone: no files, processes or network',
       severity: 'error',
       from: { path: '^harness/judging/', pathNot: '(\\.test\\.ts|/fixture\\.ts)$' },
-      to: { path: '^(node:)?(fs|fs/promises|child_process|net|http|https|dgram)$|^harness/(hosts|drivers/(qemu|libvirt)|network|spice|qmp)/' },
+      to: {
+        path: '^(node:)?(fs|fs/promises|child_process|net|http|https|dgram)$|^harness/(hosts|drivers/(qemu|libvirt)|network|spice|qmp)/',
+      },
     },
     {
       name: 'every-folder-of-harness-has-a-layer',

@@ -11,13 +11,25 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { hostProvider } from '../harness/hosts/index.ts';
-import { CACHE_ROOT, currentHostImageTag, ensureDockerEngine, ensureHostImage, type HostRelease } from '../harness/hosts/container/image/index.ts';
+import {
+  CACHE_ROOT,
+  currentHostImageTag,
+  ensureDockerEngine,
+  ensureHostImage,
+  type HostRelease,
+} from '../harness/hosts/container/image/index.ts';
 import { exec } from '../harness/util/command.ts';
 import type { Observation } from '../harness/observation/types.ts';
 import { openSession } from '../harness/session/index.ts';
 import { monotonicClock } from '../harness/util/clock.ts';
 
-const { values } = parseArgs({ options: { cold: { type: 'boolean', default: false }, image: { type: 'string', default: 'bookworm' }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: {
+    cold: { type: 'boolean', default: false },
+    image: { type: 'string', default: 'bookworm' },
+    rounds: { type: 'string', default: '2' },
+  },
+});
 const release = values.image as HostRelease;
 const rounds = Math.max(1, Number(values.rounds));
 const quiet = (): void => {};
@@ -38,7 +50,9 @@ if (values.cold) {
 }
 const cachedStart = performance.now();
 const cached = await ensureHostImage(release, quiet);
-console.log(`image ${release}: ${cached.tag}, cached lookup ${s(performance.now() - cachedStart)}${values.cold ? '' : ' (pass --cold for a cold build)'}`);
+console.log(
+  `image ${release}: ${cached.tag}, cached lookup ${s(performance.now() - cachedStart)}${values.cold ? '' : ' (pass --cold for a cold build)'}`,
+);
 
 // ---- host start-up ---------------------------------------------------------------------
 const provider = hostProvider({ kind: 'container', image: release });
@@ -50,14 +64,19 @@ for (let round = 1; round <= rounds; round++) {
   const ready = performance.now() - started;
   const closing = performance.now();
   await Promise.all(hosts.map((h) => h.close()));
-  console.log(`host start-up, 2 hosts in parallel until libvirtd answers: ${s(ready)} (removal ${s(performance.now() - closing)})`);
+  console.log(
+    `host start-up, 2 hosts in parallel until libvirtd answers: ${s(ready)} (removal ${s(performance.now() - closing)})`,
+  );
   await rm(dir, { recursive: true, force: true });
 }
 
 // ---- one migration, two ways -----------------------------------------------------------
 async function precopy(driver: string, hosts: string): Promise<Observation> {
   const dir = await mkdtemp(join(tmpdir(), 'cutover-bench-'));
-  const session = openSession({ driver, hosts: { kind: hosts, image: release }, accel: 'auto' }, { storeDir: dir, progress: quiet });
+  const session = openSession(
+    { driver, hosts: { kind: hosts, image: release }, accel: 'auto' },
+    { storeDir: dir, progress: quiet },
+  );
   try {
     return await session.play(join(import.meta.dirname, '../scenarios/mig/precopy.yaml'));
   } finally {

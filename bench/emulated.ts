@@ -15,7 +15,13 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 const ROOT = join(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { real: { type: 'boolean', default: false }, family: { type: 'string', default: '' }, 'fast-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    real: { type: 'boolean', default: false },
+    family: { type: 'string', default: '' },
+    'fast-only': { type: 'boolean', default: false },
+  },
+});
 /** The fast configuration the README recommends for emulated runs. */
 const FAST = ['--jobs', '2', '--time-scale', '10'];
 
@@ -29,16 +35,33 @@ interface Figures {
 async function certify(label: string, args: string[]): Promise<Figures> {
   const out = await mkdtemp(join(tmpdir(), 'cutover-bench-'));
   const started = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'bin/cutover.mjs'), 'run', ...args, ...(values.family ? ['--family', values.family] : []), '--out', out], {
-    cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin/cutover.mjs'),
+      'run',
+      ...args,
+      ...(values.family ? ['--family', values.family] : []),
+      '--out',
+      out,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   await new Promise((resolve) => child.on('exit', resolve));
   const wallMs = performance.now() - started;
-  const certificate = JSON.parse(await readFile(join(out, 'latest', 'certificate.json'), 'utf8')) as { summary: Record<string, number> };
+  const certificate = JSON.parse(await readFile(join(out, 'latest', 'certificate.json'), 'utf8')) as {
+    summary: Record<string, number>;
+  };
   const durations: Array<[string, number]> = [];
   const scenarios = join(out, 'latest', 'scenarios');
   for (const name of await readdir(scenarios).catch(() => [])) {
-    const obs = JSON.parse(await readFile(join(scenarios, name, 'observation.json'), 'utf8').catch(() => '{}')) as { durationMs?: number; timeScale?: number };
+    const obs = JSON.parse(await readFile(join(scenarios, name, 'observation.json'), 'utf8').catch(() => '{}')) as {
+      durationMs?: number;
+      timeScale?: number;
+    };
     // In wall time: a faster clock's milliseconds are shorter.
     if (obs.durationMs !== undefined) durations.push([name, obs.durationMs / (obs.timeScale ?? 1)]);
   }
@@ -48,22 +71,35 @@ async function certify(label: string, args: string[]): Promise<Figures> {
 
 const runs: Figures[] = [];
 const fast: Figures[] = [];
-fast.push(await certify('emulated daemon, emulated driver, fast', ['--hosts', 'emulated', '--driver', 'emulated', ...FAST]));
+fast.push(
+  await certify('emulated daemon, emulated driver, fast', ['--hosts', 'emulated', '--driver', 'emulated', ...FAST]),
+);
 fast.push(await certify('emulated QEMU, qemu driver, fast', ['--hosts', 'emulated', '--driver', 'qemu', ...FAST]));
 if (!values['fast-only']) {
   runs.push(await certify('emulated daemon, emulated driver', ['--hosts', 'emulated', '--driver', 'emulated']));
   runs.push(await certify('emulated QEMU, qemu driver', ['--hosts', 'emulated', '--driver', 'qemu']));
 }
-const real = values.real ? await certify('real QEMU, qemu driver (process hosts)', ['--hosts', 'process', '--driver', 'qemu']) : undefined;
+const real = values.real
+  ? await certify('real QEMU, qemu driver (process hosts)', ['--hosts', 'process', '--driver', 'qemu'])
+  : undefined;
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 for (const run of [...fast, ...runs, ...(real ? [real] : [])]) {
-  const verdicts = Object.entries(run.summary).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+  const verdicts = Object.entries(run.summary)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
   console.log(`${run.label}: ${s(run.wallMs)} (${verdicts})`);
   console.log(`  slowest scenarios: ${run.slowest.map(([name, ms]) => `${name} ${s(ms)}`).join(', ')}`);
 }
 const [fastDaemon, fastQemu] = fast;
-console.log(`fast emulated certification (${FAST.join(' ')}), emulated driver: ${s(fastDaemon?.wallMs ?? 0)}; goal: under 20 s`);
+console.log(
+  `fast emulated certification (${FAST.join(' ')}), emulated driver: ${s(fastDaemon?.wallMs ?? 0)}; goal: under 20 s`,
+);
 const [slowDaemon, slowQemu] = runs;
-if (slowDaemon && fastDaemon) console.log(`one scenario at a time on the wall clock / fast: ${(slowDaemon.wallMs / fastDaemon.wallMs).toFixed(1)}x (emulated driver), ${(slowQemu && fastQemu ? slowQemu.wallMs / fastQemu.wallMs : 0).toFixed(1)}x (qemu driver)`);
-if (real && fastQemu) console.log(`real run / fast emulated run (qemu driver): ${(real.wallMs / fastQemu.wallMs).toFixed(1)}x`);
+if (slowDaemon && fastDaemon)
+  console.log(
+    `one scenario at a time on the wall clock / fast: ${(slowDaemon.wallMs / fastDaemon.wallMs).toFixed(1)}x (emulated driver), ${(slowQemu && fastQemu ? slowQemu.wallMs / fastQemu.wallMs : 0).toFixed(1)}x (qemu driver)`,
+  );
+if (real && fastQemu)
+  console.log(`real run / fast emulated run (qemu driver): ${(real.wallMs / fastQemu.wallMs).toFixed(1)}x`);

@@ -16,7 +16,9 @@ import { qemuArgs } from '../harness/drivers/qemu/cmdline.ts';
 import { GUEST_LAYOUT, walkedRegions } from '../harness/guest/layout.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { accel: { type: 'string', default: 'tcg' }, rounds: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: { accel: { type: 'string', default: 'tcg' }, rounds: { type: 'string', default: '1' } },
+});
 const accel = values.accel as 'auto' | 'kvm' | 'tcg';
 const rounds = Math.max(1, Number(values.rounds));
 
@@ -31,9 +33,14 @@ interface Figures {
 async function runCutover(): Promise<Figures> {
   const out = await mkdtemp(join(tmpdir(), 'cutover-bench-'));
   const started = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'bin/cutover.mjs'), 'run', '--family', 'mig', '--accel', accel, '--out', out], {
-    cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/cutover.mjs'), 'run', '--family', 'mig', '--accel', accel, '--out', out],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const peak = watchPeakMemory(child);
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const wallMs = performance.now() - started;
@@ -96,7 +103,8 @@ class BareQmp {
       while ((nl = this.buffer.indexOf('\n')) >= 0) {
         const msg = JSON.parse(this.buffer.slice(0, nl)) as Record<string, unknown>;
         this.buffer = this.buffer.slice(nl + 1);
-        if (typeof msg.event === 'string') this.events.push(`${msg.event}:${(msg.data as { status?: string })?.status ?? ''}`);
+        if (typeof msg.event === 'string')
+          this.events.push(`${msg.event}:${(msg.data as { status?: string })?.status ?? ''}`);
         this.waiting = this.waiting.filter((w) => !w(msg));
       }
     });
@@ -148,8 +156,19 @@ async function bareScenario(kind: 'precopy' | 'cancel' | 'unreachable', dir: str
     const qmpSocket = join(dir, `${kind}-${side}.qmp`);
     const boot = join(dir, `${kind}-${side}.img`);
     await copyFile(image, boot);
-    const spec = { name: 'bench', uuid: '6a9c1f3e-0000-4000-8000-00000000be0c', bootImage: boot, memoryMiB: GUEST_LAYOUT.memoryMiB, serialSocket: await listenSerial(side), accel };
-    children.push(spawn('qemu-system-x86_64', qemuArgs({ spec, bootImage: boot, qmpSocket, incoming, kvmUsable: true }), { stdio: 'ignore' }));
+    const spec = {
+      name: 'bench',
+      uuid: '6a9c1f3e-0000-4000-8000-00000000be0c',
+      bootImage: boot,
+      memoryMiB: GUEST_LAYOUT.memoryMiB,
+      serialSocket: await listenSerial(side),
+      accel,
+    };
+    children.push(
+      spawn('qemu-system-x86_64', qemuArgs({ spec, bootImage: boot, qmpSocket, incoming, kvmUsable: true }), {
+        stdio: 'ignore',
+      }),
+    );
     const qmp = await BareQmp.open(qmpSocket);
     await qmp.cmd('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: true }] });
     return qmp;
@@ -164,7 +183,10 @@ async function bareScenario(kind: 'precopy' | 'cancel' | 'unreachable', dir: str
     const dst = kind === 'unreachable' ? undefined : await startQemu('destination', true);
     const uri = `unix:${join(dir, `${kind}-${dst ? 'migration' : 'nobody'}.sock`)}`;
     await dst?.cmd('migrate-incoming', { uri });
-    await src.cmd('migrate-set-parameters', { 'max-bandwidth': kind === 'cancel' ? 16 * 1024 ** 2 : 8 * 1024 ** 3, 'downtime-limit': 300 });
+    await src.cmd('migrate-set-parameters', {
+      'max-bandwidth': kind === 'cancel' ? 16 * 1024 ** 2 : 8 * 1024 ** 3,
+      'downtime-limit': 300,
+    });
     await src.cmd('migrate', { uri });
     if (kind === 'precopy') await src.waitEvent('completed');
     if (kind === 'unreachable') await src.waitEvent('failed');
@@ -197,7 +219,8 @@ async function runBare(): Promise<Figures> {
   const image = await ensureGuestImage();
   const started = performance.now();
   const perScenarioMs: Record<string, number> = {};
-  for (const kind of ['precopy', 'cancel', 'unreachable'] as const) perScenarioMs[kind] = await bareScenario(kind, dir, image);
+  for (const kind of ['precopy', 'cancel', 'unreachable'] as const)
+    perScenarioMs[kind] = await bareScenario(kind, dir, image);
   const wallMs = performance.now() - started;
   await rm(dir, { recursive: true, force: true });
   return { wallMs, perScenarioMs };
@@ -223,22 +246,32 @@ for (let round = 1; round <= rounds; round++) {
   console.log(`  ${'migration'.padEnd(12)} ${'cutover'.padStart(9)} ${'bare QMP'.padStart(9)} ${'ratio'.padStart(6)}`);
   for (const [name, bareMs] of Object.entries(bare.perScenarioMs)) {
     const cutMs = cut.perScenarioMs[name] ?? NaN;
-    console.log(`  ${name.padEnd(12)} ${fmt(cutMs).padStart(9)} ${fmt(bareMs).padStart(9)} ${(cutMs / bareMs).toFixed(2).padStart(6)}`);
+    console.log(
+      `  ${name.padEnd(12)} ${fmt(cutMs).padStart(9)} ${fmt(bareMs).padStart(9)} ${(cutMs / bareMs).toFixed(2).padStart(6)}`,
+    );
   }
   // Only the migrations both sides play: MIG-07's silent destination (QEMU waits ~2 min for
   // the kernel's SYN retries) has no counterpart in the bare script.
   const cutTotal = Object.keys(bare.perScenarioMs).reduce((sum, name) => sum + (cut.perScenarioMs[name] ?? NaN), 0);
-  console.log(`  ${'migrations'.padEnd(12)} ${fmt(cutTotal).padStart(9)} ${fmt(bare.wallMs).padStart(9)} ${(cutTotal / bare.wallMs).toFixed(2).padStart(6)}   (goal: <= 1.10)`);
-  const extraMs = Object.entries(cut.perScenarioMs).filter(([name]) => !(name in bare.perScenarioMs)).reduce((sum, [, ms]) => sum + ms, 0);
+  console.log(
+    `  ${'migrations'.padEnd(12)} ${fmt(cutTotal).padStart(9)} ${fmt(bare.wallMs).padStart(9)} ${(cutTotal / bare.wallMs).toFixed(2).padStart(6)}   (goal: <= 1.10)`,
+  );
+  const extraMs = Object.entries(cut.perScenarioMs)
+    .filter(([name]) => !(name in bare.perScenarioMs))
+    .reduce((sum, [, ms]) => sum + ms, 0);
   const wholeMs = cut.wallMs - extraMs;
-  console.log(`  ${'whole run'.padEnd(12)} ${fmt(wholeMs).padStart(9)} ${fmt(bare.wallMs).padStart(9)} ${(wholeMs / bare.wallMs).toFixed(2).padStart(6)}   (adds test-runner start-up and report generation; less ${fmt(extraMs)} of scenarios the bare script does not play)`);
+  console.log(
+    `  ${'whole run'.padEnd(12)} ${fmt(wholeMs).padStart(9)} ${fmt(bare.wallMs).padStart(9)} ${(wholeMs / bare.wallMs).toFixed(2).padStart(6)}   (adds test-runner start-up and report generation; less ${fmt(extraMs)} of scenarios the bare script does not play)`,
+  );
   console.log(`  harness peak memory (node processes, QEMU excluded): ${cut.peakRssMiB} MiB`);
   totals.cutover += cutTotal;
   totals.bare += bare.wallMs;
   perRound.push({ cutover: cut.perScenarioMs, bare: bare.perScenarioMs });
 }
 if (rounds > 1) {
-  console.log(`\nall rounds: migrations ${fmt(totals.cutover)} through cutover, ${fmt(totals.bare)} bare: ratio ${(totals.cutover / totals.bare).toFixed(2)}`);
+  console.log(
+    `\nall rounds: migrations ${fmt(totals.cutover)} through cutover, ${fmt(totals.bare)} bare: ratio ${(totals.cutover / totals.bare).toFixed(2)}`,
+  );
   // QEMU's own convergence time swings by hundreds of ms between runs; medians resist that.
   const median = (values: number[]): number => {
     const sorted = [...values].sort((a, b) => a - b);
@@ -254,5 +287,7 @@ if (rounds > 1) {
     sums.bare += b;
     console.log(`  ${name.padEnd(12)} ${fmt(c).padStart(9)} ${fmt(b).padStart(9)} ${(c / b).toFixed(2).padStart(6)}`);
   }
-  console.log(`  ${'migrations'.padEnd(12)} ${fmt(sums.cutover).padStart(9)} ${fmt(sums.bare).padStart(9)} ${(sums.cutover / sums.bare).toFixed(2).padStart(6)}   (goal: <= 1.10)`);
+  console.log(
+    `  ${'migrations'.padEnd(12)} ${fmt(sums.cutover).padStart(9)} ${fmt(sums.bare).padStart(9)} ${(sums.cutover / sums.bare).toFixed(2).padStart(6)}   (goal: <= 1.10)`,
+  );
 }

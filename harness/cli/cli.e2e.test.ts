@@ -27,12 +27,16 @@ describe('cutover run on real QEMU', () => {
     expect(certificate.results.find((r) => r.id === 'MIG-05')?.measurements.guestDowntimeMs).toBeGreaterThan(0);
     expect(readFileSync(join(out, 'latest', 'junit.xml'), 'utf8')).toContain('MIG-08');
     expect(readdirSync(join(out, 'latest', 'allure-results')).some((f) => f.endsWith('-result.json'))).toBe(true);
-    expect(readFileSync(join(out, 'latest', 'allure-results', 'environment.properties'), 'utf8')).toMatch(/^driver=qemu\n.*^qemu=\d+\.\d+/ms);
+    expect(readFileSync(join(out, 'latest', 'allure-results', 'environment.properties'), 'utf8')).toMatch(
+      /^driver=qemu\n.*^qemu=\d+\.\d+/ms,
+    );
     expect(result.stdout).toMatch(/8 passed, 0 failed/);
     expect(readdirSync(out).filter((f) => f.endsWith('.incomplete'))).toEqual([]);
     expect(qemuProcesses()).toBe(0);
     // MIG-07 on a silent host: QEMU keeps no bound of its own and waits out the kernel's SYN retries.
-    expect(certificate.results.find((r) => r.id === 'MIG-07')?.reason).toMatch(/silent-destination: failed \d+(\.\d)? ms after the request with "[^"]*timed out"/);
+    expect(certificate.results.find((r) => r.id === 'MIG-07')?.reason).toMatch(
+      /silent-destination: failed \d+(\.\d)? ms after the request with "[^"]*timed out"/,
+    );
 
     // The stored run judged again from its histories: the verdicts the run printed, the same certificate.
     // The last line per ID: a run prints MIG-08 once its own test ends, then over every scenario it played.
@@ -48,7 +52,9 @@ describe('cutover run on real QEMU', () => {
     expect(judged.code, judged.stderr).toBe(0);
     expect(printed(judged.stdout)).toEqual(printed(result.stdout));
     expect(printed(judged.stdout)).toHaveLength(8);
-    expect(certificateIn(out).results.map((r) => [r.id, r.verdict, r.reason])).toEqual(certificate.results.map((r) => [r.id, r.verdict, r.reason]));
+    expect(certificateIn(out).results.map((r) => [r.id, r.verdict, r.reason])).toEqual(
+      certificate.results.map((r) => [r.id, r.verdict, r.reason]),
+    );
     const scenario = await cutover(['judge', join(out, 'latest', 'scenarios', 'precopy', 'observation.json')]);
     expect(scenario.stdout).toMatch(/^PASS  MIG-01: /m);
   }, 480_000);
@@ -57,9 +63,29 @@ describe('cutover run on real QEMU', () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
     const driver = join(ROOT, 'harness/cli/fixtures/split-brain-driver.ts');
     const baseline = join(out, 'baseline.json');
-    const row = (id: string, verdict: string) => ({ id, verdict, reason: 'earlier run', durationMs: 0, measurements: {}, evidence: [] });
-    writeFileSync(baseline, JSON.stringify({ results: [row('MIG-02', 'pass'), row('MIG-04', 'pass'), row('MIG-08', 'fail')] }));
-    const result = await cutover(['run', '--requirement', 'MIG-02,MIG-04,MIG-08', '--driver', driver, '--out', out, '--baseline', baseline]);
+    const row = (id: string, verdict: string) => ({
+      id,
+      verdict,
+      reason: 'earlier run',
+      durationMs: 0,
+      measurements: {},
+      evidence: [],
+    });
+    writeFileSync(
+      baseline,
+      JSON.stringify({ results: [row('MIG-02', 'pass'), row('MIG-04', 'pass'), row('MIG-08', 'fail')] }),
+    );
+    const result = await cutover([
+      'run',
+      '--requirement',
+      'MIG-02,MIG-04,MIG-08',
+      '--driver',
+      driver,
+      '--out',
+      out,
+      '--baseline',
+      baseline,
+    ]);
     expect(result.code, result.stdout + result.stderr).toBe(1);
     expect(result.stdout).toMatch(/^against .*baseline\.json: 1 got worse \(MIG-04\); 0 improved, 1 still failing$/m);
     expect(result.stdout).toMatch(/^  worse: +MIG-04: pass -> fail: /m);
@@ -81,36 +107,82 @@ describe('cutover run on real QEMU', () => {
 
   it('a reader that goes away (`| head -1`) stops the printing, not the run: the report is whole', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
-    const child = spawn(process.execPath, [join(ROOT, 'bin/cutover.mjs'), 'scenario', 'scenarios/mig/unreachable.yaml', '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin/cutover.mjs'), 'scenario', 'scenarios/mig/unreachable.yaml', '--out', out],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     child.stdout.once('data', () => child.stdout.destroy());
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
     expect(existsSync(join(out, 'latest', 'scenarios', 'unreachable', 'observation.json'))).toBe(true);
   }, 120_000);
 
-  it.each([['run --family mig'], ['scenario scenarios/mig/precopy.yaml']])('Ctrl-C of `cutover %s`: exit 130, no QEMU left, no report that looks finished', async (command) => {
-    const args = command.split(' ');
-    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
-    // A guest's QEMU (not the `--version` probe of the pre-flight checks) means the run is under way.
-    const guestRuns = async (): Promise<boolean> => runningProcesses(/^qemu-system-x86$/, (cmdline) => cmdline.includes('guest=')) > 0;
-    const result = await interruptedCutover([...args, '--out', out], { ready: guestRuns, signal: 'SIGINT' });
-    expect(result.code, result.stdout + result.stderr).toBe(130);
-    expect(qemuProcesses()).toBe(0);
-    expect(readdirSync(out).filter((f) => !f.endsWith('.incomplete'))).toEqual([]);
-  }, 120_000);
+  it.each([['run --family mig'], ['scenario scenarios/mig/precopy.yaml']])(
+    'Ctrl-C of `cutover %s`: exit 130, no QEMU left, no report that looks finished',
+    async (command) => {
+      const args = command.split(' ');
+      const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+      // A guest's QEMU (not the `--version` probe of the pre-flight checks) means the run is under way.
+      const guestRuns = async (): Promise<boolean> =>
+        runningProcesses(/^qemu-system-x86$/, (cmdline) => cmdline.includes('guest=')) > 0;
+      const result = await interruptedCutover([...args, '--out', out], { ready: guestRuns, signal: 'SIGINT' });
+      expect(result.code, result.stdout + result.stderr).toBe(130);
+      expect(qemuProcesses()).toBe(0);
+      expect(readdirSync(out).filter((f) => !f.endsWith('.incomplete'))).toEqual([]);
+    },
+    120_000,
+  );
 });
 
 describe('cutover on bad input: one line, exit 2, nothing written', () => {
   const cases: Array<[string, string[], RegExp, NodeJS.ProcessEnv?]> = [
-    ['an unknown family', ['run', '--family', 'mig,nope'], /^cutover: unknown family 'nope' \(families are mig, .*\)\n$/],
-    ['an unknown requirement', ['run', '--requirement', 'MIG-77'], /^cutover: unknown requirement ID 'MIG-77' \(see `npx cutover list`\)\n$/],
-    ['a scenario field of the wrong type', ['scenario', 'harness/cli/fixtures/faulty.yaml'], /^cutover: harness\/cli\/fixtures\/faulty\.yaml:8: guest\.memoryMiB: .*\n$/],
-    ['an --out that cannot be written', ['run', '--out', '/proc/cutover'], /^cutover: cannot write reports to \/proc\/cutover: .*--out\)\n$/],
-    ['a driver module that does not exist', ['run', '--driver', './no/such/driver.ts'], /^cutover: driver module not found: .*\n$/],
-    ['a driver on hosts it cannot run on', ['run', '--driver', 'emulated', '--family', 'mig'], /^cutover: the emulated driver runs on emulated hosts, not process hosts \(use --hosts emulated\)\n$/],
-    ['a missing QEMU', ['run'], /^cutover: QEMU not found: .*cutover setup.*\n$/, { ...process.env, PATH: '/nonexistent' }],
-    ['a guest its QEMU cannot start', ['scenario', 'harness/cli/fixtures/unstartable.yaml'], /^cutover: QEMU could not start the guest on alpha \(exit code 1, .*unsupported machine type.*\(check the scenario's guest .*cutover doctor.*\)\n$/],
-    ['a step before what it needs', ['scenario', 'harness/cli/fixtures/out-of-order.yaml'], /^cutover: harness\/cli\/fixtures\/out-of-order\.yaml:10: steps\[1\]\.do: wait-migration before the guest was migrated .*\n$/],
+    [
+      'an unknown family',
+      ['run', '--family', 'mig,nope'],
+      /^cutover: unknown family 'nope' \(families are mig, .*\)\n$/,
+    ],
+    [
+      'an unknown requirement',
+      ['run', '--requirement', 'MIG-77'],
+      /^cutover: unknown requirement ID 'MIG-77' \(see `npx cutover list`\)\n$/,
+    ],
+    [
+      'a scenario field of the wrong type',
+      ['scenario', 'harness/cli/fixtures/faulty.yaml'],
+      /^cutover: harness\/cli\/fixtures\/faulty\.yaml:8: guest\.memoryMiB: .*\n$/,
+    ],
+    [
+      'an --out that cannot be written',
+      ['run', '--out', '/proc/cutover'],
+      /^cutover: cannot write reports to \/proc\/cutover: .*--out\)\n$/,
+    ],
+    [
+      'a driver module that does not exist',
+      ['run', '--driver', './no/such/driver.ts'],
+      /^cutover: driver module not found: .*\n$/,
+    ],
+    [
+      'a driver on hosts it cannot run on',
+      ['run', '--driver', 'emulated', '--family', 'mig'],
+      /^cutover: the emulated driver runs on emulated hosts, not process hosts \(use --hosts emulated\)\n$/,
+    ],
+    [
+      'a missing QEMU',
+      ['run'],
+      /^cutover: QEMU not found: .*cutover setup.*\n$/,
+      { ...process.env, PATH: '/nonexistent' },
+    ],
+    [
+      'a guest its QEMU cannot start',
+      ['scenario', 'harness/cli/fixtures/unstartable.yaml'],
+      /^cutover: QEMU could not start the guest on alpha \(exit code 1, .*unsupported machine type.*\(check the scenario's guest .*cutover doctor.*\)\n$/,
+    ],
+    [
+      'a step before what it needs',
+      ['scenario', 'harness/cli/fixtures/out-of-order.yaml'],
+      /^cutover: harness\/cli\/fixtures\/out-of-order\.yaml:10: steps\[1\]\.do: wait-migration before the guest was migrated .*\n$/,
+    ],
   ];
   it.each(cases)('%s', async (_what, args, message, env) => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-bad-'));
@@ -123,7 +195,9 @@ describe('cutover on bad input: one line, exit 2, nothing written', () => {
   it('lists the fault catalogue: each kind, its target, what it does, who supports it, and the placements', async () => {
     const result = await cutover(['list', '--faults']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^kill +side +kills one side's emulator \(SIGKILL\) +qemu\/process, qemu\/container, libvirt\/container, qemu\/emulated, emulated\/emulated$/m);
+    expect(result.stdout).toMatch(
+      /^kill +side +kills one side's emulator \(SIGKILL\) +qemu\/process, qemu\/container, libvirt\/container, qemu\/emulated, emulated\/emulated$/m,
+    );
     expect(result.stdout).toMatch(/^silent-port +link +.* +qemu\/process, qemu\/emulated, emulated\/emulated$/m);
     expect(result.stdout).toMatch(/^freeze-daemon +daemon +.* +libvirt\/container, emulated\/emulated$/m);
     expect(result.stdout).toMatch(/^pause-host +host +.* +qemu\/container, libvirt\/container$/m);

@@ -5,7 +5,9 @@ describe('--driver-option', () => {
   test('collects keys, reading values as YAML scalars', () => {
     const options = driverOption('p2p=false', driverOption('onDestinationLoss=resume-source'));
     expect(options).toEqual({ onDestinationLoss: 'resume-source', p2p: false });
-    expect(driverOption('binary=/opt/qemu/bin/qemu-system-x86_64')).toEqual({ binary: '/opt/qemu/bin/qemu-system-x86_64' });
+    expect(driverOption('binary=/opt/qemu/bin/qemu-system-x86_64')).toEqual({
+      binary: '/opt/qemu/bin/qemu-system-x86_64',
+    });
   });
 
   test('a flag without key=value says how to write it', () => {

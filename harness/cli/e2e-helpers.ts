@@ -29,7 +29,12 @@ export function interruptedCutover(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Outcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: interrupt !== undefined });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: interrupt !== undefined,
+    });
     if (interrupt) {
       let sent = false;
       const timer = setInterval(() => {
@@ -53,18 +58,20 @@ export function interruptedCutover(
 
 /** Running (not zombie) processes whose name matches, e.g. /^qemu-system-x86/. */
 export const runningProcesses = (name: RegExp, cmdline: (text: string) => boolean = () => true): number =>
-  readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      const m = /^\d+ \((.*)\) (\S)/.exec(readFileSync(`/proc/${p}/stat`, 'utf8'));
-      return !!m && name.test(m[1] ?? '') && m[2] !== 'Z' && cmdline(readFileSync(`/proc/${p}/cmdline`, 'utf8'));
-    } catch {
-      return false;
-    }
-  }).length;
+  readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const m = /^\d+ \((.*)\) (\S)/.exec(readFileSync(`/proc/${p}/stat`, 'utf8'));
+        return !!m && name.test(m[1] ?? '') && m[2] !== 'Z' && cmdline(readFileSync(`/proc/${p}/cmdline`, 'utf8'));
+      } catch {
+        return false;
+      }
+    }).length;
 
 /** QEMUs still running: the machine's own, and those started through a rootfs's loader. */
 export const qemuProcesses = (): number =>
   runningProcesses(/^(qemu-system-x86|ld-linux-x86-64)$/, (cmdline) => cmdline.includes('qemu-system-x86_64'));
 
-export const certificateIn = (out: string): Certificate => JSON.parse(readFileSync(join(out, 'latest', 'certificate.json'), 'utf8'));
-
+export const certificateIn = (out: string): Certificate =>
+  JSON.parse(readFileSync(join(out, 'latest', 'certificate.json'), 'utf8'));

@@ -10,6 +10,8 @@ describe('doctor on same-host upgrades', () => {
     );
   });
   it('says how to get a second one', () => {
-    expect(formatEmulators([qemu('7.2.22', 'the machine')])).toMatch(/SHU-02 needs a second, newer one: run `npx cutover setup`/);
+    expect(formatEmulators([qemu('7.2.22', 'the machine')])).toMatch(
+      /SHU-02 needs a second, newer one: run `npx cutover setup`/,
+    );
   });
 });

@@ -13,7 +13,19 @@ const broken = 'harness/cli/fixtures/drivers/leaves-source-paused.ts';
 describe('cutover explore on real QEMU', () => {
   it('finds, shrinks and writes a failing schedule that replays alone with the same verdict', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
-    const found = await cutover(['explore', '--runs', '6', '--seed', '3', '--budget', '4m', '--driver', broken, '--out', out]);
+    const found = await cutover([
+      'explore',
+      '--runs',
+      '6',
+      '--seed',
+      '3',
+      '--budget',
+      '4m',
+      '--driver',
+      broken,
+      '--out',
+      out,
+    ]);
     expect(found.code, found.stdout + found.stderr).toBe(1);
     expect(found.stdout).toMatch(/^\[1\/6\] .* -> FAIL V3-INV/m);
     expect(found.stdout).toMatch(/^failing schedule \(shrunk to 1 fault\): /m);
@@ -22,11 +34,13 @@ describe('cutover explore on real QEMU', () => {
     const written = await readFile(file!, 'utf8');
     expect(written).toMatch(/Found by cutover explore --seed 3/);
     const replayed = await cutover(['scenario', file!, '--driver', broken, '--out', out]);
-    expect(replayed.stdout, replayed.stdout + replayed.stderr).toMatch(/^ {2}FAIL {2}V3-INV: no running copy of the guest anywhere/m);
+    expect(replayed.stdout, replayed.stdout + replayed.stderr).toMatch(
+      /^ {2}FAIL {2}V3-INV: no running copy of the guest anywhere/m,
+    );
     expect(qemuProcesses()).toBe(0);
   }, 600_000);
 
-  it('plays the same seed on cutover\'s own qemu driver: schedules per minute printed, nothing failing', async () => {
+  it("plays the same seed on cutover's own qemu driver: schedules per minute printed, nothing failing", async () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
     const result = await cutover(['explore', '--runs', '3', '--seed', '3', '--budget', '3m', '--out', out]);
     expect(result.code, result.stdout + result.stderr).toBe(0);

@@ -22,7 +22,8 @@ const TIMING_BUGS: Record<string, string> = {
 const out = await mkdtemp(join(tmpdir(), 'cutover-fast-'));
 afterAll(() => rm(out, { recursive: true, force: true }));
 
-const verdicts = (dir: string): Record<string, string> => Object.fromEntries(certificateIn(dir).results.map((r) => [r.id, r.verdict]));
+const verdicts = (dir: string): Record<string, string> =>
+  Object.fromEntries(certificateIn(dir).results.map((r) => [r.id, r.verdict]));
 
 describe('cutover run --jobs 2 --time-scale 10 on emulated hosts', () => {
   it('passes the correct target as the wall clock does; MIG-05 is not judged, and says why', async () => {
@@ -30,9 +31,14 @@ describe('cutover run --jobs 2 --time-scale 10 on emulated hosts', () => {
     const run = await cutover(['run', ...FAST, ...FAMILIES, '--out', dir]);
     const certificate = certificateIn(dir);
     expect(certificate.sut.timeScale).toBe(10);
-    const wrong = certificate.results.filter((r) => r.verdict !== 'pass' && !(r.id === 'MIG-05' && r.verdict === 'skipped'));
+    const wrong = certificate.results.filter(
+      (r) => r.verdict !== 'pass' && !(r.id === 'MIG-05' && r.verdict === 'skipped'),
+    );
     // What the emulated daemon cannot play is skipped on the wall clock too (post-copy recovery, storage).
-    expect(wrong.filter((r) => r.verdict !== 'skipped').map((r) => `${r.id} ${r.verdict}: ${r.reason}`), run.stdout).toEqual([]);
+    expect(
+      wrong.filter((r) => r.verdict !== 'skipped').map((r) => `${r.id} ${r.verdict}: ${r.reason}`),
+      run.stdout,
+    ).toEqual([]);
     expect(certificate.results.find((r) => r.id === 'MIG-05')?.reason).toMatch(/judged without --time-scale/);
     expect(runningProcesses(/node/, (cmd) => cmd.includes('cutover-emulator/'))).toBe(0);
   }, 240_000);
@@ -41,7 +47,8 @@ describe('cutover run --jobs 2 --time-scale 10 on emulated hosts', () => {
     const dir = join(out, 'bugs');
     const run = await cutover(['run', ...FAST, ...FAMILIES, '--bug', Object.keys(TIMING_BUGS).join(','), '--out', dir]);
     const seen = verdicts(dir);
-    for (const [bug, id] of Object.entries(TIMING_BUGS)) expect(`${id} (${bug}): ${seen[id]}`, run.stdout).toBe(`${id} (${bug}): fail`);
+    for (const [bug, id] of Object.entries(TIMING_BUGS))
+      expect(`${id} (${bug}): ${seen[id]}`, run.stdout).toBe(`${id} (${bug}): fail`);
     expect(runningProcesses(/node/, (cmd) => cmd.includes('cutover-emulator/'))).toBe(0);
   }, 240_000);
 });

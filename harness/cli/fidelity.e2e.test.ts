@@ -19,22 +19,48 @@ const qemuInstalled = (() => {
   }
 })();
 
-const SCENARIOS = ['mig/precopy', 'mig/cancel', 'mig/unreachable', 'uuid/validate-uuid', 'pcs/source-lost-postcopy', 'pcs/link-cut-postcopy', 'pcs/destination-lost-precopy', 'pcs/source-lost-precopy',
-  'spice/seamless', 'spice/cancelled', 'spice/no-client'];
+const SCENARIOS = [
+  'mig/precopy',
+  'mig/cancel',
+  'mig/unreachable',
+  'uuid/validate-uuid',
+  'pcs/source-lost-postcopy',
+  'pcs/link-cut-postcopy',
+  'pcs/destination-lost-precopy',
+  'pcs/source-lost-precopy',
+  'spice/seamless',
+  'spice/cancelled',
+  'spice/no-client',
+];
 const out = await mkdtemp(join(tmpdir(), 'cutover-fidelity-'));
 afterAll(() => rm(out, { recursive: true, force: true }));
 
 async function observe(scenario: string, hosts: 'process' | 'emulated'): Promise<Observation> {
   const dir = join(out, `${scenario.replace('/', '-')}-${hosts}`);
-  const run = await cutover(['scenario', join(ROOT, 'scenarios', `${scenario}.yaml`), '--hosts', hosts, '--driver', 'qemu', '--out', dir]);
-  if (run.code === null || run.code > 1) throw new Error(`cutover scenario ${scenario} --hosts ${hosts} exited ${run.code}: ${run.stderr}`);
-  const name = /^name: (.+)$/m.exec(await readFile(join(ROOT, 'scenarios', `${scenario}.yaml`), 'utf8'))?.[1]?.trim() ?? '';
+  const run = await cutover([
+    'scenario',
+    join(ROOT, 'scenarios', `${scenario}.yaml`),
+    '--hosts',
+    hosts,
+    '--driver',
+    'qemu',
+    '--out',
+    dir,
+  ]);
+  if (run.code === null || run.code > 1)
+    throw new Error(`cutover scenario ${scenario} --hosts ${hosts} exited ${run.code}: ${run.stderr}`);
+  const name =
+    /^name: (.+)$/m.exec(await readFile(join(ROOT, 'scenarios', `${scenario}.yaml`), 'utf8'))?.[1]?.trim() ?? '';
   return JSON.parse(await readFile(join(dir, 'latest', 'scenarios', name, 'observation.json'), 'utf8')) as Observation;
 }
 
 describe.skipIf(!qemuInstalled)('emulated QEMU against real QEMU', () => {
-  it.each(SCENARIOS)('%s: the same event order and final states', async (scenario) => {
-    const [real, emulated] = [await observe(scenario, 'process'), await observe(scenario, 'emulated')];
-    expect(drift(real, emulated)).toEqual([]);
-  }, 300_000);
+  it.each(SCENARIOS)(
+    '%s: the same event order and final states',
+    async (scenario) => {
+      const [real, emulated] = [await observe(scenario, 'process'), await observe(scenario, 'emulated')];
+      expect(drift(real, emulated)).toEqual([]);
+    },
+    300_000,
+  );
 });

@@ -16,7 +16,11 @@ export interface Interruption {
   readonly reporter: { onInit: () => void };
 }
 
-export function handleInterruption(hostProvider: HostProvider, say: (line: string) => void, folderPath: string): Interruption {
+export function handleInterruption(
+  hostProvider: HostProvider,
+  say: (line: string) => void,
+  folderPath: string,
+): Interruption {
   let signal: NodeJS.Signals | undefined;
   const interrupted = (received: NodeJS.Signals): void => {
     if (signal) return; // a second Ctrl-C: the clean-up under way is bounded, let it finish
@@ -31,14 +35,19 @@ export function handleInterruption(hostProvider: HostProvider, say: (line: strin
     },
     reporter: {
       onInit: () => {
-        for (const s of SIGNALS) for (const listener of process.listeners(s)) if (listener !== interrupted) process.off(s, listener);
+        for (const s of SIGNALS)
+          for (const listener of process.listeners(s)) if (listener !== interrupted) process.off(s, listener);
       },
     },
   };
 }
 
 /** Each stage runs whatever the one before met: a worker that is gone already is no error. */
-async function stopWorkersAndHosts(signal: NodeJS.Signals, hostProvider: HostProvider, say: (line: string) => void): Promise<void> {
+async function stopWorkersAndHosts(
+  signal: NodeJS.Signals,
+  hostProvider: HostProvider,
+  say: (line: string) => void,
+): Promise<void> {
   for (const pid of await childProcesses('node').catch(() => [] as number[])) {
     try {
       process.kill(pid, signal);

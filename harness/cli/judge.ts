@@ -4,7 +4,14 @@ import { join, resolve } from 'node:path';
 import { combineInvariant, combineRepetitions, decide, judgeRequirement, JUDGES } from '../judging/index.ts';
 import { findRequirement } from '../requirements/catalog.ts';
 import { CannotJudge } from '../judging/verdict.ts';
-import { certify, conformanceLines, exitCodeFor, summaryLine, verdictLine, type Certificate } from '../reporting/certificate.ts';
+import {
+  certify,
+  conformanceLines,
+  exitCodeFor,
+  summaryLine,
+  verdictLine,
+  type Certificate,
+} from '../reporting/certificate.ts';
 import type { Observation } from '../observation/types.ts';
 import { readCertificate } from '../reporting/baseline.ts';
 import type { RequirementResult } from '../reporting/result.ts';
@@ -19,7 +26,11 @@ import { say } from './options.ts';
  */
 export async function judgeCommand(path: string): Promise<number> {
   const where = resolve(path);
-  if (!existsSync(where)) throw new UsageError(`${path}: no such file or folder`, 'give a run folder (reports/latest), one of its scenario folders, or an observation.json');
+  if (!existsSync(where))
+    throw new UsageError(
+      `${path}: no such file or folder`,
+      'give a run folder (reports/latest), one of its scenario folders, or an observation.json',
+    );
   const isDir = (await stat(where)).isDirectory();
   if (isDir && existsSync(join(where, 'certificate.json'))) return judgeRun(where);
   return judgeScenario(where);
@@ -43,18 +54,42 @@ async function judgeRun(dir: string): Promise<number> {
 }
 
 /** One requirement judged again on its scenarios' stored histories, repetition by repetition (skips by precondition keep their reason). */
-async function judgeAgain(dir: string, stored: Omit<RequirementResult, 'versions' | 'accelerator'>): Promise<Omit<RequirementResult, 'versions' | 'accelerator'>> {
+async function judgeAgain(
+  dir: string,
+  stored: Omit<RequirementResult, 'versions' | 'accelerator'>,
+): Promise<Omit<RequirementResult, 'versions' | 'accelerator'>> {
   if (findRequirement(stored.id)?.everyMigration) {
-    const parts = await Promise.all((stored.scenarios ?? []).map(async (name) => ({ label: name, judgement: judgeRequirement(stored.id, [await readStoredObservation(join(dir, 'scenarios', name))]) })));
+    const parts = await Promise.all(
+      (stored.scenarios ?? []).map(async (name) => ({
+        label: name,
+        judgement: judgeRequirement(stored.id, [await readStoredObservation(join(dir, 'scenarios', name))]),
+      })),
+    );
     const { verdict, reason, measurements } = combineInvariant(parts);
     return { ...stored, verdict, reason, measurements };
   }
   const groups = stored.repetitions?.runs.map((r) => r.scenarios) ?? [stored.scenarios ?? []];
-  const runs = await Promise.all(groups.map(async (names) => judgeRequirement(stored.id, await Promise.all(names.map((name) => readStoredObservation(join(dir, 'scenarios', name)))))));
+  const runs = await Promise.all(
+    groups.map(async (names) =>
+      judgeRequirement(
+        stored.id,
+        await Promise.all(names.map((name) => readStoredObservation(join(dir, 'scenarios', name)))),
+      ),
+    ),
+  );
   const { judgement, failed, of } = combineRepetitions(runs);
   return {
-    ...stored, verdict: judgement.verdict, reason: judgement.reason, measurements: judgement.measurements,
-    ...(stored.repetitions && { repetitions: { failed, of, runs: runs.map((r, i) => ({ verdict: r.verdict, reason: r.reason, scenarios: groups[i] ?? [] })) } }),
+    ...stored,
+    verdict: judgement.verdict,
+    reason: judgement.reason,
+    measurements: judgement.measurements,
+    ...(stored.repetitions && {
+      repetitions: {
+        failed,
+        of,
+        runs: runs.map((r, i) => ({ verdict: r.verdict, reason: r.reason, scenarios: groups[i] ?? [] })),
+      },
+    }),
   };
 }
 
@@ -76,7 +111,14 @@ export function printScenarioVerdicts(observation: Observation, indent: string):
       say(indent + verdictLine({ id, ...verdict }));
     } catch (err) {
       failed++;
-      say(indent + verdictLine({ id, verdict: 'error', reason: `${err instanceof CannotJudge ? 'cannot judge: ' : ''}${(err as Error).message}` }));
+      say(
+        indent +
+          verdictLine({
+            id,
+            verdict: 'error',
+            reason: `${err instanceof CannotJudge ? 'cannot judge: ' : ''}${(err as Error).message}`,
+          }),
+      );
     }
   }
   return failed;

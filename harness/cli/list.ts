@@ -14,17 +14,24 @@ export function requirementLines(): string[] {
  * where it can be placed, and which built-in drivers and hosts can strike it.
  */
 export async function faultCatalogue(): Promise<string[]> {
-  const targets = await Promise.all(BUILT_IN_TARGETS.map(async (t) => {
-    const driver = (await loadDriver(t.driver))({ clock: monotonicClock, log: () => {}, options: {} });
-    return { label: `${t.driver}/${t.hosts}`, capabilities: driver.capabilities, features: hostProvider({ kind: t.hosts, image: 'bookworm' }).features };
-  }));
+  const targets = await Promise.all(
+    BUILT_IN_TARGETS.map(async (t) => {
+      const driver = (await loadDriver(t.driver))({ clock: monotonicClock, log: () => {}, options: {} });
+      return {
+        label: `${t.driver}/${t.hosts}`,
+        capabilities: driver.capabilities,
+        features: hostProvider({ kind: t.hosts, image: 'bookworm' }).features,
+      };
+    }),
+  );
   const rows = FAULTS.map((fault) => {
     const supported = targets.filter((t) => !unsupportedBecause(fault, t.capabilities, t.features)).map((t) => t.label);
     return [fault.kind, fault.target, fault.summary, supported.join(', ') || 'none built in'];
   });
   const header = ['KIND', 'TARGET', 'WHAT IT DOES', 'SUPPORTED BY (driver/hosts)'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   return [
     line(header),
     ...rows.map(line),

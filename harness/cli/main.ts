@@ -16,8 +16,17 @@ import { mutantsCommand, variantLines } from './mutants.ts';
 import { formatEmulators } from './emulators-report.ts';
 import { MAX_TIME_SCALE, parseTimeScale } from '../util/clock.ts';
 
-const list = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
-const accelOption = () => new Option('--accel <accel>', 'accelerator for the guests (auto: KVM when usable, else TCG)').choices(['auto', 'kvm', 'tcg']).default('auto');
+const list = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
+const accelOption = () =>
+  new Option('--accel <accel>', 'accelerator for the guests (auto: KVM when usable, else TCG)')
+    .choices(['auto', 'kvm', 'tcg'])
+    .default('auto');
 
 const program = new Command('cutover')
   .description('Conformance test harness for live migration of virtual machines')
@@ -31,23 +40,46 @@ program
   .option('--family <names>', 'families to run, comma-separated (default: all with a suite)', list, [])
   .option('--requirement <ids>', 'requirement IDs to run, comma-separated', list, [])
   .option('--driver <name|path>', 'built-in driver, or the path of a driver module', 'qemu')
-  .option('--driver-option <key=value>', 'a driver option, over the scenarios\' own (repeatable)', driverOption, {})
+  .option('--driver-option <key=value>', "a driver option, over the scenarios' own (repeatable)", driverOption, {})
   .option('--hosts <kind>', 'where hosts run: process, container or emulated', 'process')
-  .option('--image <release>', 'image of container hosts: bookworm (QEMU 7.2, libvirt 9.0) or trixie (QEMU 10.0)', 'bookworm')
-  .option('--bug <ids>', 'emulated hosts: switch on these bug variants, comma-separated (`cutover mutants --list`)', list, [])
+  .option(
+    '--image <release>',
+    'image of container hosts: bookworm (QEMU 7.2, libvirt 9.0) or trixie (QEMU 10.0)',
+    'bookworm',
+  )
+  .option(
+    '--bug <ids>',
+    'emulated hosts: switch on these bug variants, comma-separated (`cutover mutants --list`)',
+    list,
+    [],
+  )
   .addOption(accelOption())
   .option('--out <dir>', 'reports folder (each run gets a subfolder and a `latest` link)', 'reports')
   .option('--baseline <certificate>', 'gate against an earlier certificate: exit 1 only for what got worse')
-  .option('--repeat <n>', 'play each scenario n times; a requirement fails if any repetition fails (default: 1, more for timing-dependent ones)', repeatCount)
-  .option('--jobs <n>', 'emulated hosts: families played side by side, each with up to 5 of its requirements at once (real hosts play one scenario at a time)', positiveCount('--jobs'), 1)
-  .option('--time-scale <n>', `emulated hosts: run cutover's and the emulators' clock n times faster than the wall clock (1 to ${MAX_TIME_SCALE})`, timeScaleOption, 1)
+  .option(
+    '--repeat <n>',
+    'play each scenario n times; a requirement fails if any repetition fails (default: 1, more for timing-dependent ones)',
+    repeatCount,
+  )
+  .option(
+    '--jobs <n>',
+    'emulated hosts: families played side by side, each with up to 5 of its requirements at once (real hosts play one scenario at a time)',
+    positiveCount('--jobs'),
+    1,
+  )
+  .option(
+    '--time-scale <n>',
+    `emulated hosts: run cutover's and the emulators' clock n times faster than the wall clock (1 to ${MAX_TIME_SCALE})`,
+    timeScaleOption,
+    1,
+  )
   .action(async (opts) => finish(await runCommand(opts)));
 
 program
   .command('scenario <file>')
   .description('run one scenario file alone; print what it observed and what it judged')
-  .option('--driver <name|path>', 'driver (default: the scenario\'s own)')
-  .option('--driver-option <key=value>', 'a driver option, over the scenario\'s own (repeatable)', driverOption, {})
+  .option('--driver <name|path>', "driver (default: the scenario's own)")
+  .option('--driver-option <key=value>', "a driver option, over the scenario's own (repeatable)", driverOption, {})
   .option('--hosts <kind>', 'where hosts run: process, container or emulated', 'process')
   .option('--image <release>', 'image of container hosts: bookworm or trixie', 'bookworm')
   .option('--bug <ids>', 'emulated hosts: switch on these bug variants, comma-separated', list, [])
@@ -57,14 +89,21 @@ program
 
 program
   .command('explore')
-  .description('play generated fault schedules (one to three faults at phases, statuses or delays) over a family\'s base scenario; shrink and write the first that fails')
+  .description(
+    "play generated fault schedules (one to three faults at phases, statuses or delays) over a family's base scenario; shrink and write the first that fails",
+  )
   .option('--family <name>', 'whose base scenario (scenarios/<family>/explore-base.yaml)', 'v3')
   .option('--base <file>', 'explore over this scenario instead')
   .option('--runs <n>', 'schedules to play', positiveCount('--runs'), 20)
   .option('--seed <n>', 'fast-check seed (default: random, printed)', positiveCount('--seed'))
   .option('--budget <duration>', 'stop playing new schedules after this long', '10m')
   .option('--keep-going', 'after a failure is shrunk, look on with the next seed')
-  .option('--jobs <n>', 'schedules played at once (emulated hosts are light enough for 4-8; real QEMUs need their cores)', positiveCount('--jobs'), 1)
+  .option(
+    '--jobs <n>',
+    'schedules played at once (emulated hosts are light enough for 4-8; real QEMUs need their cores)',
+    positiveCount('--jobs'),
+    1,
+  )
   .option('--driver <name|path>', 'built-in driver, or the path of a driver module', 'qemu')
   .option('--driver-option <key=value>', 'a driver option (repeatable)', driverOption, {})
   .option('--hosts <kind>', 'where hosts run: process, container or emulated', 'process')
@@ -76,7 +115,9 @@ program
 
 program
   .command('mutants')
-  .description('the mutation matrix: the suites on the correct emulated target and on each bug variant; which variant made which requirement fail (exit 1 if one survived them all)')
+  .description(
+    'the mutation matrix: the suites on the correct emulated target and on each bug variant; which variant made which requirement fail (exit 1 if one survived them all)',
+  )
   .option('--family <names>', 'families to play, comma-separated (default: all with a suite)', list, [])
   .option('--requirement <ids>', 'requirement IDs to play, comma-separated', list, [])
   .option('--concurrency <n>', 'runs at once', positiveCount('--concurrency'), 3)
@@ -93,14 +134,19 @@ program
 program
   .command('list')
   .description('one line per requirement: ID<TAB>title; with --faults, the fault catalogue')
-  .option('--faults', 'list the fault kinds: what each does, where it can be placed, which drivers and hosts support it')
+  .option(
+    '--faults',
+    'list the fault kinds: what each does, where it can be placed, which drivers and hosts support it',
+  )
   .action(async (opts: { faults?: boolean }) => {
     for (const line of opts.faults ? await faultCatalogue() : requirementLines()) process.stdout.write(`${line}\n`);
   });
 
 program
   .command('compare <baseline> <certificate>')
-  .description('compare two certificates: what got worse, what improved, what still fails (exit 1 if anything got worse)')
+  .description(
+    'compare two certificates: what got worse, what improved, what still fails (exit 1 if anything got worse)',
+  )
   .action(async (a: string, b: string) => {
     const comparison = compareCertificates(await readCertificate(a), await readCertificate(b));
     for (const line of comparisonLines(comparison, a)) process.stdout.write(`${line}\n`);
@@ -109,7 +155,9 @@ program
 
 program
   .command('judge <path>')
-  .description('judge a stored run again from its histories (reports/latest), rebuilding its certificate; or one scenario folder or observation.json')
+  .description(
+    'judge a stored run again from its histories (reports/latest), rebuilding its certificate; or one scenario folder or observation.json',
+  )
   .action(async (path: string) => finish(await judgeCommand(path)));
 
 program
@@ -124,13 +172,22 @@ program
 
 program
   .command('setup')
-  .description('install what the suites need from Debian\'s packages (as root), start the Docker engine, build host images and the test guest')
+  .description(
+    "install what the suites need from Debian's packages (as root), start the Docker engine, build host images and the test guest",
+  )
   .option('--family <names>', 'only what these families need (default: every family with a suite)', list, [])
   .option('--dry-run', 'print the commands without running them')
   .action(async (opts: { dryRun?: boolean; family: string[] }) => {
     const log = (line: string): void => void process.stdout.write(`${line}\n`);
-    const families = opts.family.length ? selectRequirements(PROJECT_ROOT, opts.family, []).requirements.map((r) => r.family) : implementedFamilies(PROJECT_ROOT);
-    const result = await runSetup({ families: [...new Set(families)], log, dryRun: opts.dryRun ?? false, includeOptional: true });
+    const families = opts.family.length
+      ? selectRequirements(PROJECT_ROOT, opts.family, []).requirements.map((r) => r.family)
+      : implementedFamilies(PROJECT_ROOT);
+    const result = await runSetup({
+      families: [...new Set(families)],
+      log,
+      dryRun: opts.dryRun ?? false,
+      includeOptional: true,
+    });
     if (opts.dryRun) {
       for (const c of result.commands) log(c);
       return;
@@ -141,7 +198,8 @@ program
 
 function repeatCount(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`--repeat ${value}: not a whole number from 1 to 100`);
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    throw new UsageError(`--repeat ${value}: not a whole number from 1 to 100`);
   return n;
 }
 
@@ -181,7 +239,9 @@ try {
     process.stderr.write(`cutover: ${err.message}\n`);
     process.exitCode = 2;
   } else {
-    process.stderr.write(`cutover: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `cutover: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 1;
   }
 }

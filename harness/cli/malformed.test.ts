@@ -21,8 +21,27 @@ const known = (id: string): boolean => findRequirement(id) !== undefined;
 type Doc = Record<string, unknown> & { steps: Array<Record<string, unknown>> };
 const base = (): Doc => parseYaml(valid) as Doc;
 
-const junk = fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 }), fc.boolean(), fc.double());
-const fieldOfStep = fc.constantFrom('do', 'side', 'passes', 'within', 'to', 'transport', 'status', 'kind', 'at', 'guest');
+const junk = fc.oneof(
+  fc.integer(),
+  fc.string(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 }),
+  fc.boolean(),
+  fc.double(),
+);
+const fieldOfStep = fc.constantFrom(
+  'do',
+  'side',
+  'passes',
+  'within',
+  'to',
+  'transport',
+  'status',
+  'kind',
+  'at',
+  'guest',
+);
 const topField = fc.constantFrom('name', 'description', 'judges', 'hosts', 'guest', 'guests', 'steps', 'driver');
 
 /** One way to break a valid scenario document, as text. */
@@ -54,13 +73,27 @@ const breakage: fc.Arbitrary<{ what: string; text: string }> = fc.oneof(
     doc.steps.push({ do: 'migrate', to: host });
     return { what: `a migrate to ${host}`, text: stringify(doc) };
   }),
-  fc.record({ cut: fc.nat({ max: 2000 }), noise: fc.constantFrom('\t', ': :', '[', '{', '"', '&a', '*b', '- - -') }).map(({ cut, noise }) => ({
-    what: `text cut at ${cut} with ${JSON.stringify(noise)}`, text: valid.slice(0, cut % valid.length) + noise + valid.slice(cut % valid.length),
-  })),
-  fc.uint8Array({ minLength: 1, maxLength: 200 }).map((bytes) => ({ what: 'binary junk', text: Buffer.from(bytes).toString('latin1') })),
+  fc
+    .record({ cut: fc.nat({ max: 2000 }), noise: fc.constantFrom('\t', ': :', '[', '{', '"', '&a', '*b', '- - -') })
+    .map(({ cut, noise }) => ({
+      what: `text cut at ${cut} with ${JSON.stringify(noise)}`,
+      text: valid.slice(0, cut % valid.length) + noise + valid.slice(cut % valid.length),
+    })),
+  fc
+    .uint8Array({ minLength: 1, maxLength: 200 })
+    .map((bytes) => ({ what: 'binary junk', text: Buffer.from(bytes).toString('latin1') })),
   fc.integer({ min: 10, max: 40 }).map((width) => ({
     what: `an alias bomb ${width} wide`,
-    text: ['a: &a [x]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(width).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`)].join('\n'),
+    text: [
+      'a: &a [x]',
+      ...Array.from(
+        { length: 9 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(width)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(', ')}]`,
+      ),
+    ].join('\n'),
   })),
 );
 
@@ -98,7 +131,10 @@ describe('malformed scenario files', () => {
   it('through the CLI: exit 2, one line on stderr, nothing written', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cutover-malformed-'));
     try {
-      const cases = fc.sample(breakage, { numRuns: 40, seed: 7 }).filter(({ text }) => outcome(text) !== 'loaded').slice(0, 4);
+      const cases = fc
+        .sample(breakage, { numRuns: 40, seed: 7 })
+        .filter(({ text }) => outcome(text) !== 'loaded')
+        .slice(0, 4);
       for (const [i, { what, text }] of cases.entries()) {
         const file = join(dir, `broken-${i}.yaml`);
         await writeFile(file, text);
@@ -120,7 +156,10 @@ describe('malformed run options', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cutover-options-'));
     try {
       for (const [args, says] of [
-        [['--hosts', 'process', '--time-scale', '10'], /--jobs and --time-scale are for --hosts emulated: .*this run: --hosts process/],
+        [
+          ['--hosts', 'process', '--time-scale', '10'],
+          /--jobs and --time-scale are for --hosts emulated: .*this run: --hosts process/,
+        ],
         [['--hosts', 'container', '--jobs', '2'], /--jobs and --time-scale are for --hosts emulated/],
         [['--hosts', 'emulated', '--time-scale', '50'], /--time-scale 50: not a number from 1 to 20/],
       ] as const) {

@@ -19,12 +19,22 @@ afterAll(() => (passed ? rm(out, { recursive: true, force: true }) : undefined))
 describe('cutover mutants', () => {
   it('every requirement the emulated target plays passes there and is killed by a bug variant', async () => {
     const run = await cutover(['mutants', '--out', out, '--concurrency', '3']);
-    expect(run.stdout, run.stdout + run.stderr).toMatch(/^\d+ requirements: \d+ killed, 0 survived, 0 false-alarm, \d+ not-judged$/m);
+    expect(run.stdout, run.stdout + run.stderr).toMatch(
+      /^\d+ requirements: \d+ killed, 0 survived, 0 false-alarm, \d+ not-judged$/m,
+    );
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    const rows = JSON.parse(await readFile(join(out, 'latest', 'mutation-matrix.json'), 'utf8')) as Array<{ id: string; state: string; killedBy: string[] }>;
-    const notJudged = rows.filter((r) => r.state === 'not-judged').map((r) => r.id).sort();
+    const rows = JSON.parse(await readFile(join(out, 'latest', 'mutation-matrix.json'), 'utf8')) as Array<{
+      id: string;
+      state: string;
+      killedBy: string[];
+    }>;
+    const notJudged = rows
+      .filter((r) => r.state === 'not-judged')
+      .map((r) => r.id)
+      .sort();
     expect(notJudged).toEqual(Object.keys(NOT_EMULATED).sort());
-    for (const row of rows.filter((r) => r.state !== 'not-judged')) expect(row.killedBy.length, row.id).toBeGreaterThan(0);
+    for (const row of rows.filter((r) => r.state !== 'not-judged'))
+      expect(row.killedBy.length, row.id).toBeGreaterThan(0);
     expect(runningProcesses(/node/, (cmd) => cmd.includes('cutover-emulator/'))).toBe(0);
     passed = true;
   }, 1_800_000);

@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { certificateIn, cutover, qemuProcesses } from './e2e-helpers.ts';
 
 describe('PCS on process hosts with the qemu driver', () => {
-  it('judges PCS-01..06 from events and the guest\'s own progress, and leaves no paused QEMU behind', async () => {
+  it("judges PCS-01..06 from events and the guest's own progress, and leaves no paused QEMU behind", async () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
     const result = await cutover(['run', '--family', 'pcs', '--out', out]);
     const byId = Object.fromEntries(certificateIn(out).results.map((r) => [r.id, r]));
-    for (const id of ['PCS-01', 'PCS-02', 'PCS-03', 'PCS-04', 'PCS-06']) expect(byId[id]?.verdict, `${id}: ${byId[id]?.reason}`).toBe('pass');
+    for (const id of ['PCS-01', 'PCS-02', 'PCS-03', 'PCS-04', 'PCS-06'])
+      expect(byId[id]?.verdict, `${id}: ${byId[id]?.reason}`).toBe('pass');
     expect(byId['PCS-01']?.reason).toMatch(/guest was lost.*postcopy-paused/);
     expect(byId['PCS-02']?.reason).toMatch(/RAM intact/);
     // QEMU 7.2's copy-on-read filter of block-stream may hand the guest stale data once the NBD

@@ -37,19 +37,34 @@ export async function scenarioCommand(file: string, options: ScenarioOptions): P
   say('\njudged:');
   const failed = printScenarioVerdicts(observation, '  ');
   const final = await folder.finish();
-  say(`\nevidence: ${relative(process.cwd(), join(final, 'scenarios', loaded.scenario.name))}/ (timeline.svg, history.jsonl, observation.json, transcripts)`);
+  say(
+    `\nevidence: ${relative(process.cwd(), join(final, 'scenarios', loaded.scenario.name))}/ (timeline.svg, history.jsonl, observation.json, transcripts)`,
+  );
   return failed ? 1 : 0;
 }
 
 function printObservation(obs: Observation): void {
-  say(`\nobserved (${obs.driver.name} ${Object.entries(obs.driver.versions).map(([k, v]) => `${k} ${v}`).join(' ')}, ${obs.hostKind} hosts, ${(obs.durationMs / 1000).toFixed(1)} s):`);
-  for (const s of obs.steps) say(`  ${fmt(s.startedAt)} step ${s.index} ${s.do}: ${s.outcome}${s.detail ? ` (${s.detail})` : ''}`);
-  for (const e of obs.events.filter((e) => e.migrationStatus)) say(`  ${fmt(e.t)} ${e.side} MIGRATION ${e.migrationStatus}`);
+  say(
+    `\nobserved (${obs.driver.name} ${Object.entries(obs.driver.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(' ')}, ${obs.hostKind} hosts, ${(obs.durationMs / 1000).toFixed(1)} s):`,
+  );
+  for (const s of obs.steps)
+    say(`  ${fmt(s.startedAt)} step ${s.index} ${s.do}: ${s.outcome}${s.detail ? ` (${s.detail})` : ''}`);
+  for (const e of obs.events.filter((e) => e.migrationStatus))
+    say(`  ${fmt(e.t)} ${e.side} MIGRATION ${e.migrationStatus}`);
   const final = obs.migration?.final;
-  if (final) say(`  final: ${Object.entries(final).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (final)
+    say(
+      `  final: ${Object.entries(final)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
   for (const side of ['source', 'destination'] as const) {
     const p = obs.progress[side];
-    say(`  ${side}: ${p.passes.length} passes, ${p.boots.length} boot(s)${obs.memory[side] ? `; memory: ${obs.memory[side]?.summary}` : ''}`);
+    say(
+      `  ${side}: ${p.passes.length} passes, ${p.boots.length} boot(s)${obs.memory[side] ? `; memory: ${obs.memory[side]?.summary}` : ''}`,
+    );
   }
 }
 

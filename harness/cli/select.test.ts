@@ -26,7 +26,9 @@ describe('requirement selection', () => {
     expect(s.suiteFiles).toEqual(['suites/v3.test.ts']);
   });
   it('matches test names by ID only', () => {
-    const p = namePattern([{ id: 'MIG-01', family: 'mig', title: '', behaviour: '', source: '', repeat: 1, everyMigration: false }]);
+    const p = namePattern([
+      { id: 'MIG-01', family: 'mig', title: '', behaviour: '', source: '', repeat: 1, everyMigration: false },
+    ]);
     expect(p.test('MIG: baseline MIG-01 events')).toBe(true);
     expect(p.test('MIG-010 x')).toBe(false);
   });

@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { JUDGES } from '../judging/index.ts';
-import { FAMILY_NAMES, findRequirement, isFamily, REQUIREMENTS, type Family, type Requirement } from '../requirements/catalog.ts';
+import {
+  FAMILY_NAMES,
+  findRequirement,
+  isFamily,
+  REQUIREMENTS,
+  type Family,
+  type Requirement,
+} from '../requirements/catalog.ts';
 import { UsageError } from '../util/errors.ts';
 
 export interface Selection {
@@ -21,7 +28,11 @@ export function implementedFamilies(root: string): Family[] {
 }
 
 /** Turns --family and --requirement into the requirements to certify, or a UsageError. */
-export function selectRequirements(root: string, families: ReadonlyArray<string>, ids: ReadonlyArray<string>): Selection {
+export function selectRequirements(
+  root: string,
+  families: ReadonlyArray<string>,
+  ids: ReadonlyArray<string>,
+): Selection {
   const available = implementedFamilies(root);
   const wantedFamilies = families.map((raw) => {
     const name = raw.trim().toLowerCase();
@@ -36,8 +47,12 @@ export function selectRequirements(root: string, families: ReadonlyArray<string>
   const byFamily = wantedFamilies.length || wantedIds.length ? wantedFamilies : FAMILY_NAMES;
   const chosen = REQUIREMENTS.filter((r) => byFamily.includes(r.family) || wantedIds.some((w) => w.id === r.id));
   // --family and --requirement together narrow: the IDs must lie in the families.
-  const requirements = wantedFamilies.length && wantedIds.length ? chosen.filter((r) => wantedIds.some((w) => w.id === r.id) && wantedFamilies.includes(r.family)) : chosen;
-  if (requirements.length === 0) throw new UsageError('nothing to run: the requirements given lie outside the families given');
+  const requirements =
+    wantedFamilies.length && wantedIds.length
+      ? chosen.filter((r) => wantedIds.some((w) => w.id === r.id) && wantedFamilies.includes(r.family))
+      : chosen;
+  if (requirements.length === 0)
+    throw new UsageError('nothing to run: the requirements given lie outside the families given');
   const judged = requirements.filter((r) => JUDGES[r.id] && available.includes(r.family));
   const suiteFiles = [...new Set(judged.map((r) => suiteFile(r.family)))];
   return { requirements, judged, suiteFiles };

@@ -15,16 +15,24 @@ describe('SPICE on process hosts with the qemu driver', () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
     const result = await cutover(['run', '--family', 'spice', '--out', out]);
     const certificate = certificateIn(out);
-    expect(certificate.results.slice(0, 5).map((r) => `${r.id}:${r.verdict}`)).toEqual(
-      ['SPICE-01:pass', 'SPICE-02:pass', 'SPICE-03:skipped', 'SPICE-04:skipped', 'SPICE-05:pass'],
-    );
+    expect(certificate.results.slice(0, 5).map((r) => `${r.id}:${r.verdict}`)).toEqual([
+      'SPICE-01:pass',
+      'SPICE-02:pass',
+      'SPICE-03:skipped',
+      'SPICE-04:skipped',
+      'SPICE-05:pass',
+    ]);
     // When the source quits is the qemu driver's own policy: cutover does not judge itself.
-    expect(certificate.results.find((r) => r.id === 'SPICE-03')?.reason).toMatch(/decided by the qemu driver, which is cutover's own management code/);
+    expect(certificate.results.find((r) => r.id === 'SPICE-03')?.reason).toMatch(
+      /decided by the qemu driver, which is cutover's own management code/,
+    );
     // A cancel during the client's handshake drops its session on QEMU 7.2 in some runs: played
     // three times, with the cancel while active, it fails if any repetition does.
     const cancelled = certificate.results.find((r) => r.id === 'SPICE-06');
     expect(cancelled?.repetitions?.of).toBe(3);
-    expect(cancelled?.repetitions?.runs.flatMap((r) => r.scenarios)).toEqual(expect.arrayContaining(['spice-cancel-during-handshake.3', 'spice-cancelled.2']));
+    expect(cancelled?.repetitions?.runs.flatMap((r) => r.scenarios)).toEqual(
+      expect.arrayContaining(['spice-cancel-during-handshake.3', 'spice-cancelled.2']),
+    );
     expect(result.code, result.stdout + result.stderr).toBe(cancelled?.verdict === 'fail' ? 1 : 0);
     if (cancelled?.verdict === 'fail') expect(cancelled.reason).toMatch(/^failed [123] of 3 \(#/);
     const blackholed = certificate.results.find((r) => r.id === 'SPICE-02');
@@ -36,21 +44,41 @@ describe('SPICE on process hosts with the qemu driver', () => {
 
   it('passes a management layer that keeps the source until SPICE_MIGRATE_COMPLETED, and not longer (SPICE-03)', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
-    const result = await cutover(['scenario', 'scenarios/spice/unreachable-target.yaml', '--driver', MANAGER, '--out', out]);
+    const result = await cutover([
+      'scenario',
+      'scenarios/spice/unreachable-target.yaml',
+      '--driver',
+      MANAGER,
+      '--out',
+      out,
+    ]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/PASS  SPICE-03: the source QEMU ended \d+(\.\d)? ms after completion, [\d.]+ ms after SPICE_MIGRATE_COMPLETED/);
+    expect(result.stdout).toMatch(
+      /PASS  SPICE-03: the source QEMU ended \d+(\.\d)? ms after completion, [\d.]+ ms after SPICE_MIGRATE_COMPLETED/,
+    );
     expect(qemuProcesses()).toBe(0);
   }, 120_000);
 
   it.each([
     ['kills the source before SPICE_MIGRATE_COMPLETED', 'immediately', /before the SPICE handover/],
     ['waits without bound', 'wait-forever', /waits without bound/],
-  ])('catches a management layer that %s (SPICE-03 fails)', async (_what, mode, reason) => {
-    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
-    const result = await cutover(['scenario', `harness/cli/fixtures/spice-manager-${mode}.yaml`, '--driver', MANAGER, '--out', out]);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(new RegExp(`FAIL  SPICE-03: .*${reason.source}`));
-    expect(qemuProcesses()).toBe(0);
-    expect(clientProcesses()).toBe(0);
-  }, 120_000);
+  ])(
+    'catches a management layer that %s (SPICE-03 fails)',
+    async (_what, mode, reason) => {
+      const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+      const result = await cutover([
+        'scenario',
+        `harness/cli/fixtures/spice-manager-${mode}.yaml`,
+        '--driver',
+        MANAGER,
+        '--out',
+        out,
+      ]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(new RegExp(`FAIL  SPICE-03: .*${reason.source}`));
+      expect(qemuProcesses()).toBe(0);
+      expect(clientProcesses()).toBe(0);
+    },
+    120_000,
+  );
 });

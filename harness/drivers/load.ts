@@ -7,12 +7,19 @@ import { createLibvirtDriver } from './libvirt/index.ts';
 import { createEmulatedDriver } from './emulated/index.ts';
 import type { DriverFactory } from './types.ts';
 
-const BUILT_IN: Readonly<Record<string, DriverFactory>> = { qemu: createQemuDriver, libvirt: createLibvirtDriver, emulated: createEmulatedDriver };
+const BUILT_IN: Readonly<Record<string, DriverFactory>> = {
+  qemu: createQemuDriver,
+  libvirt: createLibvirtDriver,
+  emulated: createEmulatedDriver,
+};
 
 export const BUILT_IN_DRIVERS = Object.keys(BUILT_IN);
 
 /** The host kinds each built-in driver runs on (libvirt needs hosts that run libvirtd). */
-export const BUILT_IN_TARGETS: ReadonlyArray<{ readonly driver: string; readonly hosts: 'process' | 'container' | 'emulated' }> = [
+export const BUILT_IN_TARGETS: ReadonlyArray<{
+  readonly driver: string;
+  readonly hosts: 'process' | 'container' | 'emulated';
+}> = [
   { driver: 'qemu', hosts: 'process' },
   { driver: 'qemu', hosts: 'container' },
   { driver: 'libvirt', hosts: 'container' },
@@ -29,14 +36,20 @@ export async function loadDriver(spec: string): Promise<DriverFactory> {
   if (builtIn) return builtIn;
   const looksLikePath = spec.includes('/') || /\.[cm]?[jt]s$/.test(spec);
   if (!looksLikePath) {
-    throw new UsageError(`unknown driver '${spec}'`, `use one of ${BUILT_IN_DRIVERS.join(', ')}, or the path of a module that implements the Driver interface`);
+    throw new UsageError(
+      `unknown driver '${spec}'`,
+      `use one of ${BUILT_IN_DRIVERS.join(', ')}, or the path of a module that implements the Driver interface`,
+    );
   }
   const path = resolve(spec);
   if (!existsSync(path)) throw new UsageError(`driver module not found: ${path}`, 'check the path given to --driver');
   const module = (await import(pathToFileURL(path).href)) as { default?: unknown; createDriver?: unknown };
   const factory = module.createDriver ?? module.default;
   if (typeof factory !== 'function') {
-    throw new UsageError(`driver module ${path} exports no driver factory`, 'export `createDriver(context)` (or a default function) returning a Driver');
+    throw new UsageError(
+      `driver module ${path} exports no driver factory`,
+      'export `createDriver(context)` (or a default function) returning a Driver',
+    );
   }
   return factory as DriverFactory;
 }

@@ -15,7 +15,8 @@ export async function scanDump(file: string, address: number, length: number, vi
     const buffer = Buffer.allocUnsafe(Math.min(CHUNK, length));
     for (let done = 0; done < length; ) {
       const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, length - done), done);
-      if (bytesRead === 0) throw new Error(`memory dump too short: ${done} of ${length} bytes at 0x${address.toString(16)} (${file})`);
+      if (bytesRead === 0)
+        throw new Error(`memory dump too short: ${done} of ${length} bytes at 0x${address.toString(16)} (${file})`);
       visit(buffer.subarray(0, bytesRead), address + done);
       done += bytesRead;
     }
@@ -29,7 +30,13 @@ export async function scanDump(file: string, address: number, length: number, vi
  * Has `dump` write guest memory into `file` (pmemsave, by whatever route the driver has), then
  * scans it; the file is removed either way.
  */
-export async function dumpAndScan(file: string, dump: () => Promise<unknown>, address: number, length: number, visit: MemoryVisitor): Promise<void> {
+export async function dumpAndScan(
+  file: string,
+  dump: () => Promise<unknown>,
+  address: number,
+  length: number,
+  visit: MemoryVisitor,
+): Promise<void> {
   try {
     await dump();
   } catch (err) {
@@ -40,7 +47,11 @@ export async function dumpAndScan(file: string, dump: () => Promise<unknown>, ad
 }
 
 /** A few bytes of guest memory (counters, a header), copied out of the scan. */
-export async function readGuestMemory(guest: Pick<GuestHandle, 'scanMemory'>, address: number, length: number): Promise<Uint8Array> {
+export async function readGuestMemory(
+  guest: Pick<GuestHandle, 'scanMemory'>,
+  address: number,
+  length: number,
+): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);
   await guest.scanMemory(address, length, (chunk, at) => bytes.set(chunk, at - address));
   return bytes;

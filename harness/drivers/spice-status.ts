@@ -4,7 +4,13 @@ import type { SpiceStatus } from './types.ts';
 export interface QuerySpice {
   readonly enabled: boolean;
   readonly migrated?: boolean;
-  readonly channels?: ReadonlyArray<{ 'connection-id': number; 'channel-type': number; 'channel-id': number; host?: string; port?: string }>;
+  readonly channels?: ReadonlyArray<{
+    'connection-id': number;
+    'channel-type': number;
+    'channel-id': number;
+    host?: string;
+    port?: string;
+  }>;
 }
 
 export function toSpiceStatus(info: QuerySpice): SpiceStatus {
@@ -12,8 +18,11 @@ export function toSpiceStatus(info: QuerySpice): SpiceStatus {
     enabled: info.enabled,
     migrated: info.migrated ?? false,
     channels: (info.channels ?? []).map((c) => ({
-      connectionId: c['connection-id'], channelType: c['channel-type'], channelId: c['channel-id'],
-      ...(c.host !== undefined && { host: c.host }), ...(c.port !== undefined && { port: c.port }),
+      connectionId: c['connection-id'],
+      channelType: c['channel-type'],
+      channelId: c['channel-id'],
+      ...(c.host !== undefined && { host: c.host }),
+      ...(c.port !== undefined && { port: c.port }),
     })),
   };
 }

@@ -151,7 +151,10 @@ export interface MigrationSettings {
    * address this returns for the destination's listening address (again on recovery), so that
    * link faults can cut it. Drivers whose hosts have their own links may ignore it.
    */
-  readonly relay?: (destination: { readonly host: string; readonly port: number }) => Promise<{ readonly host: string; readonly port: number }>;
+  readonly relay?: (destination: {
+    readonly host: string;
+    readonly port: number;
+  }) => Promise<{ readonly host: string; readonly port: number }>;
   /** How the data disk moves, when the hosts share no storage. */
   readonly storage?: StorageMigration;
   /** Features whose failure at the destination must fail the migration (capability must-succeed). */

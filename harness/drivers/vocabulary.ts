@@ -6,8 +6,21 @@ export type Side = (typeof SIDES)[number];
 
 /** QEMU's migration statuses (qapi MigrationStatus); other implementations map theirs onto these. */
 export const MIGRATION_STATUSES = [
-  'none', 'setup', 'active', 'completed', 'failed', 'cancelling', 'cancelled', 'postcopy-active',
-  'postcopy-paused', 'postcopy-recover-setup', 'postcopy-recover', 'pre-switchover', 'device', 'wait-unplug', 'colo',
+  'none',
+  'setup',
+  'active',
+  'completed',
+  'failed',
+  'cancelling',
+  'cancelled',
+  'postcopy-active',
+  'postcopy-paused',
+  'postcopy-recover-setup',
+  'postcopy-recover',
+  'pre-switchover',
+  'device',
+  'wait-unplug',
+  'colo',
 ] as const;
 export type MigrationStatus = (typeof MIGRATION_STATUSES)[number];
 
@@ -26,8 +39,20 @@ export const FINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const sati
  * 'other' for a state cutover has no word for.
  */
 export const RUN_STATES = [
-  'running', 'paused', 'postmigrate', 'inmigrate', 'finish-migrate', 'prelaunch', 'shutdown',
-  'internal-error', 'io-error', 'suspended', 'guest-panicked', 'other', 'gone', 'unknown',
+  'running',
+  'paused',
+  'postmigrate',
+  'inmigrate',
+  'finish-migrate',
+  'prelaunch',
+  'shutdown',
+  'internal-error',
+  'io-error',
+  'suspended',
+  'guest-panicked',
+  'other',
+  'gone',
+  'unknown',
 ] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
@@ -45,20 +70,21 @@ export const CAPABILITIES = {
   'cpr-transfer': 'hands RAM over by file descriptors (QEMU cpr-transfer)',
   'shared-memory': 'runs guests whose RAM lives in a shared file of the host',
   'ignore-shared': 'leaves RAM both sides share out of the stream (x-ignore-shared)',
-  'validate-uuid': 'has the destination check the source\'s UUID (QEMU validate-uuid)',
-  'destination-uuid': 'starts the destination under another UUID than the source\'s',
+  'validate-uuid': "has the destination check the source's UUID (QEMU validate-uuid)",
+  'destination-uuid': "starts the destination under another UUID than the source's",
   'storage-stream-after': 'streams the disk in after cut-over (copy-on-read over NBD)',
   'storage-mirror-before': 'mirrors the disk before cut-over',
   spice: 'gives guests a SPICE display',
   'spice-relocation': 'tells the SPICE client where to go before migrating',
   inventory: 'lists the guests a host holds',
   registry: 'keeps a registry of guests and hosts and checks migrations against it',
-  'management-layer': 'is the management layer under test: its own policy decides when a source ends, what a failure leaves, which identity a guest gets',
+  'management-layer':
+    'is the management layer under test: its own policy decides when a source ends, what a failure leaves, which identity a guest gets',
   'daemon-pools': 'runs daemons with worker pools it can report, probe, freeze and restart',
   'protocol-phases': 'reports the phases of its migration protocol as events',
   'must-succeed': 'fails and rolls back a migration when a feature marked must-succeed fails at the destination',
-  'refuse-prepare': 'can make a destination refuse Prepare (libvirt\'s migrate hook; a destination that cannot start)',
-  'migration-relay': 'sends the migration stream through the harness\'s relay, so link faults can cut it',
+  'refuse-prepare': "can make a destination refuse Prepare (libvirt's migrate hook; a destination that cannot start)",
+  'migration-relay': "sends the migration stream through the harness's relay, so link faults can cut it",
   'host-uuid': 'takes a host UUID per host (two hosts can be made to look like one)',
 } as const;
 export type Capability = keyof typeof CAPABILITIES;

@@ -34,7 +34,8 @@ export function composeScenario(baseText: string, schedule: Schedule, compositio
   };
   items.splice(migrateAt, 0, ...schedule.map((fault) => flow(faultStep(fault, hostOf))));
   const healAt = items.findIndex((item, i) => i > migrateAt + schedule.length && doOf(item) === 'observe');
-  if (schedule.some((f) => f.kind === 'cut-link')) items.splice(healAt < 0 ? items.length : healAt + 1, 0, flow({ do: 'fault', kind: 'heal-link' }));
+  if (schedule.some((f) => f.kind === 'cut-link'))
+    items.splice(healAt < 0 ? items.length : healAt + 1, 0, flow({ do: 'fault', kind: 'heal-link' }));
   doc.set('name', composition.name);
   doc.set('description', `${composition.provenance}: ${describeSchedule(schedule)}.`);
   // Flow items stay on one line each (a long one would be folded over several).
@@ -44,10 +45,14 @@ export function composeScenario(baseText: string, schedule: Schedule, compositio
 function faultStep(fault: ScheduledFault, hostOf: (role: Role) => string): Record<string, unknown> {
   const at = placement(fault.at);
   switch (fault.kind) {
-    case 'kill': return { do: 'fault', kind: 'kill', side: fault.side, at };
-    case 'cut-link': return { do: 'fault', kind: 'cut-link', at };
-    case 'refuse-prepare': return { do: 'fault', kind: 'refuse-prepare', host: hostOf('destination'), at };
-    case 'restart-daemon': return { do: 'fault', kind: 'restart-daemon', host: hostOf(fault.host), signal: fault.signal, at };
+    case 'kill':
+      return { do: 'fault', kind: 'kill', side: fault.side, at };
+    case 'cut-link':
+      return { do: 'fault', kind: 'cut-link', at };
+    case 'refuse-prepare':
+      return { do: 'fault', kind: 'refuse-prepare', host: hostOf('destination'), at };
+    case 'restart-daemon':
+      return { do: 'fault', kind: 'restart-daemon', host: hostOf(fault.host), signal: fault.signal, at };
   }
 }
 

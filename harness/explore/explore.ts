@@ -91,7 +91,10 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const play = async (schedule: Schedule, seed: number, shrinking: boolean): Promise<PlayedSchedule> => {
     const n = ++numbered;
     const name = derivedName(base.scenario.name, `schedule-${n}`);
-    const text = composeScenario(options.base.text, schedule, { name, provenance: `Schedule ${n} of cutover explore --seed ${seed}${jobsFlag}` });
+    const text = composeScenario(options.base.text, schedule, {
+      name,
+      provenance: `Schedule ${n} of cutover explore --seed ${seed}${jobsFlag}`,
+    });
     const file = join(options.runDir, 'schedules', `${name}.yaml`);
     await writeFile(file, text);
     const t0 = clock();
@@ -103,8 +106,12 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     if (!shrinking) counted++;
     const verdicts = judgements.map((j) => `${j.judgement.verdict.toUpperCase()} ${j.id}`).join(', ');
     const where = shrinking ? 'shrinking' : `${counted}/${options.runs}`;
-    options.progress(`[${where}] ${describeSchedule(schedule)} -> ${verdicts} (${formatMs(result.durationMs)}) · ${failures.length + (failed ? 1 : 0)} failing found · ${formatMs(Math.max(0, left()))} of the budget left`);
-    if (failed) for (const j of judgements.filter((x) => x.judgement.verdict === 'fail')) options.progress(`    ${j.id}: ${j.judgement.reason}`);
+    options.progress(
+      `[${where}] ${describeSchedule(schedule)} -> ${verdicts} (${formatMs(result.durationMs)}) · ${failures.length + (failed ? 1 : 0)} failing found · ${formatMs(Math.max(0, left()))} of the budget left`,
+    );
+    if (failed)
+      for (const j of judgements.filter((x) => x.judgement.verdict === 'fail'))
+        options.progress(`    ${j.id}: ${j.judgement.reason}`);
     return result;
   };
 
@@ -126,11 +133,15 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       return !result.failed;
     });
     if ((options.jobs ?? 1) > 1) {
-      const drawn = fc.sample(property, { seed, numRuns: options.runs - counted, unbiased }).map(([schedule]) => schedule);
-      inFlight.push(inParallel(drawn, options.jobs ?? 1, async (schedule) => {
-        if (failing !== undefined || left() <= 0) return;
-        await resultOf(schedule).catch(() => undefined);
-      }));
+      const drawn = fc
+        .sample(property, { seed, numRuns: options.runs - counted, unbiased })
+        .map(([schedule]) => schedule);
+      inFlight.push(
+        inParallel(drawn, options.jobs ?? 1, async (schedule) => {
+          if (failing !== undefined || left() <= 0) return;
+          await resultOf(schedule).catch(() => undefined);
+        }),
+      );
     }
     const outcome = await fc.check(property, {
       numRuns: options.runs - counted,
@@ -143,8 +154,14 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     if (!outcome.failed || !outcome.counterexample) break;
     const [smallest] = outcome.counterexample;
     // The shrunk schedule was the last failing play; its file is copied as the finding.
-    const last = [...played].reverse().find((p) => p.failed && describeSchedule(p.schedule) === describeSchedule(smallest));
-    const reason = last?.judgements.filter((j) => j.judgement.verdict === 'fail').map((j) => `${j.id}: ${j.judgement.reason}`).join(' | ') ?? 'failed';
+    const last = [...played]
+      .reverse()
+      .find((p) => p.failed && describeSchedule(p.schedule) === describeSchedule(smallest));
+    const reason =
+      last?.judgements
+        .filter((j) => j.judgement.verdict === 'fail')
+        .map((j) => `${j.id}: ${j.judgement.reason}`)
+        .join(' | ') ?? 'failed';
     const name = `failing-${failures.length + 1}.yaml`;
     const file = join(options.finalDir, name);
     const text = composeScenario(options.base.text, smallest, {
@@ -153,7 +170,9 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     });
     await writeFile(join(options.runDir, name), text);
     failures.push({ file, seed, schedule: smallest, reason });
-    options.progress(`failing schedule (shrunk to ${smallest.length} fault${smallest.length > 1 ? 's' : ''}): ${describeSchedule(smallest)}\n    ${reason}\n    replay: ${options.replay} ${file}`);
+    options.progress(
+      `failing schedule (shrunk to ${smallest.length} fault${smallest.length > 1 ? 's' : ''}): ${describeSchedule(smallest)}\n    ${reason}\n    replay: ${options.replay} ${file}`,
+    );
     if (!options.keepGoing) break;
     seed++;
   }

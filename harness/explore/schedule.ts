@@ -43,22 +43,33 @@ const FAULT_CHOICES: Readonly<Record<PlannedFault['kind'], fc.Arbitrary<PlannedF
   kill: fc.constant({ kind: 'kill', side: 'destination' } as const),
   'cut-link': fc.constant({ kind: 'cut-link' } as const),
   'refuse-prepare': fc.constant({ kind: 'refuse-prepare' } as const),
-  'restart-daemon': fc.record({ kind: fc.constant('restart-daemon' as const), host: fc.constantFrom<Role>('source', 'destination'), signal: fc.constantFrom(...DAEMON_STOP_SIGNALS) }),
+  'restart-daemon': fc.record({
+    kind: fc.constant('restart-daemon' as const),
+    host: fc.constantFrom<Role>('source', 'destination'),
+    signal: fc.constantFrom(...DAEMON_STOP_SIGNALS),
+  }),
 };
 
 /** The fault kinds this target can strike (cut-link: through the relay or the host's own link). */
 export function usableKinds(target: ExploreTarget): Array<PlannedFault['kind']> {
-  return (Object.keys(FAULT_CHOICES) as Array<PlannedFault['kind']>)
-    .filter((kind) => unsupportedBecause(faultKind(kind), target.capabilities, target.hostFeatures) === undefined);
+  return (Object.keys(FAULT_CHOICES) as Array<PlannedFault['kind']>).filter(
+    (kind) => unsupportedBecause(faultKind(kind), target.capabilities, target.hostFeatures) === undefined,
+  );
 }
 
 export function placementArbitrary(target: ExploreTarget): fc.Arbitrary<PlannedPlacement> {
-  const phases = target.capabilities.has('protocol-phases') && target.phases
-    ? (['source', 'destination'] as const).flatMap((side) => (target.phases?.[side] ?? []).filter((p) => !SKIPPED_PHASES.test(p)).map((phase) => ({ phase, side })))
-    : [];
+  const phases =
+    target.capabilities.has('protocol-phases') && target.phases
+      ? (['source', 'destination'] as const).flatMap((side) =>
+          (target.phases?.[side] ?? []).filter((p) => !SKIPPED_PHASES.test(p)).map((phase) => ({ phase, side })),
+        )
+      : [];
   return fc.oneof(
     ...(phases.length ? [fc.constantFrom(...phases)] : []),
-    fc.record({ status: fc.constantFrom('setup' as const, 'active' as const, 'completed' as const), side: fc.constant('source' as const) }),
+    fc.record({
+      status: fc.constantFrom('setup' as const, 'active' as const, 'completed' as const),
+      side: fc.constant('source' as const),
+    }),
     fc.record({ after: fc.integer({ min: 0, max: MAX_DELAY_MS / 50 }).map((n) => n * 50) }),
   );
 }
@@ -67,7 +78,9 @@ export function placementArbitrary(target: ExploreTarget): fc.Arbitrary<PlannedP
 export function scheduleArbitrary(target: ExploreTarget): fc.Arbitrary<Schedule> {
   const usable = usableKinds(target).map((kind) => FAULT_CHOICES[kind]);
   if (!usable.length) throw new Error('no fault kind this implementation and its hosts can strike');
-  const fault = fc.tuple(fc.oneof(...usable), placementArbitrary(target)).map(([f, at]) => ({ ...f, at }) as ScheduledFault);
+  const fault = fc
+    .tuple(fc.oneof(...usable), placementArbitrary(target))
+    .map(([f, at]) => ({ ...f, at }) as ScheduledFault);
   return fc.array(fault, { minLength: 1, maxLength: 3 });
 }
 
@@ -78,14 +91,19 @@ export function describePlacement(at: PlannedPlacement): string {
 }
 
 export function describeFault(fault: ScheduledFault): string {
-  const what = fault.kind === 'kill' ? 'kill the destination QEMU'
-    : fault.kind === 'cut-link' ? 'cut the link'
-    : fault.kind === 'refuse-prepare' ? 'the destination refuses Prepare'
-    : `restart the ${fault.host} daemon (${fault.signal})`;
+  const what =
+    fault.kind === 'kill'
+      ? 'kill the destination QEMU'
+      : fault.kind === 'cut-link'
+        ? 'cut the link'
+        : fault.kind === 'refuse-prepare'
+          ? 'the destination refuses Prepare'
+          : `restart the ${fault.host} daemon (${fault.signal})`;
   return `${what} at ${describePlacement(fault.at)}`;
 }
 
 export const describeSchedule = (schedule: Schedule): string => schedule.map(describeFault).join('; ');
 
 /** The first `runs` schedules of a seed, the same for the same target every time: a fixed exploration. */
-export const fixedSchedules = (target: ExploreTarget, seed: number, runs: number): Schedule[] => fc.sample(scheduleArbitrary(target), { seed, numRuns: runs });
+export const fixedSchedules = (target: ExploreTarget, seed: number, runs: number): Schedule[] =>
+  fc.sample(scheduleArbitrary(target), { seed, numRuns: runs });

@@ -20,12 +20,22 @@ import type { FaultKind, FaultNeeds } from './types.ts';
 
 /** Every fault kind cutover can strike: a new kind is a folder beside these and one line here. */
 export const FAULTS = [
-  kill, freeze, thaw,
-  cutLink, blackholeLink, healLink, silentPort,
-  freezeDaemon, thawDaemon, restartDaemon,
+  kill,
+  freeze,
+  thaw,
+  cutLink,
+  blackholeLink,
+  healLink,
+  silentPort,
+  freezeDaemon,
+  thawDaemon,
+  restartDaemon,
   refusePrepare,
-  pauseHost, resumeHost,
-  stallClient, resumeClient, killClient,
+  pauseHost,
+  resumeHost,
+  stallClient,
+  resumeClient,
+  killClient,
 ] as const satisfies ReadonlyArray<FaultKind>;
 
 const BY_KIND: ReadonlyMap<string, FaultKind> = new Map(FAULTS.map((f) => [f.kind, f as unknown as FaultKind]));
@@ -37,7 +47,11 @@ export function faultKind(kind: string): FaultKind {
 }
 
 /** Why a fault kind cannot strike with this driver and these hosts, or undefined when it can. */
-export function unsupportedBecause(fault: FaultKind, driver: ReadonlySet<Capability>, host: ReadonlySet<HostFeature>): string | undefined {
+export function unsupportedBecause(
+  fault: FaultKind,
+  driver: ReadonlySet<Capability>,
+  host: ReadonlySet<HostFeature>,
+): string | undefined {
   const missing = (needs: FaultNeeds): string[] => [
     ...(needs.driver ?? []).filter((c) => !driver.has(c)).map((c) => `driver capability '${c}'`),
     ...(needs.host ?? []).filter((f) => !host.has(f)).map((f) => `host feature '${f}'`),

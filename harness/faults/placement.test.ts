@@ -11,13 +11,22 @@ describe('fault placement', () => {
     expect(placementSchema.parse({ after: '2s' })).toEqual({ after: 2000 });
     expect(placementSchema.parse({ status: 'setup' })).toEqual({ status: 'setup', side: 'source' });
     expect(placementSchema.safeParse({ status: 'nearly-done' }).success).toBe(false);
-    expect(describePlacement({ status: 'active', side: 'destination', guest: 'g2' })).toBe('status active (destination) of guest g2');
+    expect(describePlacement({ status: 'active', side: 'destination', guest: 'g2' })).toBe(
+      'status active (destination) of guest g2',
+    );
   });
 
   it('strikes once, at the status on the side and guest it names, from the event itself', () => {
     const history = new History(() => 0);
     let fired = 0;
-    const disarm = arm(history, placementSchema.parse({ status: 'active', side: 'destination' }) as Exclude<ReturnType<typeof placementSchema.parse>, 'now'>, () => fired++);
+    const disarm = arm(
+      history,
+      placementSchema.parse({ status: 'active', side: 'destination' }) as Exclude<
+        ReturnType<typeof placementSchema.parse>,
+        'now'
+      >,
+      () => fired++,
+    );
     status(history, 'main', 'source', 'active');
     status(history, 'g2', 'destination', 'active');
     expect(fired).toBe(0);

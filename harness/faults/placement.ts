@@ -11,13 +11,15 @@ import { duration, guestRef } from '../util/fields.ts';
 // reports. A fault placed at a moment is armed at once and struck from the moment's own
 // event (setup lasts milliseconds: a poll would miss it).
 
-export const placementSchema = z.union([
-  z.literal('now'),
-  z.strictObject({ after: duration }),
-  z.strictObject({ status: z.enum(MIGRATION_STATUSES), side: z.enum(SIDES).default('source'), guest: guestRef }),
-  z.strictObject({ event: z.string().min(1), side: z.enum(SIDES).optional(), guest: guestRef }),
-  z.strictObject({ phase: z.string().min(1), side: z.enum(SIDES).optional(), guest: guestRef }),
-]).default('now');
+export const placementSchema = z
+  .union([
+    z.literal('now'),
+    z.strictObject({ after: duration }),
+    z.strictObject({ status: z.enum(MIGRATION_STATUSES), side: z.enum(SIDES).default('source'), guest: guestRef }),
+    z.strictObject({ event: z.string().min(1), side: z.enum(SIDES).optional(), guest: guestRef }),
+    z.strictObject({ phase: z.string().min(1), side: z.enum(SIDES).optional(), guest: guestRef }),
+  ])
+  .default('now');
 
 export type Placement = z.output<typeof placementSchema>;
 
@@ -25,7 +27,7 @@ export type Placement = z.output<typeof placementSchema>;
 export const PLACEMENTS = {
   now: 'at once (the default)',
   after: 'after a delay: `at: { after: 2s }`',
-  status: 'when a guest\'s migration reaches a status on a side: `at: { status: setup, side: source }`',
+  status: "when a guest's migration reaches a status on a side: `at: { status: setup, side: source }`",
   event: 'when the implementation reports an event: `at: { event: SPICE_MIGRATE_COMPLETED }`',
   phase: 'when the implementation enters a protocol phase (drivers with protocol-phases): `at: { phase: perform3 }`',
 } as const;
@@ -40,7 +42,8 @@ export function describePlacement(at: Placement): string {
 }
 
 /** The guest whose events a placement watches. */
-export const placementGuest = (at: Placement): string | undefined => (at !== 'now' && !('after' in at) ? at.guest ?? MAIN_GUEST : undefined);
+export const placementGuest = (at: Placement): string | undefined =>
+  at !== 'now' && !('after' in at) ? (at.guest ?? MAIN_GUEST) : undefined;
 
 /**
  * Arms a placed fault: `fire` runs once, when its moment comes. The returned function
@@ -64,7 +67,12 @@ export function arm(history: History, at: Exclude<Placement, 'now'>, fire: () =>
       if (entry.type !== 'event' || entry.guest !== guest) return;
       const { event } = entry;
       if (at.side !== undefined && event.side !== at.side) return;
-      const matches = 'status' in at ? event.migrationStatus === at.status : 'event' in at ? event.name === at.event : event.phase === at.phase;
+      const matches =
+        'status' in at
+          ? event.migrationStatus === at.status
+          : 'event' in at
+            ? event.name === at.event
+            : event.phase === at.phase;
       if (matches) once();
     });
   }

@@ -31,10 +31,15 @@ export const linkTarget = (fault: { guest?: string | undefined }, scope: FaultSc
   return { guest: fault.guest ?? MAIN_GUEST, ...(host && { host }) };
 };
 
-const guestLabel = (guest: string | undefined): string => (guest === undefined || guest === MAIN_GUEST ? 'the guest' : `guest ${guest}`);
+const guestLabel = (guest: string | undefined): string =>
+  guest === undefined || guest === MAIN_GUEST ? 'the guest' : `guest ${guest}`;
 
 /** Signals one side's emulator: kill -9, or a freeze and a thaw. */
-export async function signalSide(fault: { side: Side; guest?: string | undefined }, scope: FaultScope, signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<string> {
+export async function signalSide(
+  fault: { side: Side; guest?: string | undefined },
+  scope: FaultScope,
+  signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT',
+): Promise<string> {
   const handle = scope.side(fault.guest, fault.side);
   await handle.signal(signal);
   return `${signal} to the ${fault.side} emulator of ${guestLabel(fault.guest)} on ${handle.host.name}`;
@@ -45,7 +50,11 @@ export async function signalSide(fault: { side: Side; guest?: string | undefined
  * (or before it started: relays made later take the state), else the destination host's own
  * network link, which can be cut and healed but not blackholed.
  */
-export async function setLink(fault: { guest?: string | undefined }, scope: FaultScope, state: Exclude<LinkState, 'held'>): Promise<string> {
+export async function setLink(
+  fault: { guest?: string | undefined },
+  scope: FaultScope,
+  state: Exclude<LinkState, 'held'>,
+): Promise<string> {
   const { link, destination } = scope.link(fault.guest);
   const verb = state === 'up' ? 'healed' : state === 'cut' ? 'cut' : 'blackholed';
   if (link.relayed || !destination) {
@@ -54,7 +63,9 @@ export async function setLink(fault: { guest?: string | undefined }, scope: Faul
   }
   const controls = destination.controls;
   if (!controls || state === 'blackhole') {
-    throw new Unavailable(`no way to ${state === 'blackhole' ? 'blackhole' : verb.replace(/ed$/, '')} the migration link here (no relay, and ${destination.name} has ${controls ? 'no blackhole' : 'no link controls'})`);
+    throw new Unavailable(
+      `no way to ${state === 'blackhole' ? 'blackhole' : verb.replace(/ed$/, '')} the migration link here (no relay, and ${destination.name} has ${controls ? 'no blackhole' : 'no link controls'})`,
+    );
   }
   await (state === 'cut' ? controls.cutLink() : controls.healLink());
   return `${verb} ${destination.name}'s network link`;

@@ -18,12 +18,18 @@ const WORKLOADS: Record<Workload, { source: string; defines: string[] }> = {
   pagewalk: {
     source: join(here, 'pagewalk.asm'),
     defines: [
-      `-DLOW_START=${GUEST_LAYOUT.lowStart}`, `-DLOW_END=${GUEST_LAYOUT.lowEnd}`,
-      `-DWALK_START=${GUEST_LAYOUT.walkStart}`, `-DWALK_END=${GUEST_LAYOUT.walkEnd}`,
-      `-DSTAMP_STRIDE=${GUEST_LAYOUT.stampStride}`, `-DSTAMPS_PER_PAGE=${GUEST_LAYOUT.stampsPerPage}`,
+      `-DLOW_START=${GUEST_LAYOUT.lowStart}`,
+      `-DLOW_END=${GUEST_LAYOUT.lowEnd}`,
+      `-DWALK_START=${GUEST_LAYOUT.walkStart}`,
+      `-DWALK_END=${GUEST_LAYOUT.walkEnd}`,
+      `-DSTAMP_STRIDE=${GUEST_LAYOUT.stampStride}`,
+      `-DSTAMPS_PER_PAGE=${GUEST_LAYOUT.stampsPerPage}`,
     ],
   },
-  diskwalk: { source: join(here, 'diskwalk.asm'), defines: [`-DDISK_SECTORS=${DISK_LAYOUT.sectors}`, `-DPATTERN=${DISK_LAYOUT.pattern}`] },
+  diskwalk: {
+    source: join(here, 'diskwalk.asm'),
+    defines: [`-DDISK_SECTORS=${DISK_LAYOUT.sectors}`, `-DPATTERN=${DISK_LAYOUT.pattern}`],
+  },
 };
 export const GUEST_SOURCE = WORKLOADS.pagewalk.source;
 
@@ -34,7 +40,12 @@ export const GUEST_SOURCE = WORKLOADS.pagewalk.source;
 export async function ensureGuestImage(workload: Workload = 'pagewalk'): Promise<string> {
   const { source: file, defines } = WORKLOADS[workload];
   const source = await readFile(file);
-  const hash = createHash('sha256').update(source).update(await readFile(SHARED_INCLUDE)).update(defines.join(' ')).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(source)
+    .update(await readFile(SHARED_INCLUDE))
+    .update(defines.join(' '))
+    .digest('hex')
+    .slice(0, 16);
   const image = join(BUILD_DIR, `${workload}-${hash}.img`);
   if (await exists(image)) return image;
   await mkdir(BUILD_DIR, { recursive: true });

@@ -15,7 +15,7 @@ describe('data disk check', () => {
     expect(checkDataDisk(image, [{ start: 0, length: 32 * 512 }])).toMatchObject({ intact: true, checkedSectors: 32 });
   });
 
-  it('finds zeros, and sectors that hold another sector\'s data', () => {
+  it("finds zeros, and sectors that hold another sector's data", () => {
     const image = disk(64);
     image.fill(0, 3 * 512, 4 * 512);
     disk(64).copy(image, 10 * 512, 9 * 512, 10 * 512); // sector 10 holds sector 9's data

@@ -29,7 +29,11 @@ export function checkDataDisk(image: Uint8Array, extents: ReadonlyArray<Extent>)
   let wrongSectors = 0;
   const wrong: Array<{ sector: number; holds: number }> = [];
   for (const extent of extents) {
-    for (let offset = extent.start; offset + 4 <= Math.min(extent.start + extent.length, image.byteLength); offset += sectorSize) {
+    for (
+      let offset = extent.start;
+      offset + 4 <= Math.min(extent.start + extent.length, image.byteLength);
+      offset += sectorSize
+    ) {
       const sector = offset / sectorSize;
       const value = view.getUint32(offset, true);
       checkedSectors++;

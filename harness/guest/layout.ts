@@ -38,7 +38,9 @@ export const DISK_LAYOUT = {
 export type Workload = 'pagewalk' | 'diskwalk';
 
 /** The walked regions, in the order the guest walks them. */
-export const walkedRegions = (layout: GuestLayout = GUEST_LAYOUT): ReadonlyArray<{ readonly start: number; readonly end: number }> => [
+export const walkedRegions = (
+  layout: GuestLayout = GUEST_LAYOUT,
+): ReadonlyArray<{ readonly start: number; readonly end: number }> => [
   { start: layout.lowStart, end: layout.lowEnd },
   { start: layout.walkStart, end: layout.walkEnd },
 ];

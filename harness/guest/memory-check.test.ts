@@ -15,7 +15,8 @@ function healthy(base: number, edgeAt: number): RegionDump[] {
   return walkedRegions().map(({ start, end }) => {
     const bytes = new Uint8Array(end - start);
     for (let page = 0; page < (end - start) / GUEST_LAYOUT.pageSize; page++) {
-      for (const offset of offsets) bytes[page * GUEST_LAYOUT.pageSize + offset] = (stamp++ < edgeAt ? base + 1 : base) & 0xff;
+      for (const offset of offsets)
+        bytes[page * GUEST_LAYOUT.pageSize + offset] = (stamp++ < edgeAt ? base + 1 : base) & 0xff;
     }
     return { start, bytes };
   });
@@ -77,12 +78,15 @@ describe('page-neighbour memory check, several bytes a page, low memory too', ()
     high.bytes.fill(0, 1000 * GUEST_LAYOUT.pageSize, 1200 * GUEST_LAYOUT.pageSize);
     expect(checkPageWalk(zeroed).intact).toBe(false);
     const twoWalkers = healthy(20, 4000);
-    for (let p = 10_000; p < 12_000; p++) for (const o of offsets) set(twoWalkers, GUEST_LAYOUT.walkStart + p * GUEST_LAYOUT.pageSize + o, 19);
+    for (let p = 10_000; p < 12_000; p++)
+      for (const o of offsets) set(twoWalkers, GUEST_LAYOUT.walkStart + p * GUEST_LAYOUT.pageSize + o, 19);
     expect(checkPageWalk(twoWalkers).intact).toBe(false);
   });
 
   it('calls all-zero memory untouched, not intact', () => {
-    const check = checkPageWalk(walkedRegions().map(({ start, end }) => ({ start, bytes: new Uint8Array(end - start) })));
+    const check = checkPageWalk(
+      walkedRegions().map(({ start, end }) => ({ start, bytes: new Uint8Array(end - start) })),
+    );
     expect(check.intact).toBe(false);
     expect(check.summary).toMatch(/never walked/);
   });
@@ -92,7 +96,8 @@ describe('page-neighbour memory check, several bytes a page, low memory too', ()
     set(regions, GUEST_LAYOUT.walkStart + 9000 * GUEST_LAYOUT.pageSize + 2048, 3);
     const chunked = new PageWalkCheck();
     for (const { start, bytes } of regions) {
-      for (let at = 0; at < bytes.length; at += 64 * GUEST_LAYOUT.pageSize) chunked.feed(start + at, bytes.subarray(at, at + 64 * GUEST_LAYOUT.pageSize));
+      for (let at = 0; at < bytes.length; at += 64 * GUEST_LAYOUT.pageSize)
+        chunked.feed(start + at, bytes.subarray(at, at + 64 * GUEST_LAYOUT.pageSize));
     }
     expect(chunked.result()).toEqual(checkPageWalk(regions));
     expect(chunked.result().intact).toBe(false);

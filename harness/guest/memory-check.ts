@@ -51,7 +51,8 @@ export class PageWalkCheck {
     const count = Math.floor(bytes.length / pageSize);
     for (let page = 0; page < count; page++) {
       this.pages++;
-      for (const offset of this.offsets) this.stamp(start + page * pageSize, offset, bytes[page * pageSize + offset] ?? 0);
+      for (const offset of this.offsets)
+        this.stamp(start + page * pageSize, offset, bytes[page * pageSize + offset] ?? 0);
     }
   }
 
@@ -90,7 +91,8 @@ export class PageWalkCheck {
 export function checkPageWalk(regions: ReadonlyArray<RegionDump>, layout: GuestLayout = GUEST_LAYOUT): MemoryCheck {
   const check = new PageWalkCheck(layout);
   for (const region of regions) {
-    if (region.bytes.length < layout.pageSize) throw new Error(`memory dump too short: ${region.bytes.length} bytes at 0x${region.start.toString(16)}`);
+    if (region.bytes.length < layout.pageSize)
+      throw new Error(`memory dump too short: ${region.bytes.length} bytes at 0x${region.start.toString(16)}`);
     check.feed(region.start, region.bytes);
   }
   return check.result();

@@ -2,7 +2,6 @@ import type { Emulator, EmulatorChoice } from './types.ts';
 import { UsageError } from '../util/errors.ts';
 import { compareVersions } from '../util/versions.ts';
 
-
 /** Picks a host's emulator; the list comes default first. */
 export function chooseEmulator(available: ReadonlyArray<Emulator>, choice: EmulatorChoice, host: string): Emulator {
   const sorted = [...available].sort((a, b) => compareVersions(a.version, b.version));

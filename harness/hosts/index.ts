@@ -20,7 +20,8 @@ export interface HostChoice {
 export function hostProvider(choice: HostChoice, remember?: (pid: number) => Promise<void>): HostProvider {
   const { kind } = choice;
   const bugs = choice.bugs ?? [];
-  if (bugs.length && kind !== 'emulated') throw new UsageError(`--bug ${bugs.join(',')}: bug variants exist only in emulated hosts`, 'add --hosts emulated');
+  if (bugs.length && kind !== 'emulated')
+    throw new UsageError(`--bug ${bugs.join(',')}: bug variants exist only in emulated hosts`, 'add --hosts emulated');
   if (kind === 'process') return processHostProvider(remember);
   if (kind === 'container') {
     if (!HOST_RELEASES.includes(choice.image as HostRelease)) {
@@ -30,7 +31,8 @@ export function hostProvider(choice: HostChoice, remember?: (pid: number) => Pro
   }
   if (kind === 'emulated') {
     const unknown = bugs.find((b) => !isEmulatedBug(b));
-    if (unknown !== undefined) throw new UsageError(`unknown emulated bug '${unknown}'`, `use one of ${EMULATED_BUG_IDS.join(', ')}`);
+    if (unknown !== undefined)
+      throw new UsageError(`unknown emulated bug '${unknown}'`, `use one of ${EMULATED_BUG_IDS.join(', ')}`);
     return emulatedHostProvider(bugs.filter(isEmulatedBug), remember);
   }
   throw new UsageError(`unknown host kind '${kind}'`, `use one of ${HOST_KINDS.join(', ')}`);

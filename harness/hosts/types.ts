@@ -8,9 +8,9 @@ export type HostKind = 'process' | 'container' | 'emulated';
 
 /** What a kind of host offers beyond running processes; faults and requirements ask for these. */
 export const HOST_FEATURES = {
-  loopback: 'shares the harness\'s loopback: its relay and listeners are reachable at 127.0.0.1',
+  loopback: "shares the harness's loopback: its relay and listeners are reachable at 127.0.0.1",
   controls: 'whole-host faults: pause and resume it, cut and heal its network link',
-  'daemon-settings': 'configures each host\'s management daemon (worker pool, keepalive, host UUID)',
+  'daemon-settings': "configures each host's management daemon (worker pool, keepalive, host UUID)",
 } as const;
 export type HostFeature = keyof typeof HOST_FEATURES;
 

@@ -42,7 +42,9 @@ export function requireMemory(obs: Observation, side: Side) {
   const exit = obs.exits[side];
   if (exit) {
     const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-    throw new Failed(`the ${side} guest was gone before its memory could be read (its QEMU ended at ${ms(exit.t)}, ${how})`);
+    throw new Failed(
+      `the ${side} guest was gone before its memory could be read (its QEMU ended at ${ms(exit.t)}, ${how})`,
+    );
   }
   throw new CannotJudge(`scenario '${obs.scenario.name}' has no check-memory step for the ${side}`);
 }
@@ -56,7 +58,9 @@ export function requireMigration(obs: Observation) {
 export function deadlineNote(obs: Observation): string {
   const late = obs.steps.find((s) => s.outcome !== 'ok');
   if (!late) return '';
-  return late.outcome === 'deadline' ? ` (step ${late.index} ${late.do} ran out of time: ${late.detail ?? ''})` : ` (step ${late.index} ${late.do}: ${late.detail ?? ''})`;
+  return late.outcome === 'deadline'
+    ? ` (step ${late.index} ${late.do} ran out of time: ${late.detail ?? ''})`
+    : ` (step ${late.index} ${late.do}: ${late.detail ?? ''})`;
 }
 
 export const ms = (t: number): string => `${t.toFixed(1)} ms`;
@@ -68,11 +72,18 @@ export const ms = (t: number): string => `${t.toFixed(1)} ms`;
  */
 export function selfJudged(obs: Observation, decision: string): Verdict | undefined {
   if (obs.driver.capabilities.includes('management-layer')) return undefined;
-  return skipped(`${decision} is decided by the ${obs.driver.name} driver, which is cutover's own management code, not an implementation under test: judged on a management layer (--driver libvirt, or your own)`);
+  return skipped(
+    `${decision} is decided by the ${obs.driver.name} driver, which is cutover's own management code, not an implementation under test: judged on a management layer (--driver libvirt, or your own)`,
+  );
 }
 
 /** The first fault of one of these kinds (on that side, when given) that struck. */
-export function faultOf(obs: Observation, kinds: ReadonlyArray<string>, side: Side | undefined, what: string): FaultRecord {
+export function faultOf(
+  obs: Observation,
+  kinds: ReadonlyArray<string>,
+  side: Side | undefined,
+  what: string,
+): FaultRecord {
   const fault = obs.faults.find((f) => kinds.includes(f.kind) && (side === undefined || f.target.side === side));
   if (!fault) throw new CannotJudge(`scenario '${obs.scenario.name}' never ${what}`);
   return fault;

@@ -7,14 +7,23 @@ import { JUDGES, type Judge } from './index.ts';
 import { run } from './verdict.ts';
 
 export type Mutable<T> = {
-  -readonly [K in keyof T]: T[K] extends ReadonlyArray<infer U> ? (U extends object ? Mutable<U>[] : U[]) : T[K] extends object | undefined ? Mutable<T[K]> : T[K];
+  -readonly [K in keyof T]: T[K] extends ReadonlyArray<infer U>
+    ? U extends object
+      ? Mutable<U>[]
+      : U[]
+    : T[K] extends object | undefined
+      ? Mutable<T[K]>
+      : T[K];
 };
 
 export const fixture = (name: string): Mutable<Observation> =>
   JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8'));
 
 /** A judge as the runner calls it (evidence the implementation took away is a fail). */
-export const judge = (id: string): Judge => (obs) => run(JUDGES[id] as Judge, obs);
+export const judge =
+  (id: string): Judge =>
+  (obs) =>
+    run(JUDGES[id] as Judge, obs);
 
 export const verdictOf = (id: string, obs: Mutable<Observation>): string => judge(id)(obs as Observation).verdict;
 

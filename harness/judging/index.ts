@@ -10,14 +10,48 @@ import { CannotJudge, run, skipped, type Judge, type Verdict } from './verdict.t
 
 /** Every requirement cutover can judge, by ID. */
 export const JUDGES: Readonly<Record<string, Judge>> = {
-  'MIG-01': MIG_01, 'MIG-02': MIG_02, 'MIG-03': MIG_03, 'MIG-04': MIG_04,
-  'MIG-05': MIG_05, 'MIG-06': MIG_06, 'MIG-07': MIG_07, 'MIG-08': MIG_08,
-  'P2P-01': P2P_01, 'P2P-02': P2P_02, 'P2P-03': P2P_03, 'P2P-04': P2P_04, 'P2P-05': P2P_05,
-  'SPICE-01': SPICE_01, 'SPICE-02': SPICE_02, 'SPICE-03': SPICE_03, 'SPICE-04': SPICE_04, 'SPICE-05': SPICE_05, 'SPICE-06': SPICE_06,
-  'SHU-01': SHU_01, 'SHU-02': SHU_02, 'SHU-03': SHU_03, 'SHU-04': SHU_04, 'SHU-05': SHU_05, 'SHU-06': SHU_06,
-  'PCS-01': PCS_01, 'PCS-02': PCS_02, 'PCS-03': PCS_03, 'PCS-04': PCS_04, 'PCS-05': PCS_05, 'PCS-06': PCS_06,
-  'UUID-01': UUID_01, 'UUID-02': UUID_02, 'UUID-03': UUID_03, 'UUID-04': UUID_04, 'UUID-05': UUID_05,
-  'V3-01': V3_01, 'V3-02': V3_02, 'V3-03': V3_03, 'V3-04': V3_04, 'V3-05': V3_05, 'V3-INV': V3_INV,
+  'MIG-01': MIG_01,
+  'MIG-02': MIG_02,
+  'MIG-03': MIG_03,
+  'MIG-04': MIG_04,
+  'MIG-05': MIG_05,
+  'MIG-06': MIG_06,
+  'MIG-07': MIG_07,
+  'MIG-08': MIG_08,
+  'P2P-01': P2P_01,
+  'P2P-02': P2P_02,
+  'P2P-03': P2P_03,
+  'P2P-04': P2P_04,
+  'P2P-05': P2P_05,
+  'SPICE-01': SPICE_01,
+  'SPICE-02': SPICE_02,
+  'SPICE-03': SPICE_03,
+  'SPICE-04': SPICE_04,
+  'SPICE-05': SPICE_05,
+  'SPICE-06': SPICE_06,
+  'SHU-01': SHU_01,
+  'SHU-02': SHU_02,
+  'SHU-03': SHU_03,
+  'SHU-04': SHU_04,
+  'SHU-05': SHU_05,
+  'SHU-06': SHU_06,
+  'PCS-01': PCS_01,
+  'PCS-02': PCS_02,
+  'PCS-03': PCS_03,
+  'PCS-04': PCS_04,
+  'PCS-05': PCS_05,
+  'PCS-06': PCS_06,
+  'UUID-01': UUID_01,
+  'UUID-02': UUID_02,
+  'UUID-03': UUID_03,
+  'UUID-04': UUID_04,
+  'UUID-05': UUID_05,
+  'V3-01': V3_01,
+  'V3-02': V3_02,
+  'V3-03': V3_03,
+  'V3-04': V3_04,
+  'V3-05': V3_05,
+  'V3-INV': V3_INV,
 };
 
 /**
@@ -29,7 +63,10 @@ export function decide(id: string, observation: Observation): Verdict {
   const judge = JUDGES[id];
   if (!judge) throw new Error(`cutover cannot judge ${id}`);
   const unsupported = observation.steps.find((s) => s.outcome === 'unsupported');
-  if (unsupported) return skipped(`${observation.driver.name} driver, step ${unsupported.index} (${unsupported.do}): ${unsupported.detail ?? 'not supported'}`);
+  if (unsupported)
+    return skipped(
+      `${observation.driver.name} driver, step ${unsupported.index} (${unsupported.do}): ${unsupported.detail ?? 'not supported'}`,
+    );
   return run(judge, observation);
 }
 
@@ -44,14 +81,22 @@ export function combineVerdicts(parts: ReadonlyArray<{ readonly label: string; r
   const judged = parts.filter((p) => p.verdict.verdict !== 'skipped');
   const kind = failed.length ? 'fail' : judged.length ? 'pass' : 'skipped';
   const shown = failed.length ? failed : parts;
-  const reason = shown.map((p) => `${p.label}: ${p.verdict.verdict === 'skipped' && kind !== 'skipped' ? 'skipped: ' : ''}${p.verdict.reason}`).join(' | ');
+  const reason = shown
+    .map(
+      (p) =>
+        `${p.label}: ${p.verdict.verdict === 'skipped' && kind !== 'skipped' ? 'skipped: ' : ''}${p.verdict.reason}`,
+    )
+    .join(' | ');
   const measurements: Record<string, number> = {};
-  for (const p of parts) for (const [k, v] of Object.entries(p.verdict.measurements)) measurements[`${p.label}.${k}`] = v;
+  for (const p of parts)
+    for (const [k, v] of Object.entries(p.verdict.measurements)) measurements[`${p.label}.${k}`] = v;
   return { verdict: kind, reason, measurements };
 }
 
 /** A requirement's verdict, or 'error' when cutover itself could not decide (never a pass). */
-export type Judgement = Verdict | { readonly verdict: 'error'; readonly reason: string; readonly measurements: Readonly<Record<string, number>> };
+export type Judgement =
+  | Verdict
+  | { readonly verdict: 'error'; readonly reason: string; readonly measurements: Readonly<Record<string, number>> };
 
 /** Judges one requirement on the observations of its scenarios, as the suites and `cutover judge` both do. */
 export function judgeRequirement(id: string, observations: ReadonlyArray<Observation>): Judgement {
@@ -66,11 +111,16 @@ export function judgeRequirement(id: string, observations: ReadonlyArray<Observa
       }
     });
     const undecided = parts.filter((p) => 'cannot' in p);
-    if (undecided.length === parts.length) throw new CannotJudge(parts.map((p) => `${p.label}: ${p.verdict.reason}`).join(' | '));
+    if (undecided.length === parts.length)
+      throw new CannotJudge(parts.map((p) => `${p.label}: ${p.verdict.reason}`).join(' | '));
     return combineVerdicts(parts);
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
-    return { verdict: 'error', reason: err instanceof CannotJudge ? `cannot judge: ${text}` : `judge crashed: ${text}`, measurements: {} };
+    return {
+      verdict: 'error',
+      reason: err instanceof CannotJudge ? `cannot judge: ${text}` : `judge crashed: ${text}`,
+      measurements: {},
+    };
   }
 }
 
@@ -79,14 +129,26 @@ export function judgeRequirement(id: string, observations: ReadonlyArray<Observa
  * errors if cutover could not decide one and none failed, and a pass names every scenario it
  * held in (those where it was not judged are said too).
  */
-export function combineInvariant(parts: ReadonlyArray<{ readonly label: string; readonly judgement: Judgement }>): Judgement {
+export function combineInvariant(
+  parts: ReadonlyArray<{ readonly label: string; readonly judgement: Judgement }>,
+): Judgement {
   const first = parts[0];
   if (!first) throw new Error('no scenario to combine');
   const of = (kind: Judgement['verdict']) => parts.filter((p) => p.judgement.verdict === kind);
   const words = (list: typeof parts) => list.map((p) => `${p.label}: ${p.judgement.reason}`).join(' | ');
   const measurements = { scenarios: parts.length, scenariosFailed: of('fail').length };
-  if (of('fail').length) return { verdict: 'fail', reason: `failed in ${of('fail').length} of ${parts.length} scenarios: ${words(of('fail'))}`, measurements };
-  if (of('error').length) return { verdict: 'error', reason: `could not decide ${of('error').length} of ${parts.length} scenarios: ${words(of('error'))}`, measurements };
+  if (of('fail').length)
+    return {
+      verdict: 'fail',
+      reason: `failed in ${of('fail').length} of ${parts.length} scenarios: ${words(of('fail'))}`,
+      measurements,
+    };
+  if (of('error').length)
+    return {
+      verdict: 'error',
+      reason: `could not decide ${of('error').length} of ${parts.length} scenarios: ${words(of('error'))}`,
+      measurements,
+    };
   const held = of('pass');
   const notJudged = of('skipped');
   if (!held.length) return { ...first.judgement, measurements };
@@ -117,14 +179,41 @@ export function combineRepetitions(runs: ReadonlyArray<Judgement>): Repeated {
   const first = runs[0];
   if (!first) throw new Error('no repetition to combine');
   if (of === 1) return { judgement: first, failed: failed.length, of };
-  const numbered = (kinds: ReadonlyArray<string>) => runs.flatMap((r, i) => (kinds.includes(r.verdict) ? [`#${i + 1}`] : [])).join(', ');
+  const numbered = (kinds: ReadonlyArray<string>) =>
+    runs.flatMap((r, i) => (kinds.includes(r.verdict) ? [`#${i + 1}`] : [])).join(', ');
   const errored = runs.find((r) => r.verdict === 'error');
   const judged = runs.filter((r) => r.verdict === 'pass' || r.verdict === 'fail');
   const measurements = { ...first.measurements, repetitions: of, repetitionsFailed: failed.length };
-  if (failed[0]) return { judgement: { verdict: 'fail', reason: `failed ${failed.length} of ${of} (${numbered(['fail'])}): ${failed[0].reason}`, measurements }, failed: failed.length, of };
-  if (errored) return { judgement: { verdict: 'error', reason: `could not decide ${numbered(['error'])} of ${of}: ${errored.reason}`, measurements }, failed: 0, of };
+  if (failed[0])
+    return {
+      judgement: {
+        verdict: 'fail',
+        reason: `failed ${failed.length} of ${of} (${numbered(['fail'])}): ${failed[0].reason}`,
+        measurements,
+      },
+      failed: failed.length,
+      of,
+    };
+  if (errored)
+    return {
+      judgement: {
+        verdict: 'error',
+        reason: `could not decide ${numbered(['error'])} of ${of}: ${errored.reason}`,
+        measurements,
+      },
+      failed: 0,
+      of,
+    };
   if (!judged.length) return { judgement: { ...first, measurements }, failed: 0, of };
-  return { judgement: { verdict: 'pass', reason: `passed ${judged.length} of ${of}: ${(judged[0] as Judgement).reason}`, measurements }, failed: 0, of };
+  return {
+    judgement: {
+      verdict: 'pass',
+      reason: `passed ${judged.length} of ${of}: ${(judged[0] as Judgement).reason}`,
+      measurements,
+    },
+    failed: 0,
+    of,
+  };
 }
 
 export * from './verdict.ts';

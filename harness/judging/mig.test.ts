@@ -9,13 +9,15 @@ import { fixture as loadFixture, judge, verdictOf } from './fixture.ts';
 
 const fixture = (name: string) => loadFixture(`qemu-7.2-${name}`);
 
-const completedAt = (obs: Observation) => obs.events.find((e) => e.side === 'source' && e.migrationStatus === 'completed')!.t;
+const completedAt = (obs: Observation) =>
+  obs.events.find((e) => e.side === 'source' && e.migrationStatus === 'completed')!.t;
 
 /** A memory observation made from a real dump shape with one page overwritten. */
 function corruptedMemory(t: number) {
   const regions = walkedRegions().map(({ start, end }) => {
     const bytes = new Uint8Array(end - start);
-    for (let p = 0; p < bytes.length / GUEST_LAYOUT.pageSize; p++) for (const o of stampOffsets()) bytes[p * GUEST_LAYOUT.pageSize + o] = 40;
+    for (let p = 0; p < bytes.length / GUEST_LAYOUT.pageSize; p++)
+      for (const o of stampOffsets()) bytes[p * GUEST_LAYOUT.pageSize + o] = 40;
     return { start, bytes };
   });
   (regions[1] as { bytes: Uint8Array }).bytes[777 * GUEST_LAYOUT.pageSize] = 0;
@@ -28,7 +30,9 @@ describe('MIG judges on real QEMU 7.2 observations', () => {
     expect(judge(id)(fixture('precopy') as Observation)).toMatchObject({ verdict: 'pass' });
   });
   it('MIG-08 says how long both sides were watched after the end, against which bound', () => {
-    expect(judge('MIG-08')(fixture('precopy') as Observation).reason).toMatch(/watched 5\d{3}\.\d ms after the end \(no host keeps a keepalive: a fixed 5 s\)/);
+    expect(judge('MIG-08')(fixture('precopy') as Observation).reason).toMatch(
+      /watched 5\d{3}\.\d ms after the end \(no host keeps a keepalive: a fixed 5 s\)/,
+    );
   });
   it('MIG-06 passes on a healthy cancel, MIG-07 on a healthy unreachable destination', () => {
     expect(verdictOf('MIG-06', fixture('cancel'))).toBe('pass');
@@ -89,14 +93,23 @@ describe('MIG judges fail when the behaviour is broken', () => {
     expect(verdictOf('MIG-04', resumed)).toBe('fail');
   });
 
-  it('MIG-06: a cancel that never ends the migration is the implementation\'s failure, not the harness\'s error', () => {
+  it("MIG-06: a cancel that never ends the migration is the implementation's failure, not the harness's error", () => {
     const ignored = fixture('cancel');
     for (const e of ignored.events) if (e.migrationStatus === 'cancelled') e.migrationStatus = 'active';
     ignored.memory = {};
-    ignored.steps.push({ index: 5, do: 'wait-migration', startedAt: 1, endedAt: 2, outcome: 'deadline', detail: "migration status still 'active' after 20 s" });
+    ignored.steps.push({
+      index: 5,
+      do: 'wait-migration',
+      startedAt: 1,
+      endedAt: 2,
+      outcome: 'deadline',
+      detail: "migration status still 'active' after 20 s",
+    });
     const verdict = judge('MIG-06')(ignored as Observation);
     expect(verdict.verdict).toBe('fail');
-    expect(verdict.reason).toMatch(/no 'cancelled' status after migrate_cancel .*ran out of time: migration status still 'active' after 20 s/);
+    expect(verdict.reason).toMatch(
+      /no 'cancelled' status after migrate_cancel .*ran out of time: migration status still 'active' after 20 s/,
+    );
   });
 
   it('MIG-04 accepts a source that the management layer ended after completion', () => {
@@ -126,11 +139,21 @@ describe('MIG judges fail when the behaviour is broken', () => {
     const resumed = fixture('precopy');
     resumed.timeScale = 10;
     const done = completedAt(resumed as Observation);
-    resumed.events.push({ ...resumed.events.find((e) => e.side === 'source')!, name: 'RESUME', t: done + 60, migrationStatus: undefined });
-    expect(judge('MIG-04')(resumed as Observation).reason).toMatch(/the source resumed the guest 60\.0 ms after the migration completed/);
+    resumed.events.push({
+      ...resumed.events.find((e) => e.side === 'source')!,
+      name: 'RESUME',
+      t: done + 60,
+      migrationStatus: undefined,
+    });
+    expect(judge('MIG-04')(resumed as Observation).reason).toMatch(
+      /the source resumed the guest 60\.0 ms after the migration completed/,
+    );
     const running = fixture('precopy');
     running.timeScale = 10;
-    running.states.push({ t: completedAt(running as Observation) + 80, side: 'source', state: 'running' }, { t: completedAt(running as Observation) + 200, side: 'source', state: 'gone' });
+    running.states.push(
+      { t: completedAt(running as Observation) + 80, side: 'source', state: 'running' },
+      { t: completedAt(running as Observation) + 200, side: 'source', state: 'gone' },
+    );
     running.states.sort((a, b) => a.t - b.t);
     expect(judge('MIG-04')(running as Observation).reason).toMatch(/ran the guest again after the migration completed/);
   });
@@ -144,7 +167,10 @@ describe('MIG judges fail when the behaviour is broken', () => {
     const moderate = fixture('precopy');
     moderate.timeScale = 2;
     moderate.progress.destination.passes = moderate.progress.destination.passes.map((t) => t + 2000);
-    expect(judge('MIG-05')(moderate as Observation)).toMatchObject({ verdict: 'fail', measurements: { toleranceMs: 450 } });
+    expect(judge('MIG-05')(moderate as Observation)).toMatchObject({
+      verdict: 'fail',
+      measurements: { toleranceMs: 450 },
+    });
   });
 
   it('MIG-06: the destination ran, no cancelled status, the source stopped, corrupt RAM', () => {
@@ -185,10 +211,24 @@ describe('MIG judges fail when the behaviour is broken', () => {
   it('MIG-08: a copy resumed late in the watch, or another guest run on both sides, fails', () => {
     const late = fixture('precopy');
     late.progress.source.passes.push(late.settle!.until - 10);
-    expect(judge('MIG-08')(late as Observation)).toMatchObject({ verdict: 'fail', reason: expect.stringContaining('the guest: 1 source passes at or after') });
+    expect(judge('MIG-08')(late as Observation)).toMatchObject({
+      verdict: 'fail',
+      reason: expect.stringContaining('the guest: 1 source passes at or after'),
+    });
     const crossed = fixture('precopy');
-    crossed.guests = { g2: { events: [], states: [], progress: { source: { boots: [], passes: [100, 9000] }, destination: { boots: [], passes: [8000] } }, migration: crossed.migration!, memory: {} } };
-    expect(judge('MIG-08')(crossed as Observation)).toMatchObject({ verdict: 'fail', reason: expect.stringContaining('guest g2: 1 source passes') });
+    crossed.guests = {
+      g2: {
+        events: [],
+        states: [],
+        progress: { source: { boots: [], passes: [100, 9000] }, destination: { boots: [], passes: [8000] } },
+        migration: crossed.migration!,
+        memory: {},
+      },
+    };
+    expect(judge('MIG-08')(crossed as Observation)).toMatchObject({
+      verdict: 'fail',
+      reason: expect.stringContaining('guest g2: 1 source passes'),
+    });
   });
 
   it('MIG-08 cannot judge (error, never pass) without a watch as long as the bound, before any memory check', () => {
@@ -197,13 +237,23 @@ describe('MIG judges fail when the behaviour is broken', () => {
     expect(() => judge('MIG-08')(none as Observation)).toThrow(/keeps no watch after its migration/);
     const short = fixture('precopy');
     short.settle = { ...short.settle!, until: short.settle!.from + 1000 };
-    expect(() => judge('MIG-08')(short as Observation)).toThrow(/watched only 1000.0 ms after the end, short of no host keeps a keepalive/);
+    expect(() => judge('MIG-08')(short as Observation)).toThrow(
+      /watched only 1000.0 ms after the end, short of no host keeps a keepalive/,
+    );
     const paused = fixture('precopy');
     paused.memory.destination = { ...paused.memory.destination!, t: paused.settle!.until - 1 };
     expect(() => judge('MIG-08')(paused as Observation)).toThrow(/a memory check paused a guest .* before the watch/);
     const oneCopy = fixture('precopy');
-    oneCopy.settle = { ...oneCopy.settle!, until: oneCopy.settle!.from + 20, endedBy: 'one-copy', detail: 'one copy left of main 20.0 ms after the end (bound 5.0 s)' };
-    expect(judge('MIG-08')(oneCopy as Observation)).toMatchObject({ verdict: 'pass', reason: expect.stringContaining('watched until one copy was left') });
+    oneCopy.settle = {
+      ...oneCopy.settle!,
+      until: oneCopy.settle!.from + 20,
+      endedBy: 'one-copy',
+      detail: 'one copy left of main 20.0 ms after the end (bound 5.0 s)',
+    };
+    expect(judge('MIG-08')(oneCopy as Observation)).toMatchObject({
+      verdict: 'pass',
+      reason: expect.stringContaining('watched until one copy was left'),
+    });
   });
 
   it('cannot judge (error, not pass) when the scenario lacks the evidence', () => {

@@ -1,7 +1,17 @@
 import { QEMU_DOWNTIME_LIMIT_MS } from '../drivers/vocabulary.ts';
 import type { Observation } from '../observation/types.ts';
 import {
-  allowance, beforeMemoryCheck, lagOnClock, deadlineNote, ms, passesBetween, requireMemory, requireMigration, statesBetween, statusSequence, statusTime,
+  allowance,
+  beforeMemoryCheck,
+  lagOnClock,
+  deadlineNote,
+  ms,
+  passesBetween,
+  requireMemory,
+  requireMigration,
+  statesBetween,
+  statusSequence,
+  statusTime,
 } from './facts.ts';
 import { CannotJudge, fail, pass, skipped, type Judge } from './verdict.ts';
 
@@ -24,16 +34,20 @@ export const MIG_01: Judge = (obs) => {
   const missing = expected.filter((s) => !seq.includes(s as never));
   return fail(
     `MIGRATION events went ${seq.join(' -> ') || '(none)'}; expected ${expected.join(' -> ')}` +
-      (missing.length ? `, missing ${missing.join(', ')}` : '') + deadlineNote(obs),
+      (missing.length ? `, missing ${missing.join(', ')}` : '') +
+      deadlineNote(obs),
   );
 };
 
 export const MIG_02: Judge = (obs) => {
   const done = completedAt(obs);
-  if (done === undefined) return fail(`the migration never completed, so no destination RAM to trust${deadlineNote(obs)}`);
+  if (done === undefined)
+    return fail(`the migration never completed, so no destination RAM to trust${deadlineNote(obs)}`);
   const memory = requireMemory(obs, 'destination');
   const measurements = { pages: memory.pages, badPages: memory.badPageCount };
-  return memory.intact ? pass(`destination RAM intact: ${memory.summary}`, measurements) : fail(`destination RAM corrupt: ${memory.summary}`, measurements);
+  return memory.intact
+    ? pass(`destination RAM intact: ${memory.summary}`, measurements)
+    : fail(`destination RAM corrupt: ${memory.summary}`, measurements);
 };
 
 export const MIG_03: Judge = (obs) => {
@@ -45,15 +59,23 @@ export const MIG_03: Judge = (obs) => {
   const sourcePasses = obs.progress.source.passes.length;
   const seen = { destinationPasses: after, destinationBoots: boots, sourcePasses };
   if (boots > 0) return fail(`the guest booted again on the destination (${boots} boot marker(s))`, seen);
-  if (after < MIN_PROGRESS_PASSES) return fail(`only ${after} passes on the destination after completion, need ${MIN_PROGRESS_PASSES}`, seen);
+  if (after < MIN_PROGRESS_PASSES)
+    return fail(`only ${after} passes on the destination after completion, need ${MIN_PROGRESS_PASSES}`, seen);
   const memory = requireMemory(obs, 'destination');
   const measurements = { ...seen, guestPassCounter: memory.counters.passes };
-  if (memory.counters.boots !== 1) return fail(`the guest's own boot counter reads ${memory.counters.boots}, not 1`, measurements);
+  if (memory.counters.boots !== 1)
+    return fail(`the guest's own boot counter reads ${memory.counters.boots}, not 1`, measurements);
   // The pass counter lives in guest RAM: a guest that started over would count from zero.
   if (memory.counters.passes < sourcePasses) {
-    return fail(`the guest's pass counter (${memory.counters.passes}) is below the ${sourcePasses} passes seen on the source: it started over`, measurements);
+    return fail(
+      `the guest's pass counter (${memory.counters.passes}) is below the ${sourcePasses} passes seen on the source: it started over`,
+      measurements,
+    );
   }
-  return pass(`${after} passes on the destination after completion, no reboot, pass counter ${memory.counters.passes} carried over`, measurements);
+  return pass(
+    `${after} passes on the destination after completion, no reboot, pass counter ${memory.counters.passes} carried over`,
+    measurements,
+  );
 };
 
 export const MIG_04: Judge = (obs) => {
@@ -68,11 +90,16 @@ export const MIG_04: Judge = (obs) => {
   if (late > 0) return fail(`the source made ${late} passes after the migration completed`, measurements);
   // Signs with no lag to allow for: they come over the channel that reported the completion.
   const resumed = obs.events.find((e) => e.side === 'source' && e.name === 'RESUME' && e.t > done);
-  if (resumed) return fail(`the source resumed the guest ${ms(resumed.t - done)} after the migration completed`, measurements);
-  if (states.includes('running')) return fail('the source ran the guest again after the migration completed (run state \'running\')', measurements);
+  if (resumed)
+    return fail(`the source resumed the guest ${ms(resumed.t - done)} after the migration completed`, measurements);
+  if (states.includes('running'))
+    return fail("the source ran the guest again after the migration completed (run state 'running')", measurements);
   // QEMU leaves the source in postmigrate; a management layer (libvirt) then ends it.
   if (last !== 'postmigrate' && last !== 'gone') {
-    return fail(`the source's run state after completion is '${last ?? 'never sampled'}', expected postmigrate (or ended)`, measurements);
+    return fail(
+      `the source's run state after completion is '${last ?? 'never sampled'}', expected postmigrate (or ended)`,
+      measurements,
+    );
   }
   const how = last === 'postmigrate' ? 'ended in postmigrate' : 'was ended by the management layer';
   return pass(`the source ${how} and made no progress after completion`, measurements);
@@ -89,7 +116,9 @@ export const MIG_05: Judge = (obs) => {
   }
   const limit = migration.settings.downtimeLimitMs ?? QEMU_DOWNTIME_LIMIT_MS;
   if (lagOnClock(obs) > limit) {
-    return skipped(`on a clock ${obs.timeScale} times the wall's, the machine's lag (${lagOnClock(obs)} ms of it) exceeds the ${limit} ms limit: downtime is judged without --time-scale`);
+    return skipped(
+      `on a clock ${obs.timeScale} times the wall's, the machine's lag (${lagOnClock(obs)} ms of it) exceeds the ${limit} ms limit: downtime is judged without --time-scale`,
+    );
   }
   const guestDowntime = firstOnDestination - lastOnSource;
   const tolerance = allowance(obs, DOWNTIME_TOLERANCE_MS);
@@ -100,35 +129,56 @@ export const MIG_05: Judge = (obs) => {
     ...(migration.final?.downtimeMs !== undefined && { reportedDowntimeMs: migration.final.downtimeMs }),
     ...(migration.final?.totalTimeMs !== undefined && { totalTimeMs: migration.final.totalTimeMs }),
   };
-  const reported = migration.final?.downtimeMs !== undefined ? `, implementation reports ${migration.final.downtimeMs} ms` : '';
+  const reported =
+    migration.final?.downtimeMs !== undefined ? `, implementation reports ${migration.final.downtimeMs} ms` : '';
   const text = `guest-observed downtime ${ms(guestDowntime)}${reported}; limit ${limit} ms + tolerance ${tolerance} ms`;
   return guestDowntime <= limit + tolerance ? pass(text, measurements) : fail(text, measurements);
 };
 
 export const MIG_06: Judge = (obs) => {
   const migration = requireMigration(obs);
-  if (migration.cancelRequestedAt === undefined) throw new CannotJudge(`scenario '${obs.scenario.name}' never cancelled`);
+  if (migration.cancelRequestedAt === undefined)
+    throw new CannotJudge(`scenario '${obs.scenario.name}' never cancelled`);
   const seq = statusSequence(obs);
   const cancelledAt = statusTime(obs, 'cancelled');
   const wasActive = seq.includes('active');
-  const after = cancelledAt === undefined ? 0 : passesBetween(obs, 'source', cancelledAt, beforeMemoryCheck(obs, 'source'));
+  const after =
+    cancelledAt === undefined ? 0 : passesBetween(obs, 'source', cancelledAt, beforeMemoryCheck(obs, 'source'));
   const destinationPasses = obs.progress.destination.passes.length;
   const destinationRan = statesBetween(obs, 'destination', 0, Infinity).includes('running');
-  const measurements = { sourcePassesAfterCancel: after, destinationPasses, ...(cancelledAt !== undefined && { cancelLatencyMs: round(cancelledAt - migration.cancelRequestedAt) }) };
+  const measurements = {
+    sourcePassesAfterCancel: after,
+    destinationPasses,
+    ...(cancelledAt !== undefined && { cancelLatencyMs: round(cancelledAt - migration.cancelRequestedAt) }),
+  };
   if (!wasActive) return fail(`the migration was never active before the cancel (${seq.join(' -> ')})`, measurements);
-  if (cancelledAt === undefined) return fail(`no 'cancelled' status after migrate_cancel (statuses: ${seq.join(' -> ')})${deadlineNote(obs)}`, measurements);
-  if (destinationPasses > 0 || destinationRan) return fail(`the destination ran the guest (${destinationPasses} passes, running: ${destinationRan})`, measurements);
+  if (cancelledAt === undefined)
+    return fail(
+      `no 'cancelled' status after migrate_cancel (statuses: ${seq.join(' -> ')})${deadlineNote(obs)}`,
+      measurements,
+    );
+  if (destinationPasses > 0 || destinationRan)
+    return fail(
+      `the destination ran the guest (${destinationPasses} passes, running: ${destinationRan})`,
+      measurements,
+    );
   if (after < MIN_PROGRESS_PASSES) return fail(`the source made only ${after} passes after the cancel`, measurements);
   const memory = requireMemory(obs, 'source');
   if (!memory.intact) return fail(`source RAM corrupt after the cancel: ${memory.summary}`, measurements);
-  return pass(`cancelled; the source went on (${after} passes) with RAM intact; the destination never ran`, measurements);
+  return pass(
+    `cancelled; the source went on (${after} passes) with RAM intact; the destination never ran`,
+    measurements,
+  );
 };
 
 export const MIG_07: Judge = (obs) => {
   const migration = requireMigration(obs);
   const failedAt = statusTime(obs, 'failed');
   const error = obs.migration?.final?.errorDesc;
-  if (failedAt === undefined) return fail(`the migration did not fail (statuses: ${statusSequence(obs).join(' -> ') || 'none'})${deadlineNote(obs)}`);
+  if (failedAt === undefined)
+    return fail(
+      `the migration did not fail (statuses: ${statusSequence(obs).join(' -> ') || 'none'})${deadlineNote(obs)}`,
+    );
   const until = beforeMemoryCheck(obs, 'source');
   const after = passesBetween(obs, 'source', failedAt, until);
   const lastState = statesBetween(obs, 'source', failedAt, until).at(-1);
@@ -140,7 +190,10 @@ export const MIG_07: Judge = (obs) => {
   }
   const memory = obs.memory.source;
   if (memory && !memory.intact) return fail(`source RAM corrupt after the failure: ${memory.summary}`, measurements);
-  return pass(`failed ${ms(failedAfterMs)} after the request with "${error}"; the source runs on (${after} passes)`, measurements);
+  return pass(
+    `failed ${ms(failedAfterMs)} after the request with "${error}"; the source runs on (${after} passes)`,
+    measurements,
+  );
 };
 
 /**
@@ -151,10 +204,18 @@ export const MIG_07: Judge = (obs) => {
 export const MIG_08: Judge = (obs) => {
   const guests = [
     { name: 'the guest', progress: obs.progress, memory: obs.memory, migrated: !!obs.migration },
-    ...Object.entries(obs.guests).map(([name, g]) => ({ name: `guest ${name}`, progress: g.progress, memory: g.memory ?? {}, migrated: !!g.migration })),
+    ...Object.entries(obs.guests).map(([name, g]) => ({
+      name: `guest ${name}`,
+      progress: g.progress,
+      memory: g.memory ?? {},
+      migrated: !!g.migration,
+    })),
   ].filter((g) => g.migrated);
   if (!guests.length) throw new CannotJudge(`scenario '${obs.scenario.name}' migrates no guest`);
-  const watch = watchAfterEnd(obs, guests.flatMap((g) => Object.values(g.memory).map((m) => m?.t ?? Infinity)));
+  const watch = watchAfterEnd(
+    obs,
+    guests.flatMap((g) => Object.values(g.memory).map((m) => m?.t ?? Infinity)),
+  );
   const measurements: Record<string, number> = { watchedMs: round(watch.watchedMs), watchBoundMs: watch.boundMs };
   const overlaps: string[] = [];
   const held: string[] = [];
@@ -162,29 +223,49 @@ export const MIG_08: Judge = (obs) => {
     const source = g.progress.source.passes;
     const firstOnDestination = g.progress.destination.passes[0];
     if (firstOnDestination === undefined || !source.length) {
-      held.push(`${g.name}: only one side ran it (source ${source.length}, destination ${g.progress.destination.passes.length} passes)`);
+      held.push(
+        `${g.name}: only one side ran it (source ${source.length}, destination ${g.progress.destination.passes.length} passes)`,
+      );
       continue;
     }
     const overlapping = source.filter((t) => t >= firstOnDestination).length;
-    if (overlapping) overlaps.push(`${g.name}: ${overlapping} source passes at or after the destination's first pass at ${ms(firstOnDestination)}`);
-    else held.push(`${g.name}: the source's last pass (${ms(source.at(-1) as number)}) precedes the destination's first (${ms(firstOnDestination)})`);
-    if (g.name === 'the guest' && !overlapping) measurements.handoverGapMs = round(firstOnDestination - (source.at(-1) as number));
+    if (overlapping)
+      overlaps.push(
+        `${g.name}: ${overlapping} source passes at or after the destination's first pass at ${ms(firstOnDestination)}`,
+      );
+    else
+      held.push(
+        `${g.name}: the source's last pass (${ms(source.at(-1) as number)}) precedes the destination's first (${ms(firstOnDestination)})`,
+      );
+    if (g.name === 'the guest' && !overlapping)
+      measurements.handoverGapMs = round(firstOnDestination - (source.at(-1) as number));
   }
   if (overlaps.length) return fail(`both sides ran the guest: ${overlaps.join('; ')}`, measurements);
   return pass(`${held.join('; ')}; ${watch.words}`, measurements);
 };
 
 /** The settle step's watch, which must have ended before any memory check paused a guest. */
-function watchAfterEnd(obs: Observation, memoryChecks: ReadonlyArray<number>): { watchedMs: number; boundMs: number; words: string } {
+function watchAfterEnd(
+  obs: Observation,
+  memoryChecks: ReadonlyArray<number>,
+): { watchedMs: number; boundMs: number; words: string } {
   const settle = obs.settle;
-  if (!settle) throw new CannotJudge(`scenario '${obs.scenario.name}' keeps no watch after its migration (a 'settle' step): a copy resumed later would go unseen`);
+  if (!settle)
+    throw new CannotJudge(
+      `scenario '${obs.scenario.name}' keeps no watch after its migration (a 'settle' step): a copy resumed later would go unseen`,
+    );
   const firstCheck = Math.min(...memoryChecks);
-  if (firstCheck < settle.until) throw new CannotJudge(`a memory check paused a guest at ${ms(firstCheck)}, before the watch after the migration ended (${ms(settle.until)})`);
+  if (firstCheck < settle.until)
+    throw new CannotJudge(
+      `a memory check paused a guest at ${ms(firstCheck)}, before the watch after the migration ended (${ms(settle.until)})`,
+    );
   const watchedMs = settle.until - settle.from;
-  if (settle.endedBy === 'bound' && watchedMs < settle.boundMs) throw new CannotJudge(`watched only ${ms(watchedMs)} after the end, short of ${settle.basis}`);
-  const words = settle.endedBy === 'bound'
-    ? `watched ${ms(watchedMs)} after the end (${settle.basis})`
-    : `watched until one copy was left: ${settle.detail}`;
+  if (settle.endedBy === 'bound' && watchedMs < settle.boundMs)
+    throw new CannotJudge(`watched only ${ms(watchedMs)} after the end, short of ${settle.basis}`);
+  const words =
+    settle.endedBy === 'bound'
+      ? `watched ${ms(watchedMs)} after the end (${settle.basis})`
+      : `watched until one copy was left: ${settle.detail}`;
   return { watchedMs, boundMs: settle.boundMs, words };
 }
 

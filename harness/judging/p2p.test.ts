@@ -65,7 +65,9 @@ describe('P2P judges fail when the behaviour is broken', () => {
     const spare = crossed();
     delete (spare as { deadlock?: unknown }).deadlock;
     for (const s of spare.daemons) s.pool.freeWorkers = 1;
-    expect(() => judge('P2P-03')(spare as Observation)).toThrow(/did not create the condition: alpha .* was made with alpha: 1 of \d+ free, beta: 1 of \d+ free/);
+    expect(() => judge('P2P-03')(spare as Observation)).toThrow(
+      /did not create the condition: alpha .* was made with alpha: 1 of \d+ free, beta: 1 of \d+ free/,
+    );
     const oneDry = crossed();
     delete (oneDry as { deadlock?: unknown }).deadlock;
     for (const s of oneDry.daemons) if (s.host === 'beta') s.pool.freeWorkers = 1;
@@ -79,20 +81,27 @@ describe('P2P judges fail when the behaviour is broken', () => {
     domstate.outcome = 'error';
     domstate.detail = "failed to get domain 'cutover-p2p-crossed'";
     // The samples before the call still show the pools dry; one right at it shows a worker free.
-    for (const host of ['alpha', 'beta']) freed.daemons.push({ t: domstate.t, host, pool: { ...freed.daemons[0]!.pool, freeWorkers: 1 } });
-    expect(() => judge('P2P-03')(freed as Observation)).toThrow(/did not create the condition: .*domstate .* was made with alpha: 1 of 1 free/);
+    for (const host of ['alpha', 'beta'])
+      freed.daemons.push({ t: domstate.t, host, pool: { ...freed.daemons[0]!.pool, freeWorkers: 1 } });
+    expect(() => judge('P2P-03')(freed as Observation)).toThrow(
+      /did not create the condition: .*domstate .* was made with alpha: 1 of 1 free/,
+    );
     const completed = crossed();
     delete (completed as { deadlock?: unknown }).deadlock;
     const first = completed.calls[0]!;
     // QEMU's 'completed' came long before (the deadlock held the job in Finish); now the job itself ended too.
     completed.events.find((e) => e.name === 'LIBVIRT_MIGRATE_JOB')!.t = first.t - 300;
-    expect(() => judge('P2P-03')(completed as Observation)).toThrow(/was made 300\.0 ms after the migration job of main ended/);
+    expect(() => judge('P2P-03')(completed as Observation)).toThrow(
+      /was made 300\.0 ms after the migration job of main ended/,
+    );
   });
 
   it('P2P-04: a source that gives up well before the keepalive bound did not give up by the keepalive', () => {
     const early = frozen();
     const freezeAt = early.faults.find((f) => f.kind === 'freeze-daemon')!.t;
-    for (const e of early.events) if (e.side === 'source' && (e.migrationStatus === 'failed' || e.migrationStatus === 'cancelled')) e.t = freezeAt + 500;
+    for (const e of early.events)
+      if (e.side === 'source' && (e.migrationStatus === 'failed' || e.migrationStatus === 'cancelled'))
+        e.t = freezeAt + 500;
     expect(judge('P2P-04')(early as Observation).reason).toMatch(/well before the keepalive bound/);
   });
 

@@ -37,7 +37,11 @@ describe('PCS judges fail when the behaviour is broken', () => {
   });
   it('PCS-02 fails on a recovery that loses pages, and when a side never pauses', () => {
     const lossy = linkCut();
-    lossy.memory.destination = { ...lossy.memory.destination!, intact: false, summary: '812 of 25344 pages break the neighbour pattern (zero pages)' };
+    lossy.memory.destination = {
+      ...lossy.memory.destination!,
+      intact: false,
+      summary: '812 of 25344 pages break the neighbour pattern (zero pages)',
+    };
     expect(judge('PCS-02')(lossy as Observation).reason).toMatch(/RAM is corrupt/);
     const unpaused = linkCut();
     unpaused.events = unpaused.events.filter((e) => !(e.side === 'source' && e.migrationStatus === 'postcopy-paused'));
@@ -45,8 +49,12 @@ describe('PCS judges fail when the behaviour is broken', () => {
   });
   it('PCS-02 fails when the implementation refuses to recover', () => {
     const refused = linkCut();
-    refused.actions = refused.actions.map((a) => (a.action === 'recover' ? { ...a, refused: 'migrate-recover: Migrate recovery is not supported' } : a));
-    expect(judge('PCS-02')(refused as Observation).reason).toBe('recovery was refused: migrate-recover: Migrate recovery is not supported');
+    refused.actions = refused.actions.map((a) =>
+      a.action === 'recover' ? { ...a, refused: 'migrate-recover: Migrate recovery is not supported' } : a,
+    );
+    expect(judge('PCS-02')(refused as Observation).reason).toBe(
+      'recovery was refused: migrate-recover: Migrate recovery is not supported',
+    );
   });
   it('PCS-03 fails when the destination runs the guest, or never fails', () => {
     const ran = sourceLostPrecopy();
@@ -64,19 +72,23 @@ describe('PCS judges fail when the behaviour is broken', () => {
     stopped.progress.source.passes = stopped.progress.source.passes.filter((t) => t < kill);
     expect(verdictOf('PCS-04', stopped)).toBe('fail');
     const corrupt = destinationLost();
-    corrupt.memory.source = { ...corrupt.memory.source!, intact: false, summary: '2 of 25344 pages break the neighbour pattern' };
+    corrupt.memory.source = {
+      ...corrupt.memory.source!,
+      intact: false,
+      summary: '2 of 25344 pages break the neighbour pattern',
+    };
     expect(verdictOf('PCS-04', corrupt)).toBe('fail');
   });
 });
 
-describe('PCS-02 on libvirt 9.0 with the destination host\'s link down', () => {
+describe("PCS-02 on libvirt 9.0 with the destination host's link down", () => {
   it('fails: no side pauses (no reset reaches QEMU), libvirt gives the job up on its keepalive, QEMU completes on its own', () => {
     const verdict = judge('PCS-02')(fixture('libvirt-9.0-pcs-link-cut-postcopy') as Observation);
     expect(verdict.verdict).toBe('fail');
     expect(verdict.reason).toMatch(/never paused.*client socket is closed|never paused.*completed at/);
   });
 
-  it('does not take the source\'s paused state during all of post-copy for a pause the cut caused', () => {
+  it("does not take the source's paused state during all of post-copy for a pause the cut caused", () => {
     const obs = fixture('libvirt-9.0-pcs-link-cut-postcopy');
     const cut = obs.faults.find((f) => f.kind === 'cut-link')!.t;
     // Even with the destination made to pause after the cut, the source was paused already.
@@ -100,12 +112,21 @@ describe('PCS storage judges on real observations and broken copies', () => {
     zeros.progress.destination.zeroReads = [kill + 5, kill + 6];
     expect(judge('PCS-05')(zeros as Observation).reason).toMatch(/read 2 sector\(s\) of zeros/);
     // Recorded on QEMU 7.2: the stale data the guest read was written into the overlay too.
-    expect(judge('PCS-05')(fixture('qemu-7.2-pcs-storage-stream-bad-reads') as Observation).reason).toMatch(/not what was written; the destination's disk: \d+ sector\(s\) with another sector's data/);
+    expect(judge('PCS-05')(fixture('qemu-7.2-pcs-storage-stream-bad-reads') as Observation).reason).toMatch(
+      /not what was written; the destination's disk: \d+ sector\(s\) with another sector's data/,
+    );
   });
-  it('PCS-05 fails when the destination\'s disk holds wrong data, even if the guest read none of it', () => {
+  it("PCS-05 fails when the destination's disk holds wrong data, even if the guest read none of it", () => {
     const written = stopped();
-    written.disks!.destination = { ...written.disks!.destination!, intact: false, wrongSectors: 128, summary: '128 sector(s) with another sector\'s data, 0 of zeros, of 8192 of its own' };
-    expect(judge('PCS-05')(written as Observation).reason).toMatch(/read nothing wrong, but the destination's disk now holds 128/);
+    written.disks!.destination = {
+      ...written.disks!.destination!,
+      intact: false,
+      wrongSectors: 128,
+      summary: "128 sector(s) with another sector's data, 0 of zeros, of 8192 of its own",
+    };
+    expect(judge('PCS-05')(written as Observation).reason).toMatch(
+      /read nothing wrong, but the destination's disk now holds 128/,
+    );
   });
   it('PCS-05 fails when the guest neither stops nor sees an error', () => {
     const unnoticed = stopped();

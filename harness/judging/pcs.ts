@@ -1,6 +1,17 @@
 import type { Side } from '../drivers/types.ts';
 import type { Observation } from '../observation/types.ts';
-import { allowance, beforeMemoryCheck, deadlineNote, faultOf, ms, passesBetween, requireMemory, statesBetween, statusSequence, statusTime } from './facts.ts';
+import {
+  allowance,
+  beforeMemoryCheck,
+  deadlineNote,
+  faultOf,
+  ms,
+  passesBetween,
+  requireMemory,
+  statesBetween,
+  statusSequence,
+  statusTime,
+} from './facts.ts';
 import { MIN_PROGRESS_PASSES } from './mig.ts';
 import { CannotJudge, fail, pass, skipped, type Judge } from './verdict.ts';
 
@@ -39,7 +50,8 @@ const endedAt = (obs: Observation, side: Side, after: number): number | undefine
 export const PCS_01: Judge = (obs) => {
   const kill = faultOf(obs, ['kill'], 'source', 'killed the source');
   const phase = statusAt(obs, 'source', kill.t);
-  if (phase !== 'postcopy-active') throw new CannotJudge(`the source died in '${phase ?? 'no migration'}', not in postcopy-active`);
+  if (phase !== 'postcopy-active')
+    throw new CannotJudge(`the source died in '${phase ?? 'no migration'}', not in postcopy-active`);
   const paused = pausedAfter(obs, 'destination', kill.t);
   const crashed = endedAt(obs, 'destination', kill.t);
   const progress = passesBetween(obs, 'destination', kill.t + allowance(obs, IN_FLIGHT_MS));
@@ -49,12 +61,24 @@ export const PCS_01: Judge = (obs) => {
     destinationPassesAfterKill: progress,
     ...(paused !== undefined && { pausedAfterMs: Math.round(paused - kill.t) }),
   };
-  if (completed !== undefined && completed <= kill.t) throw new CannotJudge('post-copy had already completed when the source died');
+  if (completed !== undefined && completed <= kill.t)
+    throw new CannotJudge('post-copy had already completed when the source died');
   if (progress > 0) {
-    return fail(`the destination ran ${progress} passes after its source died with pages still missing: it ran on memory it never received`, measurements);
+    return fail(
+      `the destination ran ${progress} passes after its source died with pages still missing: it ran on memory it never received`,
+      measurements,
+    );
   }
-  if (crashed !== undefined) return fail(`the destination's QEMU ended ${ms(crashed - kill.t)} after the source died, instead of pausing`, measurements);
-  if (paused === undefined) return fail(`the destination never reported post-copy paused after the source died (statuses: ${statusSequence(obs, 'destination').join(' -> ')})${deadlineNote(obs)}`, measurements);
+  if (crashed !== undefined)
+    return fail(
+      `the destination's QEMU ended ${ms(crashed - kill.t)} after the source died, instead of pausing`,
+      measurements,
+    );
+  if (paused === undefined)
+    return fail(
+      `the destination never reported post-copy paused after the source died (statuses: ${statusSequence(obs, 'destination').join(' -> ')})${deadlineNote(obs)}`,
+      measurements,
+    );
   return pass(
     `the guest was lost with its source: the destination paused (postcopy-paused) ${ms(paused - kill.t)} after the source died, ` +
       `stays alive, and made no progress on the pages it lacks (${progress} passes since)`,
@@ -65,19 +89,31 @@ export const PCS_01: Judge = (obs) => {
 export const PCS_02: Judge = (obs) => {
   const cut = faultOf(obs, ['cut-link', 'blackhole-link'], undefined, 'cut the migration link');
   const phase = statusAt(obs, 'source', cut.t);
-  if (phase !== 'postcopy-active') throw new CannotJudge(`the link was cut in '${phase ?? 'no migration'}', not in postcopy-active`);
+  if (phase !== 'postcopy-active')
+    throw new CannotJudge(`the link was cut in '${phase ?? 'no migration'}', not in postcopy-active`);
   const recover = obs.actions.find((a) => a.action === 'recover' && a.t > cut.t);
   const sourcePaused = pausedAfter(obs, 'source', cut.t);
   const destinationPaused = pausedAfter(obs, 'destination', cut.t);
   const until = recover?.t ?? Infinity;
-  const completed = recover && obs.events.find((e) => e.side === 'source' && e.migrationStatus === 'completed' && e.t > recover.t)?.t;
+  const completed =
+    recover && obs.events.find((e) => e.side === 'source' && e.migrationStatus === 'completed' && e.t > recover.t)?.t;
   const measurements: Record<string, number> = {
     ...(sourcePaused !== undefined && { sourcePausedAfterMs: Math.round(sourcePaused - cut.t) }),
     ...(destinationPaused !== undefined && { destinationPausedAfterMs: Math.round(destinationPaused - cut.t) }),
     ...(completed !== undefined && recover && { recoveryToCompletionMs: Math.round(completed - recover.t) }),
   };
-  if (sourcePaused === undefined || destinationPaused === undefined || sourcePaused > until || destinationPaused > until) {
-    const which = [sourcePaused === undefined ? 'the source' : '', destinationPaused === undefined ? 'the destination' : ''].filter(Boolean).join(' and ');
+  if (
+    sourcePaused === undefined ||
+    destinationPaused === undefined ||
+    sourcePaused > until ||
+    destinationPaused > until
+  ) {
+    const which = [
+      sourcePaused === undefined ? 'the source' : '',
+      destinationPaused === undefined ? 'the destination' : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
     return fail(
       `after the cut ${which || 'a side'} never paused (statuses: source ${statusSequence(obs).join(' -> ')}; destination ${statusSequence(obs, 'destination').join(' -> ')})` +
         `${obs.migration?.final?.errorDesc ? `; the job ended with "${obs.migration.final.errorDesc}"` : ''}${laterCompletion(obs, cut.t)}${deadlineNote(obs)}`,
@@ -86,12 +122,17 @@ export const PCS_02: Judge = (obs) => {
   }
   if (!recover) throw new CannotJudge(`scenario '${obs.scenario.name}' never recovered`);
   if (recover.refused !== undefined) return fail(`recovery was refused: ${recover.refused}`, measurements);
-  if (completed === undefined) return fail(`the recovered migration never completed (statuses: ${statusSequence(obs).join(' -> ')})${deadlineNote(obs)}`, measurements);
+  if (completed === undefined)
+    return fail(
+      `the recovered migration never completed (statuses: ${statusSequence(obs).join(' -> ')})${deadlineNote(obs)}`,
+      measurements,
+    );
   const memory = requireMemory(obs, 'destination');
   const after = passesBetween(obs, 'destination', completed, beforeMemoryCheck(obs, 'destination'));
   measurements.destinationPassesAfterCompletion = after;
   if (!memory.intact) return fail(`recovered, but destination RAM is corrupt: ${memory.summary}`, measurements);
-  if (after < MIN_PROGRESS_PASSES) return fail(`recovered, but the guest made only ${after} passes at the destination afterwards`, measurements);
+  if (after < MIN_PROGRESS_PASSES)
+    return fail(`recovered, but the guest made only ${after} passes at the destination afterwards`, measurements);
   return pass(
     `both sides paused (source ${ms(sourcePaused - cut.t)}, destination ${ms(destinationPaused - cut.t)} after the cut); ` +
       `recovery completed the migration in ${ms(completed - recover.t)}; destination RAM intact (${memory.summary}), the guest runs on`,
@@ -117,45 +158,87 @@ function ranGuest(obs: Observation, side: Side): string | undefined {
 export const PCS_03: Judge = (obs) => {
   const kill = faultOf(obs, ['kill'], 'source', 'killed the source');
   const seq = statusSequence(obs, 'source');
-  if (obs.events.some((e) => e.side === 'source' && e.t <= kill.t && (e.migrationStatus === 'postcopy-active' || e.migrationStatus === 'completed'))) {
+  if (
+    obs.events.some(
+      (e) =>
+        e.side === 'source' &&
+        e.t <= kill.t &&
+        (e.migrationStatus === 'postcopy-active' || e.migrationStatus === 'completed'),
+    )
+  ) {
     throw new CannotJudge(`the source died after cut-over (${seq.join(' -> ')})`);
   }
   const ran = ranGuest(obs, 'destination');
-  const failedAt = obs.events.find((e) => e.side === 'destination' && e.t >= kill.t && e.migrationStatus === 'failed')?.t ?? endedAt(obs, 'destination', kill.t);
-  const measurements: Record<string, number> = failedAt !== undefined ? { destinationFailedAfterMs: Math.round(failedAt - kill.t) } : {};
+  const failedAt =
+    obs.events.find((e) => e.side === 'destination' && e.t >= kill.t && e.migrationStatus === 'failed')?.t ??
+    endedAt(obs, 'destination', kill.t);
+  const measurements: Record<string, number> =
+    failedAt !== undefined ? { destinationFailedAfterMs: Math.round(failedAt - kill.t) } : {};
   if (ran) return fail(`the destination ran the guest (${ran}) although the source died before cut-over`, measurements);
   if (failedAt === undefined) {
     const last = statesBetween(obs, 'destination', kill.t, Infinity).at(-1);
-    return fail(`the destination never failed after its source died: it is still '${last ?? 'unsampled'}'`, measurements);
+    return fail(
+      `the destination never failed after its source died: it is still '${last ?? 'unsampled'}'`,
+      measurements,
+    );
   }
   // Ended by cutover's own management code (the qemu driver), not by the implementation: not judged.
   const policy = obs.events.find((e) => e.side === 'destination' && e.t >= kill.t && e.name === 'CUTOVER_POLICY');
   if (policy && !obs.driver.capabilities.includes('management-layer')) {
-    return skipped(`the destination never ran the guest; it was ended ${ms(policy.t - kill.t)} after the source died by cutover's own qemu driver, not by the implementation (QEMU alone keeps listening): judged on a management layer under test`, measurements);
+    return skipped(
+      `the destination never ran the guest; it was ended ${ms(policy.t - kill.t)} after the source died by cutover's own qemu driver, not by the implementation (QEMU alone keeps listening): judged on a management layer under test`,
+      measurements,
+    );
   }
   const exit = obs.exits.destination;
   // QEMU giving up on a broken stream exits 1; one told to end (SIGTERM) exits 0 or by the signal.
-  const how = !exit || exit.t < kill.t ? ''
-    : exit.code === null && exit.signal === null ? ', its domain gone' // a daemon's guest: no exit status to read
-    : exit.code === 0 || exit.signal ? ', ended by the management layer' : `, its QEMU failing with code ${String(exit.code)}`;
-  return pass(`the destination never ran the guest and failed ${ms(failedAt - kill.t)} after the source died${how}`, measurements);
+  const how =
+    !exit || exit.t < kill.t
+      ? ''
+      : exit.code === null && exit.signal === null
+        ? ', its domain gone' // a daemon's guest: no exit status to read
+        : exit.code === 0 || exit.signal
+          ? ', ended by the management layer'
+          : `, its QEMU failing with code ${String(exit.code)}`;
+  return pass(
+    `the destination never ran the guest and failed ${ms(failedAt - kill.t)} after the source died${how}`,
+    measurements,
+  );
 };
 
 export const PCS_04: Judge = (obs) => {
   const kill = faultOf(obs, ['kill'], 'destination', 'killed the destination');
   const phase = statusAt(obs, 'source', kill.t);
-  if (phase === 'postcopy-active' || phase === 'completed') throw new CannotJudge(`the destination died after cut-over ('${phase}')`);
-  const failedAt = obs.events.find((e) => e.side === 'source' && e.t >= kill.t && (e.migrationStatus === 'failed' || e.migrationStatus === 'cancelled'))?.t;
+  if (phase === 'postcopy-active' || phase === 'completed')
+    throw new CannotJudge(`the destination died after cut-over ('${phase}')`);
+  const failedAt = obs.events.find(
+    (e) =>
+      e.side === 'source' && e.t >= kill.t && (e.migrationStatus === 'failed' || e.migrationStatus === 'cancelled'),
+  )?.t;
   const until = beforeMemoryCheck(obs, 'source');
   const after = passesBetween(obs, 'source', failedAt ?? kill.t, until);
   const state = statesBetween(obs, 'source', kill.t, until).at(-1);
-  const measurements: Record<string, number> = { sourcePassesAfter: after, ...(failedAt !== undefined && { failedAfterMs: Math.round(failedAt - kill.t) }) };
-  if (failedAt === undefined) return fail(`the source never gave the migration up after the destination died (statuses: ${statusSequence(obs).join(' -> ')})${deadlineNote(obs)}`, measurements);
-  if (after < MIN_PROGRESS_PASSES || state !== 'running') return fail(`after the destination died the source made ${after} passes and is '${state ?? 'unsampled'}'`, measurements);
+  const measurements: Record<string, number> = {
+    sourcePassesAfter: after,
+    ...(failedAt !== undefined && { failedAfterMs: Math.round(failedAt - kill.t) }),
+  };
+  if (failedAt === undefined)
+    return fail(
+      `the source never gave the migration up after the destination died (statuses: ${statusSequence(obs).join(' -> ')})${deadlineNote(obs)}`,
+      measurements,
+    );
+  if (after < MIN_PROGRESS_PASSES || state !== 'running')
+    return fail(
+      `after the destination died the source made ${after} passes and is '${state ?? 'unsampled'}'`,
+      measurements,
+    );
   const memory = requireMemory(obs, 'source');
   if (!memory.intact) return fail(`source RAM corrupt after the destination died: ${memory.summary}`, measurements);
   const error = obs.migration?.final?.errorDesc;
-  return pass(`the migration failed ${ms(failedAt - kill.t)} after the destination died${error ? ` ("${error}")` : ''}; the guest runs on at the source (${after} passes), RAM intact`, measurements);
+  return pass(
+    `the migration failed ${ms(failedAt - kill.t)} after the destination died${error ? ` ("${error}")` : ''}; the guest runs on at the source (${after} passes), RAM intact`,
+    measurements,
+  );
 };
 
 interface BlockJobEnd {
@@ -167,7 +250,12 @@ interface BlockJobEnd {
 }
 
 function streamEnd(obs: Observation): BlockJobEnd | undefined {
-  const e = obs.events.find((x) => x.side === 'destination' && x.name === 'BLOCK_JOB_COMPLETED' && (x.data as { type?: string } | undefined)?.type === 'stream');
+  const e = obs.events.find(
+    (x) =>
+      x.side === 'destination' &&
+      x.name === 'BLOCK_JOB_COMPLETED' &&
+      (x.data as { type?: string } | undefined)?.type === 'stream',
+  );
   return e ? { t: e.t, ...(e.data as Omit<BlockJobEnd, 't'>) } : undefined;
 }
 
@@ -180,15 +268,24 @@ const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
  */
 export const PCS_05: Judge = (obs) => {
   const kill = faultOf(obs, ['kill'], 'source', 'killed the source');
-  const cutover = obs.events.find((e) => e.side === 'destination' && e.name === 'RESUME')?.t ?? statusTime(obs, 'completed', 'destination');
+  const cutover =
+    obs.events.find((e) => e.side === 'destination' && e.name === 'RESUME')?.t ??
+    statusTime(obs, 'completed', 'destination');
   if (cutover === undefined || cutover > kill.t) throw new CannotJudge('the source died before cut-over');
   const stream = streamEnd(obs);
-  if (stream && !stream.error && stream.t <= kill.t) throw new CannotJudge('the disk had been streamed in full before the source died');
+  if (stream && !stream.error && stream.t <= kill.t)
+    throw new CannotJudge('the disk had been streamed in full before the source died');
   const progress = obs.progress.destination;
   const zeros = (progress.zeroReads ?? []).filter((t) => t > cutover).length;
   const bad = (progress.badReads ?? []).filter((t) => t > cutover).length;
   const seenErrors = (progress.diskErrors ?? []).filter((t) => t > kill.t).length;
-  const stop = obs.events.find((e) => e.side === 'destination' && e.t > kill.t && e.name === 'BLOCK_IO_ERROR' && (e.data as { action?: string } | undefined)?.action === 'stop');
+  const stop = obs.events.find(
+    (e) =>
+      e.side === 'destination' &&
+      e.t > kill.t &&
+      e.name === 'BLOCK_IO_ERROR' &&
+      (e.data as { action?: string } | undefined)?.action === 'stop',
+  );
   const ioErrorState = obs.states.find((s) => s.side === 'destination' && s.t > kill.t && s.state === 'io-error');
   const stoppedAt = stop?.t ?? ioErrorState?.t;
   const measurements: Record<string, number> = {
@@ -201,7 +298,7 @@ export const PCS_05: Judge = (obs) => {
     measurements.streamedBytes = stream.offset;
     measurements.diskBytes = stream.len;
     if (stream.speed) {
-      const windowMs = Math.round(((stream.t - cutover) + ((stream.len - stream.offset) / stream.speed) * 1000));
+      const windowMs = Math.round(stream.t - cutover + ((stream.len - stream.offset) / stream.speed) * 1000);
       measurements.exposureWindowMs = windowMs;
       exposure = `; window of exposure: the disk depended on the source for ~${ms(windowMs)} after cut-over (${mib(stream.offset)} of ${mib(stream.len)} streamed when it died, at ${mib(stream.speed)}/s)`;
     }
@@ -210,17 +307,36 @@ export const PCS_05: Judge = (obs) => {
   const disk = obs.disks?.destination;
   const diskNote = disk ? `; the destination's disk: ${disk.summary}` : '';
   if (disk) Object.assign(measurements, { diskWrongSectors: disk.wrongSectors, diskZeroSectors: disk.zeroSectors });
-  if (zeros > 0) return fail(`the guest read ${zeros} sector(s) of zeros after cut-over: data lost silently${diskNote}${exposure}`, measurements);
-  if (bad > 0) return fail(`the guest read ${bad} sector(s) that are not what was written${diskNote}${exposure}`, measurements);
-  if (disk && !disk.intact) return fail(`the guest read nothing wrong, but the destination's disk now holds ${disk.summary}${exposure}`, measurements);
+  if (zeros > 0)
+    return fail(
+      `the guest read ${zeros} sector(s) of zeros after cut-over: data lost silently${diskNote}${exposure}`,
+      measurements,
+    );
+  if (bad > 0)
+    return fail(`the guest read ${bad} sector(s) that are not what was written${diskNote}${exposure}`, measurements);
+  if (disk && !disk.intact)
+    return fail(
+      `the guest read nothing wrong, but the destination's disk now holds ${disk.summary}${exposure}`,
+      measurements,
+    );
   if (stoppedAt !== undefined) {
     const after = passesBetween(obs, 'destination', stoppedAt + allowance(obs, IN_FLIGHT_MS));
     measurements.stoppedAfterMs = Math.round(stoppedAt - kill.t);
     if (after > 0) return fail(`the guest was stopped on an I/O error yet made ${after} more passes`, measurements);
-    return pass(`the guest stopped on an I/O error ${ms(stoppedAt - kill.t)} after the source died (error policy stop), and never read zeros${diskNote}${exposure}`, measurements);
+    return pass(
+      `the guest stopped on an I/O error ${ms(stoppedAt - kill.t)} after the source died (error policy stop), and never read zeros${diskNote}${exposure}`,
+      measurements,
+    );
   }
-  if (seenErrors > 0) return pass(`the guest was told: ${seenErrors} failed read(s) after the source died (error policy report), never zeros${diskNote}${exposure}`, measurements);
-  return fail(`after the source died the guest neither stopped on an I/O error nor saw one${stream?.error ? ` (the stream job ended with "${stream.error}")` : ''}${deadlineNote(obs)}`, measurements);
+  if (seenErrors > 0)
+    return pass(
+      `the guest was told: ${seenErrors} failed read(s) after the source died (error policy report), never zeros${diskNote}${exposure}`,
+      measurements,
+    );
+  return fail(
+    `after the source died the guest neither stopped on an I/O error nor saw one${stream?.error ? ` (the stream job ended with "${stream.error}")` : ''}${deadlineNote(obs)}`,
+    measurements,
+  );
 };
 
 /**
@@ -243,13 +359,25 @@ export const PCS_06: Judge = (obs) => {
   const state = statesBetween(obs, 'source', kill.t, Infinity).at(-1);
   const mirror = obs.events.find((e) => e.side === 'source' && e.t >= kill.t && e.name === 'BLOCK_JOB_COMPLETED');
   const mirrorError = (mirror?.data as { error?: string } | undefined)?.error;
-  const measurements: Record<string, number> = { sourcePassesAfter: after, ...Object.fromEntries(broken.map(([what, n]) => [what.replace(/ (\w)/g, (_, c: string) => c.toUpperCase()), n])) };
+  const measurements: Record<string, number> = {
+    sourcePassesAfter: after,
+    ...Object.fromEntries(broken.map(([what, n]) => [what.replace(/ (\w)/g, (_, c: string) => c.toUpperCase()), n])),
+  };
   const ran = ranGuest(obs, 'destination');
   if (ran) return fail(`the destination ran the guest (${ran}) before the switch-over`, measurements);
-  if (statusTime(obs, 'completed') !== undefined) return fail('the migration completed to a destination that had died', measurements);
+  if (statusTime(obs, 'completed') !== undefined)
+    return fail('the migration completed to a destination that had died', measurements);
   const bad = broken.filter(([, n]) => n > 0);
-  if (bad.length) return fail(`after the destination died the guest at the source read ${bad.map(([what, n]) => `${n} ${what}`).join(', ')}`, measurements);
-  if (after < 1 || state !== 'running') return fail(`after the destination died the source made ${after} whole-disk passes and is '${state ?? 'unsampled'}'`, measurements);
+  if (bad.length)
+    return fail(
+      `after the destination died the guest at the source read ${bad.map(([what, n]) => `${n} ${what}`).join(', ')}`,
+      measurements,
+    );
+  if (after < 1 || state !== 'running')
+    return fail(
+      `after the destination died the source made ${after} whole-disk passes and is '${state ?? 'unsampled'}'`,
+      measurements,
+    );
   return pass(
     `the guest runs on at the source (${after} whole-disk passes read back intact since the destination died)` +
       `${mirrorError ? `; the mirror job ended with "${mirrorError}"` : ''}; the destination never ran it`,

@@ -36,7 +36,11 @@ describe('refusal judges fail when the behaviour is broken', () => {
   });
   it('fails when the error does not name the clash: the UUID, the name, the host UUID', () => {
     const vague: Array<[string, string, string]> = [
-      ['UUID-02', 'libvirt-9.0-uuid-same-uuid-running', 'operation failed: domain is already defined with another uuid'],
+      [
+        'UUID-02',
+        'libvirt-9.0-uuid-same-uuid-running',
+        'operation failed: domain is already defined with another uuid',
+      ],
       ['UUID-03', 'libvirt-9.0-uuid-same-name', 'operation failed: a domain already exists with that name'],
       ['UUID-04', 'libvirt-9.0-uuid-shared-host-uuid', 'internal error: Attempt to migrate guest to the same host'],
     ];
@@ -51,15 +55,27 @@ describe('refusal judges fail when the behaviour is broken', () => {
     stopped.progress.source.passes = stopped.progress.source.passes.filter((t) => t < stopped.migration!.requestedAt);
     expect(verdictOf(id, stopped)).toBe('fail');
     const corrupt = fixture(name);
-    corrupt.memory.source = { ...corrupt.memory.source!, intact: false, summary: '2 of 25344 pages break the neighbour pattern' };
+    corrupt.memory.source = {
+      ...corrupt.memory.source!,
+      intact: false,
+      summary: '2 of 25344 pages break the neighbour pattern',
+    };
     expect(judge(id)(corrupt as Observation).reason).toMatch(/RAM corrupt/);
   });
   it('fails when the destination keeps a new guest, or the guest already there was disturbed', () => {
     const leftover = fixture(name);
-    leftover.inventories!.at(-1)!.guests.push({ name: 'cutover-uuid-same-uuid-running', uuid: '5f0c6a52-6f1e-4c43-9d55-0c0ffee00002', state: 'paused' });
+    leftover
+      .inventories!.at(-1)!
+      .guests.push({
+        name: 'cutover-uuid-same-uuid-running',
+        uuid: '5f0c6a52-6f1e-4c43-9d55-0c0ffee00002',
+        state: 'paused',
+      });
     expect(judge(id)(leftover as Observation).reason).toMatch(/holds what it did not before/);
     const disturbed = fixture(name);
-    disturbed.guests.twin!.progress.source.passes = disturbed.guests.twin!.progress.source.passes.filter((t) => t < disturbed.migration!.requestedAt);
+    disturbed.guests.twin!.progress.source.passes = disturbed.guests.twin!.progress.source.passes.filter(
+      (t) => t < disturbed.migration!.requestedAt,
+    );
     expect(judge(id)(disturbed as Observation).reason).toMatch(/already on the destination was disturbed/);
   });
 });

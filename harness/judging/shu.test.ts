@@ -34,12 +34,19 @@ describe('SHU judges on real QEMU observations', () => {
 describe('SHU judges fail when the behaviour is broken', () => {
   it('SHU-01 fails when a management layer refuses the same-host migration', () => {
     const refused = sameHost();
-    refused.migration!.final = { status: 'failed', errorDesc: 'internal error: Attempt to migrate guest to the same host 0c10' };
+    refused.migration!.final = {
+      status: 'failed',
+      errorDesc: 'internal error: Attempt to migrate guest to the same host 0c10',
+    };
     expect(judge('SHU-01')(refused as Observation).reason).toMatch(/refused to migrate within one host/);
   });
   it('SHU-02 fails on corrupt RAM at the new QEMU, and is skipped when there is no newer QEMU', () => {
     const corrupt = upgrade();
-    corrupt.memory.destination = { ...corrupt.memory.destination!, intact: false, summary: '3 of 25344 pages break the neighbour pattern' };
+    corrupt.memory.destination = {
+      ...corrupt.memory.destination!,
+      intact: false,
+      summary: '3 of 25344 pages break the neighbour pattern',
+    };
     expect(verdictOf('SHU-02', corrupt)).toBe('fail');
     const oneVersion = upgrade();
     oneVersion.guest!.emulators = { source: '7.2.22', destination: '7.2.22' };
@@ -64,10 +71,14 @@ describe('SHU judges fail when the behaviour is broken', () => {
     rebooted.progress.destination.boots = [1234];
     expect(verdictOf('SHU-04', rebooted)).toBe('fail');
     const old = cpr();
-    old.steps[0] = { ...old.steps[0]!, outcome: 'unsupported', detail: 'cpr-transfer needs QEMU >= 10.0; the newest QEMU of host is 7.2.22' };
+    old.steps[0] = {
+      ...old.steps[0]!,
+      outcome: 'unsupported',
+      detail: 'cpr-transfer needs QEMU >= 10.0; the newest QEMU of host is 7.2.22',
+    };
     expect(decide('SHU-04', old as Observation).verdict).toBe('skipped');
   });
-  it('SHU-05 skips what cutover\'s own qemu driver decided: not resuming the old QEMU is its own policy', () => {
+  it("SHU-05 skips what cutover's own qemu driver decided: not resuming the old QEMU is its own policy", () => {
     expect(judge('SHU-05')(fixture('qemu-7.2-shu-failed-after-handover') as Observation).verdict).toBe('skipped');
   });
 

@@ -21,7 +21,7 @@ describe('SPICE judges on real observations', () => {
     expect(judge('SPICE-03')(obs('manager-wait-forever') as Observation).reason).toMatch(/waits without bound/);
   });
 
-  it('SPICE-06 fails where a cancel during the client\'s handshake dropped its source session (a real race)', () => {
+  it("SPICE-06 fails where a cancel during the client's handshake dropped its source session (a real race)", () => {
     expect(verdictOf('SPICE-06', obs('cancel-during-handshake'))).toBe('fail');
   });
 });
@@ -62,10 +62,16 @@ describe('SPICE judges fail when the behaviour is broken', () => {
   it('SPICE-06 and SPICE-01: a cancel never done, a migration never completed, are failures', () => {
     const uncancelled = obs('cancelled');
     for (const e of uncancelled.events) if (e.migrationStatus === 'cancelled') e.migrationStatus = 'completed';
-    expect(judge('SPICE-06')(uncancelled as Observation)).toMatchObject({ verdict: 'fail', reason: expect.stringMatching(/^asked to cancel, the migration was neither cancelled nor failed/) });
+    expect(judge('SPICE-06')(uncancelled as Observation)).toMatchObject({
+      verdict: 'fail',
+      reason: expect.stringMatching(/^asked to cancel, the migration was neither cancelled nor failed/),
+    });
     const stuck = obs('seamless');
     stuck.events = stuck.events.filter((e) => e.migrationStatus !== 'completed');
-    expect(judge('SPICE-01')(stuck as Observation)).toMatchObject({ verdict: 'fail', reason: expect.stringMatching(/^the migration never completed/) });
+    expect(judge('SPICE-01')(stuck as Observation)).toMatchObject({
+      verdict: 'fail',
+      reason: expect.stringMatching(/^the migration never completed/),
+    });
   });
 
   it('SPICE-06: the client lost at the source after the cancel', () => {
@@ -74,10 +80,15 @@ describe('SPICE judges fail when the behaviour is broken', () => {
     expect(verdictOf('SPICE-06', gone)).toBe('fail');
   });
 
-  it('SPICE-03 and SPICE-04 skip what cutover\'s own qemu driver decided (when it quits the source): it would judge itself', () => {
+  it("SPICE-03 and SPICE-04 skip what cutover's own qemu driver decided (when it quits the source): it would judge itself", () => {
     for (const id of ['SPICE-03', 'SPICE-04']) {
-      const own = judge(id)(fixture(`qemu-7.2-spice-${id === 'SPICE-03' ? 'unreachable-target' : 'no-client'}`) as Observation);
-      expect(own).toMatchObject({ verdict: 'skipped', reason: expect.stringMatching(/decided by the qemu driver, which is cutover's own management code/) });
+      const own = judge(id)(
+        fixture(`qemu-7.2-spice-${id === 'SPICE-03' ? 'unreachable-target' : 'no-client'}`) as Observation,
+      );
+      expect(own).toMatchObject({
+        verdict: 'skipped',
+        reason: expect.stringMatching(/decided by the qemu driver, which is cutover's own management code/),
+      });
     }
   });
 });

@@ -8,7 +8,7 @@ const identity = () => underTest(fixture('qemu-7.2-uuid-identity'));
 const validate = () => fixture('qemu-7.2-uuid-validate');
 
 describe('UUID judges on real QEMU 7.2 observations', () => {
-  it('UUID-01 passes: QEMU at the destination answers with the source\'s name and UUID', () => {
+  it("UUID-01 passes: QEMU at the destination answers with the source's name and UUID", () => {
     expect(verdictOf('UUID-01', identity())).toBe('pass');
   });
   it('UUID-05 passes: another UUID fails the migration, the same UUID and none complete', () => {
@@ -17,7 +17,7 @@ describe('UUID judges on real QEMU 7.2 observations', () => {
 });
 
 describe('UUID judges fail when the behaviour is broken', () => {
-  it('UUID-01 skips cutover\'s own qemu driver: it passes the -uuid it then reads back', () => {
+  it("UUID-01 skips cutover's own qemu driver: it passes the -uuid it then reads back", () => {
     expect(judge('UUID-01')(fixture('qemu-7.2-uuid-identity') as Observation).verdict).toBe('skipped');
   });
 

@@ -25,20 +25,24 @@ function lastInventory(obs: Mutable<Observation>, host: string) {
 }
 
 describe('V3 judges on real libvirt 9.0 and QEMU 7.2', () => {
-  it('V3-01 passes on libvirt: the hook\'s refusal is quoted and nothing is left at the destination', () => {
+  it("V3-01 passes on libvirt: the hook's refusal is quoted and nothing is left at the destination", () => {
     const verdict = decide('V3-01', prepareRefused());
     expect(verdict.verdict).toBe('pass');
     expect(verdict.reason).toMatch(/Hook script execution failed.*nothing of it left on beta; RAM intact/);
   });
-  it('V3-01 is skipped on cutover\'s qemu driver: the refusal and the clean-up are cutover\'s own', () => {
+  it("V3-01 is skipped on cutover's qemu driver: the refusal and the clean-up are cutover's own", () => {
     expect(decide('V3-01', qemuPrepareRefused()).reason).toMatch(/cutover's own management code/);
   });
   it('V3-02 passes where the link was cut in perform3, on libvirt (its keepalive) and on QEMU', () => {
-    expect(decide('V3-02', linkCut()).reason).toMatch(/cut in perform3, rolled back: failed: "internal error: client socket is closed"/);
+    expect(decide('V3-02', linkCut()).reason).toMatch(
+      /cut in perform3, rolled back: failed: "internal error: client socket is closed"/,
+    );
     expect(verdictOf('V3-02', qemuLinkCut())).toBe('pass');
   });
   it('V3-03 passes where the destination died between the transfer and Finish: libvirt resumed the source', () => {
-    expect(decide('V3-03', finishKilled()).reason).toMatch(/QEMU was killed after the transfer \(source in perform3_done\).*rolled back: failed: "Domain not found/);
+    expect(decide('V3-03', finishKilled()).reason).toMatch(
+      /QEMU was killed after the transfer \(source in perform3_done\).*rolled back: failed: "Domain not found/,
+    );
   });
   it('V3-04 passes after SIGINT and SIGKILL of the source daemon', () => {
     expect(decide('V3-04', interrupted()).reason).toMatch(/SIGINT.*rolled back/);
@@ -48,7 +52,12 @@ describe('V3 judges on real libvirt 9.0 and QEMU 7.2', () => {
 
 describe('V3 judges fail when the roll-back is broken', () => {
   it('a guest left at the destination fails, defined or running', () => {
-    for (const [id, obs] of [['V3-01', prepareRefused()], ['V3-02', linkCut()], ['V3-03', finishKilled()], ['V3-04', killed()]] as const) {
+    for (const [id, obs] of [
+      ['V3-01', prepareRefused()],
+      ['V3-02', linkCut()],
+      ['V3-03', finishKilled()],
+      ['V3-04', killed()],
+    ] as const) {
       lastInventory(obs, 'beta').guests.push({ name: obs.guest!.name, uuid: obs.guest!.uuid!, state: 'shut off' });
       expect(decide(id, obs).reason).toMatch(/beta still holds .* \(shut off\)/);
     }
@@ -59,10 +68,12 @@ describe('V3 judges fail when the roll-back is broken', () => {
     expect(decide('V3-04', two).reason).toMatch(/2 running copies/);
     const paused = linkCut();
     paused.progress.source.passes = paused.progress.source.passes.filter((t) => t < after(paused));
-    paused.states = paused.states.map((s) => (s.side === 'source' && s.t > after(paused) ? { ...s, state: 'paused' } : s));
+    paused.states = paused.states.map((s) =>
+      s.side === 'source' && s.t > after(paused) ? { ...s, state: 'paused' } : s,
+    );
     expect(decide('V3-02', paused).reason).toMatch(/the source is 'paused' with 0 passes/);
   });
-  it('a failure without a reason fails, and V3-01 needs the destination\'s own words', () => {
+  it("a failure without a reason fails, and V3-01 needs the destination's own words", () => {
     const silent = killed();
     silent.migration!.final = { status: 'failed' };
     expect(decide('V3-04', silent).reason).toMatch(/ended 'failed' with no reason given/);
@@ -98,7 +109,9 @@ describe('V3 judges say when the scenario did not create the condition, never pa
     expect(() => decide('V3-03', late)).toThrow(/already ran the guest/);
     const early2 = finishKilled();
     const kill = early2.faults.find((f) => f.kind === 'kill')!;
-    early2.events = early2.events.filter((e) => !(e.phase === 'perform3_done' || e.migrationStatus === 'completed') || e.t > kill.t);
+    early2.events = early2.events.filter(
+      (e) => !(e.phase === 'perform3_done' || e.migrationStatus === 'completed') || e.t > kill.t,
+    );
     expect(() => decide('V3-03', early2)).toThrow(/before the transfer completed/);
     const uncounted = prepareRefused();
     uncounted.inventories = [];
@@ -128,22 +141,30 @@ const leftPaused = () => fixture('qemu-7.2-v3-explore-source-left-paused');
 
 describe('V3-INV over generated fault schedules', () => {
   it('passes a schedule that ended migrated, and one that ended rolled back', () => {
-    expect(decide('V3-INV', migrated()).reason).toMatch(/^migrated: the guest runs at the destination \(\d+ passes, RAM intact\), nothing of it left elsewhere/);
+    expect(decide('V3-INV', migrated()).reason).toMatch(
+      /^migrated: the guest runs at the destination \(\d+ passes, RAM intact\), nothing of it left elsewhere/,
+    );
     expect(decide('V3-INV', rolledBack()).reason).toMatch(/^rolled back: the guest runs on at the source/);
   });
   it('fails where no copy runs: a source left paused, a destination killed before it ran and the source never resumed', () => {
-    expect(decide('V3-INV', leftPaused()).reason).toMatch(/no running copy of the guest anywhere \(alpha: paused; beta: nothing\): it was lost \(kill at phase perform3/);
+    expect(decide('V3-INV', leftPaused()).reason).toMatch(
+      /no running copy of the guest anywhere \(alpha: paused; beta: nothing\): it was lost \(kill at phase perform3/,
+    );
     expect(decide('V3-INV', killedBeforeItRan()).reason).toMatch(/no running copy .* the migration completed/);
   });
   it('fails on libvirt 11.3 leaving the guest paused at the source after its daemon was interrupted mid-migration', () => {
     const stranded = fixture('libvirt-11.3-v3-explore-daemon-restart-leaves-source-paused');
-    expect(decide('V3-INV', stranded).reason).toMatch(/no running copy of the guest anywhere \(alpha: paused; beta: nothing\).*restart-daemon at phase begin3/);
+    expect(decide('V3-INV', stranded).reason).toMatch(
+      /no running copy of the guest anywhere \(alpha: paused; beta: nothing\).*restart-daemon at phase begin3/,
+    );
   });
   it('allows the loss only where the killed destination had taken the guest over', () => {
     const tookOver = killedBeforeItRan();
     const kill = tookOver.faults.find((f) => f.kind === 'kill')!;
     tookOver.events.push({ t: kill.t - 5, side: 'destination', name: 'RESUME' });
-    expect(decide('V3-INV', tookOver).reason).toMatch(/lost with its destination, killed after it had taken the guest over/);
+    expect(decide('V3-INV', tookOver).reason).toMatch(
+      /lost with its destination, killed after it had taken the guest over/,
+    );
     // The kill was struck as the source completed, and landed after the destination resumed the guest.
     const landedAfter = killedBeforeItRan();
     landedAfter.events.push({ t: kill.t + 1, side: 'destination', name: 'RESUME' });
@@ -157,15 +178,24 @@ describe('V3-INV over generated fault schedules', () => {
     lastInventory(stale, 'beta').guests.push({ name: stale.guest!.name, state: 'inmigrate' });
     expect(decide('V3-INV', stale).reason).toMatch(/beta still holds .*inmigrate/);
     const corrupt = migrated();
-    corrupt.memory.destination = { ...corrupt.memory.destination!, intact: false, summary: '9 pages break the pattern' };
+    corrupt.memory.destination = {
+      ...corrupt.memory.destination!,
+      intact: false,
+      summary: '9 pages break the pattern',
+    };
     expect(decide('V3-INV', corrupt).reason).toMatch(/destination RAM corrupt/);
     const stuck = migrated();
     stuck.progress.destination.passes = [];
     expect(decide('V3-INV', stuck).reason).toMatch(/the destination made only 0 passes/);
   });
-  it('is skipped where cutover\'s own qemu driver did the roll-back', () => {
+  it("is skipped where cutover's own qemu driver did the roll-back", () => {
     const policy = rolledBack();
-    policy.events.push({ t: policy.faults[0]!.t + 10, side: 'source', name: 'CUTOVER_POLICY', data: { action: 'resume-source' } });
+    policy.events.push({
+      t: policy.faults[0]!.t + 10,
+      side: 'source',
+      name: 'CUTOVER_POLICY',
+      data: { action: 'resume-source' },
+    });
     expect(verdictOf('V3-INV', policy)).toBe('skipped');
   });
 });

@@ -1,5 +1,17 @@
 import type { FaultRecord, Observation } from '../observation/types.ts';
-import { beforeMemoryCheck, faultOf, ms, passesBetween, phaseAt, requireMemory, requireMigration, selfJudged, statesBetween, statusSequence, statusTime } from './facts.ts';
+import {
+  beforeMemoryCheck,
+  faultOf,
+  ms,
+  passesBetween,
+  phaseAt,
+  requireMemory,
+  requireMigration,
+  selfJudged,
+  statesBetween,
+  statusSequence,
+  statusTime,
+} from './facts.ts';
 import { MIG_08, MIN_PROGRESS_PASSES } from './mig.ts';
 import { CannotJudge, fail, pass, skipped, type Judge, type Verdict } from './verdict.ts';
 
@@ -29,7 +41,10 @@ function rollBack(obs: Observation, after: number, reason: (text: string) => str
   const migration = requireMigration(obs);
   const name = obs.guest?.name;
   if (!name) throw new CannotJudge(`scenario '${obs.scenario.name}' recorded no guest identity`);
-  if (!obs.settle) throw new CannotJudge(`scenario '${obs.scenario.name}' kept no settle watch after the fault: a roll-back is judged once things settled`);
+  if (!obs.settle)
+    throw new CannotJudge(
+      `scenario '${obs.scenario.name}' kept no settle watch after the fault: a roll-back is judged once things settled`,
+    );
   const problems: string[] = [];
   const held: string[] = [];
 
@@ -46,25 +61,34 @@ function rollBack(obs: Observation, after: number, reason: (text: string) => str
   const until = beforeMemoryCheck(obs, 'source');
   const passes = passesBetween(obs, 'source', after, until);
   const sourceState = statesBetween(obs, 'source', after, until).at(-1);
-  if (sourceState !== 'running' || passes < MIN_PROGRESS_PASSES) problems.push(`the source is '${sourceState ?? 'unsampled'}' with ${passes} passes after the fault`);
+  if (sourceState !== 'running' || passes < MIN_PROGRESS_PASSES)
+    problems.push(`the source is '${sourceState ?? 'unsampled'}' with ${passes} passes after the fault`);
   else held.push(`the guest runs on at the source (${passes} passes)`);
   const destinationPasses = obs.progress.destination.passes.length;
   const destinationState = statesBetween(obs, 'destination', after, Infinity).at(-1);
   if (destinationPasses > 0 || destinationState === 'running') {
-    problems.push(`the destination ran the guest too ('${destinationState ?? 'unsampled'}', ${destinationPasses} passes)`);
+    problems.push(
+      `the destination ran the guest too ('${destinationState ?? 'unsampled'}', ${destinationPasses} passes)`,
+    );
   }
 
   const last = (host: string | undefined) => lastInventory(obs, host, after);
   const atDestination = last(migration.to);
-  if (!atDestination) throw new CannotJudge(`scenario '${obs.scenario.name}' lacks an inventory of ${migration.to ?? 'the destination'} after the fault`);
+  if (!atDestination)
+    throw new CannotJudge(
+      `scenario '${obs.scenario.name}' lacks an inventory of ${migration.to ?? 'the destination'} after the fault`,
+    );
   const stale = atDestination.guests.filter((g) => g.name === name);
-  if (stale.length) problems.push(`${migration.to} still holds ${stale.map((g) => `${g.name} (${g.state})`).join(', ')}`);
+  if (stale.length)
+    problems.push(`${migration.to} still holds ${stale.map((g) => `${g.name} (${g.state})`).join(', ')}`);
   else held.push(`nothing of it left on ${migration.to}`);
   const runningCopies = [...new Set((obs.inventories ?? []).map((i) => i.host))]
     .map((host) => last(host))
     .flatMap((i) => (i ? i.guests.filter((g) => g.name === name && RUNNING.test(g.state)).map(() => i.host) : []));
   if (runningCopies.length !== 1 || runningCopies[0] !== migration.from) {
-    problems.push(`the inventories show ${runningCopies.length} running copies (${runningCopies.join(', ') || 'none'}), not one at ${migration.from ?? 'the source'}`);
+    problems.push(
+      `the inventories show ${runningCopies.length} running copies (${runningCopies.join(', ') || 'none'}), not one at ${migration.from ?? 'the source'}`,
+    );
   }
 
   // A roll-back that already failed is judged without the memory read: a source that is gone has none.
@@ -76,7 +100,8 @@ function rollBack(obs: Observation, after: number, reason: (text: string) => str
 
 /** The verdict of a roll-back: a pass names what held, a failure what did not. */
 function verdictOf(check: RollBack, what: string): Verdict {
-  if (check.problems.length) return fail(`${what}, but not rolled back: ${check.problems.join('; ')}`, check.measurements);
+  if (check.problems.length)
+    return fail(`${what}, but not rolled back: ${check.problems.join('; ')}`, check.measurements);
   return pass(`${what}, rolled back: ${check.held.join('; ')}`, check.measurements);
 }
 
@@ -90,10 +115,17 @@ function rolledBackByCutover(obs: Observation, after: number): Verdict | undefin
 }
 
 /** The fault struck while the side was in one of these phases (else the condition never held). */
-function struckIn(obs: Observation, fault: FaultRecord, side: 'source' | 'destination', phases: ReadonlyArray<string>): string {
+function struckIn(
+  obs: Observation,
+  fault: FaultRecord,
+  side: 'source' | 'destination',
+  phases: ReadonlyArray<string>,
+): string {
   const phase = phaseAt(obs, side, fault.t);
   if (!phase || !phases.includes(phase)) {
-    throw new CannotJudge(`the ${fault.kind} fault struck at ${ms(fault.t)} with the ${side} in phase '${phase ?? 'none reported'}', not in ${phases.join(' or ')}: the scenario did not create the condition`);
+    throw new CannotJudge(
+      `the ${fault.kind} fault struck at ${ms(fault.t)} with the ${side} in phase '${phase ?? 'none reported'}', not in ${phases.join(' or ')}: the scenario did not create the condition`,
+    );
   }
   return phase;
 }
@@ -103,12 +135,20 @@ export const V3_01: Judge = (obs) => {
   if (self) return self;
   const refusal = faultOf(obs, ['refuse-prepare'], undefined, 'made the destination refuse Prepare');
   const migration = requireMigration(obs);
-  if (refusal.t > migration.requestedAt) throw new CannotJudge(`the destination was told to refuse only ${ms(refusal.t - migration.requestedAt)} after the migration began`);
+  if (refusal.t > migration.requestedAt)
+    throw new CannotJudge(
+      `the destination was told to refuse only ${ms(refusal.t - migration.requestedAt)} after the migration began`,
+    );
   const said = /\("(.*)"\)$/.exec(refusal.detail ?? '')?.[1];
   const seq = statusSequence(obs);
-  if (seq.includes('completed')) return fail(`the migration completed although the destination refused Prepare (${seq.join(' -> ')})`);
+  if (seq.includes('completed'))
+    return fail(`the migration completed although the destination refused Prepare (${seq.join(' -> ')})`);
   // The reason must name what failed: the destination's own words, as its hook said them.
-  const check = rollBack(obs, refusal.t, (text) => (said && !text.includes(said) ? `the error does not say the destination refused it ("${text.slice(0, 200)}")` : undefined));
+  const check = rollBack(obs, refusal.t, (text) =>
+    said && !text.includes(said)
+      ? `the error does not say the destination refused it ("${text.slice(0, 200)}")`
+      : undefined,
+  );
   return verdictOf(check, 'the destination refused Prepare');
 };
 
@@ -123,27 +163,53 @@ export const V3_02: Judge = (obs) => {
 export const V3_03: Judge = (obs) => {
   // What fails Finish: the destination's QEMU killed, or its daemon ended (and restarted).
   const migration = requireMigration(obs);
-  const kill = obs.faults.find((f) => (f.kind === 'kill' && f.target.side === 'destination') || (f.kind === 'restart-daemon' && f.target.host === migration.to));
+  const kill = obs.faults.find(
+    (f) =>
+      (f.kind === 'kill' && f.target.side === 'destination') ||
+      (f.kind === 'restart-daemon' && f.target.host === migration.to),
+  );
   if (!kill) throw new CannotJudge(`scenario '${obs.scenario.name}' never killed the destination's QEMU or daemon`);
-  const what = kill.kind === 'kill' ? 'the destination QEMU was killed' : `the destination daemon was ended (${kill.detail ?? kill.kind})`;
+  const what =
+    kill.kind === 'kill'
+      ? 'the destination QEMU was killed'
+      : `the destination daemon was ended (${kill.detail ?? kill.kind})`;
   // After the transfer: the source had completed its part (perform3_done, or QEMU's 'completed').
   const sourcePhase = phaseAt(obs, 'source', kill.t);
-  const transferred = sourcePhase === 'perform3_done' || obs.events.some((e) => e.side === 'source' && e.migrationStatus === 'completed' && e.t <= kill.t);
-  if (!transferred) throw new CannotJudge(`the destination was killed at ${ms(kill.t)} with the source in phase '${sourcePhase ?? 'none reported'}', before the transfer completed: the scenario did not create the condition`);
+  const transferred =
+    sourcePhase === 'perform3_done' ||
+    obs.events.some((e) => e.side === 'source' && e.migrationStatus === 'completed' && e.t <= kill.t);
+  if (!transferred)
+    throw new CannotJudge(
+      `the destination was killed at ${ms(kill.t)} with the source in phase '${sourcePhase ?? 'none reported'}', before the transfer completed: the scenario did not create the condition`,
+    );
   // Before Finish resumed it: the destination had not run the guest.
-  const early = obs.progress.destination.passes.find((t) => t < kill.t) ?? obs.events.find((e) => e.side === 'destination' && e.name === 'RESUME' && e.t < kill.t)?.t;
-  if (early !== undefined) throw new CannotJudge(`the destination already ran the guest (at ${ms(early)}) before it was killed: the scenario did not strike before Finish resumed it`);
+  const early =
+    obs.progress.destination.passes.find((t) => t < kill.t) ??
+    obs.events.find((e) => e.side === 'destination' && e.name === 'RESUME' && e.t < kill.t)?.t;
+  if (early !== undefined)
+    throw new CannotJudge(
+      `the destination already ran the guest (at ${ms(early)}) before it was killed: the scenario did not strike before Finish resumed it`,
+    );
   const self = rolledBackByCutover(obs, kill.t);
   if (self) return self;
-  return verdictOf(rollBack(obs, kill.t, anyReason), `${what} after the transfer (source in ${sourcePhase ?? 'completed'}), before Finish resumed the guest there`);
+  return verdictOf(
+    rollBack(obs, kill.t, anyReason),
+    `${what} after the transfer (source in ${sourcePhase ?? 'completed'}), before Finish resumed the guest there`,
+  );
 };
 
 export const V3_04: Judge = (obs) => {
   const restart = faultOf(obs, ['restart-daemon'], undefined, 'restarted a daemon');
   const migration = requireMigration(obs);
-  if (restart.target.host !== migration.from) throw new CannotJudge(`the daemon restarted was ${restart.target.host ?? 'unknown'}'s, not the source's (${migration.from ?? 'unknown'})`);
+  if (restart.target.host !== migration.from)
+    throw new CannotJudge(
+      `the daemon restarted was ${restart.target.host ?? 'unknown'}'s, not the source's (${migration.from ?? 'unknown'})`,
+    );
   const phase = struckIn(obs, restart, 'source', ['perform3']);
-  return verdictOf(rollBack(obs, restart.t, anyReason), `the source daemon was ended in ${phase} (${restart.detail ?? restart.kind})`);
+  return verdictOf(
+    rollBack(obs, restart.t, anyReason),
+    `the source daemon was ended in ${phase} (${restart.detail ?? restart.kind})`,
+  );
 };
 
 /**
@@ -152,8 +218,12 @@ export const V3_04: Judge = (obs) => {
  */
 export const V3_05: Judge = (obs) => {
   const migration = requireMigration(obs);
-  if (!obs.driver.capabilities.includes('must-succeed')) return skipped(`the ${obs.driver.name} driver offers no must-succeed policy`);
-  return verdictOf(rollBack(obs, migration.requestedAt, anyReason), 'a feature marked must-succeed failed at the destination');
+  if (!obs.driver.capabilities.includes('must-succeed'))
+    return skipped(`the ${obs.driver.name} driver offers no must-succeed policy`);
+  return verdictOf(
+    rollBack(obs, migration.requestedAt, anyReason),
+    'a feature marked must-succeed failed at the destination',
+  );
 };
 
 /**
@@ -167,18 +237,26 @@ export const V3_INV: Judge = (obs) => {
   const migration = requireMigration(obs);
   const name = obs.guest?.name;
   if (!name) throw new CannotJudge(`scenario '${obs.scenario.name}' recorded no guest identity`);
-  if (!obs.settle) throw new CannotJudge(`scenario '${obs.scenario.name}' kept no settle watch: the end state is judged once things settled`);
+  if (!obs.settle)
+    throw new CannotJudge(
+      `scenario '${obs.scenario.name}' kept no settle watch: the end state is judged once things settled`,
+    );
   const runners = MIG_08(obs);
   if (runners.verdict === 'fail') return fail(`two runners: ${runners.reason}`);
   const self = rolledBackByCutover(obs, obs.faults[0]?.t ?? migration.requestedAt);
   if (self) return self;
-  const struck = obs.faults.length ? obs.faults.map((f) => `${f.kind} at ${f.placement} (${ms(f.t)})`).join(', ') : 'no fault struck';
+  const struck = obs.faults.length
+    ? obs.faults.map((f) => `${f.kind} at ${f.placement} (${ms(f.t)})`).join(', ')
+    : 'no fault struck';
   const after = obs.faults[0]?.t ?? migration.requestedAt;
   const hosts = { source: migration.from, destination: migration.to };
   const last = (host: string | undefined) => lastInventory(obs, host, after);
   const copies = (['source', 'destination'] as const).map((side) => {
     const inventory = last(hosts[side]);
-    if (!inventory) throw new CannotJudge(`scenario '${obs.scenario.name}' lacks an inventory of ${hosts[side] ?? side} after the faults`);
+    if (!inventory)
+      throw new CannotJudge(
+        `scenario '${obs.scenario.name}' lacks an inventory of ${hosts[side] ?? side} after the faults`,
+      );
     return { side, entries: inventory.guests.filter((g) => g.name === name) };
   });
   const running = copies.filter((c) => c.entries.some((g) => RUNNING.test(g.state)));
@@ -190,11 +268,19 @@ export const V3_INV: Judge = (obs) => {
     // Allowed only where the destination had taken the guest over (it ran) when it was killed:
     // before that, the source still holds the guest whole, and must get it back.
     // Ran before it died: the kill is struck when its moment is seen, and lands a little later.
-    const ranAt = obs.events.find((e) => e.side === 'destination' && e.name === 'RESUME')?.t ?? obs.progress.destination.passes[0];
+    const ranAt =
+      obs.events.find((e) => e.side === 'destination' && e.name === 'RESUME')?.t ?? obs.progress.destination.passes[0];
     const diedAt = obs.exits.destination?.t;
-    const killedAfterCutover = obs.faults.find((f) => f.kind === 'kill' && f.target.side === 'destination' && ranAt !== undefined && (diedAt ?? f.t) >= ranAt);
-    if (killedAfterCutover) return pass(`the guest was lost with its destination, killed after it had taken the guest over; no other copy ran ${said}`);
-    const held = copies.map((c) => `${hosts[c.side] ?? c.side}: ${c.entries.map((g) => g.state).join(', ') || 'nothing'}`).join('; ');
+    const killedAfterCutover = obs.faults.find(
+      (f) => f.kind === 'kill' && f.target.side === 'destination' && ranAt !== undefined && (diedAt ?? f.t) >= ranAt,
+    );
+    if (killedAfterCutover)
+      return pass(
+        `the guest was lost with its destination, killed after it had taken the guest over; no other copy ran ${said}`,
+      );
+    const held = copies
+      .map((c) => `${hosts[c.side] ?? c.side}: ${c.entries.map((g) => g.state).join(', ') || 'nothing'}`)
+      .join('; ');
     return fail(`no running copy of the guest anywhere (${held}): it was lost ${said}`);
   }
   const other = holder === 'source' ? 'destination' : 'source';
@@ -207,8 +293,12 @@ export const V3_INV: Judge = (obs) => {
   if (!memory.intact) problems.push(`${holder} RAM corrupt: ${memory.summary}`);
   // Rolled back: the destination keeps nothing. Migrated: the source may keep its definition (libvirt) or a paused QEMU (postmigrate), never a runner.
   const left = copies.find((c) => c.side === other)?.entries ?? [];
-  if (holder === 'source' && left.length) problems.push(`${hosts.destination} still holds ${left.map((g) => `${g.name} (${g.state})`).join(', ')}`);
-  const outcome = holder === 'source' ? 'rolled back: the guest runs on at the source' : 'migrated: the guest runs at the destination';
+  if (holder === 'source' && left.length)
+    problems.push(`${hosts.destination} still holds ${left.map((g) => `${g.name} (${g.state})`).join(', ')}`);
+  const outcome =
+    holder === 'source'
+      ? 'rolled back: the guest runs on at the source'
+      : 'migrated: the guest runs at the destination';
   if (problems.length) return fail(`${outcome}, but ${problems.join('; ')} ${said}`);
   return pass(`${outcome} (${passes} passes, RAM intact), nothing of it left elsewhere ${said}`, { passes });
 };

@@ -30,9 +30,21 @@ export class Failed extends Error {
   override name = 'Failed';
 }
 
-export const pass = (reason: string, measurements: Record<string, number> = {}): Verdict => ({ verdict: 'pass', reason, measurements });
-export const skipped = (reason: string, measurements: Record<string, number> = {}): Verdict => ({ verdict: 'skipped', reason, measurements });
-export const fail = (reason: string, measurements: Record<string, number> = {}): Verdict => ({ verdict: 'fail', reason, measurements });
+export const pass = (reason: string, measurements: Record<string, number> = {}): Verdict => ({
+  verdict: 'pass',
+  reason,
+  measurements,
+});
+export const skipped = (reason: string, measurements: Record<string, number> = {}): Verdict => ({
+  verdict: 'skipped',
+  reason,
+  measurements,
+});
+export const fail = (reason: string, measurements: Record<string, number> = {}): Verdict => ({
+  verdict: 'fail',
+  reason,
+  measurements,
+});
 
 /** A judge's verdict on an observation, with evidence the implementation took away counted as a fail. */
 export function run(judge: Judge, observation: Observation): Verdict {

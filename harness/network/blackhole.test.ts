@@ -12,7 +12,10 @@ afterEach(async () => {
 });
 
 /** A client socket with what happened to it recorded. */
-async function dial(port: number, host = '127.0.0.1'): Promise<{ socket: Socket; received: () => number; ended: () => boolean; closed: Promise<void> }> {
+async function dial(
+  port: number,
+  host = '127.0.0.1',
+): Promise<{ socket: Socket; received: () => number; ended: () => boolean; closed: Promise<void> }> {
   const socket = connect({ host, port, allowHalfOpen: true });
   clients.push(socket);
   let received = 0;

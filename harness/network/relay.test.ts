@@ -66,7 +66,7 @@ describe('migration link relay', () => {
     expect(socket.destroyed).toBe(true);
   });
 
-  it('cutting a connection whose source already ended closes it: the destination\'s writes end in a reset', async () => {
+  it("cutting a connection whose source already ended closes it: the destination's writes end in a reset", async () => {
     // A destination that reads nothing for now (a stalled QEMU) and keeps its side open.
     let accepted: Socket | undefined;
     echo = createServer({ allowHalfOpen: true }, (s) => {
@@ -86,7 +86,9 @@ describe('migration link relay', () => {
     const closed = new Promise((r) => accepted!.on('close', r));
     accepted!.resume();
     const writes = setInterval(() => accepted?.write('x'), 20);
-    const outcome = await Promise.race([closed.then(() => 'closed'), sleep(3000).then(() => 'still open')]).finally(() => clearInterval(writes));
+    const outcome = await Promise.race([closed.then(() => 'closed'), sleep(3000).then(() => 'still open')]).finally(
+      () => clearInterval(writes),
+    );
     if (outcome !== 'closed') accepted?.destroy();
     expect(outcome).toBe('closed');
   });
@@ -101,10 +103,11 @@ describe('migration link relay', () => {
       await new Promise<void>((r) => occupant.listen(where.port, where.host, r));
       taken.push(where);
       return {
-        release: () => new Promise<void>((r) => {
-          occupant.close(() => ((released += 1), r()));
-          for (const s of sockets) s.destroy();
-        }),
+        release: () =>
+          new Promise<void>((r) => {
+            occupant.close(() => ((released += 1), r()));
+            for (const s of sockets) s.destroy();
+          }),
       };
     });
     expect(relay.state).toBe('held');
@@ -143,7 +146,11 @@ describe('a stream that ends', () => {
     // closes it: explore runs hung at exit, spinning in Node's handle cleanup, until this.
     const calls: string[] = [];
     const socket = (state: { connecting: boolean; writableEnded: boolean }) =>
-      ({ ...state, destroy: () => calls.push('destroy'), resetAndDestroy: () => calls.push('reset') }) as unknown as Socket;
+      ({
+        ...state,
+        destroy: () => calls.push('destroy'),
+        resetAndDestroy: () => calls.push('reset'),
+      }) as unknown as Socket;
     cutConnection(socket({ connecting: false, writableEnded: false }));
     cutConnection(socket({ connecting: false, writableEnded: true }));
     cutConnection(socket({ connecting: true, writableEnded: false }));

@@ -11,7 +11,10 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 export type LinkState = 'up' | 'cut' | 'blackhole' | 'held';
 
 /** Takes the relay's port while the link is held; released when it heals. */
-export type PortOccupant = (where: { readonly host: string; readonly port: number }) => Promise<{ release(): Promise<void> }>;
+export type PortOccupant = (where: {
+  readonly host: string;
+  readonly port: number;
+}) => Promise<{ release(): Promise<void> }>;
 
 export interface Relay {
   readonly host: string;

@@ -11,8 +11,10 @@ export const MAIN_GUEST = 'main';
 export function deriveObservation(entries: ReadonlyArray<HistoryEntry>): Observation {
   const begin = entries.find((e): e is EntryOf<'begin'> => e.type === 'begin');
   if (!begin) throw new Error('a history without its begin entry');
-  if (begin.format !== HISTORY_FORMAT) throw new Error(`a history of format ${String(begin.format)}; this cutover reads format ${HISTORY_FORMAT}`);
-  const of = <T extends HistoryEntry['type']>(type: T): Array<EntryOf<T>> => entries.filter((e): e is EntryOf<T> => e.type === type);
+  if (begin.format !== HISTORY_FORMAT)
+    throw new Error(`a history of format ${String(begin.format)}; this cutover reads format ${HISTORY_FORMAT}`);
+  const of = <T extends HistoryEntry['type']>(type: T): Array<EntryOf<T>> =>
+    entries.filter((e): e is EntryOf<T> => e.type === type);
   const end = of('end').at(-1)?.t ?? entries.at(-1)?.t ?? 0;
   const guests = Object.keys(begin.guests);
   const perGuest = new Map(guests.map((key) => [key, guestPart(entries, key, begin)]));
@@ -23,7 +25,13 @@ export function deriveObservation(entries: ReadonlyArray<HistoryEntry>): Observa
     const { exits: _exits, disks: _disks, spice: _spice, ...rest } = part;
     others[key] = rest;
   }
-  const accelerators = [...new Set(of('guest').map((g) => g.accelerator).filter((a): a is string => !!a))];
+  const accelerators = [
+    ...new Set(
+      of('guest')
+        .map((g) => g.accelerator)
+        .filter((a): a is string => !!a),
+    ),
+  ];
   const deadlock = of('deadlock').at(-1);
   const settle = of('settle').at(-1);
   return {
@@ -40,7 +48,14 @@ export function deriveObservation(entries: ReadonlyArray<HistoryEntry>): Observa
     startedAt: begin.startedAt,
     ...(begin.timeScale !== undefined && { timeScale: begin.timeScale }),
     durationMs: end,
-    steps: of('step').map(({ index, do: kind, startedAt, t, outcome, detail }) => ({ index, do: kind, startedAt, endedAt: t, outcome, ...(detail !== undefined && { detail }) })),
+    steps: of('step').map(({ index, do: kind, startedAt, t, outcome, detail }) => ({
+      index,
+      do: kind,
+      startedAt,
+      endedAt: t,
+      outcome,
+      ...(detail !== undefined && { detail }),
+    })),
     events: main.events,
     states: main.states,
     progress: main.progress,
@@ -53,25 +68,50 @@ export function deriveObservation(entries: ReadonlyArray<HistoryEntry>): Observa
     guests: others,
     daemons: of('pool').map(({ t, host, pool }) => ({ t, host, pool })),
     calls: of('call').map(({ type: _type, ...call }) => call),
-    faults: of('fault').filter((f) => f.outcome === 'struck').map(({ t, kind, target, placement, detail }) => ({ t, kind, target, placement, ...(detail !== undefined && { detail }) })),
+    faults: of('fault')
+      .filter((f) => f.outcome === 'struck')
+      .map(({ t, kind, target, placement, detail }) => ({
+        t,
+        kind,
+        target,
+        placement,
+        ...(detail !== undefined && { detail }),
+      })),
     actions: of('action').map(({ t, guest, action }) => ({ t, guest, action })),
     spice: main.spice,
-    ...(deadlock && { deadlock: { onsetAt: deadlock.onsetAt, declaredAt: deadlock.t, guests: deadlock.guests, pools: deadlock.pools } }),
-    ...(settle && { settle: { from: settle.from, until: settle.t, boundMs: settle.boundMs, basis: settle.basis, endedBy: settle.endedBy, detail: settle.detail } }),
+    ...(deadlock && {
+      deadlock: { onsetAt: deadlock.onsetAt, declaredAt: deadlock.t, guests: deadlock.guests, pools: deadlock.pools },
+    }),
+    ...(settle && {
+      settle: {
+        from: settle.from,
+        until: settle.t,
+        boundMs: settle.boundMs,
+        basis: settle.basis,
+        endedBy: settle.endedBy,
+        detail: settle.detail,
+      },
+    }),
     evidence: [],
   };
 }
 
-type GuestPart = GuestObservation & Pick<Observation, 'exits' | 'disks' | 'spice' | 'memory'> & { readonly spec: GuestIdentity };
+type GuestPart = GuestObservation &
+  Pick<Observation, 'exits' | 'disks' | 'spice' | 'memory'> & { readonly spec: GuestIdentity };
 
 function guestPart(entries: ReadonlyArray<HistoryEntry>, key: string, begin: EntryOf<'begin'>): GuestPart {
   const mine = <T extends HistoryEntry['type']>(type: T): Array<EntryOf<T> & { guest: string }> =>
-    entries.filter((e): e is EntryOf<T> & { guest: string } => e.type === type && (e as { guest?: string }).guest === key);
+    entries.filter(
+      (e): e is EntryOf<T> & { guest: string } => e.type === type && (e as { guest?: string }).guest === key,
+    );
   const spec = begin.guests[key];
   const migrate = mine('migrate').at(-1);
   const final = mine('final').at(-1);
   const cancel = migrate && mine('action').find((a) => a.action === 'cancel' && a.t >= migrate.t);
-  const bySide = <T extends { side: Side }, V>(list: ReadonlyArray<T>, pick: (entry: T) => V): Partial<Record<Side, V>> => {
+  const bySide = <T extends { side: Side }, V>(
+    list: ReadonlyArray<T>,
+    pick: (entry: T) => V,
+  ): Partial<Record<Side, V>> => {
     const out: Partial<Record<Side, V>> = {};
     for (const entry of list) out[entry.side] = pick(entry);
     return out;
@@ -91,10 +131,17 @@ function guestPart(entries: ReadonlyArray<HistoryEntry>, key: string, begin: Ent
     spec: identity,
     events: mine('event').map((e) => e.event),
     states: mine('state').map(({ t, side, state }) => ({ t, side, state })),
-    progress: { source: progressOf(mine('progress'), 'source', spec?.disk === true), destination: progressOf(mine('progress'), 'destination', spec?.disk === true) },
+    progress: {
+      source: progressOf(mine('progress'), 'source', spec?.disk === true),
+      destination: progressOf(mine('progress'), 'destination', spec?.disk === true),
+    },
     ...(migrate && {
       migration: {
-        requestedAt: migrate.t, from: migrate.from, to: migrate.to, settings: migrate.settings, unreachable: migrate.unreachable,
+        requestedAt: migrate.t,
+        from: migrate.from,
+        to: migrate.to,
+        settings: migrate.settings,
+        unreachable: migrate.unreachable,
         ...(final && { final: final.info }),
         ...(cancel && { cancelRequestedAt: cancel.t }),
       },
@@ -115,7 +162,11 @@ function progressOf(entries: ReadonlyArray<EntryOf<'progress'>>, side: Side, dis
   return {
     boots: times(GUEST_LAYOUT.bootChar),
     passes: times(GUEST_LAYOUT.passChar),
-    ...(disk && { diskErrors: times(DISK_LAYOUT.errorChar), zeroReads: times(DISK_LAYOUT.zeroChar), badReads: times(DISK_LAYOUT.badChar) }),
+    ...(disk && {
+      diskErrors: times(DISK_LAYOUT.errorChar),
+      zeroReads: times(DISK_LAYOUT.zeroChar),
+      badReads: times(DISK_LAYOUT.badChar),
+    }),
   };
 }
 
@@ -125,7 +176,8 @@ function progressOf(entries: ReadonlyArray<EntryOf<'progress'>>, side: Side, dis
  */
 function emulatorVersions(identity: GuestIdentity): Record<string, string> {
   const { source, destination } = identity.emulators;
-  if (source && destination && source !== destination) return { 'qemu (source)': source, 'qemu (destination)': destination };
+  if (source && destination && source !== destination)
+    return { 'qemu (source)': source, 'qemu (destination)': destination };
   const only = source ?? destination;
   return only ? { qemu: only } : {};
 }

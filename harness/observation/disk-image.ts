@@ -26,8 +26,14 @@ async function qemuImg(host: Host, args: string[]): Promise<string> {
  * and a raw copy to read them from, made on the image's host (whose folder the harness sees
  * at the same path). -U: the guest's QEMU may still hold the image open.
  */
-export async function readDiskImage(host: Host, image: DiskImage, scratch: string): Promise<{ raw: Buffer; extents: Extent[] }> {
-  const map = JSON.parse(await qemuImg(host, ['map', '-U', '--output=json', '-f', image.format, image.path])) as MapEntry[];
+export async function readDiskImage(
+  host: Host,
+  image: DiskImage,
+  scratch: string,
+): Promise<{ raw: Buffer; extents: Extent[] }> {
+  const map = JSON.parse(
+    await qemuImg(host, ['map', '-U', '--output=json', '-f', image.format, image.path]),
+  ) as MapEntry[];
   const extents = map.filter((e) => e.data && (e.depth ?? 0) === 0).map(({ start, length }) => ({ start, length }));
   await qemuImg(host, ['convert', '-U', '-f', image.format, '-O', 'raw', image.path, scratch]);
   try {

@@ -8,7 +8,7 @@ const recorded = (name: string): Observation =>
   JSON.parse(readFileSync(join(import.meta.dirname, '../judging/fixtures', `${name}.json`), 'utf8')) as Observation;
 
 describe('drift between a real and an emulated run', () => {
-  it('reads each side\'s order of statuses, STOP and RESUME, without MIGRATION_PASS', () => {
+  it("reads each side's order of statuses, STOP and RESUME, without MIGRATION_PASS", () => {
     const precopy = recorded('qemu-7.2-precopy');
     expect(sideSequence(precopy, 'source')).toEqual(['setup', 'active', 'STOP', 'completed']);
     expect(sideSequence(precopy, 'destination')).toEqual(['setup', 'active', 'RESUME', 'completed', 'STOP']);

@@ -13,7 +13,12 @@ const ORDERED_EVENTS = new Set(['MIGRATION', 'STOP', 'RESUME', 'SPICE_MIGRATE_CO
 export function sideSequence(obs: Observation, side: Side): string[] {
   const main = obs.guest?.name;
   const words = obs.events
-    .filter((e) => e.side === side && ORDERED_EVENTS.has(e.name) && (main === undefined || e.guest === undefined || e.guest === main))
+    .filter(
+      (e) =>
+        e.side === side &&
+        ORDERED_EVENTS.has(e.name) &&
+        (main === undefined || e.guest === undefined || e.guest === main),
+    )
     .map((e) => e.migrationStatus ?? e.name);
   return words.filter((w, i) => w !== words[i - 1]);
 }
@@ -26,12 +31,14 @@ export function drift(real: Observation, emulated: Observation): string[] {
     const b = sideSequence(emulated, side).join(' -> ');
     if (a !== b) found.push(`${side} events: real ${a || 'none'}; emulated ${b || 'none'}`);
     const lastState = (obs: Observation): string | undefined => obs.states.filter((s) => s.side === side).at(-1)?.state;
-    if (lastState(real) !== lastState(emulated)) found.push(`${side} last run state: real ${lastState(real)}; emulated ${lastState(emulated)}`);
+    if (lastState(real) !== lastState(emulated))
+      found.push(`${side} last run state: real ${lastState(real)}; emulated ${lastState(emulated)}`);
     const ending = (obs: Observation): string => {
       const exit = obs.exits[side];
       return exit ? (exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`) : 'running at the end';
     };
-    if (ending(real) !== ending(emulated)) found.push(`${side} QEMU: real ${ending(real)}; emulated ${ending(emulated)}`);
+    if (ending(real) !== ending(emulated))
+      found.push(`${side} QEMU: real ${ending(real)}; emulated ${ending(emulated)}`);
   }
   const final = (obs: Observation): string => obs.migration?.final?.status ?? 'none';
   if (final(real) !== final(emulated)) found.push(`final status: real ${final(real)}; emulated ${final(emulated)}`);

@@ -7,25 +7,77 @@ function scenarioHistory(): History {
   const history = new History(() => now);
   const at = (t: number): void => void (now = t);
   history.append({
-    type: 'begin', t: 0, format: HISTORY_FORMAT, startedAt: '2026-11-30T00:00:00.000Z',
+    type: 'begin',
+    t: 0,
+    format: HISTORY_FORMAT,
+    startedAt: '2026-11-30T00:00:00.000Z',
     scenario: { name: 'cancel', file: 'scenarios/mig/cancel.yaml', judges: ['MIG-06'] },
     driver: { name: 'qemu', versions: {}, capabilities: ['postcopy'] },
-    hostKind: 'process', hosts: { alpha: { kind: 'process', address: '127.0.0.1', description: {}, settings: {} } },
-    guests: { main: { name: 'cutover-cancel', memoryMiB: 128, uuid: 'u-1' }, g2: { name: 'cutover-cancel-g2', memoryMiB: 128 } },
+    hostKind: 'process',
+    hosts: { alpha: { kind: 'process', address: '127.0.0.1', description: {}, settings: {} } },
+    guests: {
+      main: { name: 'cutover-cancel', memoryMiB: 128, uuid: 'u-1' },
+      g2: { name: 'cutover-cancel-g2', memoryMiB: 128 },
+    },
   });
   at(10);
-  history.append({ type: 'guest', guest: 'main', side: 'source', host: 'alpha', emulatorVersion: '7.2.22', accelerator: 'tcg' });
+  history.append({
+    type: 'guest',
+    guest: 'main',
+    side: 'source',
+    host: 'alpha',
+    emulatorVersion: '7.2.22',
+    accelerator: 'tcg',
+  });
   history.append({ type: 'progress', t: 20, guest: 'main', side: 'source', text: 'ABB' });
   history.append({ type: 'progress', t: 25, guest: 'g2', side: 'source', text: 'B' });
   at(30);
-  history.append({ type: 'migrate', guest: 'main', from: 'alpha', to: 'alpha', unreachable: false, settings: { transport: 'unix' } });
-  history.append({ type: 'event', t: 31, guest: 'main', event: { t: 31, side: 'source', name: 'MIGRATION', migrationStatus: 'active' } });
-  history.append({ type: 'event', t: 32, guest: 'g2', event: { t: 32, side: 'source', name: 'MIGRATION', migrationStatus: 'setup' } });
+  history.append({
+    type: 'migrate',
+    guest: 'main',
+    from: 'alpha',
+    to: 'alpha',
+    unreachable: false,
+    settings: { transport: 'unix' },
+  });
+  history.append({
+    type: 'event',
+    t: 31,
+    guest: 'main',
+    event: { t: 31, side: 'source', name: 'MIGRATION', migrationStatus: 'active' },
+  });
+  history.append({
+    type: 'event',
+    t: 32,
+    guest: 'g2',
+    event: { t: 32, side: 'source', name: 'MIGRATION', migrationStatus: 'setup' },
+  });
   at(40);
   history.append({ type: 'action', guest: 'main', action: 'cancel' });
-  history.append({ type: 'fault', t: 41, kind: 'kill', target: { guest: 'main', side: 'destination' }, placement: 'now', outcome: 'struck', detail: 'SIGKILL' });
-  history.append({ type: 'fault', t: 42, kind: 'thaw', target: { guest: 'main', side: 'destination' }, placement: 'after 1 s', outcome: 'never' });
-  history.append({ type: 'exit', t: 43, guest: 'main', side: 'destination', exit: { code: null, signal: 'SIGKILL', t: 43 } });
+  history.append({
+    type: 'fault',
+    t: 41,
+    kind: 'kill',
+    target: { guest: 'main', side: 'destination' },
+    placement: 'now',
+    outcome: 'struck',
+    detail: 'SIGKILL',
+  });
+  history.append({
+    type: 'fault',
+    t: 42,
+    kind: 'thaw',
+    target: { guest: 'main', side: 'destination' },
+    placement: 'after 1 s',
+    outcome: 'never',
+  });
+  history.append({
+    type: 'exit',
+    t: 43,
+    guest: 'main',
+    side: 'destination',
+    exit: { code: null, signal: 'SIGKILL', t: 43 },
+  });
   history.append({ type: 'state', t: 50, guest: 'main', side: 'source', state: 'running' });
   history.append({ type: 'step', t: 55, index: 0, do: 'cancel', startedAt: 40, outcome: 'ok' });
   history.append({ type: 'final', t: 60, guest: 'main', info: { status: 'cancelled' } });
@@ -65,11 +117,23 @@ describe('history', () => {
     const obs = deriveObservation(scenarioHistory().entries);
     expect(obs.format).toBe(HISTORY_FORMAT);
     expect(obs.durationMs).toBe(61);
-    expect(obs.driver).toMatchObject({ name: 'qemu', versions: { qemu: '7.2.22' }, accelerator: 'tcg', capabilities: ['postcopy'] });
+    expect(obs.driver).toMatchObject({
+      name: 'qemu',
+      versions: { qemu: '7.2.22' },
+      accelerator: 'tcg',
+      capabilities: ['postcopy'],
+    });
     expect(obs.progress.source).toEqual({ boots: [20], passes: [20, 20] });
     expect(obs.events.map((e) => e.migrationStatus)).toEqual(['active']);
-    expect(obs.migration).toMatchObject({ requestedAt: 30, cancelRequestedAt: 40, final: { status: 'cancelled' }, from: 'alpha' });
-    expect(obs.faults).toEqual([{ t: 41, kind: 'kill', target: { guest: 'main', side: 'destination' }, placement: 'now', detail: 'SIGKILL' }]);
+    expect(obs.migration).toMatchObject({
+      requestedAt: 30,
+      cancelRequestedAt: 40,
+      final: { status: 'cancelled' },
+      from: 'alpha',
+    });
+    expect(obs.faults).toEqual([
+      { t: 41, kind: 'kill', target: { guest: 'main', side: 'destination' }, placement: 'now', detail: 'SIGKILL' },
+    ]);
     expect(obs.actions).toEqual([{ t: 40, guest: 'main', action: 'cancel' }]);
     expect(obs.exits.destination?.signal).toBe('SIGKILL');
     expect(obs.steps).toEqual([{ index: 0, do: 'cancel', startedAt: 40, endedAt: 55, outcome: 'ok' }]);

@@ -2,7 +2,14 @@
 // did and struck is appended here as a typed, time-stamped entry, in order. The Observation
 // that judges read is derived from it (derive.ts), and a stored history can be judged again.
 import type {
-  DriverEvent, InventoryEntry, MigrationInfo, ProbeResult, RunState, Side, SpiceStatus, ThreadPool,
+  DriverEvent,
+  InventoryEntry,
+  MigrationInfo,
+  ProbeResult,
+  RunState,
+  Side,
+  SpiceStatus,
+  ThreadPool,
 } from '../drivers/types.ts';
 import type { DiskCheck } from '../guest/disk-check.ts';
 import type { MemoryCheck } from '../guest/memory-check.ts';
@@ -32,7 +39,10 @@ export interface MigrationRequest {
   readonly from: string;
   readonly to: string;
   readonly unreachable: boolean;
-  readonly settings: Readonly<Record<string, unknown>> & { readonly transport: 'unix' | 'tcp'; readonly downtimeLimitMs?: number };
+  readonly settings: Readonly<Record<string, unknown>> & {
+    readonly transport: 'unix' | 'tcp';
+    readonly downtimeLimitMs?: number;
+  };
   /** The destination's UUID when the scenario gave it another one ('none': no UUID). */
   readonly destinationUuid?: string;
 }
@@ -69,19 +79,36 @@ interface OfGuest extends At {
 
 export type HistoryEntry =
   | (At & {
-    readonly type: 'begin';
-    readonly format: typeof HISTORY_FORMAT;
-    readonly startedAt: string;
-    /** Emulated milliseconds per wall millisecond (util/clock.ts); absent: 1. */
-    readonly timeScale?: number;
-    readonly scenario: { readonly name: string; readonly file: string; readonly judges: ReadonlyArray<string> };
-    readonly driver: { readonly name: string; readonly versions: Readonly<Record<string, string>>; readonly capabilities: ReadonlyArray<string> };
-    readonly hostKind: string;
-    readonly hosts: Readonly<Record<string, HostRecord>>;
-    readonly guests: Readonly<Record<string, GuestSpecRecord>>;
-  })
-  | (At & { readonly type: 'step'; readonly index: number; readonly do: string; readonly startedAt: number; readonly outcome: StepOutcome; readonly detail?: string })
-  | (OfGuest & { readonly type: 'guest'; readonly side: Side; readonly host: string; readonly emulatorVersion?: string; readonly accelerator?: string })
+      readonly type: 'begin';
+      readonly format: typeof HISTORY_FORMAT;
+      readonly startedAt: string;
+      /** Emulated milliseconds per wall millisecond (util/clock.ts); absent: 1. */
+      readonly timeScale?: number;
+      readonly scenario: { readonly name: string; readonly file: string; readonly judges: ReadonlyArray<string> };
+      readonly driver: {
+        readonly name: string;
+        readonly versions: Readonly<Record<string, string>>;
+        readonly capabilities: ReadonlyArray<string>;
+      };
+      readonly hostKind: string;
+      readonly hosts: Readonly<Record<string, HostRecord>>;
+      readonly guests: Readonly<Record<string, GuestSpecRecord>>;
+    })
+  | (At & {
+      readonly type: 'step';
+      readonly index: number;
+      readonly do: string;
+      readonly startedAt: number;
+      readonly outcome: StepOutcome;
+      readonly detail?: string;
+    })
+  | (OfGuest & {
+      readonly type: 'guest';
+      readonly side: Side;
+      readonly host: string;
+      readonly emulatorVersion?: string;
+      readonly accelerator?: string;
+    })
   | (OfGuest & { readonly type: 'event'; readonly event: DriverEvent })
   | (OfGuest & { readonly type: 'state'; readonly side: Side; readonly state: RunState })
   /** Characters the guest wrote on its serial line, all arrived at t. */
@@ -91,25 +118,42 @@ export type HistoryEntry =
   | (OfGuest & { readonly type: 'action'; readonly action: 'cancel' | 'start-postcopy' | 'recover' })
   /** What the implementation said of the migration at the end (query-migrate or its equivalent). */
   | (OfGuest & { readonly type: 'final'; readonly info: MigrationInfo })
-  | (OfGuest & { readonly type: 'memory'; readonly side: Side; readonly check: MemoryCheck; readonly counters: { readonly passes: number; readonly boots: number } })
+  | (OfGuest & {
+      readonly type: 'memory';
+      readonly side: Side;
+      readonly check: MemoryCheck;
+      readonly counters: { readonly passes: number; readonly boots: number };
+    })
   | (OfGuest & { readonly type: 'disk'; readonly side: Side; readonly check: DiskCheck })
   | (OfGuest & { readonly type: 'spice'; readonly side: Side; readonly status: SpiceStatus })
   | (At & { readonly type: 'inventory'; readonly host: string; readonly guests: ReadonlyArray<InventoryEntry> })
   | (At & { readonly type: 'pool'; readonly host: string; readonly pool: ThreadPool })
   | (At & { readonly type: 'call'; readonly host: string } & ProbeResult)
   | (At & {
-    readonly type: 'fault';
-    readonly kind: string;
-    readonly target: FaultTarget;
-    /** Where the scenario placed it, as written ("now", "status setup (source)", ...). */
-    readonly placement: string;
-    /** 'never': its moment never came before the scenario ended. */
-    readonly outcome: 'struck' | 'failed' | 'never';
-    readonly detail?: string;
-  })
+      readonly type: 'fault';
+      readonly kind: string;
+      readonly target: FaultTarget;
+      /** Where the scenario placed it, as written ("now", "status setup (source)", ...). */
+      readonly placement: string;
+      /** 'never': its moment never came before the scenario ended. */
+      readonly outcome: 'struck' | 'failed' | 'never';
+      readonly detail?: string;
+    })
   /** Both sides watched from `from` (the migration's end, or the last fault) until t. */
-  | (At & { readonly type: 'settle'; readonly from: number; readonly boundMs: number; readonly basis: string; readonly endedBy: SettleEnd; readonly detail: string })
-  | (At & { readonly type: 'deadlock'; readonly onsetAt: number; readonly guests: ReadonlyArray<string>; readonly pools: ReadonlyArray<{ readonly t: number; readonly host: string; readonly pool: ThreadPool }> })
+  | (At & {
+      readonly type: 'settle';
+      readonly from: number;
+      readonly boundMs: number;
+      readonly basis: string;
+      readonly endedBy: SettleEnd;
+      readonly detail: string;
+    })
+  | (At & {
+      readonly type: 'deadlock';
+      readonly onsetAt: number;
+      readonly guests: ReadonlyArray<string>;
+      readonly pools: ReadonlyArray<{ readonly t: number; readonly host: string; readonly pool: ThreadPool }>;
+    })
   /** A file worth keeping that a step produced (a client's log), by absolute path. */
   | (At & { readonly type: 'evidence'; readonly label: string; readonly path: string })
   | (At & { readonly type: 'end' });
@@ -121,7 +165,11 @@ export type SettleEnd = (typeof SETTLE_ENDS)[number];
 export type EntryType = HistoryEntry['type'];
 export type EntryOf<T extends EntryType> = Extract<HistoryEntry, { type: T }>;
 /** An entry as appended: the history stamps its time unless it was measured elsewhere. */
-export type NewEntry = HistoryEntry extends infer E ? (E extends HistoryEntry ? Omit<E, 't'> & { t?: number } : never) : never;
+export type NewEntry = HistoryEntry extends infer E
+  ? E extends HistoryEntry
+    ? Omit<E, 't'> & { t?: number }
+    : never
+  : never;
 
 type Listener = (entry: HistoryEntry) => void;
 
@@ -163,11 +211,13 @@ export class History {
 
   /** Resolves when an entry of one of these types is appended, or after `ms` at the latest. */
   next(types: ReadonlyArray<EntryType>, ms: number): Promise<void> {
-    return Promise.race(types.map((type) => {
-      let wakeup = this.wakeups.get(type);
-      if (!wakeup) this.wakeups.set(type, (wakeup = new Wakeup()));
-      return wakeup.next(ms);
-    }));
+    return Promise.race(
+      types.map((type) => {
+        let wakeup = this.wakeups.get(type);
+        if (!wakeup) this.wakeups.set(type, (wakeup = new Wakeup()));
+        return wakeup.next(ms);
+      }),
+    );
   }
 
   /** Ends the history: nothing is appended after the scenario's own end. */
@@ -187,5 +237,8 @@ export function historyToJsonl(entries: ReadonlyArray<HistoryEntry>): string {
 }
 
 export function historyFromJsonl(text: string): HistoryEntry[] {
-  return text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as HistoryEntry);
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as HistoryEntry);
 }

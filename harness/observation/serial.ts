@@ -28,7 +28,11 @@ export class SerialRecorder {
   }
 
   /** `onText`: every chunk of characters as it arrives, with its time (for the history). */
-  static async listen(path: string, clock: Clock, onText: (t: number, text: string) => void = () => {}): Promise<SerialRecorder> {
+  static async listen(
+    path: string,
+    clock: Clock,
+    onText: (t: number, text: string) => void = () => {},
+  ): Promise<SerialRecorder> {
     await rm(path, { force: true });
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
@@ -67,7 +71,12 @@ export class SerialRecorder {
     await new Promise<void>((resolve, reject) => {
       const timer = after(timeoutMs, () => {
         this.waiters.delete(check);
-        reject(new DeadlineError(`waiting for ${n} '${ch}' on serial ${this.path} (saw ${this.count(ch, since)})`, timeoutMs));
+        reject(
+          new DeadlineError(
+            `waiting for ${n} '${ch}' on serial ${this.path} (saw ${this.count(ch, since)})`,
+            timeoutMs,
+          ),
+        );
       });
       const check = (): void => {
         if (this.count(ch, since) < n) return;

@@ -1,7 +1,16 @@
 // What the runner observed while it played a scenario, derived from its history (derive.ts):
 // the only input of a judge. Times are milliseconds on one clock that starts with the scenario.
 
-import type { DriverEvent, InventoryEntry, MigrationInfo, ProbeResult, RunState, Side, SpiceStatus, ThreadPool } from '../drivers/types.ts';
+import type {
+  DriverEvent,
+  InventoryEntry,
+  MigrationInfo,
+  ProbeResult,
+  RunState,
+  Side,
+  SpiceStatus,
+  ThreadPool,
+} from '../drivers/types.ts';
 import type { DiskCheck } from '../guest/disk-check.ts';
 import type { MemoryCheck } from '../guest/memory-check.ts';
 import type { ProcessExit } from '../hosts/types.ts';

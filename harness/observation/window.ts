@@ -23,8 +23,16 @@ export function watchBound(hosts: Readonly<Record<string, { readonly keepalive?:
     .filter(([, h]) => h.keepalive && h.keepalive.interval > 0)
     .map(([name, h]) => {
       const keepalive = h.keepalive as Keepalive;
-      return { ms: keepaliveBoundMs(keepalive), basis: `the keepalive bound of ${name}, ${keepalive.interval} s x (${keepalive.count} + 1)` };
+      return {
+        ms: keepaliveBoundMs(keepalive),
+        basis: `the keepalive bound of ${name}, ${keepalive.interval} s x (${keepalive.count} + 1)`,
+      };
     })
     .sort((a, b) => b.ms - a.ms);
-  return bounds[0] ?? { ms: NO_KEEPALIVE_WATCH_MS, basis: `no host keeps a keepalive: a fixed ${NO_KEEPALIVE_WATCH_MS / 1000} s` };
+  return (
+    bounds[0] ?? {
+      ms: NO_KEEPALIVE_WATCH_MS,
+      basis: `no host keeps a keepalive: a fixed ${NO_KEEPALIVE_WATCH_MS / 1000} s`,
+    }
+  );
 }

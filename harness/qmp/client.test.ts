@@ -70,7 +70,7 @@ describe('connect and negotiation', () => {
     expect(peer.commands[0]?.arguments).toEqual({ enable: ['oob'] });
   });
 
-  it("does not ask for OOB when the greeting does not offer it", async () => {
+  it('does not ask for OOB when the greeting does not offer it', async () => {
     const peer = await startPeer({ capabilities: [] });
     const client = await connect(peer, { oob: true });
 
@@ -392,7 +392,10 @@ describe('malformed input', () => {
     ['an error without desc', '{"error": {"class": "GenericError"}, "id": 1}'],
     ['a reply without id', '{"return": {}}'],
     ['a reply for an id never sent', '{"return": {}, "id": "someone-else"}'],
-    ['a second greeting', JSON.stringify({ QMP: { version: { qemu: { major: 7, minor: 2, micro: 0 }, package: '' }, capabilities: [] } })],
+    [
+      'a second greeting',
+      JSON.stringify({ QMP: { version: { qemu: { major: 7, minor: 2, micro: 0 }, package: '' }, capabilities: [] } }),
+    ],
   ])('fails cleanly on JSON that is not a valid QMP message: %s', async (_name, line) => {
     const peer = await startPeer();
     const client = await connect(peer);
@@ -411,7 +414,9 @@ describe('line framing', () => {
   it('reassembles a line split across chunks, even inside a multi-byte character', async () => {
     const peer = await startPeer();
     const client = await connect(peer);
-    const bytes = Buffer.from('{"event": "GUEST_NOTE", "data": {"text": "café ☕"}, "timestamp": {"seconds": 1, "microseconds": 2}}\r\n');
+    const bytes = Buffer.from(
+      '{"event": "GUEST_NOTE", "data": {"text": "café ☕"}, "timestamp": {"seconds": 1, "microseconds": 2}}\r\n',
+    );
     const wait = client.waitForEvent('GUEST_NOTE', { timeoutMs: 2_000 });
 
     const split = bytes.indexOf(Buffer.from('☕')) + 1; // cut inside the 3-byte character

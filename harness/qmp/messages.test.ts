@@ -3,9 +3,13 @@ import { parseServerLine } from './messages.ts';
 
 describe('parseServerLine', () => {
   it('classifies greeting, return, error and event', () => {
-    const greeting = '{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": ""}, "capabilities": ["oob"]}}';
+    const greeting =
+      '{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": ""}, "capabilities": ["oob"]}}';
     expect(parseServerLine(greeting)).toMatchObject({ ok: true, value: { kind: 'greeting' } });
-    expect(parseServerLine('{"return": [], "id": 3}')).toEqual({ ok: true, value: { kind: 'return', id: 3, value: [] } });
+    expect(parseServerLine('{"return": [], "id": 3}')).toEqual({
+      ok: true,
+      value: { kind: 'return', id: 3, value: [] },
+    });
     expect(parseServerLine('{"error": {"class": "GenericError", "desc": "boom"}, "id": "x"}')).toEqual({
       ok: true,
       value: { kind: 'error', id: 'x', error: { class: 'GenericError', desc: 'boom' } },
@@ -24,6 +28,9 @@ describe('parseServerLine', () => {
       ok: false,
       problem: 'malformed event',
     });
-    expect(parseServerLine('{"status": "running"}')).toEqual({ ok: false, problem: 'not a QMP greeting, reply or event' });
+    expect(parseServerLine('{"status": "running"}')).toEqual({
+      ok: false,
+      problem: 'not a QMP greeting, reply or event',
+    });
   });
 });

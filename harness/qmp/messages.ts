@@ -67,10 +67,7 @@ function isVersionInfo(value: unknown): value is QmpVersionInfo {
   if (!isRecord(value) || typeof value.package !== 'string') return false;
   const qemu = value.qemu;
   return (
-    isRecord(qemu) &&
-    typeof qemu.major === 'number' &&
-    typeof qemu.minor === 'number' &&
-    typeof qemu.micro === 'number'
+    isRecord(qemu) && typeof qemu.major === 'number' && typeof qemu.minor === 'number' && typeof qemu.micro === 'number'
   );
 }
 

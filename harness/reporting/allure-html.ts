@@ -15,8 +15,15 @@ export type AllureOutcome = { readonly html: string } | { readonly skipped: stri
 
 /** Builds the Allure HTML as one self-contained file (it opens from disk); needs Java. */
 export async function generateAllureHtml(resultsDir: string, outDir: string): Promise<AllureOutcome> {
-  const java = await run('java', ['-version'], { timeout: 20_000 }).then(() => true, () => false);
-  if (!java) return { skipped: 'Java is not installed, so no Allure HTML (allure-results are there; `apt-get install default-jre-headless` to get it)' };
+  const java = await run('java', ['-version'], { timeout: 20_000 }).then(
+    () => true,
+    () => false,
+  );
+  if (!java)
+    return {
+      skipped:
+        'Java is not installed, so no Allure HTML (allure-results are there; `apt-get install default-jre-headless` to get it)',
+    };
   if (!existsSync(ALLURE)) return { skipped: 'allure-commandline is not installed (run `npm ci`)' };
   try {
     await run(ALLURE, ['generate', resultsDir, '-o', outDir, '--clean', '--single-file'], { timeout: 180_000 });
@@ -33,5 +40,8 @@ export async function writeAllureEnvironment(resultsDir: string, sut: Certificat
   // .properties: keys escape spaces and separators, values need no escaping for these texts.
   const escapeKey = (k: string): string => k.replace(/([ :=\\])/g, '\\$1');
   await makeDirectory(resultsDir);
-  await writeFile(join(resultsDir, 'environment.properties'), rows.map(([k, v]) => `${escapeKey(k)}=${String(v)}`).join('\n') + '\n');
+  await writeFile(
+    join(resultsDir, 'environment.properties'),
+    rows.map(([k, v]) => `${escapeKey(k)}=${String(v)}`).join('\n') + '\n',
+  );
 }

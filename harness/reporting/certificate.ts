@@ -72,22 +72,35 @@ export function buildCertificate(input: {
 }
 
 /** Summary, conformance and each result's requirement text, from the results alone. */
-export function certify(results: ReadonlyArray<Omit<RequirementResult, 'versions' | 'accelerator'>>): Pick<Certificate, 'summary' | 'conformance' | 'results'> {
+export function certify(
+  results: ReadonlyArray<Omit<RequirementResult, 'versions' | 'accelerator'>>,
+): Pick<Certificate, 'summary' | 'conformance' | 'results'> {
   const certified = results.map((r): CertifiedResult => {
     const requirement = findRequirement(r.id);
     if (!requirement) throw new Error(`no requirement ${r.id} in the catalogue`);
     const { family, title, behaviour, source } = requirement;
     return { ...r, family, title, behaviour, source };
   });
-  const families = FAMILY_NAMES.filter((f) => certified.some((r) => r.family === f)).map((family): FamilyConformance => {
-    const mine = certified.filter((r) => r.family === family);
-    const ids = (...kinds: VerdictKind[]): string[] => mine.filter((r) => kinds.includes(r.verdict)).map((r) => r.id);
-    return {
-      family, title: FAMILIES[family].title, conformance: conformanceOf(mine), summary: summarize(mine),
-      notJudged: ids('skipped', 'not-implemented'), failed: ids('fail'), errored: ids('error'),
-    };
-  });
-  return { summary: summarize(certified), conformance: { overall: conformanceOf(certified), families }, results: certified };
+  const families = FAMILY_NAMES.filter((f) => certified.some((r) => r.family === f)).map(
+    (family): FamilyConformance => {
+      const mine = certified.filter((r) => r.family === family);
+      const ids = (...kinds: VerdictKind[]): string[] => mine.filter((r) => kinds.includes(r.verdict)).map((r) => r.id);
+      return {
+        family,
+        title: FAMILIES[family].title,
+        conformance: conformanceOf(mine),
+        summary: summarize(mine),
+        notJudged: ids('skipped', 'not-implemented'),
+        failed: ids('fail'),
+        errored: ids('error'),
+      };
+    },
+  );
+  return {
+    summary: summarize(certified),
+    conformance: { overall: conformanceOf(certified), families },
+    results: certified,
+  };
 }
 
 export function conformanceOf(results: ReadonlyArray<Pick<RequirementResult, 'verdict'>>): Conformance {
@@ -100,7 +113,10 @@ export function conformanceOf(results: ReadonlyArray<Pick<RequirementResult, 've
 
 /** 0 when nothing failed or errored (skips and not-implemented are listed, not failures), else 1. */
 export function exitCodeFor(certificate: Pick<Certificate, 'results'>): 0 | 1 {
-  const ok = certificate.results.every((r) => r.verdict === 'pass' || r.verdict === 'not-implemented' || (r.verdict === 'skipped' && r.reason.trim() !== ''));
+  const ok = certificate.results.every(
+    (r) =>
+      r.verdict === 'pass' || r.verdict === 'not-implemented' || (r.verdict === 'skipped' && r.reason.trim() !== ''),
+  );
   return ok && certificate.results.length > 0 ? 0 : 1;
 }
 
@@ -118,12 +134,22 @@ export const summaryLine = (s: Readonly<Record<VerdictKind, number>>): string =>
 /** Conformance per family and overall, one line each. */
 export function conformanceLines(c: Certificate['conformance']): string[] {
   return [
-    ...c.families.map((f) => `  ${f.family.padEnd(6)} ${f.conformance}${f.failed.length ? `; failed: ${f.failed.join(', ')}` : ''}${f.errored.length ? `; errored: ${f.errored.join(', ')}` : ''}${f.notJudged.length ? `; not judged here: ${f.notJudged.join(', ')}` : ''}`),
+    ...c.families.map(
+      (f) =>
+        `  ${f.family.padEnd(6)} ${f.conformance}${f.failed.length ? `; failed: ${f.failed.join(', ')}` : ''}${f.errored.length ? `; errored: ${f.errored.join(', ')}` : ''}${f.notJudged.length ? `; not judged here: ${f.notJudged.join(', ')}` : ''}`,
+    ),
     `  overall ${c.overall}`,
   ];
 }
 
-const MARKS: Record<VerdictKind, string> = { pass: 'PASS', fail: 'FAIL', skipped: 'SKIP', error: 'ERROR', 'not-implemented': 'NOIMP' };
+const MARKS: Record<VerdictKind, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  skipped: 'SKIP',
+  error: 'ERROR',
+  'not-implemented': 'NOIMP',
+};
 
 /** One requirement's verdict as the terminal shows it: "PASS  MIG-01: reason". */
-export const verdictLine = (r: Pick<RequirementResult, 'id' | 'verdict' | 'reason'>): string => `${MARKS[r.verdict].padEnd(5)} ${r.id}: ${r.reason}`;
+export const verdictLine = (r: Pick<RequirementResult, 'id' | 'verdict' | 'reason'>): string =>
+  `${MARKS[r.verdict].padEnd(5)} ${r.id}: ${r.reason}`;

@@ -52,12 +52,26 @@ function resultOf(testCase: TestCase): RequirementResult {
   const durationMs = Math.round(testCase.diagnostic()?.duration ?? 0);
   const id = recorded?.id ?? idOf(testCase);
   if (state.state === 'skipped') {
-    return { id, verdict: 'skipped', reason: state.note ?? recorded?.reason ?? 'skipped without a reason', durationMs, measurements: {}, evidence: [] };
+    return {
+      id,
+      verdict: 'skipped',
+      reason: state.note ?? recorded?.reason ?? 'skipped without a reason',
+      durationMs,
+      measurements: {},
+      evidence: [],
+    };
   }
   if (recorded) return recorded;
   // The test ended without recording a verdict: the harness itself failed.
   const error = state.state === 'failed' ? state.errors?.[0]?.message : undefined;
-  return { id, verdict: 'error', reason: error ?? `no verdict recorded (state ${state.state})`, durationMs, measurements: {}, evidence: [] };
+  return {
+    id,
+    verdict: 'error',
+    reason: error ?? `no verdict recorded (state ${state.state})`,
+    durationMs,
+    measurements: {},
+    evidence: [],
+  };
 }
 
 /** Suite tests are named "<ID> <title>". */

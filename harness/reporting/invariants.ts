@@ -6,10 +6,17 @@ import type { InvariantJudgement, RequirementResult } from './result.ts';
  * Folds what the other suites judged of an invariant (MIG-08 on their scenarios) into that
  * requirement's own result, so its verdict covers every scenario the run played.
  */
-export function foldInvariants(results: ReadonlyArray<RequirementResult>, judged: ReadonlyArray<InvariantJudgement>): RequirementResult[] {
+export function foldInvariants(
+  results: ReadonlyArray<RequirementResult>,
+  judged: ReadonlyArray<InvariantJudgement>,
+): RequirementResult[] {
   return results.map((result) => {
     if (!findRequirement(result.id)?.everyMigration || result.verdict === 'not-implemented') return result;
-    const ownJudgement: Judgement = { verdict: result.verdict, reason: result.reason, measurements: result.measurements };
+    const ownJudgement: Judgement = {
+      verdict: result.verdict,
+      reason: result.reason,
+      measurements: result.measurements,
+    };
     const own = new Set(result.scenarios ?? []);
     const others = new Map<string, InvariantJudgement>();
     for (const j of judged) if (j.id === result.id && !own.has(j.scenario)) others.set(j.scenario, j);

@@ -45,19 +45,43 @@ export interface MatrixRow {
   readonly state: MatrixState;
 }
 
-export function mutationMatrix(targets: ReadonlyArray<TargetRuns>, catalogue: ReadonlyArray<Requirement> = REQUIREMENTS): MatrixRow[] {
+export function mutationMatrix(
+  targets: ReadonlyArray<TargetRuns>,
+  catalogue: ReadonlyArray<Requirement> = REQUIREMENTS,
+): MatrixRow[] {
   const played = new Set(targets.flatMap((t) => t.correct.map((r) => r.id)));
   const named = (variant: string, target: string): string => (targets.length > 1 ? `${variant}@${target}` : variant);
-  return catalogue.filter((r) => played.has(r.id)).map((requirement) => {
-    const onTargets = targets.flatMap((t) => t.correct.filter((r) => r.id === requirement.id).map((result) => ({ t, result })));
-    const chosen = onTargets.find((o) => o.result.verdict === 'pass') ?? onTargets.find((o) => o.result.verdict !== 'skipped') ?? onTargets[0];
-    // Variants count only where the correct target passed: a fail elsewhere proves nothing.
-    const against = onTargets.filter((o) => o.result.verdict === 'pass').flatMap(({ t }) =>
-      t.variants.flatMap((v) => v.results.filter((r) => r.id === requirement.id).map((r) => ({ variant: named(v.variant, t.target), verdict: r.verdict }))));
-    const killedBy = against.filter((a) => a.verdict === 'fail').map((a) => a.variant);
-    const survivedBy = against.filter((a) => a.verdict !== 'fail').map((a) => a.variant);
-    return { requirement, correct: chosen?.result, target: chosen?.t.target, killedBy, survivedBy, state: stateOf(chosen?.result.verdict, killedBy.length > 0) };
-  });
+  return catalogue
+    .filter((r) => played.has(r.id))
+    .map((requirement) => {
+      const onTargets = targets.flatMap((t) =>
+        t.correct.filter((r) => r.id === requirement.id).map((result) => ({ t, result })),
+      );
+      const chosen =
+        onTargets.find((o) => o.result.verdict === 'pass') ??
+        onTargets.find((o) => o.result.verdict !== 'skipped') ??
+        onTargets[0];
+      // Variants count only where the correct target passed: a fail elsewhere proves nothing.
+      const against = onTargets
+        .filter((o) => o.result.verdict === 'pass')
+        .flatMap(({ t }) =>
+          t.variants.flatMap((v) =>
+            v.results
+              .filter((r) => r.id === requirement.id)
+              .map((r) => ({ variant: named(v.variant, t.target), verdict: r.verdict })),
+          ),
+        );
+      const killedBy = against.filter((a) => a.verdict === 'fail').map((a) => a.variant);
+      const survivedBy = against.filter((a) => a.verdict !== 'fail').map((a) => a.variant);
+      return {
+        requirement,
+        correct: chosen?.result,
+        target: chosen?.t.target,
+        killedBy,
+        survivedBy,
+        state: stateOf(chosen?.result.verdict, killedBy.length > 0),
+      };
+    });
 }
 
 function stateOf(correct: VerdictKind | undefined, killed: boolean): MatrixState {
@@ -68,18 +92,31 @@ function stateOf(correct: VerdictKind | undefined, killed: boolean): MatrixState
 
 /** What makes the matrix fail: survivors and false alarms. */
 export function matrixProblems(rows: ReadonlyArray<MatrixRow>): string[] {
-  return rows.filter((r) => r.state === 'survived' || r.state === 'false-alarm').map((r) => r.state === 'survived'
-    ? `${r.requirement.id}: no bug variant made it fail${r.survivedBy.length ? ` (played against ${r.survivedBy.join(', ')})` : ' (no variant declares it breaks it)'}`
-    : `${r.requirement.id}: ${r.correct?.verdict ?? 'not played'} on the correct emulated target: ${r.correct?.reason ?? ''}`);
+  return rows
+    .filter((r) => r.state === 'survived' || r.state === 'false-alarm')
+    .map((r) =>
+      r.state === 'survived'
+        ? `${r.requirement.id}: no bug variant made it fail${r.survivedBy.length ? ` (played against ${r.survivedBy.join(', ')})` : ' (no variant declares it breaks it)'}`
+        : `${r.requirement.id}: ${r.correct?.verdict ?? 'not played'} on the correct emulated target: ${r.correct?.reason ?? ''}`,
+    );
 }
 
 /** The matrix as a table for a terminal: one row per requirement. */
 export function matrixTable(rows: ReadonlyArray<MatrixRow>): string[] {
-  const cells = rows.map((r) => [r.requirement.id, r.correct?.verdict ?? '-', r.target ?? '-', r.state, r.state === 'not-judged' ? clip(r.correct?.reason ?? '', 70) : r.killedBy.join(', ') || '-']);
+  const cells = rows.map((r) => [
+    r.requirement.id,
+    r.correct?.verdict ?? '-',
+    r.target ?? '-',
+    r.state,
+    r.state === 'not-judged' ? clip(r.correct?.reason ?? '', 70) : r.killedBy.join(', ') || '-',
+  ]);
   const header = ['requirement', 'correct', 'on', 'state', 'killed by (or why not judged)'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: ReadonlyArray<string>): string => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('  ');
-  const counts = Object.keys(MATRIX_STATES).map((s) => `${rows.filter((r) => r.state === s).length} ${s}`).join(', ');
+  const line = (c: ReadonlyArray<string>): string =>
+    c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('  ');
+  const counts = Object.keys(MATRIX_STATES)
+    .map((s) => `${rows.filter((r) => r.state === s).length} ${s}`)
+    .join(', ');
   return [line(header), ...cells.map(line), `${rows.length} requirements: ${counts}`];
 }
 

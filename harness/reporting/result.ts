@@ -24,7 +24,11 @@ export interface RequirementResult {
 export interface Repetitions {
   readonly failed: number;
   readonly of: number;
-  readonly runs: ReadonlyArray<{ readonly verdict: VerdictKind; readonly reason: string; readonly scenarios: ReadonlyArray<string> }>;
+  readonly runs: ReadonlyArray<{
+    readonly verdict: VerdictKind;
+    readonly reason: string;
+    readonly scenarios: ReadonlyArray<string>;
+  }>;
 }
 
 /** An invariant (MIG-08) judged on a scenario played for another requirement. */

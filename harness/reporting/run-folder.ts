@@ -21,7 +21,10 @@ export async function openRunFolder(outDir: string, now = new Date()): Promise<R
     await makeDirectory(root);
     await access(root, constants.W_OK);
   } catch (err) {
-    throw new UsageError(`cannot write reports to ${root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 'pass a writable folder with --out');
+    throw new UsageError(
+      `cannot write reports to ${root}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      'pass a writable folder with --out',
+    );
   }
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const final = join(root, stamp);

@@ -32,11 +32,22 @@ export async function storeScenario(
   for (const file of files) {
     const name = basename(file.path);
     if (evidence.some((e) => e.path === name)) continue;
-    if (await copyFile(file.path, join(dir, name)).then(() => true, () => false)) evidence.push({ label: file.label, path: name });
+    if (
+      await copyFile(file.path, join(dir, name)).then(
+        () => true,
+        () => false,
+      )
+    )
+      evidence.push({ label: file.label, path: name });
   }
   const observation: Observation = {
     ...deriveObservation(history),
-    evidence: [...evidence, { label: 'Timeline', path: 'timeline.svg' }, { label: 'History', path: HISTORY_FILE }, { label: 'Observation', path: OBSERVATION_FILE }],
+    evidence: [
+      ...evidence,
+      { label: 'Timeline', path: 'timeline.svg' },
+      { label: 'History', path: HISTORY_FILE },
+      { label: 'Observation', path: OBSERVATION_FILE },
+    ],
   };
   await writeFile(join(dir, 'timeline.svg'), renderTimeline(observation));
   await writeFile(join(dir, OBSERVATION_FILE), JSON.stringify(observation, null, 2));
@@ -55,13 +66,21 @@ export async function readStoredObservation(path: string): Promise<Observation> 
     const entries = historyFromJsonl(await readFile(historyPath, 'utf8'));
     const begin = entries.find((e) => e.type === 'begin');
     if (!begin || begin.format !== HISTORY_FORMAT) {
-      throw new UsageError(`${historyPath}: a history of format ${String(begin?.format ?? 'unknown')}; this cutover reads format ${HISTORY_FORMAT}`);
+      throw new UsageError(
+        `${historyPath}: a history of format ${String(begin?.format ?? 'unknown')}; this cutover reads format ${HISTORY_FORMAT}`,
+      );
     }
-    const stored = observationPath && existsSync(observationPath) ? await readObservationFile(observationPath).catch(() => undefined) : undefined;
+    const stored =
+      observationPath && existsSync(observationPath)
+        ? await readObservationFile(observationPath).catch(() => undefined)
+        : undefined;
     return { ...deriveObservation(entries), evidence: stored?.evidence ?? [] };
   }
   if (observationPath && existsSync(observationPath)) return readObservationFile(observationPath);
-  throw new UsageError(`${path}: no ${HISTORY_FILE} or ${OBSERVATION_FILE} there`, 'give a run folder, one of its scenario folders, or an observation.json');
+  throw new UsageError(
+    `${path}: no ${HISTORY_FILE} or ${OBSERVATION_FILE} there`,
+    'give a run folder, one of its scenario folders, or an observation.json',
+  );
 }
 
 async function readObservationFile(path: string): Promise<Observation> {
@@ -72,7 +91,10 @@ async function readObservationFile(path: string): Promise<Observation> {
     throw new UsageError(`${path}: not readable JSON (${(err as Error).message.split('\n')[0]})`);
   }
   if (parsed.format !== HISTORY_FORMAT) {
-    throw new UsageError(`${path}: an observation of format ${String(parsed.format ?? 1)}; this cutover reads format ${HISTORY_FORMAT}`, 'play the scenario again with this version');
+    throw new UsageError(
+      `${path}: an observation of format ${String(parsed.format ?? 1)}; this cutover reads format ${HISTORY_FORMAT}`,
+      'play the scenario again with this version',
+    );
   }
   return parsed as Observation;
 }

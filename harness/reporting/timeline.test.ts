@@ -9,7 +9,15 @@ const fixture = (name: string): Observation =>
 
 describe('timeline', () => {
   it('keeps labels apart: a second row for a crowded one, none when no row has room', () => {
-    const placed = placeLabels([{ x: 0, text: 'inmigrate' }, { x: 10, text: 'running' }, { x: 20, text: 'paused' }, { x: 200, text: 'gone' }], 2);
+    const placed = placeLabels(
+      [
+        { x: 0, text: 'inmigrate' },
+        { x: 10, text: 'running' },
+        { x: 20, text: 'paused' },
+        { x: 200, text: 'gone' },
+      ],
+      2,
+    );
     expect(placed.map((l) => `${l.text}:${l.row}`)).toEqual(['inmigrate:0', 'running:1', 'gone:0']);
   });
 

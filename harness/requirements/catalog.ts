@@ -11,31 +11,38 @@ export interface FamilyInfo {
 export const FAMILIES = {
   mig: {
     title: 'Baseline pre-copy migration',
-    sources: 'QEMU qapi/migration.json (MigrationStatus, MIGRATION events, migrate_cancel, downtime-limit) and docs/devel/migration',
+    sources:
+      'QEMU qapi/migration.json (MigrationStatus, MIGRATION events, migrate_cancel, downtime-limit) and docs/devel/migration',
   },
   shu: {
     title: 'Same-host upgrade',
-    sources: 'seed 001 (live upgrade by local migration); QEMU qapi/migration.json (x-ignore-shared, cpr-transfer) and docs/devel/migration',
+    sources:
+      'seed 001 (live upgrade by local migration); QEMU qapi/migration.json (x-ignore-shared, cpr-transfer) and docs/devel/migration',
   },
   uuid: {
     title: 'Identity conflicts',
-    sources: 'seed 001 point 1; libvirt src/conf/virdomainobjlist.c and src/qemu/qemu_migration.c; QEMU qapi/migration.json (validate-uuid)',
+    sources:
+      'seed 001 point 1; libvirt src/conf/virdomainobjlist.c and src/qemu/qemu_migration.c; QEMU qapi/migration.json (validate-uuid)',
   },
   p2p: {
     title: 'Peer-to-peer migration and worker-pool exhaustion',
-    sources: 'seed 001 point 2; libvirt docs/migration.rst (peer-to-peer), libvirtd.conf (workers, keepalive), src/util/virthreadpool.c',
+    sources:
+      'seed 001 point 2; libvirt docs/migration.rst (peer-to-peer), libvirtd.conf (workers, keepalive), src/util/virthreadpool.c',
   },
   spice: {
     title: 'SPICE client handover',
-    sources: 'seeds 000 and 004; QEMU ui/spice-core.c (client_migrate_info, SPICE_MIGRATE_COMPLETED); spice-server reds (MIGRATE_TIMEOUT 10 s); libvirt qemuMigrationSrcWaitForSpice',
+    sources:
+      'seeds 000 and 004; QEMU ui/spice-core.c (client_migrate_info, SPICE_MIGRATE_COMPLETED); spice-server reds (MIGRATE_TIMEOUT 10 s); libvirt qemuMigrationSrcWaitForSpice',
   },
   pcs: {
     title: 'Source lost after cut-over',
-    sources: 'seed 003; QEMU docs/devel/migration (post-copy, recovery), qapi/migration.json, block-stream and blockdev-mirror',
+    sources:
+      'seed 003; QEMU docs/devel/migration (post-copy, recovery), qapi/migration.json, block-stream and blockdev-mirror',
   },
   v3: {
     title: 'Phase failures and roll-back',
-    sources: 'seed 002; libvirt src/qemu/qemu_migration.c (Begin, Prepare, Perform, Finish, Confirm) and its hook scripts',
+    sources:
+      'seed 002; libvirt src/qemu/qemu_migration.c (Begin, Prepare, Perform, Finish, Confirm) and its hook scripts',
   },
 } as const satisfies Record<string, FamilyInfo>;
 
@@ -74,66 +81,242 @@ type Row = readonly [id: string, title: string, behaviour: string, source?: stri
 
 const ROWS: Record<Family, ReadonlyArray<Row>> = {
   mig: [
-    ['MIG-01', 'MIGRATION events go setup, active, completed', 'With the events capability, MIGRATION events go setup -> active -> completed.'],
-    ['MIG-02', 'Destination RAM is intact after completion', 'After completion the destination\'s RAM is intact (the page-neighbour check).'],
-    ['MIG-03', 'Guest progresses on the destination and did not reboot', 'The guest makes progress on the destination and did not reboot.'],
-    ['MIG-04', 'Source ends in postmigrate and makes no progress', 'The source ends paused (run state postmigrate) and makes no progress.'],
-    ['MIG-05', 'Guest-observed downtime stays within downtime-limit plus tolerance', 'Guest-observed downtime (the gap in progress) is reported beside QEMU\'s own figure; with a converging setup it stays within downtime-limit plus a stated tolerance.'],
-    ['MIG-06', 'migrate_cancel while active: cancelled, source runs on intact, destination never runs', 'migrate_cancel while active: status cancelled, the guest keeps running on the source with RAM intact, and the destination never runs the guest.'],
-    ['MIG-07', 'Unreachable destination: failed with an error text, source runs on', 'An unreachable destination: status failed with an error text; the source runs on.'],
-    ['MIG-08', 'Never two runners: source and destination never progress at the same time', 'Never two runners: no sampled instant where source and destination both make progress. Judged in every scenario with a migration, fault scenarios included, over a watch after the migration ended or the last fault struck as long as the hosts\' keepalive bound (interval x (count + 1); 5 s where no host keeps one), or until only one copy is left that could run.'],
+    [
+      'MIG-01',
+      'MIGRATION events go setup, active, completed',
+      'With the events capability, MIGRATION events go setup -> active -> completed.',
+    ],
+    [
+      'MIG-02',
+      'Destination RAM is intact after completion',
+      "After completion the destination's RAM is intact (the page-neighbour check).",
+    ],
+    [
+      'MIG-03',
+      'Guest progresses on the destination and did not reboot',
+      'The guest makes progress on the destination and did not reboot.',
+    ],
+    [
+      'MIG-04',
+      'Source ends in postmigrate and makes no progress',
+      'The source ends paused (run state postmigrate) and makes no progress.',
+    ],
+    [
+      'MIG-05',
+      'Guest-observed downtime stays within downtime-limit plus tolerance',
+      "Guest-observed downtime (the gap in progress) is reported beside QEMU's own figure; with a converging setup it stays within downtime-limit plus a stated tolerance.",
+    ],
+    [
+      'MIG-06',
+      'migrate_cancel while active: cancelled, source runs on intact, destination never runs',
+      'migrate_cancel while active: status cancelled, the guest keeps running on the source with RAM intact, and the destination never runs the guest.',
+    ],
+    [
+      'MIG-07',
+      'Unreachable destination: failed with an error text, source runs on',
+      'An unreachable destination: status failed with an error text; the source runs on.',
+    ],
+    [
+      'MIG-08',
+      'Never two runners: source and destination never progress at the same time',
+      "Never two runners: no sampled instant where source and destination both make progress. Judged in every scenario with a migration, fault scenarios included, over a watch after the migration ended or the last fault struck as long as the hosts' keepalive bound (interval x (count + 1); 5 s where no host keeps one), or until only one copy is left that could run.",
+    ],
   ],
   shu: [
-    ['SHU-01', 'Same-host migration over a UNIX socket completes with MIG-02..04 holding', 'Same-host migration between two QEMU processes over a UNIX socket completes with MIG-02..04 holding.'],
-    ['SHU-02', 'Old QEMU to new QEMU on one host with the old machine type', 'Old QEMU to new QEMU on one host (e.g. 7.2 -> 10.0) with the old machine type: the guest keeps running, RAM intact; both versions named in the report.'],
-    ['SHU-03', 'Shared guest RAM is not copied and stays intact', 'Shared guest RAM (memory-backend-file share=on + x-ignore-shared): RAM is not copied (bytes transferred far below guest RAM size) and stays intact.'],
-    ['SHU-04', 'cpr-transfer mode completes (QEMU >= 10.0)', 'cpr-transfer mode (QEMU >= 10.0) completes; skipped with the reason on older QEMU.'],
-    ['SHU-05', 'Failed upgrade after hand-over never silently resumes on shared RAM', 'A same-host upgrade that fails after the new QEMU touched shared RAM must not silently resume the old QEMU on that RAM: exactly one runnable guest, RAM intact, or the report says the guest was lost.', 'seed 001 point 4'],
-    ['SHU-06', 'Migration to one\'s own host is refused at once with a clear error', 'Management layer: migrating to one\'s own host is refused at once with a clear error ("Attempt to migrate guest to the same host" in libvirt); the guest runs on.', 'libvirt src/qemu/qemu_migration.c; seed 001'],
+    [
+      'SHU-01',
+      'Same-host migration over a UNIX socket completes with MIG-02..04 holding',
+      'Same-host migration between two QEMU processes over a UNIX socket completes with MIG-02..04 holding.',
+    ],
+    [
+      'SHU-02',
+      'Old QEMU to new QEMU on one host with the old machine type',
+      'Old QEMU to new QEMU on one host (e.g. 7.2 -> 10.0) with the old machine type: the guest keeps running, RAM intact; both versions named in the report.',
+    ],
+    [
+      'SHU-03',
+      'Shared guest RAM is not copied and stays intact',
+      'Shared guest RAM (memory-backend-file share=on + x-ignore-shared): RAM is not copied (bytes transferred far below guest RAM size) and stays intact.',
+    ],
+    [
+      'SHU-04',
+      'cpr-transfer mode completes (QEMU >= 10.0)',
+      'cpr-transfer mode (QEMU >= 10.0) completes; skipped with the reason on older QEMU.',
+    ],
+    [
+      'SHU-05',
+      'Failed upgrade after hand-over never silently resumes on shared RAM',
+      'A same-host upgrade that fails after the new QEMU touched shared RAM must not silently resume the old QEMU on that RAM: exactly one runnable guest, RAM intact, or the report says the guest was lost.',
+      'seed 001 point 4',
+    ],
+    [
+      'SHU-06',
+      "Migration to one's own host is refused at once with a clear error",
+      'Management layer: migrating to one\'s own host is refused at once with a clear error ("Attempt to migrate guest to the same host" in libvirt); the guest runs on.',
+      'libvirt src/qemu/qemu_migration.c; seed 001',
+    ],
   ],
   uuid: [
-    ['UUID-01', 'Destination guest keeps the source UUID and name', 'After migration the destination guest has the source\'s UUID and name.'],
-    ['UUID-02', 'Destination already runs a guest with the same UUID: refused', 'The destination already runs a guest with the same UUID: refused with a clear error; both guests untouched.'],
-    ['UUID-03', 'Destination has the same name with another UUID: refused', 'The destination has a guest of the same name with another UUID: refused; both guests untouched.'],
-    ['UUID-04', 'Two hosts sharing one host UUID: refused as same-host', 'Two hosts that share one host UUID: the migration is refused as same-host; the guest runs on.'],
-    ['UUID-05', 'QEMU validate-uuid: differing UUIDs fail, equal or unset pass', 'QEMU validate-uuid: a differing -uuid fails the migration and the source runs on; equal passes; unset on one side passes (QEMU >= 4.2).', 'QEMU qapi/migration.json (validate-uuid)'],
+    [
+      'UUID-01',
+      'Destination guest keeps the source UUID and name',
+      "After migration the destination guest has the source's UUID and name.",
+    ],
+    [
+      'UUID-02',
+      'Destination already runs a guest with the same UUID: refused',
+      'The destination already runs a guest with the same UUID: refused with a clear error; both guests untouched.',
+    ],
+    [
+      'UUID-03',
+      'Destination has the same name with another UUID: refused',
+      'The destination has a guest of the same name with another UUID: refused; both guests untouched.',
+    ],
+    [
+      'UUID-04',
+      'Two hosts sharing one host UUID: refused as same-host',
+      'Two hosts that share one host UUID: the migration is refused as same-host; the guest runs on.',
+    ],
+    [
+      'UUID-05',
+      'QEMU validate-uuid: differing UUIDs fail, equal or unset pass',
+      'QEMU validate-uuid: a differing -uuid fails the migration and the source runs on; equal passes; unset on one side passes (QEMU >= 4.2).',
+      'QEMU qapi/migration.json (validate-uuid)',
+    ],
   ],
   p2p: [
-    ['P2P-01', 'Crossed P2P migrations with one worker per daemon do not deadlock', 'Crossed P2P migrations (A->B and B->A at once) with one worker per daemon must not deadlock: both finish or fail with an error before the deadline.'],
-    ['P2P-02', 'More concurrent P2P migrations than workers all finish', 'More concurrent one-way P2P migrations than workers all finish (queued).'],
-    ['P2P-03', 'High-priority calls answer during worker exhaustion', 'High-priority calls (list, get state, destroy) answer during worker exhaustion.'],
-    ['P2P-04', 'Frozen target daemon: source gives up within the keepalive bound', 'Target daemon frozen mid-P2P: the source gives up within the keepalive bound (interval x (count + 1)) and the guest runs on at the source.'],
-    ['P2P-05', 'P2P to one\'s own host is refused at once, holding no worker', 'P2P to one\'s own host is refused at once, holding no worker.'],
+    [
+      'P2P-01',
+      'Crossed P2P migrations with one worker per daemon do not deadlock',
+      'Crossed P2P migrations (A->B and B->A at once) with one worker per daemon must not deadlock: both finish or fail with an error before the deadline.',
+    ],
+    [
+      'P2P-02',
+      'More concurrent P2P migrations than workers all finish',
+      'More concurrent one-way P2P migrations than workers all finish (queued).',
+    ],
+    [
+      'P2P-03',
+      'High-priority calls answer during worker exhaustion',
+      'High-priority calls (list, get state, destroy) answer during worker exhaustion.',
+    ],
+    [
+      'P2P-04',
+      'Frozen target daemon: source gives up within the keepalive bound',
+      'Target daemon frozen mid-P2P: the source gives up within the keepalive bound (interval x (count + 1)) and the guest runs on at the source.',
+    ],
+    [
+      'P2P-05',
+      "P2P to one's own host is refused at once, holding no worker",
+      "P2P to one's own host is refused at once, holding no worker.",
+    ],
   ],
   spice: [
-    ['SPICE-01', 'Seamless handover keeps the client session at the target', 'Seamless handover: with a connected client and client_migrate_info, SPICE_MIGRATE_COMPLETED follows MIGRATION completed, and the client\'s session goes on at the target (same connection id), without starting over.'],
-    ['SPICE-02', 'Unreachable target: SPICE_MIGRATE_COMPLETED within 10 s', 'The client cannot reach the target: SPICE_MIGRATE_COMPLETED still comes, within spice-server\'s 10 s (plus a stated tolerance); the guest runs on the target meanwhile.'],
-    ['SPICE-03', 'Source QEMU kept alive until SPICE_MIGRATE_COMPLETED, not unboundedly', 'The management layer keeps the source QEMU alive until SPICE_MIGRATE_COMPLETED (or the bound), and not unboundedly longer.'],
+    [
+      'SPICE-01',
+      'Seamless handover keeps the client session at the target',
+      "Seamless handover: with a connected client and client_migrate_info, SPICE_MIGRATE_COMPLETED follows MIGRATION completed, and the client's session goes on at the target (same connection id), without starting over.",
+    ],
+    [
+      'SPICE-02',
+      'Unreachable target: SPICE_MIGRATE_COMPLETED within 10 s',
+      "The client cannot reach the target: SPICE_MIGRATE_COMPLETED still comes, within spice-server's 10 s (plus a stated tolerance); the guest runs on the target meanwhile.",
+    ],
+    [
+      'SPICE-03',
+      'Source QEMU kept alive until SPICE_MIGRATE_COMPLETED, not unboundedly',
+      'The management layer keeps the source QEMU alive until SPICE_MIGRATE_COMPLETED (or the bound), and not unboundedly longer.',
+    ],
     ['SPICE-04', 'No client connected: no added delay', 'No client connected: the handover adds no delay.'],
-    ['SPICE-05', 'Stalled client: same bound as an unreachable target', 'The client is stalled (its process stopped): the same bound as SPICE-02.'],
-    ['SPICE-06', 'Failed or cancelled migration: client stays with the source', 'A failed or cancelled migration: the client stays with the source, its session intact.'],
+    [
+      'SPICE-05',
+      'Stalled client: same bound as an unreachable target',
+      'The client is stalled (its process stopped): the same bound as SPICE-02.',
+    ],
+    [
+      'SPICE-06',
+      'Failed or cancelled migration: client stays with the source',
+      'A failed or cancelled migration: the client stays with the source, its session intact.',
+    ],
   ],
   pcs: [
-    ['PCS-01', 'Source killed in postcopy-active: destination pauses, no silent corruption', 'The source is killed during postcopy-active: the destination enters postcopy-paused (QEMU) or a paused/failed post-copy state (libvirt), does not crash, and the guest makes no progress on missing pages (no silent corruption). The report says the guest was lost.'],
-    ['PCS-02', 'Network cut in post-copy: recovery completes with RAM intact', 'The network is cut during post-copy: both sides pause; after healing, recovery (migrate-recover + resume; libvirt --postcopy-resume from 8.5) completes, RAM intact.'],
-    ['PCS-03', 'Source killed before cut-over: destination never runs the guest', 'The source is killed before cut-over: the destination never runs the guest and fails.'],
-    ['PCS-04', 'Destination killed before cut-over: source runs on intact', 'The destination is killed before cut-over: the source runs on, RAM intact.'],
-    ['PCS-05', 'Storage streamed after cut-over: losing the source stops on I/O error', 'Storage streamed after cut-over (copy-on-read over NBD from the source): losing the source before streaming ends stops the guest on I/O error; it never reads zeros silently. The report gives the window of exposure.'],
-    ['PCS-06', 'Storage mirrored before cut-over: losing either side keeps the source', 'Storage mirrored before cut-over: losing either side before switchover leaves the guest running on the source.'],
+    [
+      'PCS-01',
+      'Source killed in postcopy-active: destination pauses, no silent corruption',
+      'The source is killed during postcopy-active: the destination enters postcopy-paused (QEMU) or a paused/failed post-copy state (libvirt), does not crash, and the guest makes no progress on missing pages (no silent corruption). The report says the guest was lost.',
+    ],
+    [
+      'PCS-02',
+      'Network cut in post-copy: recovery completes with RAM intact',
+      'The network is cut during post-copy: both sides pause; after healing, recovery (migrate-recover + resume; libvirt --postcopy-resume from 8.5) completes, RAM intact.',
+    ],
+    [
+      'PCS-03',
+      'Source killed before cut-over: destination never runs the guest',
+      'The source is killed before cut-over: the destination never runs the guest and fails.',
+    ],
+    [
+      'PCS-04',
+      'Destination killed before cut-over: source runs on intact',
+      'The destination is killed before cut-over: the source runs on, RAM intact.',
+    ],
+    [
+      'PCS-05',
+      'Storage streamed after cut-over: losing the source stops on I/O error',
+      'Storage streamed after cut-over (copy-on-read over NBD from the source): losing the source before streaming ends stops the guest on I/O error; it never reads zeros silently. The report gives the window of exposure.',
+    ],
+    [
+      'PCS-06',
+      'Storage mirrored before cut-over: losing either side keeps the source',
+      'Storage mirrored before cut-over: losing either side before switchover leaves the guest running on the source.',
+    ],
   ],
   v3: [
-    ['V3-01', 'Failure in Prepare: clean failure, guest runs on at the source', 'A failure in Prepare (e.g. the destination\'s hook refuses): a clean failure, rolled back (exactly one running copy, RAM intact, nothing stale at the destination, the failure reported with a reason).'],
-    ['V3-02', 'Failure in Perform: the source resumes, destination cleaned', 'A failure in Perform (the link cut): the source resumes; rolled back.'],
-    ['V3-03', 'Failure in Finish: the source resumes', 'A failure in Finish (the destination QEMU dies after the transfer): the source resumes.'],
-    ['V3-04', 'Source daemon killed mid-migration: guest operational after restart', 'The source daemon is interrupted (SIGINT) or killed mid-migration, then restarted: the guest is operational at the source; the destination holds no stale guest.'],
-    ['V3-05', 'Must-succeed feature failing at the destination rolls back', 'A feature marked must-succeed failing at the destination fails the migration and rolls back; where the implementation has no such policy, skipped with that reason.'],
-    ['V3-INV', 'Generated fault schedules: exactly one running copy, RAM intact', 'Over generated fault schedules (faults at phases, statuses, events or delays): rolled back, or the loss is one the documentation allows (PCS-01); never two runners.'],
+    [
+      'V3-01',
+      'Failure in Prepare: clean failure, guest runs on at the source',
+      "A failure in Prepare (e.g. the destination's hook refuses): a clean failure, rolled back (exactly one running copy, RAM intact, nothing stale at the destination, the failure reported with a reason).",
+    ],
+    [
+      'V3-02',
+      'Failure in Perform: the source resumes, destination cleaned',
+      'A failure in Perform (the link cut): the source resumes; rolled back.',
+    ],
+    [
+      'V3-03',
+      'Failure in Finish: the source resumes',
+      'A failure in Finish (the destination QEMU dies after the transfer): the source resumes.',
+    ],
+    [
+      'V3-04',
+      'Source daemon killed mid-migration: guest operational after restart',
+      'The source daemon is interrupted (SIGINT) or killed mid-migration, then restarted: the guest is operational at the source; the destination holds no stale guest.',
+    ],
+    [
+      'V3-05',
+      'Must-succeed feature failing at the destination rolls back',
+      'A feature marked must-succeed failing at the destination fails the migration and rolls back; where the implementation has no such policy, skipped with that reason.',
+    ],
+    [
+      'V3-INV',
+      'Generated fault schedules: exactly one running copy, RAM intact',
+      'Over generated fault schedules (faults at phases, statuses, events or delays): rolled back, or the loss is one the documentation allows (PCS-01); never two runners.',
+    ],
   ],
 };
 
-export const REQUIREMENTS: ReadonlyArray<Requirement> = (Object.entries(ROWS) as Array<[Family, ReadonlyArray<Row>]>).flatMap(([family, rows]) =>
-  rows.map(([id, title, behaviour, source]) => ({ id, family, title, behaviour, source: source ?? FAMILIES[family].sources, repeat: REPEATS[id] ?? 1,
-    everyMigration: EVERY_MIGRATION.has(id) })),
+export const REQUIREMENTS: ReadonlyArray<Requirement> = (
+  Object.entries(ROWS) as Array<[Family, ReadonlyArray<Row>]>
+).flatMap(([family, rows]) =>
+  rows.map(([id, title, behaviour, source]) => ({
+    id,
+    family,
+    title,
+    behaviour,
+    source: source ?? FAMILIES[family].sources,
+    repeat: REPEATS[id] ?? 1,
+    everyMigration: EVERY_MIGRATION.has(id),
+  })),
 );
 
 const BY_ID = new Map(REQUIREMENTS.map((r) => [r.id, r]));

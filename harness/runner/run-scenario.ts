@@ -6,7 +6,13 @@ import { GUEST_LAYOUT } from '../guest/layout.ts';
 import type { Host, HostProvider } from '../hosts/types.ts';
 import { MigrationLink } from '../network/link.ts';
 import { MAIN_GUEST } from '../observation/derive.ts';
-import { History, HISTORY_FORMAT, type GuestSpecRecord, type HistoryEntry, type StepOutcome } from '../observation/history.ts';
+import {
+  History,
+  HISTORY_FORMAT,
+  type GuestSpecRecord,
+  type HistoryEntry,
+  type StepOutcome,
+} from '../observation/history.ts';
 import type { LoadedScenario } from '../scenario/load.ts';
 import type { GuestSettings, Scenario, Step } from '../scenario/schema.ts';
 import { makeRunContext, sampleStates, stepKind, type GuestRun, type RunContext } from '../steps/index.ts';
@@ -48,16 +54,32 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     options.workDir,
     clock,
   );
-  const driver = options.driverFactory({ clock, log: say, options: { ...scenario.driver.options, ...options.driverOptions } });
+  const driver = options.driverFactory({
+    clock,
+    log: say,
+    options: { ...scenario.driver.options, ...options.driverOptions },
+  });
   const fleet = await makeFleet(scenario, options.accel);
   const ctx = makeRunContext({
-    driver, capabilities: driver.capabilities, hostFeatures: options.hostProvider.features, hostKind: options.hostProvider.kind,
-    hosts: new Map(hosts.map((h) => [h.name, h])), clock, say, history, fleet, background: [], armed: [],
+    driver,
+    capabilities: driver.capabilities,
+    hostFeatures: options.hostProvider.features,
+    hostKind: options.hostProvider.kind,
+    hosts: new Map(hosts.map((h) => [h.name, h])),
+    clock,
+    say,
+    history,
+    fleet,
+    background: [],
+    armed: [],
   });
   // Each event goes to the guest it is about (the main one when the driver does not say).
   const unsubscribe = driver.onEvent((e) => {
     const named = [...fleet.values()].filter((g) => g.spec.name === e.guest);
-    const owner = named.find((g) => e.host === undefined || g.sides[e.side]?.host.name === e.host) ?? named[0] ?? fleet.get(MAIN_GUEST);
+    const owner =
+      named.find((g) => e.host === undefined || g.sides[e.side]?.host.name === e.host) ??
+      named[0] ??
+      fleet.get(MAIN_GUEST);
     if (owner) history.append({ type: 'event', t: e.t, guest: owner.key, event: e });
   });
   const stopEverything = async (): Promise<void> => {
@@ -90,7 +112,8 @@ async function makeFleet(scenario: Scenario, accel: RunScenarioOptions['accel'])
     const bootImage = await ensureGuestImage(guest.workload);
     const dataDisk = guest.workload === 'diskwalk' ? await ensureDataDisk() : undefined;
     fleet.set(key, {
-      key, on: guest.on,
+      key,
+      on: guest.on,
       spec: {
         name: guest.name ?? (key === MAIN_GUEST ? `cutover-${scenario.name}` : `cutover-${scenario.name}-${key}`),
         uuid: guest.uuid ?? randomUUID(),
@@ -104,32 +127,55 @@ async function makeFleet(scenario: Scenario, accel: RunScenarioOptions['accel'])
         ...(guest.spice && { spice: true }),
         ...(guest.machine !== undefined && { machine: guest.machine }),
       },
-      sides: {}, serial: {}, link: new MigrationLink(),
+      sides: {},
+      serial: {},
+      link: new MigrationLink(),
     });
   }
   return fleet;
 }
 
-async function play(ctx: RunContext, loaded: LoadedScenario, hosts: ReadonlyArray<Host>, startedAt: string): Promise<void> {
+async function play(
+  ctx: RunContext,
+  loaded: LoadedScenario,
+  hosts: ReadonlyArray<Host>,
+  startedAt: string,
+): Promise<void> {
   const { scenario } = loaded;
   const description = await ctx.driver.describe();
   const guests: Record<string, GuestSpecRecord> = {};
   for (const guest of ctx.fleet.values()) {
     guests[guest.key] = {
-      name: guest.spec.name, memoryMiB: guest.spec.memoryMiB,
+      name: guest.spec.name,
+      memoryMiB: guest.spec.memoryMiB,
       ...(guest.spec.uuid !== undefined && { uuid: guest.spec.uuid }),
       ...(guest.spec.dataDisk !== undefined && { disk: true }),
     };
   }
   ctx.history.append({
-    type: 'begin', t: 0, format: HISTORY_FORMAT, startedAt, ...(timeScale !== 1 && { timeScale }),
+    type: 'begin',
+    t: 0,
+    format: HISTORY_FORMAT,
+    startedAt,
+    ...(timeScale !== 1 && { timeScale }),
     scenario: { name: scenario.name, file: loaded.file, judges: scenario.judges },
     driver: { name: ctx.driver.name, versions: description.versions, capabilities: [...ctx.capabilities] },
     hostKind: ctx.hostKind,
-    hosts: Object.fromEntries(hosts.map((h) => {
-      const { description: _text, ...settings } = scenario.hosts[h.name] ?? {};
-      return [h.name, { kind: h.kind, address: h.address, description: h.description, settings, ...(h.keepalive && { keepalive: h.keepalive }) }];
-    })),
+    hosts: Object.fromEntries(
+      hosts.map((h) => {
+        const { description: _text, ...settings } = scenario.hosts[h.name] ?? {};
+        return [
+          h.name,
+          {
+            kind: h.kind,
+            address: h.address,
+            description: h.description,
+            settings,
+            ...(h.keepalive && { keepalive: h.keepalive }),
+          },
+        ];
+      }),
+    ),
     guests,
   });
   await playSteps(ctx, scenario.steps);
@@ -170,7 +216,9 @@ async function playSteps(ctx: RunContext, steps: ReadonlyArray<Step>): Promise<v
       const outcome = outcomeOf(err);
       if (!outcome) throw err;
       record(outcome, (err as Error).message);
-      ctx.say(`step ${index} (${step.do}) ${outcome === 'deadline' ? 'ran out of time' : 'could not be done'}: ${(err as Error).message}`);
+      ctx.say(
+        `step ${index} (${step.do}) ${outcome === 'deadline' ? 'ran out of time' : 'could not be done'}: ${(err as Error).message}`,
+      );
       if (outcome === 'unsupported') return;
       cutShort ??= `step ${index} (${step.do}) ${outcome === 'deadline' ? 'ran out of time' : 'could not be done'}`;
     }
@@ -185,7 +233,11 @@ function outcomeOf(err: unknown): Exclude<StepOutcome, 'ok' | 'not-played'> | un
 }
 
 /** Files worth keeping: the driver's (once its guests ended), the hosts' logs, what steps made. */
-async function collectEvidence(ctx: RunContext, driver: Driver, hosts: ReadonlyArray<Host>): Promise<Array<{ label: string; path: string }>> {
+async function collectEvidence(
+  ctx: RunContext,
+  driver: Driver,
+  hosts: ReadonlyArray<Host>,
+): Promise<Array<{ label: string; path: string }>> {
   await driver.close().catch(() => undefined);
   const files: Array<{ label: string; path: string }> = [];
   for (const guest of ctx.fleet.values()) {

@@ -52,10 +52,12 @@ export function parseScenario(text: string, file: string, knownRequirement: (id:
 
   // What the schema cannot express: known IDs, names that exist, steps in an order that can play.
   scenario.judges.forEach((id, i) => {
-    if (!knownRequirement(id)) throw new UsageError(`${where(['judges', i])}: unknown requirement ID '${id}'`, 'see `npx cutover list`');
+    if (!knownRequirement(id))
+      throw new UsageError(`${where(['judges', i])}: unknown requirement ID '${id}'`, 'see `npx cutover list`');
   });
   const hosts = Object.keys(scenario.hosts);
-  if ('main' in scenario.guests) throw new UsageError(`${where(['guests', 'main'])}: 'main' is the scenario's own guest; pick another name`);
+  if ('main' in scenario.guests)
+    throw new UsageError(`${where(['guests', 'main'])}: 'main' is the scenario's own guest; pick another name`);
   const scope = new ScenarioScope(hosts, [MAIN_GUEST, ...Object.keys(scenario.guests)], MAIN_GUEST);
   const checkHost = (name: string, path: Path): void => {
     if (!hosts.includes(name)) throw new UsageError(`${where(path)}: no host '${name}' (hosts: ${hosts.join(', ')})`);

@@ -37,7 +37,10 @@ export function openSession(target: Target, options: SessionOptions): Session {
     }));
   return {
     async play(scenario, storeAs) {
-      const loaded = typeof scenario === 'string' ? await loadScenario(resolve(scenario), (id) => findRequirement(id) !== undefined) : scenario;
+      const loaded =
+        typeof scenario === 'string'
+          ? await loadScenario(resolve(scenario), (id) => findRequirement(id) !== undefined)
+          : scenario;
       const scratchFolder = await folder();
       const { name } = loaded.scenario;
       const run = await runScenario({

@@ -36,13 +36,19 @@ export interface SystemUnderTest {
  * no nasm, no Docker engine, an image that does not build), found before any report folder
  * is made. Builds what is missing on the way (the guest, host images).
  */
-export async function preflight(target: Pick<Target, 'driver' | 'hosts'>, log: (line: string) => void): Promise<SystemUnderTest> {
+export async function preflight(
+  target: Pick<Target, 'driver' | 'hosts'>,
+  log: (line: string) => void,
+): Promise<SystemUnderTest> {
   const provider = hostProvider(target.hosts);
   const factory = await loadDriver(target.driver);
   const driver = factory({ clock: monotonicClock, log: () => {}, options: {} });
   try {
     if (driver.hostKinds && !driver.hostKinds.includes(provider.kind)) {
-      throw new UsageError(`the ${driver.name} driver runs on ${driver.hostKinds.join(' or ')} hosts, not ${provider.kind} hosts`, `use --hosts ${driver.hostKinds[0]}`);
+      throw new UsageError(
+        `the ${driver.name} driver runs on ${driver.hostKinds.join(' or ')} hosts, not ${provider.kind} hosts`,
+        `use --hosts ${driver.hostKinds[0]}`,
+      );
     }
     const description = await driver.describe();
     const { image, release: _release, ...hostVersions } = await provider.prepare(log);

@@ -40,7 +40,14 @@ describe('installedPackages', () => {
 describe('commands', () => {
   it('installs without recommends and waits for the dpkg lock', () => {
     expect(aptInstallArgv(['xvfb', 'xauth'])).toEqual([
-      'apt-get', '-o', 'DPkg::Lock::Timeout=120', 'install', '-y', '--no-install-recommends', 'xvfb', 'xauth',
+      'apt-get',
+      '-o',
+      'DPkg::Lock::Timeout=120',
+      'install',
+      '-y',
+      '--no-install-recommends',
+      'xvfb',
+      'xauth',
     ]);
   });
 
@@ -54,5 +61,4 @@ describe('commands', () => {
     expect(installFix(['nasm'], true)).toBe('apt-get update && apt-get install -y nasm');
     expect(installFix(['nasm'], false)).toBe('sudo apt-get update && sudo apt-get install -y nasm');
   });
-
 });

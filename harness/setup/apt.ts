@@ -51,4 +51,3 @@ export function installFix(packages: readonly string[], root: boolean): string {
   const sudo = root ? '' : 'sudo ';
   return `${sudo}apt-get update && ${sudo}apt-get install -y ${packages.join(' ')}`;
 }
-

@@ -17,7 +17,9 @@ export async function prepareContainerHosts(
   const images: HostImage[] = [];
   for (const release of releases) {
     const image = await ensureHostImage(release, log);
-    log(`host image ${release}: ${image.tag} (QEMU ${image.versions.qemu}, libvirt ${image.versions.libvirt}; ${image.built ? `built in ${image.seconds} s` : 'cached'})`);
+    log(
+      `host image ${release}: ${image.tag} (QEMU ${image.versions.qemu}, libvirt ${image.versions.libvirt}; ${image.built ? `built in ${image.seconds} s` : 'cached'})`,
+    );
     images.push(image);
   }
   return images;

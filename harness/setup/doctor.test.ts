@@ -14,7 +14,9 @@ function row(id: string): Prerequisite {
 
 // This machine as the brief describes it: QEMU, nasm, java; a docker client, no engine.
 const machine = fakeRunner({
-  'qemu-system-x86_64 --version': result({ stdout: 'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\n' }),
+  'qemu-system-x86_64 --version': result({
+    stdout: 'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\n',
+  }),
   'qemu-img --version': result({ stdout: 'qemu-img version 7.2.22 (Debian)\n' }),
   'nasm -v': result({ stdout: 'NASM version 2.16.01\n' }),
   'java -version': result({ stderr: 'openjdk version "17.0.15" 2025-04-15\n' }),
@@ -26,7 +28,10 @@ const onPath = ['qemu-system-x86_64', 'qemu-img', 'nasm', 'java', 'setpriv', 'do
 
 describe('inspectMachine', () => {
   it('checks every row, concurrently, with fixes for the gaps', async () => {
-    const checks = await inspectMachine({ deps: fakeProbeDeps(machine, { executables: onPath, devices: { '/dev/kvm': 'OK' } }), facts: root });
+    const checks = await inspectMachine({
+      deps: fakeProbeDeps(machine, { executables: onPath, devices: { '/dev/kvm': 'OK' } }),
+      facts: root,
+    });
     expect(checks.map((c) => c.id)).toEqual(PREREQUISITES.map((p) => p.id));
     const byId = new Map(checks.map((c) => [c.id, c]));
     expect(byId.get('qemu')).toMatchObject({ present: true, version: '7.2.22', required: true });
@@ -41,15 +46,24 @@ describe('inspectMachine', () => {
   });
 
   it('limits itself to the families asked for', async () => {
-    const checks = await inspectMachine({ families: ['mig'], deps: fakeProbeDeps(machine, { executables: onPath }), facts: root });
+    const checks = await inspectMachine({
+      families: ['mig'],
+      deps: fakeProbeDeps(machine, { executables: onPath }),
+      facts: root,
+    });
     expect(checks.map((c) => c.id)).toEqual(['qemu', 'qemu-img', 'kvm', 'nasm', 'java', 'setpriv']);
     // KVM is optional: TCG is the fallback, so mig is ready without it.
-    expect(checks.find((c) => c.id === 'kvm')).toMatchObject({ present: false, detail: expect.stringContaining('TCG') });
+    expect(checks.find((c) => c.id === 'kvm')).toMatchObject({
+      present: false,
+      detail: expect.stringContaining('TCG'),
+    });
     expect(doctorOk(checks)).toBe(true);
   });
 
   it('rejects an unknown family', async () => {
-    await expect(inspectMachine({ families: ['nope'], deps: fakeProbeDeps(machine), facts: root })).rejects.toThrow(/unknown family: nope/);
+    await expect(inspectMachine({ families: ['nope'], deps: fakeProbeDeps(machine), facts: root })).rejects.toThrow(
+      /unknown family: nope/,
+    );
   });
 });
 
@@ -64,7 +78,9 @@ describe('fixFor', () => {
 
   it('with systemd the package starts the daemon itself', () => {
     const none = { present: false, installed: false, problem: 'no-daemon' as const };
-    expect(fixFor(docker, none, { root: false, systemd: true })).toBe('sudo apt-get update && sudo apt-get install -y docker.io');
+    expect(fixFor(docker, none, { root: false, systemd: true })).toBe(
+      'sudo apt-get update && sudo apt-get install -y docker.io',
+    );
   });
 
   it('group membership for permission problems', () => {
@@ -85,8 +101,22 @@ describe('fixFor', () => {
 describe('formatDoctor', () => {
   const checks: Check[] = [
     { id: 'qemu', purpose: 'runs guests', present: true, version: '7.2.22', required: true },
-    { id: 'java', purpose: 'Allure HTML', present: false, required: false, detail: 'java not found on PATH', fix: 'apt-get update && apt-get install -y default-jre-headless' },
-    { id: 'xvfb', purpose: 'display', present: false, required: true, detail: 'Xvfb not found on PATH', fix: 'apt-get update && apt-get install -y xvfb xauth' },
+    {
+      id: 'java',
+      purpose: 'Allure HTML',
+      present: false,
+      required: false,
+      detail: 'java not found on PATH',
+      fix: 'apt-get update && apt-get install -y default-jre-headless',
+    },
+    {
+      id: 'xvfb',
+      purpose: 'display',
+      present: false,
+      required: true,
+      detail: 'Xvfb not found on PATH',
+      fix: 'apt-get update && apt-get install -y xvfb xauth',
+    },
   ];
 
   it('aligns status, id and version columns and puts the fix below', () => {
@@ -108,14 +138,31 @@ describe('formatDoctor', () => {
   });
 
   it('does not suggest setup when no package would help', () => {
-    const down: Check = { id: 'docker-engine', purpose: 'hosts', present: false, required: true, detail: 'dockerd installed but not running', fix: '(nohup dockerd >/var/log/dockerd.log 2>&1 &)' };
-    expect(formatDoctor([down]).split('\n').at(-1)).toBe('0/1 present; missing: docker-engine — not ready: run the fixes above.');
+    const down: Check = {
+      id: 'docker-engine',
+      purpose: 'hosts',
+      present: false,
+      required: true,
+      detail: 'dockerd installed but not running',
+      fix: '(nohup dockerd >/var/log/dockerd.log 2>&1 &)',
+    };
+    expect(formatDoctor([down]).split('\n').at(-1)).toBe(
+      '0/1 present; missing: docker-engine — not ready: run the fixes above.',
+    );
   });
 });
 
 describe('summaryLine', () => {
   it('points at the details when there is nothing to run', () => {
-    const hung: Check = { id: 'nasm', purpose: 'guest', present: false, required: true, detail: 'nasm -v did not answer within 5 s' };
-    expect(formatDoctor([hung]).split('\n').at(-1)).toBe('0/1 present; missing: nasm — not ready: see the details above.');
+    const hung: Check = {
+      id: 'nasm',
+      purpose: 'guest',
+      present: false,
+      required: true,
+      detail: 'nasm -v did not answer within 5 s',
+    };
+    expect(formatDoctor([hung]).split('\n').at(-1)).toBe(
+      '0/1 present; missing: nasm — not ready: see the details above.',
+    );
   });
 });

@@ -75,9 +75,10 @@ export function fixFor(prereq: Prerequisite, result: ProbeResult, facts: Machine
 function toCheck(prereq: Prerequisite, result: ProbeResult, facts: MachineFacts): Check {
   const check: Check = { id: prereq.id, purpose: prereq.purpose, present: result.present, required: prereq.required };
   if (result.version !== undefined) check.version = result.version;
-  const detail = !result.present && prereq.whenAbsent !== undefined
-    ? [result.detail, prereq.whenAbsent].filter((d) => d !== undefined).join('; ')
-    : result.detail;
+  const detail =
+    !result.present && prereq.whenAbsent !== undefined
+      ? [result.detail, prereq.whenAbsent].filter((d) => d !== undefined).join('; ')
+      : result.detail;
   if (detail !== undefined) check.detail = detail;
   const fix = fixFor(prereq, result, facts);
   if (fix !== undefined) check.fix = fix;

@@ -17,7 +17,9 @@ export interface Call {
 
 /** A runner that answers by the joined argv (exact key, else the first key that is a prefix),
  *  and records every call. Unknown commands behave as not installed. */
-export function fakeRunner(answers: Record<string, RunResult | ((opts: RunOptions) => RunResult)>): CommandRunner & { calls: Call[] } {
+export function fakeRunner(
+  answers: Record<string, RunResult | ((opts: RunOptions) => RunResult)>,
+): CommandRunner & { calls: Call[] } {
   const calls: Call[] = [];
   const runner = async (argv: readonly string[], opts: RunOptions): Promise<RunResult> => {
     calls.push({ argv: [...argv], opts });
@@ -47,7 +49,8 @@ export function fakeProbeDeps(
   return {
     run,
     // Without a list, every command the runner answers for is on PATH.
-    which: async (name) => (opts.executables === undefined || opts.executables.includes(name) ? `/usr/bin/${name}` : undefined),
+    which: async (name) =>
+      opts.executables === undefined || opts.executables.includes(name) ? `/usr/bin/${name}` : undefined,
     openReadWrite: async (path) => {
       const errno = opts.devices?.[path] ?? 'ENOENT';
       if (errno !== 'OK') throw Object.assign(new Error(`${errno}: ${path}`), { code: errno });

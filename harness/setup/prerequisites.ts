@@ -44,7 +44,11 @@ export const PREREQUISITES: readonly Prerequisite[] = [
     families: ['core'],
     required: true,
     packages: ['qemu-system-x86'],
-    detect: { kind: 'command', argv: ['qemu-system-x86_64', '--version'], pattern: /QEMU emulator version (\d+(?:\.\d+)+)/ },
+    detect: {
+      kind: 'command',
+      argv: ['qemu-system-x86_64', '--version'],
+      pattern: /QEMU emulator version (\d+(?:\.\d+)+)/,
+    },
   },
   {
     id: 'qemu-img',
@@ -146,7 +150,9 @@ export function prerequisitesFor(
   if (families === undefined || families.length === 0) return [...table];
   const unknown = families.filter((f) => f !== 'core' && !(FAMILY_NAMES as readonly string[]).includes(f));
   if (unknown.length > 0) {
-    throw new Error(`unknown famil${unknown.length === 1 ? 'y' : 'ies'}: ${unknown.join(', ')} (known: ${FAMILY_NAMES.join(', ')})`);
+    throw new Error(
+      `unknown famil${unknown.length === 1 ? 'y' : 'ies'}: ${unknown.join(', ')} (known: ${FAMILY_NAMES.join(', ')})`,
+    );
   }
   return table.filter((p) => p.families.some((need) => need === 'core' || families.includes(need)));
 }

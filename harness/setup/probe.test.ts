@@ -17,11 +17,19 @@ function pattern(id: string): RegExp {
 
 describe('parseVersion with the table patterns', () => {
   const samples: Array<[string, string, string]> = [
-    ['qemu', 'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\nCopyright (c) 2003-2022 Fabrice Bellard', '7.2.22'],
+    [
+      'qemu',
+      'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\nCopyright (c) 2003-2022 Fabrice Bellard',
+      '7.2.22',
+    ],
     ['qemu', 'QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-1)\n', '10.0.2'],
     ['qemu-img', 'qemu-img version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\n', '7.2.22'],
     ['nasm', 'NASM version 2.16.01\n', '2.16.01'],
-    ['java', 'openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime Environment (build 17.0.15+6-Debian-1deb12u1)', '17.0.15'],
+    [
+      'java',
+      'openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime Environment (build 17.0.15+6-Debian-1deb12u1)',
+      '17.0.15',
+    ],
     ['java', 'openjdk version "1.8.0_412"\n', '1.8.0_412'],
     ['setpriv', 'setpriv from util-linux 2.38.1\n', '2.38.1'],
     ['docker-engine', '20.10.24+dfsg1\n', '20.10.24+dfsg1'],
@@ -35,7 +43,9 @@ describe('parseVersion with the table patterns', () => {
   });
 
   it('finds nothing in unrelated output', () => {
-    expect(parseVersion('Cannot connect to the Docker daemon at unix:///var/run/docker.sock.', pattern('docker-engine'))).toBeUndefined();
+    expect(
+      parseVersion('Cannot connect to the Docker daemon at unix:///var/run/docker.sock.', pattern('docker-engine')),
+    ).toBeUndefined();
     expect(parseVersion('', pattern('qemu'))).toBeUndefined();
   });
 });
@@ -43,7 +53,11 @@ describe('parseVersion with the table patterns', () => {
 describe('probe: commands', () => {
   it('reads the version from stderr (java)', async () => {
     const run = fakeRunner({ 'java -version': result({ stderr: 'openjdk version "17.0.15" 2025-04-15\n' }) });
-    expect(await probe(row('java'), fakeProbeDeps(run))).toEqual({ present: true, installed: true, version: '17.0.15' });
+    expect(await probe(row('java'), fakeProbeDeps(run))).toEqual({
+      present: true,
+      installed: true,
+      version: '17.0.15',
+    });
   });
 
   it('reports a binary that is not on PATH as absent', async () => {
@@ -81,7 +95,10 @@ describe('probe: commands', () => {
 
 describe('probe: docker engine', () => {
   const info = 'docker info --format {{.ServerVersion}}';
-  const down = result({ code: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n' });
+  const down = result({
+    code: 1,
+    stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n',
+  });
 
   it('is present only when the daemon answers', async () => {
     const run = fakeRunner({ [info]: result({ stdout: '20.10.24+dfsg1\n' }) });
@@ -93,25 +110,42 @@ describe('probe: docker engine', () => {
   });
 
   it('a client alone is not an engine, and is not "installed"', async () => {
-    const r = await probe(row('docker-engine'), fakeProbeDeps(fakeRunner({ [info]: down }), { executables: ['docker'] }));
+    const r = await probe(
+      row('docker-engine'),
+      fakeProbeDeps(fakeRunner({ [info]: down }), { executables: ['docker'] }),
+    );
     expect(r).toMatchObject({ present: false, installed: false, problem: 'no-daemon' });
   });
 
   it('dockerd installed but down', async () => {
-    const r = await probe(row('docker-engine'), fakeProbeDeps(fakeRunner({ [info]: down }), { executables: ['docker', 'dockerd'] }));
+    const r = await probe(
+      row('docker-engine'),
+      fakeProbeDeps(fakeRunner({ [info]: down }), { executables: ['docker', 'dockerd'] }),
+    );
     expect(r).toMatchObject({ present: false, installed: true, problem: 'not-running' });
   });
 
   it('socket permission denied', async () => {
-    const denied = result({ code: 1, stderr: 'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock\n' });
-    const r = await probe(row('docker-engine'), fakeProbeDeps(fakeRunner({ [info]: denied }), { executables: ['docker', 'dockerd'] }));
+    const denied = result({
+      code: 1,
+      stderr: 'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock\n',
+    });
+    const r = await probe(
+      row('docker-engine'),
+      fakeProbeDeps(fakeRunner({ [info]: denied }), { executables: ['docker', 'dockerd'] }),
+    );
     expect(r).toMatchObject({ present: false, installed: true, problem: 'no-permission' });
   });
 
   it('nothing at all', async () => {
     const run = fakeRunner({ [info]: ENOENT });
     const r = await probe(row('docker-engine'), fakeProbeDeps(run, { executables: [] }));
-    expect(r).toMatchObject({ present: false, installed: false, problem: 'absent', detail: 'neither docker nor dockerd found' });
+    expect(r).toMatchObject({
+      present: false,
+      installed: false,
+      problem: 'absent',
+      detail: 'neither docker nor dockerd found',
+    });
     expect(run.calls).toEqual([]);
   });
 });
@@ -119,10 +153,16 @@ describe('probe: docker engine', () => {
 describe('probe: /dev/kvm', () => {
   const run = fakeRunner({});
   it('present when it opens read-write', async () => {
-    expect(await probe(row('kvm'), fakeProbeDeps(run, { devices: { '/dev/kvm': 'OK' } }))).toMatchObject({ present: true });
+    expect(await probe(row('kvm'), fakeProbeDeps(run, { devices: { '/dev/kvm': 'OK' } }))).toMatchObject({
+      present: true,
+    });
   });
   it('absent device', async () => {
-    expect(await probe(row('kvm'), fakeProbeDeps(run))).toMatchObject({ present: false, installed: false, problem: 'absent' });
+    expect(await probe(row('kvm'), fakeProbeDeps(run))).toMatchObject({
+      present: false,
+      installed: false,
+      problem: 'absent',
+    });
   });
   it('no access', async () => {
     const r = await probe(row('kvm'), fakeProbeDeps(run, { devices: { '/dev/kvm': 'EACCES' } }));

@@ -60,14 +60,29 @@ async function probeCommand(detect: Extract<Detect, { kind: 'command' }>, deps: 
   const name = detect.argv[0] ?? '';
   // Look first: spawn reports EACCES, not ENOENT, for a missing binary when PATH holds a
   // folder this user cannot read (root's ~/.cargo/bin seen by nobody).
-  if ((await deps.which(name)) === undefined) return { present: false, installed: false, problem: 'absent', detail: `${name} not found on PATH` };
+  if ((await deps.which(name)) === undefined)
+    return { present: false, installed: false, problem: 'absent', detail: `${name} not found on PATH` };
   const res = await deps.run(detect.argv, { timeoutMs: deps.timeoutMs });
-  if (res.spawnError === 'ENOENT') return { present: false, installed: false, problem: 'absent', detail: `${name} not found on PATH` };
-  if (res.spawnError === 'EACCES') return { present: false, installed: true, problem: 'no-permission', detail: `${name} is not executable by this user` };
-  if (res.timedOut) return { present: false, installed: true, problem: 'timeout', detail: `${detect.argv.join(' ')} did not answer within ${deps.timeoutMs / 1000} s` };
+  if (res.spawnError === 'ENOENT')
+    return { present: false, installed: false, problem: 'absent', detail: `${name} not found on PATH` };
+  if (res.spawnError === 'EACCES')
+    return {
+      present: false,
+      installed: true,
+      problem: 'no-permission',
+      detail: `${name} is not executable by this user`,
+    };
+  if (res.timedOut)
+    return {
+      present: false,
+      installed: true,
+      problem: 'timeout',
+      detail: `${detect.argv.join(' ')} did not answer within ${deps.timeoutMs / 1000} s`,
+    };
   // Some tools print their version on stderr (java) or exit non-zero after printing it.
   const version = parseVersion(`${res.stdout}\n${res.stderr}`, detect.pattern);
-  if (res.code === 0 || version !== undefined) return version === undefined ? { present: true, installed: true } : { present: true, installed: true, version };
+  if (res.code === 0 || version !== undefined)
+    return version === undefined ? { present: true, installed: true } : { present: true, installed: true, version };
   const why = firstLine(res.stderr) ?? firstLine(res.stdout) ?? `exit code ${String(res.code)}`;
   return { present: false, installed: true, problem: 'failed', detail: `${detect.argv.join(' ')} failed: ${why}` };
 }
@@ -75,28 +90,59 @@ async function probeCommand(detect: Extract<Detect, { kind: 'command' }>, deps: 
 async function probeDaemon(detect: Extract<Detect, { kind: 'daemon' }>, deps: ProbeDeps): Promise<ProbeResult> {
   const client = detect.argv[0] ?? '';
   const [clientPath, server] = await Promise.all([deps.which(client), deps.which(detect.daemon.binary)]);
-  const res = clientPath === undefined
-    ? { code: null, stdout: '', stderr: '', output: '', timedOut: false, spawnError: 'ENOENT' }
-    : await deps.run(detect.argv, { timeoutMs: deps.timeoutMs });
+  const res =
+    clientPath === undefined
+      ? { code: null, stdout: '', stderr: '', output: '', timedOut: false, spawnError: 'ENOENT' }
+      : await deps.run(detect.argv, { timeoutMs: deps.timeoutMs });
   const version = parseVersion(res.stdout, detect.pattern);
   if (res.code === 0 && version !== undefined) return { present: true, installed: true, version };
 
   const said = `${res.stderr}\n${res.stdout}`;
   if (res.spawnError === 'ENOENT') {
     return server === undefined
-      ? { present: false, installed: false, problem: 'absent', detail: `neither ${client} nor ${detect.daemon.binary} found` }
-      : { present: false, installed: false, problem: 'absent', detail: `${detect.daemon.binary} found but no ${client} client` };
+      ? {
+          present: false,
+          installed: false,
+          problem: 'absent',
+          detail: `neither ${client} nor ${detect.daemon.binary} found`,
+        }
+      : {
+          present: false,
+          installed: false,
+          problem: 'absent',
+          detail: `${detect.daemon.binary} found but no ${client} client`,
+        };
   }
   if (/permission denied/i.test(said)) {
-    return { present: false, installed: true, problem: 'no-permission', detail: `${client}: permission denied on the daemon socket` };
+    return {
+      present: false,
+      installed: true,
+      problem: 'no-permission',
+      detail: `${client}: permission denied on the daemon socket`,
+    };
   }
   if (server === undefined) {
-    return { present: false, installed: false, problem: 'no-daemon', detail: `${client} client only; no ${detect.daemon.binary} installed` };
+    return {
+      present: false,
+      installed: false,
+      problem: 'no-daemon',
+      detail: `${client} client only; no ${detect.daemon.binary} installed`,
+    };
   }
   if (res.timedOut) {
-    return { present: false, installed: true, problem: 'timeout', detail: `${detect.argv.join(' ')} did not answer within ${deps.timeoutMs / 1000} s` };
+    return {
+      present: false,
+      installed: true,
+      problem: 'timeout',
+      detail: `${detect.argv.join(' ')} did not answer within ${deps.timeoutMs / 1000} s`,
+    };
   }
-  return { present: false, installed: true, problem: 'not-running', detail: `${detect.daemon.binary} installed but not running` };
+  return {
+    present: false,
+    installed: true,
+    problem: 'not-running',
+    detail: `${detect.daemon.binary} installed but not running`,
+  };
 }
 
 async function probeDevice(detect: Extract<Detect, { kind: 'device' }>, deps: ProbeDeps): Promise<ProbeResult> {
@@ -109,7 +155,12 @@ async function probeDevice(detect: Extract<Detect, { kind: 'device' }>, deps: Pr
       return { present: false, installed: false, problem: 'absent', detail: `${detect.path} does not exist` };
     }
     if (code === 'EACCES' || code === 'EPERM') {
-      return { present: false, installed: true, problem: 'no-permission', detail: `${detect.path} exists but is not read-write for this user` };
+      return {
+        present: false,
+        installed: true,
+        problem: 'no-permission',
+        detail: `${detect.path} exists but is not read-write for this user`,
+      };
     }
     return { present: false, installed: true, problem: 'failed', detail: `${detect.path}: ${code ?? String(err)}` };
   }
@@ -135,12 +186,14 @@ export function probe(prereq: Prerequisite, deps: ProbeDeps = realProbeDeps): Pr
       case 'device':
         return probeDevice(detect, deps);
     }
-  })().catch((err: unknown): ProbeResult => ({
-    present: false,
-    installed: false,
-    problem: 'failed',
-    detail: `probe error: ${err instanceof Error ? err.message : String(err)}`,
-  }));
+  })().catch(
+    (err: unknown): ProbeResult => ({
+      present: false,
+      installed: false,
+      problem: 'failed',
+      detail: `probe error: ${err instanceof Error ? err.message : String(err)}`,
+    }),
+  );
   // Backstop over the runner's own deadline: covers fs calls and injected runners.
   return withDeadline(work, deps.timeoutMs + 1_000, () => ({
     present: false,

@@ -50,7 +50,14 @@ describe('runSetup: nothing to do', () => {
 describe('runSetup: packages missing', () => {
   it('not root: throws SetupError carrying the exact sudo command, runs no apt', async () => {
     const h = harness(present);
-    const err = await runSetup({ families: ['spice'], log: h.log, run: h.run, probeDeps: h.probeDeps, facts: user, steps: [] }).catch((e: unknown) => e);
+    const err = await runSetup({
+      families: ['spice'],
+      log: h.log,
+      run: h.run,
+      probeDeps: h.probeDeps,
+      facts: user,
+      steps: [],
+    }).catch((e: unknown) => e);
     const command = 'sudo apt-get update && sudo apt-get install -y --no-install-recommends virt-viewer xvfb xauth';
     expect(err).toBeInstanceOf(SetupError);
     expect((err as SetupError).message).toContain(command);
@@ -61,13 +68,31 @@ describe('runSetup: packages missing', () => {
 
   it('not root, dry run: returns the command instead of throwing', async () => {
     const h = harness(present);
-    const res = await runSetup({ families: ['spice'], dryRun: true, log: h.log, run: h.run, probeDeps: h.probeDeps, facts: user, steps: [] });
-    expect(res.commands).toEqual(['sudo apt-get update && sudo apt-get install -y --no-install-recommends virt-viewer xvfb xauth']);
+    const res = await runSetup({
+      families: ['spice'],
+      dryRun: true,
+      log: h.log,
+      run: h.run,
+      probeDeps: h.probeDeps,
+      facts: user,
+      steps: [],
+    });
+    expect(res.commands).toEqual([
+      'sudo apt-get update && sudo apt-get install -y --no-install-recommends virt-viewer xvfb xauth',
+    ]);
   });
 
   it('root, dry run: reports update and install, runs neither', async () => {
     const h = harness(present);
-    const res = await runSetup({ families: ['p2p'], dryRun: true, log: h.log, run: h.run, probeDeps: h.probeDeps, facts: root, steps: [] });
+    const res = await runSetup({
+      families: ['p2p'],
+      dryRun: true,
+      log: h.log,
+      run: h.run,
+      probeDeps: h.probeDeps,
+      facts: root,
+      steps: [],
+    });
     expect(res).toEqual({
       installed: [],
       alreadyPresent: present,
@@ -82,7 +107,9 @@ describe('runSetup: packages missing', () => {
   it('root: one update, one install, non-interactive and bounded, then checks dpkg again', async () => {
     let installedNow: readonly string[] = present;
     const dpkg = (pkg: string) => (): RunResult =>
-      installedNow.includes(pkg) ? result({ stdout: 'install ok installed' }) : result({ code: 1, stderr: 'no packages found' });
+      installedNow.includes(pkg)
+        ? result({ stdout: 'install ok installed' })
+        : result({ code: 1, stderr: 'no packages found' });
     const answers: Record<string, () => RunResult> = {};
     for (const pkg of allPackages) answers[`dpkg-query -W -f=\${Status} ${pkg}`] = dpkg(pkg);
     answers['apt-get -o DPkg::Lock::Timeout=120 update'] = () => result({ stdout: 'Reading package lists...\n' });
@@ -92,11 +119,21 @@ describe('runSetup: packages missing', () => {
     };
     const run = fakeRunner(answers);
     const lines: string[] = [];
-    const res = await runSetup({ families: ['spice'], log: (l) => lines.push(l), run, probeDeps: fakeProbeDeps(fakeRunner({})), facts: root, steps: [] });
+    const res = await runSetup({
+      families: ['spice'],
+      log: (l) => lines.push(l),
+      run,
+      probeDeps: fakeProbeDeps(fakeRunner({})),
+      facts: root,
+      steps: [],
+    });
 
     expect(res.installed).toEqual(['virt-viewer', 'xvfb', 'xauth']);
     const aptCalls = run.calls.filter((c) => c.argv[0] === 'apt-get');
-    expect(aptCalls.map((c) => c.argv.slice(3))).toEqual([['update'], ['install', '-y', '--no-install-recommends', 'virt-viewer', 'xvfb', 'xauth']]);
+    expect(aptCalls.map((c) => c.argv.slice(3))).toEqual([
+      ['update'],
+      ['install', '-y', '--no-install-recommends', 'virt-viewer', 'xvfb', 'xauth'],
+    ]);
     for (const c of aptCalls) {
       expect(c.opts.env?.DEBIAN_FRONTEND).toBe('noninteractive');
       expect(c.opts.timeoutMs).toBeGreaterThan(0);
@@ -110,13 +147,20 @@ describe('runSetup: packages missing', () => {
     expect(lines.some((l) => l.startsWith('installed virt-viewer xvfb xauth'))).toBe(true);
   });
 
-  it('apt failure: SetupError names the packages and ends with apt\'s last lines', async () => {
+  it("apt failure: SetupError names the packages and ends with apt's last lines", async () => {
     const output = 'Reading package lists...\nE: Unable to locate package virt-viewer\n';
     const h = harness(present, {
       'apt-get -o DPkg::Lock::Timeout=120 update': result(),
       'apt-get -o DPkg::Lock::Timeout=120 install': result({ code: 100, output }),
     });
-    const err = await runSetup({ families: ['spice'], log: h.log, run: h.run, probeDeps: h.probeDeps, facts: root, steps: [] }).catch((e: unknown) => e);
+    const err = await runSetup({
+      families: ['spice'],
+      log: h.log,
+      run: h.run,
+      probeDeps: h.probeDeps,
+      facts: root,
+      steps: [],
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SetupError);
     const e = err as SetupError;
     expect(e.message).toContain('apt-get install failed for virt-viewer xvfb xauth: exit code 100');
@@ -128,9 +172,9 @@ describe('runSetup: packages missing', () => {
     const h = harness(present, {
       'apt-get -o DPkg::Lock::Timeout=120 update': result({ code: null, timedOut: true }),
     });
-    await expect(runSetup({ families: ['spice'], log: h.log, run: h.run, probeDeps: h.probeDeps, facts: root, steps: [] })).rejects.toThrow(
-      /apt-get update failed for virt-viewer xvfb xauth: timed out after 5 min/,
-    );
+    await expect(
+      runSetup({ families: ['spice'], log: h.log, run: h.run, probeDeps: h.probeDeps, facts: root, steps: [] }),
+    ).rejects.toThrow(/apt-get update failed for virt-viewer xvfb xauth: timed out after 5 min/);
   });
 });
 
@@ -138,8 +182,20 @@ describe('runSetup: extra steps', () => {
   it('runs registered steps after the packages, filtered by family; only names them in a dry run', async () => {
     const ran: string[] = [];
     const steps: SetupStep[] = [
-      { name: 'guest image', run: async (log) => { ran.push('guest'); log('built'); } },
-      { name: 'host image', families: ['p2p'], run: async () => { ran.push('host'); } },
+      {
+        name: 'guest image',
+        run: async (log) => {
+          ran.push('guest');
+          log('built');
+        },
+      },
+      {
+        name: 'host image',
+        families: ['p2p'],
+        run: async () => {
+          ran.push('host');
+        },
+      },
     ];
     const h = harness(required);
     await runSetup({ families: ['mig'], log: h.log, run: h.run, probeDeps: h.probeDeps, facts: root, steps });
@@ -154,7 +210,16 @@ describe('runSetup: extra steps', () => {
 
   it('a failing step is a SetupError naming it', async () => {
     const h = harness(required);
-    const steps: SetupStep[] = [{ name: 'guest image', run: async () => { throw new Error('nasm: error'); } }];
-    await expect(runSetup({ log: h.log, run: h.run, probeDeps: h.probeDeps, facts: root, steps })).rejects.toThrow(/setup step guest image failed: nasm: error/);
+    const steps: SetupStep[] = [
+      {
+        name: 'guest image',
+        run: async () => {
+          throw new Error('nasm: error');
+        },
+      },
+    ];
+    await expect(runSetup({ log: h.log, run: h.run, probeDeps: h.probeDeps, facts: root, steps })).rejects.toThrow(
+      /setup step guest image failed: nasm: error/,
+    );
   });
 });

@@ -60,15 +60,20 @@ export interface SetupResult {
 const realRun: CommandRunner = (argv, opts) => runCommand(argv, { ...opts, env: opts.env ?? probeEnv() });
 
 function wanted(opts: SetupOptions): Prerequisite[] {
-  return prerequisitesFor(opts.families).filter((p) => p.packages.length > 0 && (p.required || opts.includeOptional === true));
+  return prerequisitesFor(opts.families).filter(
+    (p) => p.packages.length > 0 && (p.required || opts.includeOptional === true),
+  );
 }
 
 function stepsFor(opts: SetupOptions): SetupStep[] {
   const steps = opts.steps ?? extraSetupSteps;
   const families = opts.families;
   return steps.filter(
-    (s) => s.families === undefined || families === undefined || families.length === 0
-      || s.families.some((f) => f === 'core' || families.includes(f)),
+    (s) =>
+      s.families === undefined ||
+      families === undefined ||
+      families.length === 0 ||
+      s.families.some((f) => f === 'core' || families.includes(f)),
   );
 }
 
@@ -89,7 +94,9 @@ async function decide(
     const found = probes[i];
     const absent = p.packages.filter((pkg) => status.get(pkg) !== true);
     if (found?.installed === true) {
-      log(`${p.id}: ${absent.join(' ')} not installed, but ${p.id}${found.version ? ` ${found.version}` : ''} found; leaving it`);
+      log(
+        `${p.id}: ${absent.join(' ')} not installed, but ${p.id}${found.version ? ` ${found.version}` : ''} found; leaving it`,
+      );
       return;
     }
     for (const pkg of absent) missing.add(pkg);
@@ -106,13 +113,19 @@ function aptFailure(
   reason?: string,
 ): SetupError {
   const tail = lastLines(res.output, TAIL_LINES);
-  const why = reason ?? (res.spawnError !== undefined
-    ? `could not start (${res.spawnError})`
-    : res.timedOut
-      ? `timed out after ${Math.round(timeoutMs / 60_000)} min (if dpkg was interrupted: dpkg --configure -a)`
-      : `exit code ${String(res.code)}`);
+  const why =
+    reason ??
+    (res.spawnError !== undefined
+      ? `could not start (${res.spawnError})`
+      : res.timedOut
+        ? `timed out after ${Math.round(timeoutMs / 60_000)} min (if dpkg was interrupted: dpkg --configure -a)`
+        : `exit code ${String(res.code)}`);
   const shown = tail.length > 0 ? `\n${tail.map((l) => `  ${l}`).join('\n')}` : '';
-  return new SetupError(`${what} failed for ${packages.join(' ')}: ${why}${shown}`, { command, packages, outputTail: tail });
+  return new SetupError(`${what} failed for ${packages.join(' ')}: ${why}${shown}`, {
+    command,
+    packages,
+    outputTail: tail,
+  });
 }
 
 /** Runs an apt step, logging requested packages as they are set up, and a heartbeat so
@@ -165,7 +178,12 @@ async function runSteps(steps: readonly SetupStep[], log: Log, dryRun: boolean):
 }
 
 /** After installing: say what still needs a hand (e.g. a daemon no package started). */
-async function reportLeftovers(prereqs: readonly Prerequisite[], deps: ProbeDeps, facts: MachineFacts, log: Log): Promise<void> {
+async function reportLeftovers(
+  prereqs: readonly Prerequisite[],
+  deps: ProbeDeps,
+  facts: MachineFacts,
+  log: Log,
+): Promise<void> {
   const results = await Promise.all(prereqs.map((p) => probe(p, deps)));
   prereqs.forEach((p, i) => {
     const r = results[i];
@@ -188,7 +206,9 @@ export async function runSetup(opts: SetupOptions): Promise<SetupResult> {
   try {
     decided = await decide(prereqs, run, deps, log);
   } catch (err) {
-    throw new SetupError(`cannot tell which packages are installed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new SetupError(
+      `cannot tell which packages are installed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   const { missing, present } = decided;
 
@@ -207,7 +227,10 @@ export async function runSetup(opts: SetupOptions): Promise<SetupResult> {
       return { installed: [], alreadyPresent: present, commands: [command] };
     }
     log(`not root: run this, then setup again:\n  ${command}`);
-    throw new SetupError(`installing ${missing.join(' ')} needs root; run:\n  ${command}`, { command, packages: missing });
+    throw new SetupError(`installing ${missing.join(' ')} needs root; run:\n  ${command}`, {
+      command,
+      packages: missing,
+    });
   }
 
   const updateArgv = aptUpdateArgv();
@@ -223,7 +246,8 @@ export async function runSetup(opts: SetupOptions): Promise<SetupResult> {
   let t = Date.now();
   log('apt-get update …');
   const updated = await aptStep(updateArgv, APT_UPDATE_TIMEOUT_MS, run, log, watch);
-  if (updated.code !== 0) throw aptFailure('apt-get update', missing, commands[0] ?? '', updated, APT_UPDATE_TIMEOUT_MS);
+  if (updated.code !== 0)
+    throw aptFailure('apt-get update', missing, commands[0] ?? '', updated, APT_UPDATE_TIMEOUT_MS);
   log(`apt-get update done (${Math.round((Date.now() - t) / 1000)} s)`);
 
   t = Date.now();
@@ -234,11 +258,23 @@ export async function runSetup(opts: SetupOptions): Promise<SetupResult> {
   const after = await installedPackages(missing, run);
   const still = missing.filter((pkg) => after.get(pkg) !== true);
   if (still.length > 0) {
-    throw aptFailure('apt-get install', still, commands[1] ?? '', res, APT_INSTALL_TIMEOUT_MS, 'apt-get exited 0 but dpkg does not list them as installed');
+    throw aptFailure(
+      'apt-get install',
+      still,
+      commands[1] ?? '',
+      res,
+      APT_INSTALL_TIMEOUT_MS,
+      'apt-get exited 0 but dpkg does not list them as installed',
+    );
   }
   log(`installed ${missing.join(' ')} (${Math.round((Date.now() - t) / 1000)} s)`);
 
-  await reportLeftovers(prereqs.filter((p) => p.packages.some((pkg) => watch.has(pkg))), deps, facts, log);
+  await reportLeftovers(
+    prereqs.filter((p) => p.packages.some((pkg) => watch.has(pkg))),
+    deps,
+    facts,
+    log,
+  );
   await runSteps(steps, log, dryRun);
   return { installed: missing, alreadyPresent: present, commands };
 }

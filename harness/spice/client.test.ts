@@ -50,7 +50,12 @@ function descendants(pid: number): number[] {
 describe('client arguments', () => {
   it('asks remote-viewer for debug output and no audio, USB or session bus', () => {
     expect(clientArguments('spice://127.0.0.1:5930')).toEqual([
-      '--debug', '--spice-disable-audio', '--spice-disable-usbredir', '--title', 'cutover', 'spice://127.0.0.1:5930',
+      '--debug',
+      '--spice-disable-audio',
+      '--spice-disable-usbredir',
+      '--title',
+      'cutover',
+      'spice://127.0.0.1:5930',
     ]);
     expect(clientArguments('spice://h:1', { spiceDebug: true })).toContain('--spice-debug');
     expect(clientEnvironment(':93')).toMatchObject({ DISPLAY: ':93', NO_AT_BRIDGE: '1', GSETTINGS_BACKEND: 'memory' });
@@ -62,69 +67,90 @@ describe('client arguments', () => {
   });
 });
 
-describe.skipIf(!onPath('Xvfb') || !onPath('remote-viewer'))('remote-viewer lifecycle (real Xvfb, blackholed SPICE port)', () => {
-  let dir = '';
-  let display: Display;
-  let hole: Blackhole;
-  let client: SpiceClient | undefined;
+describe.skipIf(!onPath('Xvfb') || !onPath('remote-viewer'))(
+  'remote-viewer lifecycle (real Xvfb, blackholed SPICE port)',
+  () => {
+    let dir = '';
+    let display: Display;
+    let hole: Blackhole;
+    let client: SpiceClient | undefined;
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'spice-client-'));
-    display = await startDisplay({ logPath: join(dir, 'xvfb.log') });
-  });
-  afterEach(async () => {
-    await client?.kill();
-    client = undefined;
-    await hole?.close();
-  });
-  afterAll(async () => {
-    await display?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'spice-client-'));
+      display = await startDisplay({ logPath: join(dir, 'xvfb.log') });
+    });
+    afterEach(async () => {
+      await client?.kill();
+      client = undefined;
+      await hole?.close();
+    });
+    afterAll(async () => {
+      await display?.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
 
-  const start = async (): Promise<SpiceClient> => {
-    hole = await startBlackhole();
-    client = await startSpiceClient({ host: hole.host, port: hole.port, display: display.display, logPath: join(dir, 'remote-viewer.log'), clock: monotonicClock });
-    // It reached the port and sent its link message (and got nothing back).
-    await pollUntil('remote-viewer to dial the blackhole', 10_000, () => (hole.bytesReceived > 0 ? true : undefined), 50);
-    return client;
-  };
+    const start = async (): Promise<SpiceClient> => {
+      hole = await startBlackhole();
+      client = await startSpiceClient({
+        host: hole.host,
+        port: hole.port,
+        display: display.display,
+        logPath: join(dir, 'remote-viewer.log'),
+        clock: monotonicClock,
+      });
+      // It reached the port and sent its link message (and got nothing back).
+      await pollUntil(
+        'remote-viewer to dial the blackhole',
+        10_000,
+        () => (hole.bytesReceived > 0 ? true : undefined),
+        50,
+      );
+      return client;
+    };
 
-  it('starts, dials the port and can be frozen, thawed and stopped, leaving nothing behind', async () => {
-    const c = await start();
-    expect(c.alive).toBe(true);
-    expect(c.uri).toBe(`spice://127.0.0.1:${hole.port}`);
-    expect(readFileSync(`/proc/${c.pid}/environ`, 'utf8').split('\0')).toContain(`DISPLAY=${display.display}`);
-    const children = descendants(c.pid);
+    it('starts, dials the port and can be frozen, thawed and stopped, leaving nothing behind', async () => {
+      const c = await start();
+      expect(c.alive).toBe(true);
+      expect(c.uri).toBe(`spice://127.0.0.1:${hole.port}`);
+      expect(readFileSync(`/proc/${c.pid}/environ`, 'utf8').split('\0')).toContain(`DISPLAY=${display.display}`);
+      const children = descendants(c.pid);
 
-    c.freeze();
-    await pollUntil('remote-viewer to stop', 2000, () => (procState(c.pid) === 'T' ? true : undefined), 20);
-    expect(c.frozen).toBe(true);
-    c.thaw();
-    await pollUntil('remote-viewer to run again', 2000, () => (procState(c.pid) !== 'T' ? true : undefined), 20);
-    expect(c.frozen).toBe(false);
+      c.freeze();
+      await pollUntil('remote-viewer to stop', 2000, () => (procState(c.pid) === 'T' ? true : undefined), 20);
+      expect(c.frozen).toBe(true);
+      c.thaw();
+      await pollUntil('remote-viewer to run again', 2000, () => (procState(c.pid) !== 'T' ? true : undefined), 20);
+      expect(c.frozen).toBe(false);
 
-    // Stopping a frozen client still ends it on SIGTERM (it is sent SIGCONT too).
-    c.freeze();
-    await c.stop();
-    expect((await c.exited).signal).toBe('SIGTERM');
-    expect(c.alive).toBe(false);
-    expect(alive(c.pid)).toBe(false);
-    for (const pid of children) expect(alive(pid)).toBe(false);
-    expect(hole.open).toBe(0);
-  });
+      // Stopping a frozen client still ends it on SIGTERM (it is sent SIGCONT too).
+      c.freeze();
+      await c.stop();
+      expect((await c.exited).signal).toBe('SIGTERM');
+      expect(c.alive).toBe(false);
+      expect(alive(c.pid)).toBe(false);
+      for (const pid of children) expect(alive(pid)).toBe(false);
+      expect(hole.open).toBe(0);
+    });
 
-  it('kill() ends it at once with SIGKILL', async () => {
-    const c = await start();
-    await c.kill();
-    expect((await c.exited).signal).toBe('SIGKILL');
-    expect(alive(c.pid)).toBe(false);
-    await pollUntil('the connection to drop', 2000, () => (hole.open === 0 ? true : undefined), 20);
-    expect(() => c.freeze()).toThrow(/not running/);
-  });
+    it('kill() ends it at once with SIGKILL', async () => {
+      const c = await start();
+      await c.kill();
+      expect((await c.exited).signal).toBe('SIGKILL');
+      expect(alive(c.pid)).toBe(false);
+      await pollUntil('the connection to drop', 2000, () => (hole.open === 0 ? true : undefined), 20);
+      expect(() => c.freeze()).toThrow(/not running/);
+    });
 
-  it('fails at once with the reason when it cannot start', async () => {
-    await expect(startSpiceClient({ host: '127.0.0.1', port: 1, display: ':9999', logPath: join(dir, 'bad.log'), clock: monotonicClock }))
-      .rejects.toThrow(/remote-viewer exited at once/);
-  });
-});
+    it('fails at once with the reason when it cannot start', async () => {
+      await expect(
+        startSpiceClient({
+          host: '127.0.0.1',
+          port: 1,
+          display: ':9999',
+          logPath: join(dir, 'bad.log'),
+          clock: monotonicClock,
+        }),
+      ).rejects.toThrow(/remote-viewer exited at once/);
+    });
+  },
+);

@@ -78,7 +78,8 @@ export function spiceUri(host: string, port: number): string {
 async function clientCommand(uri: string, opts: StartSpiceClientOptions): Promise<{ command: string; args: string[] }> {
   if (opts.program) return { command: opts.program.command, args: [...opts.program.prefixArgs, uri] };
   const binary = await which(REMOTE_VIEWER);
-  if (binary === undefined) throw new Error(`${REMOTE_VIEWER} not found on PATH: install virt-viewer (npx cutover setup --family spice)`);
+  if (binary === undefined)
+    throw new Error(`${REMOTE_VIEWER} not found on PATH: install virt-viewer (npx cutover setup --family spice)`);
   if (opts.display === undefined) throw new Error('remote-viewer needs an X display (startDisplay)');
   const env = Object.entries(clientEnvironment(opts.display)).map(([k, v]) => `${k}=${v}`);
   // env(1) execs remote-viewer in the same process: the pid we signal is remote-viewer's, and
@@ -89,12 +90,21 @@ async function clientCommand(uri: string, opts: StartSpiceClientOptions): Promis
 /** Starts the SPICE client against spice://host:port; it does not wait for the connection. */
 export async function startSpiceClient(opts: StartSpiceClientOptions): Promise<SpiceClient> {
   const uri = spiceUri(opts.host, opts.port);
-  const proc = spawnChild({ ...(await clientCommand(uri, opts)), label: `${opts.program ? 'spice-client' : 'remote-viewer'} ${uri}`, logPath: opts.logPath }, opts.clock);
+  const proc = spawnChild(
+    {
+      ...(await clientCommand(uri, opts)),
+      label: `${opts.program ? 'spice-client' : 'remote-viewer'} ${uri}`,
+      logPath: opts.logPath,
+    },
+    opts.clock,
+  );
   // A client that cannot start at all (no display, bad argument) ends at once.
   const early = await Promise.race([proc.exited, new Promise<undefined>((r) => setTimeout(r, 100, undefined))]);
   if (early !== undefined) {
     const how = early.signal ?? (early.code === null ? 'a spawn error' : `code ${early.code}`);
-    throw new Error(`remote-viewer exited at once with ${how}: ${lastLogLine(opts.logPath) ?? 'no output'} (log: ${opts.logPath})`);
+    throw new Error(
+      `remote-viewer exited at once with ${how}: ${lastLogLine(opts.logPath) ?? 'no output'} (log: ${opts.logPath})`,
+    );
   }
   let frozen = false;
   let stopping: Promise<void> | undefined;
@@ -145,7 +155,11 @@ export async function startSpiceClient(opts: StartSpiceClientOptions): Promise<S
 
 function lastLogLine(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '').at(-1);
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
+      .at(-1);
   } catch {
     return undefined;
   }

@@ -52,7 +52,12 @@ export async function startDisplay(opts: StartDisplayOptions): Promise<Display> 
     if (await displayTaken(n)) continue;
     const logOffset = fileSize(opts.logPath);
     const proc = spawnChild(
-      { command: XVFB, args: [`:${n}`, '-nolisten', 'tcp', '-noreset', '-screen', '0', opts.screen ?? '1024x768x24'], label: `xvfb-:${n}`, logPath: opts.logPath },
+      {
+        command: XVFB,
+        args: [`:${n}`, '-nolisten', 'tcp', '-noreset', '-screen', '0', opts.screen ?? '1024x768x24'],
+        label: `xvfb-:${n}`,
+        logPath: opts.logPath,
+      },
       clock,
     );
     const outcome = await waitReady(proc, n, end);
@@ -64,10 +69,14 @@ export async function startDisplay(opts: StartDisplayOptions): Promise<Display> 
       refused.push(`:${n}`);
       continue;
     }
-    if (outcome === 'exited') throw new Error(`Xvfb :${n} exited before it answered: ${lastLine(said) ?? 'no output'} (log: ${opts.logPath})`);
+    if (outcome === 'exited')
+      throw new Error(`Xvfb :${n} exited before it answered: ${lastLine(said) ?? 'no output'} (log: ${opts.logPath})`);
     break;
   }
-  throw new DeadlineError(`Xvfb to answer on a free display from :${first}${refused.length > 0 ? ` (taken meanwhile: ${refused.join(' ')})` : ''} (log: ${opts.logPath})`, timeoutMs);
+  throw new DeadlineError(
+    `Xvfb to answer on a free display from :${first}${refused.length > 0 ? ` (taken meanwhile: ${refused.join(' ')})` : ''} (log: ${opts.logPath})`,
+    timeoutMs,
+  );
 }
 
 /** A number is taken when a live process holds its lock, or something answers on its socket. */
@@ -193,5 +202,9 @@ function readFrom(path: string, offset: number): string {
 }
 
 function lastLine(text: string): string | undefined {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '').at(-1);
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .at(-1);
 }

@@ -23,7 +23,7 @@ export const awaitDeadlock = defineStep({
     step.guests.forEach((g, i) => scope.requireMigration(scope.guest(g, `guests[${i}]`), 'await-deadlock'));
   },
   async play(ctx, step) {
-    requireCapability(ctx, 'daemon-pools', 'report its daemons\' worker pools');
+    requireCapability(ctx, 'daemon-pools', "report its daemons' worker pools");
     const guests = step.guests.map((g) => guestRun(ctx, g));
     const end = ctx.clock() + step.within;
     let onsetAt: number | undefined;
@@ -32,16 +32,25 @@ export const awaitDeadlock = defineStep({
       const pending = await unfinished(guests);
       if (pending.length === 0) return `all ${guests.length} migrations ended`;
       const pools = await samplePools(ctx);
-      const starved = pools.length === ctx.hosts.size && pools.every((s) => s.pool.freeWorkers === 0 && s.pool.jobQueueDepth > 0);
+      const starved =
+        pools.length === ctx.hosts.size && pools.every((s) => s.pool.freeWorkers === 0 && s.pool.jobQueueDepth > 0);
       const moved = migrationEventCount(ctx, guests) !== lastEventCount;
       lastEventCount = migrationEventCount(ctx, guests);
       if (!starved || moved) onsetAt = undefined;
       else onsetAt ??= pools[0]?.t ?? ctx.clock();
       if (onsetAt !== undefined && ctx.clock() - onsetAt >= step.settle) {
-        ctx.history.append({ type: 'deadlock', onsetAt, guests: pending.map((g) => g.key), pools: pools.map(({ t, host, pool }) => ({ t, host, pool })) });
+        ctx.history.append({
+          type: 'deadlock',
+          onsetAt,
+          guests: pending.map((g) => g.key),
+          pools: pools.map(({ t, host, pool }) => ({ t, host, pool })),
+        });
         return `deadlock: ${pending.map(label).join(', ')} stuck; every daemon has no free worker and a queue (${pools.map((p) => `${p.host}: free ${p.pool.freeWorkers}, queue ${p.pool.jobQueueDepth}`).join('; ')})`;
       }
-      if (ctx.clock() >= end) throw new WaitExpired(`${pending.map(label).join(', ')} still migrating after ${formatMs(step.within)}, and no deadlock seen`);
+      if (ctx.clock() >= end)
+        throw new WaitExpired(
+          `${pending.map(label).join(', ')} still migrating after ${formatMs(step.within)}, and no deadlock seen`,
+        );
       await sleep(250);
     }
   },
@@ -56,7 +65,8 @@ async function unfinished(guests: ReadonlyArray<GuestRun>): Promise<GuestRun[]> 
   const pending: GuestRun[] = [];
   for (const guest of guests) {
     const info = await guest.job?.info().catch(() => undefined);
-    if (!info || (info.jobRunning ?? !(FINAL_STATUSES as ReadonlyArray<string>).includes(info.status))) pending.push(guest);
+    if (!info || (info.jobRunning ?? !(FINAL_STATUSES as ReadonlyArray<string>).includes(info.status)))
+      pending.push(guest);
   }
   return pending;
 }

@@ -19,7 +19,8 @@ export const checkDisk = defineStep({
     const run = guestRun(ctx, step.guest);
     const handle = run.sides[step.side];
     const image = handle?.dataDiskImage?.();
-    if (!handle || !image) throw new Unavailable(`the ${ctx.driver.name} driver does not say where the ${step.side}'s data disk lies`);
+    if (!handle || !image)
+      throw new Unavailable(`the ${ctx.driver.name} driver does not say where the ${step.side}'s data disk lies`);
     const t = ctx.clock();
     const { raw, extents } = await readDiskImage(handle.host, image, `${image.path}.check.raw`);
     const check = checkDataDisk(raw, extents);

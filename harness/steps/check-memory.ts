@@ -28,7 +28,8 @@ export const checkMemory = defineStep({
     if (state === 'running') await guest.pause();
     const counters = readCounters(await readGuestMemory(guest, GUEST_LAYOUT.countersAddress, 8));
     const walk = new PageWalkCheck();
-    for (const { start, end } of walkedRegions()) await guest.scanMemory(start, end - start, (chunk, at) => walk.feed(at, chunk));
+    for (const { start, end } of walkedRegions())
+      await guest.scanMemory(start, end - start, (chunk, at) => walk.feed(at, chunk));
     const check = walk.result();
     ctx.history.append({ type: 'memory', t, guest: run.key, side: step.side, check, counters });
     return `${step.side} memory: ${check.summary}; guest counters: ${counters.passes} passes, ${counters.boots} boot(s)`;

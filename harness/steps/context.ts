@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import type { Capability, Driver, GuestHandle, GuestSpec, MigrationJob, MigrationSettings, Side } from '../drivers/types.ts';
+import type {
+  Capability,
+  Driver,
+  GuestHandle,
+  GuestSpec,
+  MigrationJob,
+  MigrationSettings,
+  Side,
+} from '../drivers/types.ts';
 import { SIDES } from '../drivers/vocabulary.ts';
 import type { FaultScope } from '../faults/types.ts';
 import type { Host, HostFeature } from '../hosts/types.ts';
@@ -91,7 +99,9 @@ export const label = (guest: GuestRun): string => (guest.key === MAIN_GUEST ? 'g
 export function requireCapability(ctx: RunContext, capability: Capability, what: string): void {
   if (ctx.capabilities.has(capability)) return;
   const why = ctx.driver.limits?.[capability];
-  throw new Unsupported(`the ${ctx.driver.name} driver cannot ${what} (no capability '${capability}')${why ? `: ${why}` : ''}`);
+  throw new Unsupported(
+    `the ${ctx.driver.name} driver cannot ${what} (no capability '${capability}')${why ? `: ${why}` : ''}`,
+  );
 }
 
 /** Starts one side of a guest, its serial line recorded into the history. */
@@ -110,10 +120,19 @@ export async function startSide(
     ctx.history.append({ type: 'progress', t, guest: guest.key, side, text });
   });
   guest.serial[side] = serial;
-  const handle = await ctx.driver.startGuest({ host, side, incoming, spec: { ...spec, serialSocket: serial.path }, ...(incomingSettings && { incomingSettings }) });
+  const handle = await ctx.driver.startGuest({
+    host,
+    side,
+    incoming,
+    spec: { ...spec, serialSocket: serial.path },
+    ...(incomingSettings && { incomingSettings }),
+  });
   guest.sides[side] = handle;
   ctx.history.append({
-    type: 'guest', guest: guest.key, side, host: host.name,
+    type: 'guest',
+    guest: guest.key,
+    side,
+    host: host.name,
     ...(handle.emulatorVersion && { emulatorVersion: handle.emulatorVersion }),
     ...(handle.accelerator && { accelerator: handle.accelerator }),
   });
@@ -131,14 +150,17 @@ export async function sampleStates(ctx: RunContext): Promise<void> {
     for (const side of SIDES) {
       const handle = guest.sides[side];
       if (!handle) continue;
-      const state = await handle.runState().catch(async () => ((await hasEnded(handle)) ? ('gone' as const) : ('unknown' as const)));
+      const state = await handle
+        .runState()
+        .catch(async () => ((await hasEnded(handle)) ? ('gone' as const) : ('unknown' as const)));
       ctx.history.append({ type: 'state', guest: guest.key, side, state });
     }
   }
 }
 
 /** Whether a guest's process has ended already (its exit has been seen). */
-const hasEnded = (handle: GuestHandle): Promise<boolean> => Promise.race([handle.exited.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
+const hasEnded = (handle: GuestHandle): Promise<boolean> =>
+  Promise.race([handle.exited.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
 
 /** The migration events of a guest seen since `since` on the history. */
 export const migrationEvents = (ctx: RunContext, guest: GuestRun, since: number) =>

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { arm, describePlacement, FAULTS, faultKind, placementSchema, unsupportedBecause, type Placement } from '../faults/index.ts';
+import {
+  arm,
+  describePlacement,
+  FAULTS,
+  faultKind,
+  placementSchema,
+  unsupportedBecause,
+  type Placement,
+} from '../faults/index.ts';
 import { placementGuest } from '../faults/placement.ts';
 import type { FaultKind } from '../faults/types.ts';
 import { Unsupported, type Side } from '../drivers/types.ts';
@@ -9,8 +17,13 @@ import { defineStep, type ScenarioScope } from './step.ts';
 
 // `do: fault`: one fault of the registry's kinds, with its target and one placement (`at`).
 
-const variants = FAULTS.map((f) => f.fields.extend({ do: z.literal('fault'), kind: z.literal(f.kind), at: placementSchema }));
-const schema = z.discriminatedUnion('kind', variants as unknown as [(typeof variants)[number], ...Array<(typeof variants)[number]>]);
+const variants = FAULTS.map((f) =>
+  f.fields.extend({ do: z.literal('fault'), kind: z.literal(f.kind), at: placementSchema }),
+);
+const schema = z.discriminatedUnion(
+  'kind',
+  variants as unknown as [(typeof variants)[number], ...Array<(typeof variants)[number]>],
+);
 
 type FaultStep = z.output<typeof schema> & { readonly at: Placement };
 
@@ -29,10 +42,20 @@ export const fault = defineStep({
     if (placed.at === 'now') return strike(ctx, kind, placed, placement);
     if ('phase' in placed.at) unlessReported(ctx, placed.at.phase, placed.at.side);
     const disarm = arm(ctx.history, placed.at, () => {
-      void strike(ctx, kind, placed, placement).then((detail) => ctx.say(`${detail} (at ${placement})`), (err: Error) => ctx.say(`${kind.kind} at ${placement} failed: ${err.message}`));
+      void strike(ctx, kind, placed, placement).then(
+        (detail) => ctx.say(`${detail} (at ${placement})`),
+        (err: Error) => ctx.say(`${kind.kind} at ${placement} failed: ${err.message}`),
+      );
     });
     ctx.armed.push(() => {
-      if (!disarm()) ctx.history.append({ type: 'fault', kind: kind.kind, target: targetOf(kind, placed, ctx), placement, outcome: 'never' });
+      if (!disarm())
+        ctx.history.append({
+          type: 'fault',
+          kind: kind.kind,
+          target: targetOf(kind, placed, ctx),
+          placement,
+          outcome: 'never',
+        });
     });
     return `armed: ${kind.kind} at ${placement}`;
   },
@@ -41,11 +64,14 @@ export const fault = defineStep({
 /** A fault placed at a phase the implementation never reports would never strike: unsupported, saying why. */
 function unlessReported(ctx: RunContext, phase: string, side: Side | undefined): void {
   const phases = ctx.capabilities.has('protocol-phases') ? ctx.driver.phases : undefined;
-  if (!phases) throw new Unsupported(`the ${ctx.driver.name} driver reports no protocol phases, so no fault can be placed at one`);
+  if (!phases)
+    throw new Unsupported(`the ${ctx.driver.name} driver reports no protocol phases, so no fault can be placed at one`);
   const sides = side ? [side] : SIDES;
   if (sides.some((s) => phases[s].includes(phase))) return;
   const why = phases.absent?.[phase];
-  throw new Unsupported(`the ${ctx.driver.name} driver reports no phase '${phase}'${side ? ` on the ${side}` : ''}${why ? `: ${why}` : ` (it reports ${sides.map((s) => `${s}: ${phases[s].join(', ')}`).join('; ')})`}`);
+  throw new Unsupported(
+    `the ${ctx.driver.name} driver reports no phase '${phase}'${side ? ` on the ${side}` : ''}${why ? `: ${why}` : ` (it reports ${sides.map((s) => `${s}: ${phases[s].join(', ')}`).join('; ')})`}`,
+  );
 }
 
 async function strike(ctx: RunContext, kind: FaultKind, step: FaultStep, placement: string): Promise<string> {
@@ -56,7 +82,15 @@ async function strike(ctx: RunContext, kind: FaultKind, step: FaultStep, placeme
     ctx.history.append({ type: 'fault', t, kind: kind.kind, target, placement, outcome: 'struck', detail });
     return detail;
   } catch (err) {
-    ctx.history.append({ type: 'fault', t, kind: kind.kind, target, placement, outcome: 'failed', detail: (err as Error).message });
+    ctx.history.append({
+      type: 'fault',
+      t,
+      kind: kind.kind,
+      target,
+      placement,
+      outcome: 'failed',
+      detail: (err as Error).message,
+    });
     throw err;
   }
 }

@@ -23,17 +23,34 @@ import { watchDaemons } from './watch-daemons.ts';
 
 /** Every step kind a scenario may use: a new kind is a file beside these and one line here. */
 export const STEPS = [
-  start, waitProgress, observe, settle, checkMemory, checkDisk, waitEvent, waitExit,
-  migrate, waitMigration, cancel, startPostcopy, recover,
+  start,
+  waitProgress,
+  observe,
+  settle,
+  checkMemory,
+  checkDisk,
+  waitEvent,
+  waitExit,
+  migrate,
+  waitMigration,
+  cancel,
+  startPostcopy,
+  recover,
   fault,
-  watchDaemons, awaitDeadlock, probeCalls, inventory,
-  spiceClient, querySpice,
+  watchDaemons,
+  awaitDeadlock,
+  probeCalls,
+  inventory,
+  spiceClient,
+  querySpice,
 ] as const;
 
 export type Step = z.output<(typeof STEPS)[number]['schema']>;
 export type StepOf<K extends Step['do']> = Extract<Step, { do: K }>;
 
-const BY_KIND: ReadonlyMap<string, StepKind> = new Map(STEPS.map((s) => [kindOf(s as unknown as StepKind), s as unknown as StepKind]));
+const BY_KIND: ReadonlyMap<string, StepKind> = new Map(
+  STEPS.map((s) => [kindOf(s as unknown as StepKind), s as unknown as StepKind]),
+);
 
 /** The step kind of a parsed step. */
 export function stepKind(step: { do: string }): StepKind {
@@ -44,7 +61,10 @@ export function stepKind(step: { do: string }): StepKind {
 
 /** A step kind's `do` value, read from its schema's literal. */
 function kindOf(kind: StepKind): string {
-  const shape = (kind.schema as unknown as { shape?: { do?: { value?: string } }; options?: Array<{ shape: { do: { value: string } } }> });
+  const shape = kind.schema as unknown as {
+    shape?: { do?: { value?: string } };
+    options?: Array<{ shape: { do: { value: string } } }>;
+  };
   return shape.shape?.do?.value ?? shape.options?.[0]?.shape.do.value ?? '';
 }
 

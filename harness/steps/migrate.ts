@@ -31,12 +31,14 @@ const schema = z.strictObject({
   /** QEMU's migration mode; cpr-transfer needs QEMU >= 10.0. */
   mode: z.enum(['normal', 'cpr-transfer']).default('normal'),
   /** How the destination's guest differs from the source's (an upgrade, an identity clash). */
-  destination: z.strictObject({
-    /** Which of the destination host's QEMUs receives the guest. */
-    emulator: z.enum(EMULATOR_CHOICES).optional(),
-    /** Another UUID than the source's, or 'none' for a QEMU without -uuid. */
-    uuid: z.union([z.guid(), z.literal('none')]).optional(),
-  }).default({}),
+  destination: z
+    .strictObject({
+      /** Which of the destination host's QEMUs receives the guest. */
+      emulator: z.enum(EMULATOR_CHOICES).optional(),
+      /** Another UUID than the source's, or 'none' for a QEMU without -uuid. */
+      uuid: z.union([z.guid(), z.literal('none')]).optional(),
+    })
+    .default({}),
   /** Post-copy allowed; `start-postcopy` switches. */
   postcopy: z.boolean().default(false),
   /** Pages after the switch at this rate: low, so a fault lands while pages are missing. */
@@ -48,11 +50,13 @@ const schema = z.strictObject({
    */
   relay: z.boolean().default(false),
   /** How the data disk moves: streamed in after cut-over, or mirrored before it. */
-  storage: z.strictObject({
-    mode: z.enum(['stream-after', 'mirror-before']),
-    bandwidth: size.optional(),
-    errorPolicy: z.enum(['stop', 'report']).default('stop'),
-  }).optional(),
+  storage: z
+    .strictObject({
+      mode: z.enum(['stream-after', 'mirror-before']),
+      bandwidth: size.optional(),
+      errorPolicy: z.enum(['stop', 'report']).default('stop'),
+    })
+    .optional(),
   /** Features whose failure at the destination must fail the migration and roll it back. */
   mustSucceed: z.array(z.enum(MUST_SUCCEED_FEATURES)).default([]),
 });
@@ -84,13 +88,25 @@ export const migrate = defineStep({
       ...(step.mode !== 'normal' && { mode: step.mode }),
       ...(step.postcopy && { postcopy: true }),
       ...(step.postcopyBandwidth !== undefined && { postcopyBandwidth: step.postcopyBandwidth }),
-      ...(step.relay && ctx.capabilities.has('migration-relay') && ctx.hostFeatures.has('loopback') && { relay: (destination) => guest.link.via(destination) }),
+      ...(step.relay &&
+        ctx.capabilities.has('migration-relay') &&
+        ctx.hostFeatures.has('loopback') && { relay: (destination) => guest.link.via(destination) }),
       ...(step.storage && { storage: step.storage }),
       ...(step.mustSucceed.length && { mustSucceed: step.mustSucceed }),
     };
     const target = step.unreachable
       ? { unreachable: targetHost }
-      : { guest: await startSide(ctx, guest, 'destination', targetHost.name, true, destinationSpec(guest, step.destination), settings) };
+      : {
+          guest: await startSide(
+            ctx,
+            guest,
+            'destination',
+            targetHost.name,
+            true,
+            destinationSpec(guest, step.destination),
+            settings,
+          ),
+        };
     const spice = guest.spec.spice ? await spiceRelocation(ctx, step.spice) : undefined;
     const withSpice = spice ? { ...settings, spice } : settings;
     if (settings.relay) guest.link.willRelay = true;
@@ -98,7 +114,9 @@ export const migrate = defineStep({
     guest.migration = { requestedAt, to: targetHost.name };
     const { relay: _relay, ...data } = withSpice;
     const request: MigrationRequest = {
-      from: source.host.name, to: targetHost.name, unreachable: step.unreachable,
+      from: source.host.name,
+      to: targetHost.name,
+      unreachable: step.unreachable,
       settings: { ...data, ...(settings.relay && { relay: true }) },
       ...(step.destination.uuid !== undefined && { destinationUuid: step.destination.uuid }),
     };
@@ -122,10 +140,18 @@ function requireCapabilities(ctx: RunContext, step: MigrateStep): void {
   if (step.ignoreShared) requireCapability(ctx, 'ignore-shared', 'leave shared RAM out of the stream');
   if (step.validateUuid) requireCapability(ctx, 'validate-uuid', 'have the destination validate the UUID');
   if (step.mode === 'cpr-transfer') requireCapability(ctx, 'cpr-transfer', 'migrate by cpr-transfer');
-  if (step.destination.uuid !== undefined) requireCapability(ctx, 'destination-uuid', 'give the destination another UUID');
-  if (step.storage?.mode === 'stream-after') requireCapability(ctx, 'storage-stream-after', 'stream storage in after cut-over');
-  if (step.storage?.mode === 'mirror-before') requireCapability(ctx, 'storage-mirror-before', 'mirror storage before cut-over');
-  if (step.mustSucceed.length) requireCapability(ctx, 'must-succeed', `fail the migration when ${step.mustSucceed.join(', ')} fails at the destination`);
+  if (step.destination.uuid !== undefined)
+    requireCapability(ctx, 'destination-uuid', 'give the destination another UUID');
+  if (step.storage?.mode === 'stream-after')
+    requireCapability(ctx, 'storage-stream-after', 'stream storage in after cut-over');
+  if (step.storage?.mode === 'mirror-before')
+    requireCapability(ctx, 'storage-mirror-before', 'mirror storage before cut-over');
+  if (step.mustSucceed.length)
+    requireCapability(
+      ctx,
+      'must-succeed',
+      `fail the migration when ${step.mustSucceed.join(', ')} fails at the destination`,
+    );
 }
 
 /** Where the SPICE client is sent: the destination, nowhere, or a blackhole of the harness's. */
@@ -140,5 +166,9 @@ async function spiceRelocation(ctx: RunContext, target: MigrateStep['spice']): P
 function destinationSpec(guest: GuestRun, change: MigrateStep['destination']): GuestRun['spec'] {
   const { uuid: _sourceUuid, ...rest } = guest.spec;
   const uuid = change.uuid === undefined ? guest.spec.uuid : change.uuid === 'none' ? undefined : change.uuid;
-  return { ...rest, ...(uuid !== undefined && { uuid }), ...(change.emulator !== undefined && { emulator: change.emulator }) };
+  return {
+    ...rest,
+    ...(uuid !== undefined && { uuid }),
+    ...(change.emulator !== undefined && { emulator: change.emulator }),
+  };
 }

@@ -22,7 +22,7 @@ export const probeCalls = defineStep({
     scope.guest(step.guest);
   },
   async play(ctx, step) {
-    requireCapability(ctx, 'daemon-pools', 'probe its daemons\' calls');
+    requireCapability(ctx, 'daemon-pools', "probe its daemons' calls");
     const daemons = ctx.driver.daemons;
     if (!daemons) throw new Error('a driver with daemon-pools but no daemon facet');
     const host = hostNamed(ctx, step.host);

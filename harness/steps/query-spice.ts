@@ -18,7 +18,8 @@ export const querySpice = defineStep({
     const handle = guest.sides[step.side];
     if (!handle?.spice) throw new Unavailable(`no SPICE server on the ${step.side} side`);
     const state = await handle.runState().catch(() => 'unknown' as const);
-    if (state === 'gone' || state === 'unknown') throw new Unavailable(`the ${step.side} emulator ${state === 'gone' ? 'has ended' : 'does not answer'}`);
+    if (state === 'gone' || state === 'unknown')
+      throw new Unavailable(`the ${step.side} emulator ${state === 'gone' ? 'has ended' : 'does not answer'}`);
     const status = await handle.spice();
     ctx.history.append({ type: 'spice', guest: guest.key, side: step.side, status });
     const ids = [...new Set(status.channels.map((c) => c.connectionId))];

@@ -15,10 +15,13 @@ export const recover = defineStep({
     const guest = guestRun(ctx, step.guest);
     requireCapability(ctx, 'postcopy-recover', 'recover a paused post-copy migration');
     if (!guest.job) throw new Error('recover before migrate');
-    if (!guest.job.recover) throw new Unsupported(`the ${ctx.driver.name} driver cannot recover a paused post-copy migration`);
+    if (!guest.job.recover)
+      throw new Unsupported(`the ${ctx.driver.name} driver cannot recover a paused post-copy migration`);
     const t = ctx.clock();
     try {
-      await guest.job.recover({ ...(step.postcopyBandwidth !== undefined && { postcopyBandwidth: step.postcopyBandwidth }) });
+      await guest.job.recover({
+        ...(step.postcopyBandwidth !== undefined && { postcopyBandwidth: step.postcopyBandwidth }),
+      });
     } catch (err) {
       if (!(err instanceof Refused)) throw err;
       ctx.history.append({ type: 'action', t, guest: guest.key, action: 'recover', refused: err.message });

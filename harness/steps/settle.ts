@@ -27,7 +27,14 @@ export const settle = defineStep({
       const left = copiesLeft(ctx);
       if (left.every((l) => l.copies <= 1)) {
         const detail = `one copy left of ${left.map((l) => l.guest).join(', ')} ${formatMs(ctx.clock() - from)} after the end (bound ${formatMs(bound.ms)})`;
-        ctx.history.append({ type: 'settle', from, boundMs: bound.ms, basis: bound.basis, endedBy: 'one-copy', detail });
+        ctx.history.append({
+          type: 'settle',
+          from,
+          boundMs: bound.ms,
+          basis: bound.basis,
+          endedBy: 'one-copy',
+          detail,
+        });
         return detail;
       }
       if (ctx.clock() >= until) break;
@@ -45,8 +52,13 @@ function settledFrom(ctx: RunContext): number {
   let from = 0;
   for (const guest of ctx.fleet.values()) {
     if (!guest.migration) continue;
-    const ended = ctx.history.of('event', (e) => e.guest === guest.key && e.t >= (guest.migration?.requestedAt ?? 0)
-      && (FINAL_STATUSES as ReadonlyArray<string>).includes(e.event.migrationStatus ?? ''));
+    const ended = ctx.history.of(
+      'event',
+      (e) =>
+        e.guest === guest.key &&
+        e.t >= (guest.migration?.requestedAt ?? 0) &&
+        (FINAL_STATUSES as ReadonlyArray<string>).includes(e.event.migrationStatus ?? ''),
+    );
     from = Math.max(from, ended.at(-1)?.t ?? now);
   }
   for (const fault of ctx.history.of('fault', (f) => f.outcome === 'struck')) from = Math.max(from, fault.t);
@@ -55,9 +67,12 @@ function settledFrom(ctx: RunContext): number {
 
 /** Per migrated guest: how many sides may still run it (all but those known to have ended). */
 function copiesLeft(ctx: RunContext): Array<{ guest: string; copies: number }> {
-  return [...ctx.fleet.values()].filter((g): g is GuestRun => !!g.migration).map((guest) => {
-    const last = (side: string) => ctx.history.of('state', (s) => s.guest === guest.key && s.side === side).at(-1)?.state;
-    const copies = SIDES.filter((side) => guest.sides[side] && last(side) !== 'gone').length;
-    return { guest: guest.key, copies };
-  });
+  return [...ctx.fleet.values()]
+    .filter((g): g is GuestRun => !!g.migration)
+    .map((guest) => {
+      const last = (side: string) =>
+        ctx.history.of('state', (s) => s.guest === guest.key && s.side === side).at(-1)?.state;
+      const copies = SIDES.filter((side) => guest.sides[side] && last(side) !== 'gone').length;
+      return { guest: guest.key, copies };
+    });
 }

@@ -25,18 +25,31 @@ export const spiceClient = defineStep({
     const guest = guestRun(ctx, step.guest);
     const source = guest.sides.source;
     if (!source) throw new Error('spice-client before start');
-    if (!source.spiceAddress || !source.spice) throw new Unavailable(`the ${ctx.driver.name} driver gives the guest no SPICE display`);
+    if (!source.spiceAddress || !source.spice)
+      throw new Unavailable(`the ${ctx.driver.name} driver gives the guest no SPICE display`);
     const dir = source.host.workDir;
     const program = await source.host.spiceClient?.();
-    const display = program ? undefined : (ctx.spice?.display ?? (await startDisplay({ logPath: join(dir, 'xvfb.log'), clock: ctx.clock })));
+    const display = program
+      ? undefined
+      : (ctx.spice?.display ?? (await startDisplay({ logPath: join(dir, 'xvfb.log'), clock: ctx.clock })));
     const logName = program ? 'spice-client.log' : 'remote-viewer.log';
-    const client = await startSpiceClient({ ...source.spiceAddress, ...(display && { display: display.display }), ...(program && { program }), logPath: join(dir, logName), clock: ctx.clock });
+    const client = await startSpiceClient({
+      ...source.spiceAddress,
+      ...(display && { display: display.display }),
+      ...(program && { program }),
+      logPath: join(dir, logName),
+      clock: ctx.clock,
+    });
     ctx.spice = { client, ...(display && { display }) };
     ctx.background.push(async () => {
       await client.stop().catch(() => undefined);
       await display?.stop().catch(() => undefined);
     });
-    ctx.history.append({ type: 'evidence', label: `SPICE client log (${program ? program.origin : 'remote-viewer'})`, path: join(dir, logName) });
+    ctx.history.append({
+      type: 'evidence',
+      label: `SPICE client log (${program ? program.origin : 'remote-viewer'})`,
+      path: join(dir, logName),
+    });
     if (display) ctx.history.append({ type: 'evidence', label: 'X server log (Xvfb)', path: join(dir, 'xvfb.log') });
     // Connected means the server lists the client's channels (the main one first, the others
     // a moment later), not that the process runs: wait until the list stops growing.
@@ -51,7 +64,10 @@ export const spiceClient = defineStep({
       }
       previous = status.channels.length;
       if (!client.alive) throw new Error(`the SPICE client exited before connecting (see ${logName})`);
-      if (ctx.clock() >= end) throw new WaitExpired(`the SPICE client did not finish connecting within ${formatMs(within)} (${previous} channel(s))`);
+      if (ctx.clock() >= end)
+        throw new WaitExpired(
+          `the SPICE client did not finish connecting within ${formatMs(within)} (${previous} channel(s))`,
+        );
       await sleep(250);
     }
   },

@@ -12,7 +12,8 @@ export const start = defineStep({
   },
   async play(ctx, step) {
     const guest = guestRun(ctx, step.guest);
-    if (guest.spec.sharedMemory) requireCapability(ctx, 'shared-memory', 'run a guest whose RAM lives in a shared file');
+    if (guest.spec.sharedMemory)
+      requireCapability(ctx, 'shared-memory', 'run a guest whose RAM lives in a shared file');
     if (guest.spec.cpr) requireCapability(ctx, 'cpr-transfer', 'ready a guest for cpr-transfer');
     if (guest.spec.spice) requireCapability(ctx, 'spice', 'give the guest a SPICE display');
     await startSide(ctx, guest, 'source', guest.on, false);

@@ -51,23 +51,30 @@ export class ScenarioScope {
   ) {}
 
   host(name: string, field: PropertyKey = 'host'): void {
-    if (!this.hosts.includes(name)) throw new ScenarioIssue([field], `no host '${name}' (hosts: ${this.hosts.join(', ')})`);
+    if (!this.hosts.includes(name))
+      throw new ScenarioIssue([field], `no host '${name}' (hosts: ${this.hosts.join(', ')})`);
   }
 
   /** The guest a step names (the scenario's own when it names none). */
   guest(ref: string | undefined, field: PropertyKey = 'guest'): string {
     const key = ref ?? this.mainGuest;
-    if (!this.guests.includes(key)) throw new ScenarioIssue([field], `no guest '${key}' (guests: ${this.guests.join(', ')})`);
+    if (!this.guests.includes(key))
+      throw new ScenarioIssue([field], `no guest '${key}' (guests: ${this.guests.join(', ')})`);
     return key;
   }
 
   requireStarted(key: string, what: string): void {
-    if (!this.started.has(key)) throw new ScenarioIssue(['do'], `${what} before ${this.named(key)} was started (add a 'start' step before it)`);
+    if (!this.started.has(key))
+      throw new ScenarioIssue(['do'], `${what} before ${this.named(key)} was started (add a 'start' step before it)`);
   }
 
   requireMigration(key: string, what: string): void {
     this.requireStarted(key, what);
-    if (!this.migrating.has(key)) throw new ScenarioIssue(['do'], `${what} before ${this.named(key)} was migrated (add a 'migrate' step before it)`);
+    if (!this.migrating.has(key))
+      throw new ScenarioIssue(
+        ['do'],
+        `${what} before ${this.named(key)} was migrated (add a 'migrate' step before it)`,
+      );
   }
 
   /** What acts on one side needs it there: the source once started, the destination once migrated. */
@@ -77,11 +84,16 @@ export class ScenarioScope {
   }
 
   requireAnyMigration(what: string): void {
-    if (!this.migrating.size) throw new ScenarioIssue(['do'], `${what} before any guest was migrated (add a 'migrate' step before it)`);
+    if (!this.migrating.size)
+      throw new ScenarioIssue(['do'], `${what} before any guest was migrated (add a 'migrate' step before it)`);
   }
 
   requireClient(what: string): void {
-    if (!this.clientConnected) throw new ScenarioIssue(['do'], `${what} before the SPICE client connected (add a 'spice-client' step before it)`);
+    if (!this.clientConnected)
+      throw new ScenarioIssue(
+        ['do'],
+        `${what} before the SPICE client connected (add a 'spice-client' step before it)`,
+      );
   }
 
   markStarted(key: string): void {

@@ -31,17 +31,26 @@ export const waitMigration = defineStep({
 });
 
 /** Migration status from the driver's events, or from polling when events do not come. */
-async function waitForMigrationStatus(ctx: RunContext, guest: GuestRun, wanted: ReadonlyArray<MigrationStatus>, withinMs: number): Promise<MigrationStatus> {
+async function waitForMigrationStatus(
+  ctx: RunContext,
+  guest: GuestRun,
+  wanted: ReadonlyArray<MigrationStatus>,
+  withinMs: number,
+): Promise<MigrationStatus> {
   const { job, migration } = guest;
   if (!job || !migration) throw new Error('wait-migration before migrate');
   const end = ctx.clock() + withinMs;
   for (;;) {
-    const seen = migrationEvents(ctx, guest, migration.requestedAt).find((e) => e.side === 'source' && e.migrationStatus && wanted.includes(e.migrationStatus));
+    const seen = migrationEvents(ctx, guest, migration.requestedAt).find(
+      (e) => e.side === 'source' && e.migrationStatus && wanted.includes(e.migrationStatus),
+    );
     if (seen?.migrationStatus) return seen.migrationStatus;
     const polled = await job.info().catch(() => undefined);
     if (polled && wanted.includes(polled.status)) return polled.status;
     if (ctx.clock() >= end) {
-      throw new WaitExpired(`migration status still '${polled?.status ?? 'unknown'}' after ${formatMs(withinMs)}, waiting for ${wanted.join('|')}`);
+      throw new WaitExpired(
+        `migration status still '${polled?.status ?? 'unknown'}' after ${formatMs(withinMs)}, waiting for ${wanted.join('|')}`,
+      );
     }
     await ctx.history.next(['event'], 50);
   }

@@ -9,7 +9,7 @@ export const watchDaemons = defineStep({
   schema: z.strictObject({ do: z.literal('watch-daemons'), every: duration.default(250) }),
   records: ['pool'],
   async play(ctx, step) {
-    requireCapability(ctx, 'daemon-pools', 'report its daemons\' worker pools');
+    requireCapability(ctx, 'daemon-pools', "report its daemons' worker pools");
     let running = true;
     const loop = (async () => {
       while (running) {

@@ -8,7 +8,16 @@ import type { RunConfig } from './run-config.ts';
 import { needs, needsHosts, needsSpiceClient } from './preconditions.ts';
 
 const config = (capabilities: Capability[], hostFeatures: HostFeature[] = []): RunConfig => ({
-  runDir: '/tmp', driver: './vendor.ts', driverName: 'vendor', hosts: 'process', image: 'bookworm', bugs: [], accel: 'auto', driverOptions: {}, capabilities, hostFeatures,
+  runDir: '/tmp',
+  driver: './vendor.ts',
+  driverName: 'vendor',
+  hosts: 'process',
+  image: 'bookworm',
+  bugs: [],
+  accel: 'auto',
+  driverOptions: {},
+  capabilities,
+  hostFeatures,
 });
 
 let dir = '';
@@ -29,19 +38,25 @@ async function pathWith(...commands: string[]): Promise<void> {
 }
 
 describe('preconditions: a requirement the run cannot exercise is skipped, with how to change that', () => {
-  it('ask the driver\'s capabilities, naming what is missing and the driver', () => {
-    expect(needs('registry')(config(['inventory']))).toMatch(/keeps a registry of guests and hosts .*\(registry\); the vendor driver declares no such capability/);
+  it("ask the driver's capabilities, naming what is missing and the driver", () => {
+    expect(needs('registry')(config(['inventory']))).toMatch(
+      /keeps a registry of guests and hosts .*\(registry\); the vendor driver declares no such capability/,
+    );
     expect(needs('registry', 'inventory')(config(['registry', 'inventory']))).toBeUndefined();
   });
 
-  it('ask the hosts\' features', () => {
-    expect(needsHosts('daemon-settings')(config([]))).toMatch(/configures each host's management daemon .*process hosts do not: run with --hosts container/);
+  it("ask the hosts' features", () => {
+    expect(needsHosts('daemon-settings')(config([]))).toMatch(
+      /configures each host's management daemon .*process hosts do not: run with --hosts container/,
+    );
     expect(needsHosts('daemon-settings')(config([], ['daemon-settings']))).toBeUndefined();
   });
 
   it('SPICE needs a driver with SPICE and a display: Xvfb and remote-viewer', async () => {
     await pathWith();
-    expect(needsSpiceClient(config(['spice']))).toMatch(/no display for a SPICE client .*Xvfb, remote-viewer missing.*cutover setup/);
+    expect(needsSpiceClient(config(['spice']))).toMatch(
+      /no display for a SPICE client .*Xvfb, remote-viewer missing.*cutover setup/,
+    );
     expect(needsSpiceClient(config([]))).toMatch(/gives guests a SPICE display/);
     await pathWith('Xvfb', 'remote-viewer');
     expect(needsSpiceClient(config(['spice']))).toBeUndefined();

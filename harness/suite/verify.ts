@@ -84,7 +84,11 @@ export function verify(id: string, scenario: string | ReadonlyArray<string>, pre
     collecting.push({ id, scenarios, ...(precondition && { precondition }) });
     return;
   }
-  declareTest(id, scenarios.map((file) => ({ file })), precondition);
+  declareTest(
+    id,
+    scenarios.map((file) => ({ file })),
+    precondition,
+  );
 }
 
 /**
@@ -97,7 +101,15 @@ export function verifyExplored(id: string, base: string, exploration: Exploratio
     collecting.push({ id, scenarios: [base], explore: exploration });
     return;
   }
-  declareTest(id, Array.from({ length: exploration.runs }, (_, i) => ({ file: base, schedule: { seed: exploration.seed, index: i } })), undefined, exploration.runs);
+  declareTest(
+    id,
+    Array.from({ length: exploration.runs }, (_, i) => ({
+      file: base,
+      schedule: { seed: exploration.seed, index: i },
+    })),
+    undefined,
+    exploration.runs,
+  );
 }
 
 /** A scenario file, or one schedule of a fixed exploration over it. */
@@ -106,54 +118,90 @@ interface Source {
   readonly schedule?: { readonly seed: number; readonly index: number };
 }
 
-function declareTest(id: string, scenarios: ReadonlyArray<Source>, precondition: Precondition | undefined, budgetScenarios = scenarios.length): void {
+function declareTest(
+  id: string,
+  scenarios: ReadonlyArray<Source>,
+  precondition: Precondition | undefined,
+  budgetScenarios = scenarios.length,
+): void {
   const requirement = findRequirement(id);
   if (!requirement || !JUDGES[id]) throw new Error(`suite names ${id}, which cutover cannot judge`);
-  test(`${id} ${requirement.title}`, async (context) => {
-    const started = performance.now();
-    const record = (result: Omit<RequirementResult, 'id' | 'durationMs'>): void => {
-      context.task.meta.cutover = { id, durationMs: Math.round(performance.now() - started), ...result };
-    };
-    const unmet = precondition?.(readRunConfig());
-    if (unmet) {
-      record({ verdict: 'skipped', reason: unmet, measurements: {}, evidence: [] });
-      context.skip(unmet);
-      return;
-    }
-    await allure.label('requirement', id);
-    await allure.epic(requirement.family.toUpperCase());
-    const config = readRunConfig();
-    const repeat = config.repeat ?? requirement.repeat;
-    const runs: Array<{ played: Played[]; judgement: Judgement }> = [];
-    for (let repetition = 1; repetition <= repeat; repetition++) {
-      const these: Played[] = [];
-      for (const source of scenarios) {
-        try {
-          these.push(await observe(source, repetition));
-        } catch (err) {
-          record({ verdict: 'error', reason: `harness could not run ${source.file}${source.schedule ? ` (schedule ${source.schedule.index + 1} of seed ${source.schedule.seed})` : ''}${repeat > 1 ? ` (repetition ${repetition} of ${repeat})` : ''}: ${message(err)}`, measurements: {}, evidence: [] });
-          throw err;
-        }
+  test(
+    `${id} ${requirement.title}`,
+    async (context) => {
+      const started = performance.now();
+      const record = (result: Omit<RequirementResult, 'id' | 'durationMs'>): void => {
+        context.task.meta.cutover = { id, durationMs: Math.round(performance.now() - started), ...result };
+      };
+      const unmet = precondition?.(readRunConfig());
+      if (unmet) {
+        record({ verdict: 'skipped', reason: unmet, measurements: {}, evidence: [] });
+        context.skip(unmet);
+        return;
       }
-      runs.push({ played: these, judgement: judgeRequirement(id, these.map((p) => p.observation)) });
-    }
-    const all = runs.flatMap((r) => r.played);
-    context.task.meta.cutoverInvariants = judgeInvariants(id, all);
-    const evidence: string[] = [];
-    for (const p of all) evidence.push(...(await attachEvidence(p)));
-    const first = (all[0] as Played).observation;
-    const { judgement, failed, of } = combineRepetitions(runs.map((r) => r.judgement));
-    record({
-      ...judgement, evidence, scenarios: all.map((p) => p.store), versions: first.driver.versions,
-      ...(of > 1 && { repetitions: { failed, of, runs: runs.map((r) => ({ verdict: r.judgement.verdict, reason: r.judgement.reason, scenarios: r.played.map((p) => p.store) })) } }),
-      ...(first.driver.accelerator && { accelerator: first.driver.accelerator }),
-    });
-    if (judgement.verdict === 'error') throw new Error(judgement.reason);
-    await allure.description(`**${judgement.verdict.toUpperCase()}**: ${judgement.reason}\n\n**Requirement**: ${requirement.behaviour}\n\n**Source**: ${requirement.source}`);
-    // Measurements vary from run to run: excluded, so Allure's history still groups by test.
-    for (const [name, value] of Object.entries(judgement.measurements)) await allure.parameter(name, String(value), { excluded: true });
-    assertVerdict(context, judgement.verdict, judgement.reason);
-  }, SCENARIO_BUDGET_MS * budgetScenarios * plannedRepeats(requirement.repeat));
+      await allure.label('requirement', id);
+      await allure.epic(requirement.family.toUpperCase());
+      const config = readRunConfig();
+      const repeat = config.repeat ?? requirement.repeat;
+      const runs: Array<{ played: Played[]; judgement: Judgement }> = [];
+      for (let repetition = 1; repetition <= repeat; repetition++) {
+        const these: Played[] = [];
+        for (const source of scenarios) {
+          try {
+            these.push(await observe(source, repetition));
+          } catch (err) {
+            record({
+              verdict: 'error',
+              reason: `harness could not run ${source.file}${source.schedule ? ` (schedule ${source.schedule.index + 1} of seed ${source.schedule.seed})` : ''}${repeat > 1 ? ` (repetition ${repetition} of ${repeat})` : ''}: ${message(err)}`,
+              measurements: {},
+              evidence: [],
+            });
+            throw err;
+          }
+        }
+        runs.push({
+          played: these,
+          judgement: judgeRequirement(
+            id,
+            these.map((p) => p.observation),
+          ),
+        });
+      }
+      const all = runs.flatMap((r) => r.played);
+      context.task.meta.cutoverInvariants = judgeInvariants(id, all);
+      const evidence: string[] = [];
+      for (const p of all) evidence.push(...(await attachEvidence(p)));
+      const first = (all[0] as Played).observation;
+      const { judgement, failed, of } = combineRepetitions(runs.map((r) => r.judgement));
+      record({
+        ...judgement,
+        evidence,
+        scenarios: all.map((p) => p.store),
+        versions: first.driver.versions,
+        ...(of > 1 && {
+          repetitions: {
+            failed,
+            of,
+            runs: runs.map((r) => ({
+              verdict: r.judgement.verdict,
+              reason: r.judgement.reason,
+              scenarios: r.played.map((p) => p.store),
+            })),
+          },
+        }),
+        ...(first.driver.accelerator && { accelerator: first.driver.accelerator }),
+      });
+      if (judgement.verdict === 'error') throw new Error(judgement.reason);
+      await allure.description(
+        `**${judgement.verdict.toUpperCase()}**: ${judgement.reason}\n\n**Requirement**: ${requirement.behaviour}\n\n**Source**: ${requirement.source}`,
+      );
+      // Measurements vary from run to run: excluded, so Allure's history still groups by test.
+      for (const [name, value] of Object.entries(judgement.measurements))
+        await allure.parameter(name, String(value), { excluded: true });
+      assertVerdict(context, judgement.verdict, judgement.reason);
+    },
+    SCENARIO_BUDGET_MS * budgetScenarios * plannedRepeats(requirement.repeat),
+  );
 }
 
 /**
@@ -182,9 +230,11 @@ function assertVerdict(context: TestContext, verdict: 'pass' | 'fail' | 'skipped
 
 /** The invariants (MIG-08) each scenario names besides `id`, judged on it: the run adds them to the invariant's verdict. */
 function judgeInvariants(id: string, played: ReadonlyArray<Played>): InvariantJudgement[] {
-  return played.flatMap(({ observation, store }) => observation.scenario.judges
-    .filter((other) => other !== id && findRequirement(other)?.everyMigration)
-    .map((other) => ({ id: other, scenario: store, judgement: judgeRequirement(other, [observation]) })));
+  return played.flatMap(({ observation, store }) =>
+    observation.scenario.judges
+      .filter((other) => other !== id && findRequirement(other)?.everyMigration)
+      .map((other) => ({ id: other, scenario: store, judgement: judgeRequirement(other, [observation]) })),
+  );
 }
 
 /** A scenario's repetition: the first is stored under the scenario's name, the others as `<name>.<n>`. */
@@ -195,11 +245,18 @@ function observe(source: Source, repetition: number): Promise<Played> {
   if (!pending) {
     const config = readRunConfig();
     const playing = (session ??= openSession(
-      { driver: config.driver, driverOptions: config.driverOptions, hosts: { kind: config.hosts, image: config.image, bugs: config.bugs }, accel: config.accel },
+      {
+        driver: config.driver,
+        driverOptions: config.driverOptions,
+        hosts: { kind: config.hosts, image: config.image, bugs: config.bugs },
+        accel: config.accel,
+      },
       { storeDir: config.runDir, progress: (line) => console.log(line) },
     ));
     const known = (id: string): boolean => findRequirement(id) !== undefined;
-    const loading = source.schedule ? loadSchedule(join(ROOT, 'scenarios', scenario), source.schedule, config) : loadScenario(join(ROOT, 'scenarios', scenario), known);
+    const loading = source.schedule
+      ? loadSchedule(join(ROOT, 'scenarios', scenario), source.schedule, config)
+      : loadScenario(join(ROOT, 'scenarios', scenario), known);
     pending = loading.then(async (loaded) => {
       const store = repetition === 1 ? loaded.scenario.name : `${loaded.scenario.name}.${repetition}`;
       if (repetition > 1) console.log(`${loaded.scenario.name}: repetition ${repetition}`);
@@ -211,14 +268,25 @@ function observe(source: Source, repetition: number): Promise<Played> {
 }
 
 /** One schedule of a fixed exploration, written into its base scenario and kept in the run folder. */
-async function loadSchedule(base: string, schedule: { seed: number; index: number }, config: RunConfig): Promise<LoadedScenario> {
-  const target = { capabilities: new Set(config.capabilities as Capability[]), hostFeatures: new Set(config.hostFeatures), ...(config.phases && { phases: config.phases }) };
+async function loadSchedule(
+  base: string,
+  schedule: { seed: number; index: number },
+  config: RunConfig,
+): Promise<LoadedScenario> {
+  const target = {
+    capabilities: new Set(config.capabilities as Capability[]),
+    hostFeatures: new Set(config.hostFeatures),
+    ...(config.phases && { phases: config.phases }),
+  };
   const planned = fixedSchedules(target, schedule.seed, schedule.index + 1)[schedule.index];
   if (!planned) throw new Error(`no schedule ${schedule.index + 1} for seed ${schedule.seed}`);
   const baseText = await readFile(base, 'utf8');
   const baseName = parseScenario(baseText, base, known).scenario.name;
   const name = derivedName(baseName, `seed-${schedule.seed}-${schedule.index + 1}`);
-  const text = composeScenario(baseText, planned, { name, provenance: `Schedule ${schedule.index + 1} of the suite's fixed exploration (seed ${schedule.seed})` });
+  const text = composeScenario(baseText, planned, {
+    name,
+    provenance: `Schedule ${schedule.index + 1} of the suite's fixed exploration (seed ${schedule.seed})`,
+  });
   const file = join(config.runDir, 'schedules', `${name}.yaml`);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, text);

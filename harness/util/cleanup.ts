@@ -28,7 +28,9 @@ export async function cleanUpAndExit(code: number, why: string): Promise<never> 
   if (pending.size > 0) {
     exiting = true;
     process.stderr.write(`cutover: ${why}: stopping guests and removing temporary files\n`);
-    const all = [...pending].map((c) => Promise.race([c().catch(() => undefined), new Promise((r) => setTimeout(r, 8000))]));
+    const all = [...pending].map((c) =>
+      Promise.race([c().catch(() => undefined), new Promise((r) => setTimeout(r, 8000))]),
+    );
     await Promise.all(all);
   }
   try {
@@ -44,7 +46,10 @@ function install(): void {
   if (installed) return;
   installed = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => void cleanUpAndExit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1), `received ${signal}`));
+    process.on(
+      signal,
+      () => void cleanUpAndExit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1), `received ${signal}`),
+    );
   }
   // A forked worker whose parent died: nobody will collect its results, so stop now.
   process.on('disconnect', () => void cleanUpAndExit(1, 'the parent process is gone'));

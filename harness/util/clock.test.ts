@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_TIME_SCALE, parseTimeScale, timeScale } from './clock.ts';
 
-describe('the run\'s clock', () => {
-  it('runs at the wall clock\'s pace unless the environment asks for a faster one', () => {
+describe("the run's clock", () => {
+  it("runs at the wall clock's pace unless the environment asks for a faster one", () => {
     expect(parseTimeScale(undefined)).toBe(1);
     expect(parseTimeScale('')).toBe(1);
     expect(parseTimeScale('10')).toBe(10);
@@ -18,7 +18,7 @@ describe('the run\'s clock', () => {
 });
 
 describe('a faster clock', () => {
-  it('turns every wait and reading of a process into the run\'s milliseconds', async () => {
+  it("turns every wait and reading of a process into the run's milliseconds", async () => {
     const { execFile } = await import('node:child_process');
     const { promisify } = await import('node:util');
     // The scale is read once, when the module loads: a process of its own, as vitest's workers and the emulators are.
@@ -27,7 +27,11 @@ describe('a faster clock', () => {
       const wall = performance.now(); const run = monotonicClock();
       await new Promise((r) => after(2000, r));
       console.log(JSON.stringify({ wallMs: performance.now() - wall, runMs: monotonicClock() - run, wallTime: wallTime(15), granted: [grantedWait(20_000), grantedWait(1000), grantedWait(90_000)] }));`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { env: { ...process.env, CUTOVER_TIME_SCALE: '10' } });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', program],
+      { env: { ...process.env, CUTOVER_TIME_SCALE: '10' } },
+    );
     const seen = JSON.parse(stdout) as { wallMs: number; runMs: number; wallTime: number; granted: number[] };
     expect(seen.runMs).toBeGreaterThanOrEqual(1990);
     expect(seen.wallMs).toBeLessThan(1000); // 200 ms at x10; a loaded machine adds, never 5 times it

@@ -22,7 +22,7 @@ describe('runCommand', () => {
 
   it('does not wait for a grandchild that keeps the pipes open', async () => {
     const started = Date.now();
-    const r = await runCommand(['sh', '-c', 'sleep 30 & echo started; wait'], { timeoutMs: 300, });
+    const r = await runCommand(['sh', '-c', 'sleep 30 & echo started; wait'], { timeoutMs: 300 });
     expect(r.timedOut).toBe(true);
     expect(r.stdout).toBe('started\n');
     expect(Date.now() - started).toBeLessThan(3_000);
@@ -30,7 +30,10 @@ describe('runCommand', () => {
 
   it('streams complete lines', async () => {
     const lines: string[] = [];
-    await runCommand(['sh', '-c', 'printf "a\\nb"; printf "c\\n" >&2'], { timeoutMs: 5_000, onLine: (l) => lines.push(l) });
+    await runCommand(['sh', '-c', 'printf "a\\nb"; printf "c\\n" >&2'], {
+      timeoutMs: 5_000,
+      onLine: (l) => lines.push(l),
+    });
     expect(lines.sort()).toEqual(['a', 'b', 'c']);
   });
 });

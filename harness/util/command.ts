@@ -44,10 +44,21 @@ const NOT_FOUND = /: (?:exec: )?\S+: (?:not found|command not found|No such file
 
 /** Runs argv (each element one argument, quoted by zx), never rejecting. */
 export const runCommand: CommandRunner = async (argv, opts) => {
-  if (argv.length === 0) return { code: null, stdout: '', stderr: '', output: '', timedOut: false, spawnError: 'EMPTY' };
+  if (argv.length === 0)
+    return { code: null, stdout: '', stderr: '', output: '', timedOut: false, spawnError: 'EMPTY' };
   // bash by its path: a PATH without it (a user's, a test's) must still run what is on PATH.
   // No stdin: with a pipe to it, each call took ~90 ms longer whenever cutover's own stdin was /dev/null.
-  const shell = $({ shell: '/bin/bash', quote, stdio: ['ignore', 'pipe', 'pipe'], quiet: true, verbose: false, nothrow: true, env: opts.env ?? process.env, ...(opts.cwd && { cwd: opts.cwd }), ...(opts.signal && { signal: opts.signal }) });
+  const shell = $({
+    shell: '/bin/bash',
+    quote,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    quiet: true,
+    verbose: false,
+    nothrow: true,
+    env: opts.env ?? process.env,
+    ...(opts.cwd && { cwd: opts.cwd }),
+    ...(opts.signal && { signal: opts.signal }),
+  });
   const child: ProcessPromise = shell`exec ${[...argv]}`;
   if (opts.onLine) streamLines(child, opts.onLine);
   // zx kills the command with its children (a grandchild may hold the pipes open).
@@ -59,7 +70,14 @@ export const runCommand: CommandRunner = async (argv, opts) => {
   const out = await child.finally(() => clearTimeout(timer));
   const output = out.stdall.length > MAX_OUTPUT ? out.stdall.slice(-MAX_OUTPUT) : out.stdall;
   if (out.exitCode === null && !timedOut && !opts.signal?.aborted) {
-    return { code: null, stdout: out.stdout, stderr: out.stderr, output, timedOut: false, spawnError: (out.cause as NodeJS.ErrnoException | null)?.code ?? 'SPAWN' };
+    return {
+      code: null,
+      stdout: out.stdout,
+      stderr: out.stderr,
+      output,
+      timedOut: false,
+      spawnError: (out.cause as NodeJS.ErrnoException | null)?.code ?? 'SPAWN',
+    };
   }
   if (out.exitCode === 127 && NOT_FOUND.test(out.stderr)) {
     return { code: null, stdout: out.stdout, stderr: out.stderr, output, timedOut: false, spawnError: 'ENOENT' };

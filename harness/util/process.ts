@@ -19,7 +19,8 @@ export async function childProcesses(command: string, parent: number = process.p
     // pid (comm) state ppid: comm may hold spaces and parentheses, so split at the last ')'.
     const close = stat.lastIndexOf(')');
     const [state, ppid] = stat.slice(close + 2).split(' ');
-    if (stat.slice(stat.indexOf('(') + 1, close) === command && state !== 'Z' && Number(ppid) === parent) pids.push(Number(entry));
+    if (stat.slice(stat.indexOf('(') + 1, close) === command && state !== 'Z' && Number(ppid) === parent)
+      pids.push(Number(entry));
   }
   return pids;
 }

@@ -13,6 +13,14 @@ export function parseDuration(text: string): number | undefined {
 export function parseSize(text: string): number | undefined {
   const m = SIZE.exec(text.trim());
   if (!m) return undefined;
-  const factor: Record<string, number> = { B: 1, K: 1024, KiB: 1024, M: 1024 ** 2, MiB: 1024 ** 2, G: 1024 ** 3, GiB: 1024 ** 3 };
+  const factor: Record<string, number> = {
+    B: 1,
+    K: 1024,
+    KiB: 1024,
+    M: 1024 ** 2,
+    MiB: 1024 ** 2,
+    G: 1024 ** 3,
+    GiB: 1024 ** 3,
+  };
   return Math.round(Number(m[1]) * (factor[m[2] ?? 'B'] ?? 1));
 }

@@ -42,7 +42,10 @@ export class EmulatedDaemon {
   readonly bugs: ReadonlySet<string>;
   private thawed: Array<() => void> = [];
 
-  constructor(readonly host: Host, settings: EmulatedDaemonSettings) {
+  constructor(
+    readonly host: Host,
+    settings: EmulatedDaemonSettings,
+  ) {
     this.hostUuid = settings.hostUuid ?? randomUUID();
     this.keepalive = settings.keepalive ?? DEFAULT_KEEPALIVE;
     this.bugs = new Set(settings.bugs);
@@ -67,8 +70,10 @@ export class EmulatedDaemon {
 
   /** Between two actions of the daemon's: waits while it is frozen; throws once the life that began the work ended. */
   async step(generation: number): Promise<void> {
-    if (this.life === 'dead' && generation === this.generation) throw new DaemonGone(`Failed to connect socket to '${this.host.name}': Connection refused`);
-    const ended = (): DaemonGone => new DaemonGone(`the daemon of ${this.host.name} ended: End of file while reading data: Input/output error`);
+    if (this.life === 'dead' && generation === this.generation)
+      throw new DaemonGone(`Failed to connect socket to '${this.host.name}': Connection refused`);
+    const ended = (): DaemonGone =>
+      new DaemonGone(`the daemon of ${this.host.name} ended: End of file while reading data: Input/output error`);
     if (generation !== this.generation) throw ended();
     while (this.life === 'frozen') await new Promise<void>((resolve) => this.thawed.push(resolve));
     if (generation !== this.generation || this.life === 'dead') throw ended();
@@ -114,10 +119,16 @@ export class EmulatedDaemon {
     const timer = every(100, () => {
       if (this.life !== 'running') return; // a frozen daemon sends no probes
       // A connection belongs to one life of the peer: a restarted peer closed it.
-      if (peer.life === 'dead' || peer.generation !== peerGeneration) return fail(new Error(`the peer ${peer.host.name} closed the connection: End of file while reading data: Input/output error`));
+      if (peer.life === 'dead' || peer.generation !== peerGeneration)
+        return fail(
+          new Error(
+            `the peer ${peer.host.name} closed the connection: End of file while reading data: Input/output error`,
+          ),
+        );
       if (peer.life === 'running') lastHeard = monotonicClock();
       const bound = this.keepalive.interval * (this.keepalive.count + 1) * 1000;
-      if (keepalive && monotonicClock() - lastHeard >= bound) fail(new Error('internal error: client socket is closed'));
+      if (keepalive && monotonicClock() - lastHeard >= bound)
+        fail(new Error('internal error: client socket is closed'));
     });
     return { broken, close: () => clearInterval(timer) };
   }

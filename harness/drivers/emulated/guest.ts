@@ -1,5 +1,13 @@
 import type { ProcessExit } from '../../hosts/types.ts';
-import type { EvidenceFile, GuestHandle, MemoryVisitor, RunState, Side, SpiceStatus, StartGuestRequest } from '../types.ts';
+import type {
+  EvidenceFile,
+  GuestHandle,
+  MemoryVisitor,
+  RunState,
+  Side,
+  SpiceStatus,
+  StartGuestRequest,
+} from '../types.ts';
 import type { QemuGuest } from '../qemu/guest.ts';
 import { Unavailable } from '../../util/errors.ts';
 
@@ -55,7 +63,8 @@ export class DomainGuest implements GuestHandle {
 
   pause = async (): Promise<void> => this.need().pause();
   resume = async (): Promise<void> => this.need().resume();
-  scanMemory = async (address: number, length: number, visit: MemoryVisitor): Promise<void> => this.need().scanMemory(address, length, visit);
+  scanMemory = async (address: number, length: number, visit: MemoryVisitor): Promise<void> =>
+    this.need().scanMemory(address, length, visit);
   signal = async (signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<void> => this.need().signal(signal);
 
   evidence(): EvidenceFile[] {

@@ -5,7 +5,20 @@ import { DeadlineError, withDeadline } from '../../util/deadline.ts';
 import { prepareMonitor, QemuGuest } from '../qemu/guest.ts';
 import { freeLoopbackPort } from '../qemu/ports.ts';
 import { phaseAnnouncer, RefusedHosts } from '../qemu/protocol.ts';
-import { PROBE_CALLS, type Capability, type DaemonFacet, type Driver, type DriverContext, type DriverEvent, type GuestHandle, type MigrationJob, type MigrationStatus, type ProbeResult, type ProtocolPhases, type StartGuestRequest } from '../types.ts';
+import {
+  PROBE_CALLS,
+  type Capability,
+  type DaemonFacet,
+  type Driver,
+  type DriverContext,
+  type DriverEvent,
+  type GuestHandle,
+  type MigrationJob,
+  type MigrationStatus,
+  type ProbeResult,
+  type ProtocolPhases,
+  type StartGuestRequest,
+} from '../types.ts';
 import { EmulatedDaemon, type Domain } from './daemon.ts';
 import { DomainGuest } from './guest.ts';
 import { cleanDestination, recoverOutgoing, runMigration, type JobEnd } from './migration.ts';
@@ -21,8 +34,19 @@ import { monotonicClock } from '../../util/clock.ts';
 // judge, and a must-succeed policy for graphics relocation (Finish, migration.ts), for V3-05.
 
 const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
-  'postcopy', 'inventory', 'registry', 'daemon-pools', 'management-layer', 'protocol-phases', 'refuse-prepare', 'migration-relay',
-  'spice', 'spice-relocation', 'shared-memory', 'ignore-shared', 'must-succeed',
+  'postcopy',
+  'inventory',
+  'registry',
+  'daemon-pools',
+  'management-layer',
+  'protocol-phases',
+  'refuse-prepare',
+  'migration-relay',
+  'spice',
+  'spice-relocation',
+  'shared-memory',
+  'ignore-shared',
+  'must-succeed',
 ]);
 
 const PHASES: ProtocolPhases = {
@@ -41,7 +65,11 @@ export function createEmulatedDriver(context: DriverContext): Driver {
   const daemonOf = (host: Host): EmulatedDaemon => {
     let daemon = daemons.get(host);
     if (!daemon) {
-      if (!host.emulatedDaemon) throw new UsageError(`the emulated driver needs hosts that run its daemon; ${host.name} is a ${host.kind} host`, 'use --hosts emulated');
+      if (!host.emulatedDaemon)
+        throw new UsageError(
+          `the emulated driver needs hosts that run its daemon; ${host.name} is a ${host.kind} host`,
+          'use --hosts emulated',
+        );
       daemon = new EmulatedDaemon(host, host.emulatedDaemon);
       daemons.set(host, daemon);
     }
@@ -51,10 +79,22 @@ export function createEmulatedDriver(context: DriverContext): Driver {
   /** `startPaused`: an incoming guest waits for Finish to resume it, as libvirt starts it (-S). */
   const startQemu = async (guest: DomainGuest, uuid?: string, startPaused = false): Promise<QemuGuest> => {
     const request = uuid === undefined ? guest.request : { ...guest.request, spec: { ...guest.request.spec, uuid } };
-    const emulator = chooseEmulator(await request.host.emulators(), request.spec.emulator ?? 'default', request.host.name);
+    const emulator = chooseEmulator(
+      await request.host.emulators(),
+      request.spec.emulator ?? 'default',
+      request.host.name,
+    );
     const tag = `${request.side}-${request.spec.name}`;
     const spicePort = request.spec.spice ? await freeLoopbackPort() : undefined;
-    const qemu = await QemuGuest.start(request, { tag, emulator, kvmUsable: false, clock: context.clock, emit, startPaused, ...(spicePort !== undefined && { spicePort }) });
+    const qemu = await QemuGuest.start(request, {
+      tag,
+      emulator,
+      kvmUsable: false,
+      clock: context.clock,
+      emit,
+      startPaused,
+      ...(spicePort !== undefined && { spicePort }),
+    });
     await prepareMonitor(qemu);
     return qemu;
   };
@@ -71,11 +111,20 @@ export function createEmulatedDriver(context: DriverContext): Driver {
       const base = { call: `${call} ${name}`, priority: PROBE_CALLS[call] };
       const latency = (): number => Math.round((monotonicClock() - started) * 10) / 10;
       try {
-        const detail = await withDeadline(`${call} on ${host.name}`, withinMs, daemon.call(PROBE_CALLS[call] === 'high', async () => answer(daemon, call, name)));
+        const detail = await withDeadline(
+          `${call} on ${host.name}`,
+          withinMs,
+          daemon.call(PROBE_CALLS[call] === 'high', async () => answer(daemon, call, name)),
+        );
         return { ...base, outcome: 'answered', latencyMs: latency(), detail } satisfies ProbeResult;
       } catch (err) {
         const timedOut = err instanceof DeadlineError;
-        return { ...base, outcome: timedOut ? 'no-answer' : 'error', latencyMs: latency(), detail: (err as Error).message };
+        return {
+          ...base,
+          outcome: timedOut ? 'no-answer' : 'error',
+          latencyMs: latency(),
+          detail: (err as Error).message,
+        };
       }
     },
     signal: async (host, signal) => {
@@ -108,7 +157,8 @@ export function createEmulatedDriver(context: DriverContext): Driver {
       'destination-uuid': 'the emulated daemon migrates a domain under its own UUID (as libvirt)',
       'postcopy-recover': 'the emulated daemon does not recover a paused post-copy migration',
       'storage-stream-after': 'the emulated daemon streams no storage after cut-over (as libvirt)',
-      'storage-mirror-before': 'the emulated daemon drives no storage mirror yet (the emulated QEMU has one: see the qemu driver)',
+      'storage-mirror-before':
+        'the emulated daemon drives no storage mirror yet (the emulated QEMU has one: see the qemu driver)',
     },
     daemons: facet,
     phases: PHASES,
@@ -126,7 +176,8 @@ export function createEmulatedDriver(context: DriverContext): Driver {
       const uuid = request.spec.uuid ?? crypto.randomUUID();
       await daemon.call(false, async () => {
         const taken = daemon.domains.get(request.spec.name);
-        if (taken) throw new Error(`operation failed: domain '${request.spec.name}' already exists with uuid ${taken.uuid}`);
+        if (taken)
+          throw new Error(`operation failed: domain '${request.spec.name}' already exists with uuid ${taken.uuid}`);
         const qemu = await startQemu(guest, uuid);
         guest.attach(qemu);
         daemon.domains.set(request.spec.name, { name: request.spec.name, uuid, guest: qemu });
@@ -137,7 +188,15 @@ export function createEmulatedDriver(context: DriverContext): Driver {
     async migrate(request): Promise<MigrationJob> {
       const source = asDomain(request.source);
       if (!('guest' in request.target)) {
-        return endedJob({ status: 'failed', errorDesc: `unable to connect to server at '${request.target.unreachable.address}:1': Connection refused` }, emit, context, source);
+        return endedJob(
+          {
+            status: 'failed',
+            errorDesc: `unable to connect to server at '${request.target.unreachable.address}:1': Connection refused`,
+          },
+          emit,
+          context,
+          source,
+        );
       }
       const destination = asDomain(request.target.guest);
       const src = daemonOf(source.host);
@@ -150,10 +209,18 @@ export function createEmulatedDriver(context: DriverContext): Driver {
         // libvirt resumes it in a Finish that comes at the switch: the emulated daemon's Finish
         // comes at the end, so only a pre-copy destination starts paused.
         startQemu: (uuid: string) => startQemu(destination, uuid, !request.settings.postcopy),
-        announce: (side: 'source' | 'destination', phase: string, data?: unknown) => announce(side === 'source' ? source : destination, side, phase, data),
+        announce: (side: 'source' | 'destination', phase: string, data?: unknown) =>
+          announce(side === 'source' ? source : destination, side, phase, data),
         tell: (side: 'source' | 'destination', name: string, data?: unknown) => {
           const guest = side === 'source' ? source : destination;
-          emit({ t: context.clock(), side, guest: guest.name, host: guest.host.name, name, ...(data !== undefined && { data }) });
+          emit({
+            t: context.clock(),
+            side,
+            guest: guest.name,
+            host: guest.host.name,
+            name,
+            ...(data !== undefined && { data }),
+          });
         },
         prepareRefusal: () => refused.reasonFor(destination.host),
       };
@@ -162,11 +229,20 @@ export function createEmulatedDriver(context: DriverContext): Driver {
       const progress = { postcopy: false, cancelled: false };
       // A migration to the daemon's own host is a live upgrade when it asks for one; else refused in Begin.
       const run = src === dst && isLiveUpgrade(request.settings, source.request.spec) ? runUpgrade : runMigration;
-      void src.call(false, (generation) => run({ ...parties, progress }, generation, (s) => (status = s)))
+      void src
+        .call(false, (generation) => run({ ...parties, progress }, generation, (s) => (status = s)))
         .catch((err: Error) => ({ status: 'failed' as const, errorDesc: err.message }))
         .then((info) => {
           end = info;
-          emit({ t: context.clock(), side: 'source', guest: source.name, host: source.host.name, name: 'EMULATED_MIGRATE_JOB', migrationStatus: info.status, data: info });
+          emit({
+            t: context.clock(),
+            side: 'source',
+            guest: source.name,
+            host: source.host.name,
+            name: 'EMULATED_MIGRATE_JOB',
+            migrationStatus: info.status,
+            data: info,
+          });
         });
       return {
         info: async () => end ?? { status, jobRunning: true },
@@ -187,9 +263,15 @@ export function createEmulatedDriver(context: DriverContext): Driver {
 
     async inventory(host) {
       const daemon = daemonOf(host);
-      return daemon.call(true, async () => Promise.all([...daemon.domains.values()].map(async (d) => ({
-        name: d.name, uuid: d.uuid, state: d.guest?.process.alive ? stateWord(await d.guest.runState().catch(() => 'unknown')) : shutOff(d),
-      }))));
+      return daemon.call(true, async () =>
+        Promise.all(
+          [...daemon.domains.values()].map(async (d) => ({
+            name: d.name,
+            uuid: d.uuid,
+            state: d.guest?.process.alive ? stateWord(await d.guest.runState().catch(() => 'unknown')) : shutOff(d),
+          })),
+        ),
+      );
     },
 
     onEvent(listener) {
@@ -200,7 +282,8 @@ export function createEmulatedDriver(context: DriverContext): Driver {
     async close() {
       for (const daemon of daemons.values()) daemon.thaw();
       await Promise.all(guests.map((g) => g.destroy().catch(() => undefined)));
-      for (const daemon of daemons.values()) for (const d of daemon.domains.values()) await d.guest?.destroy().catch(() => undefined);
+      for (const daemon of daemons.values())
+        for (const d of daemon.domains.values()) await d.guest?.destroy().catch(() => undefined);
     },
   };
 
@@ -231,12 +314,26 @@ async function answer(daemon: EmulatedDaemon, call: keyof typeof PROBE_CALLS, na
     daemon.domains.delete(name);
     return `Domain '${name}' destroyed`;
   }
-  if (call === 'domstate') return domain.guest?.process.alive ? stateWord(await domain.guest.runState()) : shutOff(domain);
+  if (call === 'domstate')
+    return domain.guest?.process.alive ? stateWord(await domain.guest.runState()) : shutOff(domain);
   return domain.job ? `Job type: Unbounded; phase ${domain.job.phase}` : 'Job type: None';
 }
 
 /** A job that ended before it began (nothing listens at the target). */
-function endedJob(info: JobEnd, emit: (e: DriverEvent) => void, context: DriverContext, source: DomainGuest): MigrationJob {
-  emit({ t: context.clock(), side: 'source', guest: source.name, host: source.host.name, name: 'EMULATED_MIGRATE_JOB', migrationStatus: info.status, data: info });
+function endedJob(
+  info: JobEnd,
+  emit: (e: DriverEvent) => void,
+  context: DriverContext,
+  source: DomainGuest,
+): MigrationJob {
+  emit({
+    t: context.clock(),
+    side: 'source',
+    guest: source.name,
+    host: source.host.name,
+    name: 'EMULATED_MIGRATE_JOB',
+    migrationStatus: info.status,
+    data: info,
+  });
   return { info: async () => info, cancel: async () => undefined };
 }

@@ -55,20 +55,28 @@ export type JobEnd = MigrationInfo;
 export function begin(p: MigrationParties): { domain: Domain; qemu: QemuGuest } {
   const domain = p.source.daemon.domains.get(p.source.guest.name);
   const qemu = p.source.guest.qemu;
-  if (!domain || !qemu) throw new MigrationFailed(`Domain not found: no domain with matching name '${p.source.guest.name}'`);
+  if (!domain || !qemu)
+    throw new MigrationFailed(`Domain not found: no domain with matching name '${p.source.guest.name}'`);
   p.announce('source', 'begin3');
   return { domain, qemu };
 }
 
 /** The whole job, run on a source worker: resolves with how it ended. */
-export async function runMigration(p: MigrationParties, generation: number, status: (s: MigrationStatus) => void): Promise<JobEnd> {
+export async function runMigration(
+  p: MigrationParties,
+  generation: number,
+  status: (s: MigrationStatus) => void,
+): Promise<JobEnd> {
   const src = p.source.daemon;
   const dst = p.destination.daemon;
   const { domain, qemu } = begin(p);
   if (src.hostUuid === dst.hostUuid && !src.bugs.has('allows-own-host')) {
     throw new MigrationFailed(`internal error: Attempt to migrate guest to the same host ${src.hostUuid}`);
   }
-  if (p.settings.ignoreShared) throw new MigrationFailed('operation unsupported: x-ignore-shared is offered only for a live upgrade within one host (shared memory, a UNIX socket)');
+  if (p.settings.ignoreShared)
+    throw new MigrationFailed(
+      'operation unsupported: x-ignore-shared is offered only for a live upgrade within one host (shared memory, a UNIX socket)',
+    );
   domain.job = { kind: 'out', phase: 'begin3', peer: dst };
   const link = src.connect(dst);
   const viaPeer = <T>(work: (g: number) => Promise<T>): Promise<T> =>
@@ -87,7 +95,13 @@ export async function runMigration(p: MigrationParties, generation: number, stat
     }
     if (ended !== 'completed') {
       await confirmCancelled(p, domain, generation);
-      return { status: ended === 'cancelled' ? 'cancelled' : 'failed', errorDesc: ended === 'cancelled' ? 'operation aborted: migration job: canceled by client' : `operation failed: job 'migration out' failed: ${await errorOf(qemu)}` };
+      return {
+        status: ended === 'cancelled' ? 'cancelled' : 'failed',
+        errorDesc:
+          ended === 'cancelled'
+            ? 'operation aborted: migration job: canceled by client'
+            : `operation failed: job 'migration out' failed: ${await errorOf(qemu)}`,
+      };
     }
     domain.job.phase = 'perform3_done';
     p.announce('source', 'perform3_done');
@@ -112,11 +126,17 @@ export async function runMigration(p: MigrationParties, generation: number, stat
 }
 
 /** Prepare, on a destination worker: the registry checked, the hook asked, QEMU started and listening. */
-async function prepare(p: MigrationParties, source: Domain, generation: number, sourceGeneration: number): Promise<string> {
+async function prepare(
+  p: MigrationParties,
+  source: Domain,
+  generation: number,
+  sourceGeneration: number,
+): Promise<string> {
   const dst = p.destination.daemon;
   p.announce('destination', 'prepare');
   const same = [...dst.domains.values()].find((d) => d.uuid === source.uuid);
-  if (same && !dst.bugs.has('accepts-duplicate-uuid')) throw new MigrationFailed(`operation failed: domain '${same.name}' is already defined with uuid ${same.uuid}`);
+  if (same && !dst.bugs.has('accepts-duplicate-uuid'))
+    throw new MigrationFailed(`operation failed: domain '${same.name}' is already defined with uuid ${same.uuid}`);
   const named = dst.domains.get(source.name);
   if (named && named.uuid !== source.uuid && !dst.bugs.has('accepts-duplicate-name')) {
     throw new MigrationFailed(`operation failed: domain '${source.name}' already exists with uuid ${named.uuid}`);
@@ -146,11 +166,21 @@ async function prepare(p: MigrationParties, source: Domain, generation: number, 
 
 /** The refuse-prepare fault's failure, in libvirt's words for a hook that said no. */
 export function hookFailed(refusal: string): MigrationFailed {
-  return new MigrationFailed(`hook script execution failed: internal error: Hook script /etc/libvirt/hooks/qemu operation migrate/begin failed with error code 1: ${refusal}`);
+  return new MigrationFailed(
+    `hook script execution failed: internal error: Hook script /etc/libvirt/hooks/qemu operation migrate/begin failed with error code 1: ${refusal}`,
+  );
 }
 
 /** Perform: QEMU migrates; the job ends with QEMU's end, or when the peer is given up (QEMU's migration is then cancelled). */
-export async function perform(p: MigrationParties, qemu: QemuGuest, uri: string, link: PeerLink, src: EmulatedDaemon, generation: number, status: (s: MigrationStatus) => void): Promise<'completed' | 'failed' | 'cancelled'> {
+export async function perform(
+  p: MigrationParties,
+  qemu: QemuGuest,
+  uri: string,
+  link: PeerLink,
+  src: EmulatedDaemon,
+  generation: number,
+  status: (s: MigrationStatus) => void,
+): Promise<'completed' | 'failed' | 'cancelled'> {
   const { settings } = p;
   await setCapabilities(qemu, { 'postcopy-ram': settings.postcopy, 'x-ignore-shared': settings.ignoreShared });
   await qemu.qmp.execute('migrate-set-parameters', {
@@ -159,8 +189,10 @@ export async function perform(p: MigrationParties, qemu: QemuGuest, uri: string,
     ...(settings.postcopyBandwidth !== undefined && { 'max-postcopy-bandwidth': settings.postcopyBandwidth }),
   });
   const relocation = settings.spice ?? 'destination';
-  const target = relocation === 'destination' ? p.destination.guest.spiceAddress : relocation === 'none' ? undefined : relocation;
-  if (qemu.spiceAddress && target) await qemu.qmp.execute('client_migrate_info', { protocol: 'spice', hostname: target.host, port: target.port });
+  const target =
+    relocation === 'destination' ? p.destination.guest.spiceAddress : relocation === 'none' ? undefined : relocation;
+  if (qemu.spiceAddress && target)
+    await qemu.qmp.execute('client_migrate_info', { protocol: 'spice', hostname: target.host, port: target.port });
   p.spiceClient = qemu.spiceAddress !== undefined && (await qemu.spice()).channels.length > 0;
   if (p.progress.cancelled) return 'cancelled';
   const since = qemu.qmp.mark();
@@ -189,11 +221,19 @@ async function finish(p: MigrationParties, generation: number): Promise<void> {
   await dst.step(generation);
   if (!domain || !qemu || state === 'gone') {
     if (domain) dst.domains.delete(domain.name);
-    throw new MigrationFailed(`Domain not found: no domain with matching uuid '${p.source.guest.uuid ?? ''}' (${p.destination.guest.name})`);
+    throw new MigrationFailed(
+      `Domain not found: no domain with matching uuid '${p.source.guest.uuid ?? ''}' (${p.destination.guest.name})`,
+    );
   }
-  if (p.settings.mustSucceed?.includes('graphics-relocation') && p.spiceClient && !dst.bugs.has('ignores-must-succeed')) {
+  if (
+    p.settings.mustSucceed?.includes('graphics-relocation') &&
+    p.spiceClient &&
+    !dst.bugs.has('ignores-must-succeed')
+  ) {
     if (!(await spiceClientArrives(qemu))) {
-      throw new MigrationFailed(`operation failed: graphics relocation is marked must-succeed, and the SPICE client did not reach the destination within ${RELOCATION_WAIT_MS / 1000} s`);
+      throw new MigrationFailed(
+        `operation failed: graphics relocation is marked must-succeed, and the SPICE client did not reach the destination within ${RELOCATION_WAIT_MS / 1000} s`,
+      );
     }
   }
   if (state !== 'running') await qemu.resume();
@@ -209,7 +249,9 @@ async function spiceClientArrives(qemu: QemuGuest): Promise<boolean> {
 /** Confirm's end of the source QEMU: as libvirt's qemuMigrationSrcWaitForSpice, the SPICE client moves before it goes. */
 export async function quitSource(p: MigrationParties, qemu: QemuGuest): Promise<void> {
   if (qemu.spiceAddress && !p.source.daemon.bugs.has('stops-source-before-spice')) {
-    await qemu.qmp.waitForEvent('SPICE_MIGRATE_COMPLETED', { timeoutMs: SPICE_WAIT_MS, since: p.since }).catch(() => undefined);
+    await qemu.qmp
+      .waitForEvent('SPICE_MIGRATE_COMPLETED', { timeoutMs: SPICE_WAIT_MS, since: p.since })
+      .catch(() => undefined);
   }
   await qemu.qmp.execute('quit').catch(() => undefined);
 }
@@ -221,7 +263,12 @@ export async function confirmCancelled(p: MigrationParties, domain: Domain, gene
   p.announce('source', 'confirm3_cancelled');
   domain.job = undefined;
   const qemu = domain.guest;
-  if (qemu?.process.alive && !src.bugs.has('leaves-source-paused') && (await qemu.runState().catch(() => 'gone')) !== 'running') await qemu.resume().catch(() => undefined);
+  if (
+    qemu?.process.alive &&
+    !src.bugs.has('leaves-source-paused') &&
+    (await qemu.runState().catch(() => 'gone')) !== 'running'
+  )
+    await qemu.resume().catch(() => undefined);
   const dst = p.destination.daemon;
   const incoming = dst.domains.get(domain.name);
   if (incoming?.job?.kind === 'in' && !dst.bugs.has('keeps-failed-destination')) await cleanDestination(dst, incoming);
@@ -256,4 +303,3 @@ export async function errorOf(qemu: QemuGuest): Promise<string> {
   const info = await qemu.qmp.execute<{ 'error-desc'?: string }>('query-migrate').catch(() => undefined);
   return info?.['error-desc'] ?? 'unexpectedly failed';
 }
-

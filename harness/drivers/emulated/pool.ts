@@ -41,8 +41,12 @@ export class WorkerPool {
 
   info(): ThreadPool {
     return {
-      minWorkers: this.settings.min, maxWorkers: this.settings.max, nWorkers: this.settings.max,
-      freeWorkers: this.settings.max - this.busy, prioWorkers: this.settings.priority, jobQueueDepth: this.queue.length,
+      minWorkers: this.settings.min,
+      maxWorkers: this.settings.max,
+      nWorkers: this.settings.max,
+      freeWorkers: this.settings.max - this.busy,
+      prioWorkers: this.settings.priority,
+      jobQueueDepth: this.queue.length,
     };
   }
 
@@ -56,7 +60,8 @@ export class WorkerPool {
   private acquire(high: boolean): Promise<'normal' | 'priority'> {
     const free = this.take(high);
     if (free) return Promise.resolve(free);
-    if (this.flaws.refuseWhenBusy) return Promise.reject(new Error('no free worker to take the call (refused, not queued)'));
+    if (this.flaws.refuseWhenBusy)
+      return Promise.reject(new Error('no free worker to take the call (refused, not queued)'));
     return new Promise((resolve) => {
       const start = (): void => resolve(this.take(high) ?? 'normal');
       this.queue.push({ high, start });

@@ -47,21 +47,35 @@ describe('emulated daemon: same-host live upgrade', () => {
       src.domains.set('g', { name: 'g', uuid: 'u', guest: old.qemu });
       const guest = { name: 'g', qemu: old.qemu, request: { spec: { sharedMemory: true } } } as unknown as DomainGuest;
       const parties = {
-        source: { daemon: src, guest }, destination: { daemon: dst, guest }, settings,
-        announce: () => undefined, tell: () => undefined, prepareRefusal: () => undefined, progress: { postcopy: false, cancelled: false },
+        source: { daemon: src, guest },
+        destination: { daemon: dst, guest },
+        settings,
+        announce: () => undefined,
+        tell: () => undefined,
+        prepareRefusal: () => undefined,
+        progress: { postcopy: false, cancelled: false },
         startQemu: () => Promise.reject(new Error('no QEMU is started for a refused migration')),
       } satisfies MigrationParties;
       return runMigration(parties, src.generation, () => undefined);
     };
     const host = daemon();
-    await expect(migrate(host, host, { transport: 'unix' })).rejects.toThrow(/Attempt to migrate guest to the same host/);
-    await expect(migrate(host, daemon(), { transport: 'unix', ignoreShared: true })).rejects.toThrow(/only for a live upgrade within one host/);
+    await expect(migrate(host, host, { transport: 'unix' })).rejects.toThrow(
+      /Attempt to migrate guest to the same host/,
+    );
+    await expect(migrate(host, daemon(), { transport: 'unix', ignoreShared: true })).rejects.toThrow(
+      /only for a live upgrade within one host/,
+    );
   });
 
   /** A domain in an upgrade when its daemon died, recovered by the restarted daemon. */
   async function recovered(old: QemuGuest, incoming: QemuGuest): Promise<Domain> {
     const host = daemon();
-    const domain: Domain = { name: 'g', uuid: 'u', guest: old, job: { kind: 'upgrade', phase: 'perform3_done', peer: host, incoming } };
+    const domain: Domain = {
+      name: 'g',
+      uuid: 'u',
+      guest: old,
+      job: { kind: 'upgrade', phase: 'perform3_done', peer: host, incoming },
+    };
     await recoverUpgrade(host, domain);
     return domain;
   }

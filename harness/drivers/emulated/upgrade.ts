@@ -4,7 +4,17 @@ import type { QemuGuest } from '../qemu/guest.ts';
 import { toMigrationInfo } from '../qemu/migration-info.ts';
 import type { GuestSpec, MigrationSettings, MigrationStatus } from '../types.ts';
 import type { Domain, EmulatedDaemon, PeerLink } from './daemon.ts';
-import { begin, confirmCancelled, errorOf, hookFailed, MigrationFailed, perform, quitSource, type JobEnd, type MigrationParties } from './migration.ts';
+import {
+  begin,
+  confirmCancelled,
+  errorOf,
+  hookFailed,
+  MigrationFailed,
+  perform,
+  quitSource,
+  type JobEnd,
+  type MigrationParties,
+} from './migration.ts';
 
 // A same-host live upgrade, which libvirt has no operation for (it refuses any migration to
 // its own host, and so does the emulated daemon unless asked for this): the guest's RAM is a
@@ -29,10 +39,17 @@ export function afterNewQemuEnded(ranGuest: boolean, bugs: ReadonlySet<string>):
 const OWN_LINK: PeerLink = { broken: new Promise<never>(() => undefined), close: () => undefined };
 
 /** The whole upgrade, on one worker of the host's daemon: resolves with how the hand-over ended. */
-export async function runUpgrade(p: MigrationParties, generation: number, status: (s: MigrationStatus) => void): Promise<JobEnd> {
+export async function runUpgrade(
+  p: MigrationParties,
+  generation: number,
+  status: (s: MigrationStatus) => void,
+): Promise<JobEnd> {
   const daemon = p.source.daemon;
   const { domain, qemu: old } = begin(p);
-  if (p.settings.postcopy) throw new MigrationFailed('operation unsupported: a live upgrade does not switch to post-copy: its RAM is shared, nothing is left to fetch');
+  if (p.settings.postcopy)
+    throw new MigrationFailed(
+      'operation unsupported: a live upgrade does not switch to post-copy: its RAM is shared, nothing is left to fetch',
+    );
   const job: NonNullable<Domain['job']> = { kind: 'upgrade', phase: 'begin3', peer: daemon };
   domain.job = job;
   try {
@@ -52,7 +69,13 @@ export async function runUpgrade(p: MigrationParties, generation: number, status
     const ended = await perform(p, old, uri, OWN_LINK, daemon, generation, status);
     if (ended !== 'completed') {
       await withoutNewQemu(p, domain, old, fresh, generation);
-      return { status: ended === 'cancelled' ? 'cancelled' : 'failed', errorDesc: ended === 'cancelled' ? 'operation aborted: migration job: canceled by client' : `operation failed: job 'migration out' failed: ${await errorOf(old)}` };
+      return {
+        status: ended === 'cancelled' ? 'cancelled' : 'failed',
+        errorDesc:
+          ended === 'cancelled'
+            ? 'operation aborted: migration job: canceled by client'
+            : `operation failed: job 'migration out' failed: ${await errorOf(old)}`,
+      };
     }
     job.phase = 'perform3_done';
     p.announce('source', 'perform3_done');
@@ -63,7 +86,12 @@ export async function runUpgrade(p: MigrationParties, generation: number, status
     await daemon.step(generation);
     if (state === 'gone') {
       const lost = await withoutNewQemu(p, domain, old, fresh, generation);
-      return lost ? handedOver : { status: 'failed', errorDesc: `operation failed: the new QEMU of domain '${domain.name}' ended before it ran the guest` };
+      return lost
+        ? handedOver
+        : {
+            status: 'failed',
+            errorDesc: `operation failed: the new QEMU of domain '${domain.name}' ended before it ran the guest`,
+          };
     }
     if (state !== 'running') await fresh.resume();
     p.announce('source', 'confirm3');
@@ -101,7 +129,8 @@ export async function recoverUpgrade(daemon: EmulatedDaemon, domain: Domain): Pr
   if (!daemon.bugs.has('leaves-source-paused')) await old?.resume().catch(() => undefined);
 }
 
-const LOST = 'its QEMU ended after a live upgrade: the new QEMU had run the guest on the shared RAM, which no longer matches the old QEMU\'s CPU state';
+const LOST =
+  "its QEMU ended after a live upgrade: the new QEMU had run the guest on the shared RAM, which no longer matches the old QEMU's CPU state";
 
 /** The new QEMU ended after the hand-over (a fault, a crash; not the daemon's nor the harness's doing). */
 async function newQemuEnded(p: MigrationParties, domain: Domain, old: QemuGuest, fresh: QemuGuest): Promise<void> {
@@ -137,7 +166,13 @@ function ran(fresh: QemuGuest): boolean {
  * The upgrade goes on without its new QEMU, which goes first (never two runners): the old one
  * resumes if the new one never ran the guest, else the guest is lost. Whether it was lost.
  */
-async function withoutNewQemu(p: MigrationParties, domain: Domain, old: QemuGuest, fresh: QemuGuest, generation: number): Promise<boolean> {
+async function withoutNewQemu(
+  p: MigrationParties,
+  domain: Domain,
+  old: QemuGuest,
+  fresh: QemuGuest,
+  generation: number,
+): Promise<boolean> {
   await fresh.destroy().catch(() => undefined);
   if (afterNewQemuEnded(ran(fresh), p.source.daemon.bugs) === 'resume-old') {
     await confirmCancelled(p, domain, generation);

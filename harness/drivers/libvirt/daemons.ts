@@ -2,7 +2,14 @@ import { performance } from 'node:perf_hooks';
 import type { Host } from '../../hosts/types.ts';
 import { pollUntil } from '../../util/deadline.ts';
 import { enablePhaseLog } from './phases.ts';
-import { PROBE_CALLS, type DaemonFacet, type DaemonStopSignal, type ProbeCall, type ProbeResult, type ThreadPool } from '../types.ts';
+import {
+  PROBE_CALLS,
+  type DaemonFacet,
+  type DaemonStopSignal,
+  type ProbeCall,
+  type ProbeResult,
+  type ThreadPool,
+} from '../types.ts';
 import { hostUri, parseKeyValues, virsh, VirshError } from './virsh.ts';
 
 // libvirtd as the daemon facet: its worker pool (virt-admin, which has workers of its own),
@@ -26,8 +33,12 @@ export function parseThreadPool(text: string): ThreadPool {
     return value;
   };
   return {
-    minWorkers: n('minWorkers'), maxWorkers: n('maxWorkers'), nWorkers: n('nWorkers'),
-    freeWorkers: n('freeWorkers'), prioWorkers: n('prioWorkers'), jobQueueDepth: n('jobQueueDepth'),
+    minWorkers: n('minWorkers'),
+    maxWorkers: n('maxWorkers'),
+    nWorkers: n('nWorkers'),
+    freeWorkers: n('freeWorkers'),
+    prioWorkers: n('prioWorkers'),
+    jobQueueDepth: n('jobQueueDepth'),
   };
 }
 
@@ -55,7 +66,12 @@ async function probeCall(host: Host, call: ProbeCall, guest: string, withinMs: n
   const base = { call: `virsh ${args.join(' ')}`, priority: PROBE_CALLS[call] };
   try {
     const out = await virsh(hostUri(host.address), args, withinMs);
-    return { ...base, outcome: 'answered', latencyMs: round(performance.now() - started), detail: out.trim().slice(0, 200) };
+    return {
+      ...base,
+      outcome: 'answered',
+      latencyMs: round(performance.now() - started),
+      detail: out.trim().slice(0, 200),
+    };
   } catch (err) {
     const latencyMs = round(performance.now() - started);
     if (err instanceof VirshError) return { ...base, outcome: 'error', latencyMs, detail: err.libvirtMessage };
@@ -71,7 +87,8 @@ const round = (n: number): number => Math.round(n * 10) / 10;
  * not ended within the grace is killed. Its phase log is turned on again.
  */
 async function restartLibvirtd(host: Host, signal: DaemonStopSignal = 'SIGKILL'): Promise<void> {
-  const gone = async (): Promise<true | undefined> => ((await host.exec(['pgrep', '-x', 'libvirtd'], { timeoutMs: 5000 })).code !== 0 ? true : undefined);
+  const gone = async (): Promise<true | undefined> =>
+    (await host.exec(['pgrep', '-x', 'libvirtd'], { timeoutMs: 5000 })).code !== 0 ? true : undefined;
   if (signal !== 'SIGKILL') {
     await host.exec(['pkill', '-CONT', '-x', 'libvirtd'], { timeoutMs: 10_000 });
     await host.exec(['pkill', `-${signal.slice(3)}`, '-x', 'libvirtd'], { timeoutMs: 10_000 });
@@ -81,10 +98,17 @@ async function restartLibvirtd(host: Host, signal: DaemonStopSignal = 'SIGKILL')
   await pollUntil(`libvirtd on ${host.name} to end`, 10_000, gone, 100);
   const started = await host.exec(['sh', '-c', 'rm -f /run/libvirtd.pid; libvirtd -d --listen'], { timeoutMs: 15_000 });
   if (started.code !== 0) throw new Error(`libvirtd did not start again on ${host.name}: ${started.stderr.trim()}`);
-  await pollUntil(`libvirtd on ${host.name} to answer`, 30_000, async () => {
-    const probe = await host.exec(['virsh', '-c', 'qemu:///system', 'version'], { timeoutMs: 5000 }).catch(() => undefined);
-    return probe?.code === 0 ? true : undefined;
-  }, 200);
+  await pollUntil(
+    `libvirtd on ${host.name} to answer`,
+    30_000,
+    async () => {
+      const probe = await host
+        .exec(['virsh', '-c', 'qemu:///system', 'version'], { timeoutMs: 5000 })
+        .catch(() => undefined);
+      return probe?.code === 0 ? true : undefined;
+    },
+    200,
+  );
   await enablePhaseLog(host);
 }
 

@@ -27,8 +27,14 @@ export function parseMonitorEventLine(line: string): Omit<DomainQmpEvent, 't'> |
  * Streams the QMP events of every domain of one daemon (`virsh qemu-monitor-event --loop`),
  * so MIGRATION statuses are observed as QEMU emits them, under libvirt.
  */
-export function watchDomainEvents(uri: string, clock: Clock, onEvent: (e: DomainQmpEvent) => void): { stop(): void; process: ChildProcess } {
-  const child = spawn('virsh', ['-q', '-c', uri, 'qemu-monitor-event', '--loop'], { stdio: ['ignore', 'pipe', 'ignore'] });
+export function watchDomainEvents(
+  uri: string,
+  clock: Clock,
+  onEvent: (e: DomainQmpEvent) => void,
+): { stop(): void; process: ChildProcess } {
+  const child = spawn('virsh', ['-q', '-c', uri, 'qemu-monitor-event', '--loop'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let buffer = '';
   child.stdout.on('data', (chunk: Buffer) => {
     const t = clock();

@@ -4,7 +4,15 @@ import type { Host, ProcessExit } from '../../hosts/types.ts';
 import { phaseLogPath } from './phases.ts';
 import { hostUri, virsh, VirshError } from './virsh.ts';
 import type { Clock } from '../../util/clock.ts';
-import type { EvidenceFile, GuestHandle, MemoryVisitor, MigrationStatus, RunState, Side, SpiceStatus } from '../types.ts';
+import type {
+  EvidenceFile,
+  GuestHandle,
+  MemoryVisitor,
+  MigrationStatus,
+  RunState,
+  Side,
+  SpiceStatus,
+} from '../types.ts';
 import { dumpAndScan } from '../memory-dump.ts';
 import { toSpiceStatus, type QuerySpice } from '../spice-status.ts';
 
@@ -22,10 +30,14 @@ export class VirshTranscript {
     const started = this.clock();
     try {
       const out = await virsh(uri, args, timeoutMs, this.abandon.signal);
-      this.lines.push(`${started.toFixed(1)}\t${(this.clock() - started).toFixed(1)}ms\t${uri}\tvirsh ${args.join(' ')}\tok\t${out.trim().replace(/\s+/g, ' ').slice(0, 300)}`);
+      this.lines.push(
+        `${started.toFixed(1)}\t${(this.clock() - started).toFixed(1)}ms\t${uri}\tvirsh ${args.join(' ')}\tok\t${out.trim().replace(/\s+/g, ' ').slice(0, 300)}`,
+      );
       return out;
     } catch (err) {
-      this.lines.push(`${started.toFixed(1)}\t${(this.clock() - started).toFixed(1)}ms\t${uri}\tvirsh ${args.join(' ')}\tERROR\t${(err as Error).message}`);
+      this.lines.push(
+        `${started.toFixed(1)}\t${(this.clock() - started).toFixed(1)}ms\t${uri}\tvirsh ${args.join(' ')}\tERROR\t${(err as Error).message}`,
+      );
       throw err;
     }
   }
@@ -116,7 +128,13 @@ export class LibvirtGuest implements GuestHandle {
     // The file lands in the host's folder, which the harness sees at the same path.
     const file = join(this.host.workDir, `mem-${this.side}-${address.toString(16)}.bin`);
     const command = JSON.stringify({ execute: 'pmemsave', arguments: { val: address, size: length, filename: file } });
-    await dumpAndScan(file, () => this.virsh(['qemu-monitor-command', this.name, command], 60_000), address, length, visit);
+    await dumpAndScan(
+      file,
+      () => this.virsh(['qemu-monitor-command', this.name, command], 60_000),
+      address,
+      length,
+      visit,
+    );
   }
 
   spiceAddress?: { host: string; port: number };
@@ -148,14 +166,21 @@ export class LibvirtGuest implements GuestHandle {
   /** Signals the domain's QEMU inside its host, found by libvirt's own pid file. */
   async signal(signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): Promise<void> {
     const pidFile = `/run/libvirt/qemu/${this.name}.pid`;
-    const result = await this.host.exec(['sh', '-c', `kill -${signal.slice(3)} "$(cat '${pidFile}')"`], { timeoutMs: 10_000 });
-    this.transcript.note(`${signal} to the QEMU of ${this.name} on ${this.host.name}: ${result.code === 0 ? 'sent' : result.stderr.trim()}`);
-    if (result.code !== 0) throw new Error(`could not signal the QEMU of ${this.name} on ${this.host.name}: ${result.stderr.trim()}`);
+    const result = await this.host.exec(['sh', '-c', `kill -${signal.slice(3)} "$(cat '${pidFile}')"`], {
+      timeoutMs: 10_000,
+    });
+    this.transcript.note(
+      `${signal} to the QEMU of ${this.name} on ${this.host.name}: ${result.code === 0 ? 'sent' : result.stderr.trim()}`,
+    );
+    if (result.code !== 0)
+      throw new Error(`could not signal the QEMU of ${this.name} on ${this.host.name}: ${result.stderr.trim()}`);
   }
 
   /** Keeps libvirt's log of this domain's QEMU, then ends and forgets the domain. */
   async destroy(): Promise<void> {
-    const log = await this.host.exec(['cat', `/var/log/libvirt/qemu/${this.name}.log`], { timeoutMs: 5000 }).catch(() => undefined);
+    const log = await this.host
+      .exec(['cat', `/var/log/libvirt/qemu/${this.name}.log`], { timeoutMs: 5000 })
+      .catch(() => undefined);
     if (log) await writeFile(this.qemuLogCopy(), log.stdout).catch(() => undefined);
     await this.virsh(['destroy', this.name], 15_000).catch(() => undefined);
     await this.virsh(['undefine', this.name], 15_000).catch(() => undefined);

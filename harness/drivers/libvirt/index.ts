@@ -8,7 +8,16 @@ import { hostUri, virsh, VirshError } from './virsh.ts';
 import { UsageError } from '../../util/errors.ts';
 import { Unsupported } from '../types.ts';
 import type {
-  Capability, Driver, DriverContext, DriverEvent, GuestHandle, MigrateRequest, MigrationInfo, MigrationJob, MigrationStatus, StartGuestRequest,
+  Capability,
+  Driver,
+  DriverContext,
+  DriverEvent,
+  GuestHandle,
+  MigrateRequest,
+  MigrationInfo,
+  MigrationJob,
+  MigrationStatus,
+  StartGuestRequest,
 } from '../types.ts';
 import { libvirtDaemons } from './daemons.ts';
 import { LibvirtGuest, VirshTranscript } from './guest.ts';
@@ -18,24 +27,48 @@ import { refuseMigrationsTo } from './prepare-gate.ts';
 
 /** What libvirt offers as a management layer (its registry, its daemons), and what it does not. */
 const LIBVIRT_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
-  'postcopy', 'postcopy-recover', 'storage-mirror-before', 'spice', 'spice-relocation', 'inventory', 'registry', 'daemon-pools', 'management-layer',
-  'protocol-phases', 'refuse-prepare',
+  'postcopy',
+  'postcopy-recover',
+  'storage-mirror-before',
+  'spice',
+  'spice-relocation',
+  'inventory',
+  'registry',
+  'daemon-pools',
+  'management-layer',
+  'protocol-phases',
+  'refuse-prepare',
 ]);
 
 const LIBVIRT_LIMITS: Readonly<Partial<Record<Capability, string>>> = {
-  'storage-stream-after': 'libvirt streams no storage after cut-over: its storage copy (--copy-storage-all) ends before the switch',
+  'storage-stream-after':
+    'libvirt streams no storage after cut-over: its storage copy (--copy-storage-all) ends before the switch',
   'ignore-shared': 'libvirt offers no x-ignore-shared migration',
-  'shared-memory': 'guest RAM shared between two QEMUs of one host is not offered: libvirt refuses migration within one host',
+  'shared-memory':
+    'guest RAM shared between two QEMUs of one host is not offered: libvirt refuses migration within one host',
   'cpr-transfer': 'libvirt offers no cpr-transfer migration',
-  'validate-uuid': 'libvirt gives QEMU no validate-uuid: a domain has one UUID on both sides, checked by libvirt itself',
-  'destination-uuid': 'libvirt migrates a domain under its own UUID; another UUID at the destination cannot be asked for',
-  'migration-relay': 'libvirt\'s hosts carry the migration over their own network',
-  'must-succeed': 'libvirt has no must-succeed flag or element: a failure in Prepare or Finish already fails the migration and resumes the source (its migrate hook, a disk whose startupPolicy is mandatory, --persistent failing at the destination: see V3-01 and V3-03), but a graphics relocation the client cannot follow never fails a migration',
+  'validate-uuid':
+    'libvirt gives QEMU no validate-uuid: a domain has one UUID on both sides, checked by libvirt itself',
+  'destination-uuid':
+    'libvirt migrates a domain under its own UUID; another UUID at the destination cannot be asked for',
+  'migration-relay': "libvirt's hosts carry the migration over their own network",
+  'must-succeed':
+    'libvirt has no must-succeed flag or element: a failure in Prepare or Finish already fails the migration and resumes the source (its migrate hook, a disk whose startupPolicy is mandatory, --persistent failing at the destination: see V3-01 and V3-03), but a graphics relocation the client cannot follow never fails a migration',
 };
 
 /** The phases of libvirt's migration job (qemuMigrationJobPhase), as its debug log names them. */
 const LIBVIRT_PHASES = {
-  source: ['begin3', 'perform3', 'perform3_done', 'confirm3', 'confirm3_cancelled', 'begin_resume', 'perform_resume', 'confirm_resume', 'postcopy_failed'],
+  source: [
+    'begin3',
+    'perform3',
+    'perform3_done',
+    'confirm3',
+    'confirm3_cancelled',
+    'begin_resume',
+    'perform_resume',
+    'confirm_resume',
+    'postcopy_failed',
+  ],
   destination: ['prepare', 'finish3', 'prepare_resume', 'finish_resume', 'postcopy_failed'],
 } as const;
 
@@ -62,17 +95,35 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       return names.length === 1 ? names[0] : undefined;
     };
     const phases = followPhases(host, context.clock, only, (p) => {
-      emit({ t: p.t, side: p.side, host: host.name, name: 'LIBVIRT_PHASE', phase: p.phase, ...(p.domain !== undefined && { guest: p.domain }) });
+      emit({
+        t: p.t,
+        side: p.side,
+        host: host.name,
+        name: 'LIBVIRT_PHASE',
+        phase: p.phase,
+        ...(p.domain !== undefined && { guest: p.domain }),
+      });
     });
     watchers.set(`${uri} phases`, phases);
-    watchers.set(uri, watchDomainEvents(uri, context.clock, (e) => {
-      const guest = guests.find((g) => g.host === host && g.name === e.domain);
-      if (!guest) return;
-      if (e.event === 'SHUTDOWN') guest.noteExit();
-      const status = e.event === 'MIGRATION' ? (e.data as { status?: string } | undefined)?.status : undefined;
-      if (status) guest.lastMigrationStatus = status as MigrationStatus;
-      emit({ t: e.t, side: guest.side, guest: guest.name, host: host.name, name: e.event, data: e.data, ...(status && { migrationStatus: status as MigrationStatus }) });
-    }));
+    watchers.set(
+      uri,
+      watchDomainEvents(uri, context.clock, (e) => {
+        const guest = guests.find((g) => g.host === host && g.name === e.domain);
+        if (!guest) return;
+        if (e.event === 'SHUTDOWN') guest.noteExit();
+        const status = e.event === 'MIGRATION' ? (e.data as { status?: string } | undefined)?.status : undefined;
+        if (status) guest.lastMigrationStatus = status as MigrationStatus;
+        emit({
+          t: e.t,
+          side: guest.side,
+          guest: guest.name,
+          host: host.name,
+          name: e.event,
+          data: e.data,
+          ...(status && { migrationStatus: status as MigrationStatus }),
+        });
+      }),
+    );
   };
 
   return {
@@ -87,18 +138,31 @@ export function createLibvirtDriver(context: DriverContext): Driver {
     async describe() {
       const result = await exec(['virsh', '--version'], 10_000).catch(() => undefined);
       if (!result || result.code !== 0) {
-        throw new UsageError('virsh is not installed, so the libvirt driver cannot reach any daemon', 'run `npx cutover setup` (libvirt-clients)');
+        throw new UsageError(
+          'virsh is not installed, so the libvirt driver cannot reach any daemon',
+          'run `npx cutover setup` (libvirt-clients)',
+        );
       }
       return { versions: { virsh: result.stdout.trim() } };
     },
 
     async startGuest(request: StartGuestRequest): Promise<GuestHandle> {
       const { host, spec, side } = request;
-      if (host.kind === 'process') throw new UsageError('the libvirt driver needs hosts that run libvirtd', 'use --hosts container');
+      if (host.kind === 'process')
+        throw new UsageError('the libvirt driver needs hosts that run libvirtd', 'use --hosts container');
       await watch(host);
       const transcript = new VirshTranscript(join(host.workDir, `virsh-${side}.log`), context.clock);
       const accelerator = await pickDomainType(host, spec.accel);
-      const guest = new LibvirtGuest(side, host, spec.name, spec.serialSocket, accelerator === 'kvm' ? 'kvm' : 'tcg', transcript, context.clock, spec.uuid);
+      const guest = new LibvirtGuest(
+        side,
+        host,
+        spec.name,
+        spec.serialSocket,
+        accelerator === 'kvm' ? 'kvm' : 'tcg',
+        transcript,
+        context.clock,
+        spec.uuid,
+      );
       guests.push(guest);
       if (request.incoming) return guest; // libvirt creates the destination domain when migration begins
       // The boot disk lives in the source's folder, which every host of the scenario sees at
@@ -108,10 +172,14 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       const xmlFile = join(host.workDir, `domain-${spec.name}.xml`);
       const dataDisk = spec.dataDisk !== undefined ? join(host.workDir, `data-${spec.name}.raw`) : undefined;
       if (spec.dataDisk !== undefined && dataDisk !== undefined) await copyFile(spec.dataDisk, dataDisk);
-      await writeFile(xmlFile, domainXml({ spec, type: accelerator, bootImage, ...(dataDisk !== undefined && { dataDisk }) }));
+      await writeFile(
+        xmlFile,
+        domainXml({ spec, type: accelerator, bootImage, ...(dataDisk !== undefined && { dataDisk }) }),
+      );
       await guest.virsh(['define', xmlFile]).catch((err: unknown) => {
         // The host's QEMU was built without SPICE (Debian's QEMU 10.0): the scenario does not apply here.
-        if (spec.spice && err instanceof VirshError && /spice/i.test(err.libvirtMessage)) throw new Unsupported(`libvirt on ${host.name}: ${err.libvirtMessage}`);
+        if (spec.spice && err instanceof VirshError && /spice/i.test(err.libvirtMessage))
+          throw new Unsupported(`libvirt on ${host.name}: ${err.libvirtMessage}`);
         throw err;
       });
       await guest.virsh(['start', spec.name]);
@@ -125,14 +193,19 @@ export function createLibvirtDriver(context: DriverContext): Driver {
       const source = asLibvirt(request.source);
       const targetHost = 'guest' in request.target ? request.target.guest.host : request.target.unreachable;
       // Nothing listens on port 1 of the target: the daemon is unreachable, the host is not.
-      const destUri = 'guest' in request.target ? hostUri(targetHost.address) : `qemu+tcp://${targetHost.address}:1/system`;
+      const destUri =
+        'guest' in request.target ? hostUri(targetHost.address) : `qemu+tcp://${targetHost.address}:1/system`;
       const destination = 'guest' in request.target ? asLibvirt(request.target.guest) : undefined;
       const args = ['migrate', ...migrateFlags(flags, request.settings)];
       if (destination) {
         // The destination's COM1 reports on the destination's own socket.
-        let xml = withSerialSocket(source.migratableXml ?? (await source.virsh(['dumpxml', '--migratable', source.name])), destination.serialSocket);
+        let xml = withSerialSocket(
+          source.migratableXml ?? (await source.virsh(['dumpxml', '--migratable', source.name])),
+          destination.serialSocket,
+        );
         // Every host sees every folder: the destination must get its own, empty, copy to fill.
-        if (request.settings.storage?.mode === 'mirror-before') xml = withDataDisk(xml, await emptyDiskLike(source, targetHost));
+        if (request.settings.storage?.mode === 'mirror-before')
+          xml = withDataDisk(xml, await emptyDiskLike(source, targetHost));
         const xmlFile = join(targetHost.workDir, `domain-${source.name}-incoming.xml`);
         await writeFile(xmlFile, xml);
         args.push('--xml', xmlFile);
@@ -146,21 +219,36 @@ export function createLibvirtDriver(context: DriverContext): Driver {
         args.push('--graphicsuri', to);
       }
       if (request.settings.downtimeLimitMs) {
-        await source.virsh(['migrate-setmaxdowntime', source.name, String(request.settings.downtimeLimitMs)]).catch(() => undefined);
+        await source
+          .virsh(['migrate-setmaxdowntime', source.name, String(request.settings.downtimeLimitMs)])
+          .catch(() => undefined);
       }
       // The migration URI is left to libvirt: each daemon's migration_host is its own address.
       args.push(source.name, destUri);
 
       let outcome: MigrationInfo | undefined;
       let cancelled = false;
-      const inFlight = [{ host: source.host, side: 'source' as const, name: source.name }, { host: targetHost, side: 'destination' as const, name: source.name }];
+      const inFlight = [
+        { host: source.host, side: 'source' as const, name: source.name },
+        { host: targetHost, side: 'destination' as const, name: source.name },
+      ];
       const finish = (info: MigrationInfo): void => {
         outcome = info;
         // Kept a moment: the log of the job's last phases is read a little after they were written.
-        setTimeout(() => { for (const m of inFlight) if (migrating.includes(m)) migrating.splice(migrating.indexOf(m), 1); }, 1000).unref();
+        setTimeout(() => {
+          for (const m of inFlight) if (migrating.includes(m)) migrating.splice(migrating.indexOf(m), 1);
+        }, 1000).unref();
         // libvirt's verdict on the job, as an event: there may be no QEMU event at all (a
         // daemon that cannot be reached never starts QEMU's migration).
-        emit({ t: context.clock(), side: 'source', guest: source.name, host: source.host.name, name: 'LIBVIRT_MIGRATE_JOB', migrationStatus: info.status, data: info });
+        emit({
+          t: context.clock(),
+          side: 'source',
+          guest: source.name,
+          host: source.host.name,
+          name: 'LIBVIRT_MIGRATE_JOB',
+          migrationStatus: info.status,
+          data: info,
+        });
       };
       // virsh migrate returns when libvirt's job ends; a post-copy resume is another such call.
       const perform = (extra: string[]): void => {
@@ -183,7 +271,10 @@ export function createLibvirtDriver(context: DriverContext): Driver {
         },
         startPostcopy: async () => void (await source.virsh(['migrate-postcopy', source.name])),
         recover: async (options) => {
-          if (options.postcopyBandwidth) await source.virsh(['migrate-setspeed', source.name, '--postcopy', mib(options.postcopyBandwidth)]).catch(() => undefined);
+          if (options.postcopyBandwidth)
+            await source
+              .virsh(['migrate-setspeed', source.name, '--postcopy', mib(options.postcopyBandwidth)])
+              .catch(() => undefined);
           perform(['--postcopy-resume']);
         },
       };
@@ -192,12 +283,17 @@ export function createLibvirtDriver(context: DriverContext): Driver {
     /** The domains the host's daemon holds, defined or running. */
     async inventory(host) {
       const uri = hostUri(host.address);
-      const names = (await virsh(uri, ['list', '--all', '--name'], 10_000)).split('\n').map((l) => l.trim()).filter(Boolean);
-      return Promise.all(names.map(async (name) => ({
-        name,
-        uuid: (await virsh(uri, ['domuuid', name], 10_000)).trim(),
-        state: (await virsh(uri, ['domstate', name], 10_000)).trim(),
-      })));
+      const names = (await virsh(uri, ['list', '--all', '--name'], 10_000))
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+      return Promise.all(
+        names.map(async (name) => ({
+          name,
+          uuid: (await virsh(uri, ['domuuid', name], 10_000)).trim(),
+          state: (await virsh(uri, ['domstate', name], 10_000)).trim(),
+        })),
+      );
     },
 
     onEvent(listener) {

@@ -8,7 +8,8 @@ export interface LibvirtMigrateFlags {
 }
 
 export function flagsFrom(options: Readonly<Record<string, unknown>>): LibvirtMigrateFlags {
-  const flag = (key: string, fallback: boolean): boolean => (typeof options[key] === 'boolean' ? (options[key] as boolean) : fallback);
+  const flag = (key: string, fallback: boolean): boolean =>
+    typeof options[key] === 'boolean' ? (options[key] as boolean) : fallback;
   // unsafe by default: the test guest never writes its disk after boot, and the disk lies in a
   // folder every host sees, shared storage that libvirt cannot recognise as such.
   return { p2p: flag('p2p', true), tunnelled: flag('tunnelled', false), unsafe: flag('unsafe', true) };

@@ -22,21 +22,26 @@ export const phaseLogPath = (host: Host): string => join(host.workDir, `libvirtd
  */
 export async function enablePhaseLog(host: Host): Promise<void> {
   const outputs = `3:file:/var/log/libvirt/libvirtd.log 1:file:${phaseLogPath(host)}`;
-  for (const args of [['daemon-log-filters', PHASE_FILTERS], ['daemon-log-outputs', outputs]]) {
+  for (const args of [
+    ['daemon-log-filters', PHASE_FILTERS],
+    ['daemon-log-outputs', outputs],
+  ]) {
     const result = await host.exec(['virt-admin', ...args], { timeoutMs: 10_000 });
     if (result.code !== 0) throw new Error(`virt-admin ${args[0]} on ${host.name}: ${result.stderr.trim()}`);
   }
 }
 
 /** One line of libvirt's log: `<date> <time>+0000: <thread>: <level> : <function>:<line> : <message>`. */
-const LOG_LINE = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3})\+0000: (\d+): (?:debug|info|warning|error) : (?:\w+:\d+ : )?(.*)$/;
+const LOG_LINE =
+  /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3})\+0000: (\d+): (?:debug|info|warning|error) : (?:\w+:\d+ : )?(.*)$/;
 const SET_PHASE = /^Setting '(migration (?:out|in))' phase to '([\w-]+)'/;
 const STARTED_JOB = /^Started async job: (migration (?:out|in)) \(vm=\S+ name=([^,)]+)/;
 
 /** A line that matters, with its own time (ms since the epoch, as libvirt wrote it). */
 export type PhaseLine = { readonly at: number; readonly thread: string } & (
   | { readonly kind: 'phase'; readonly side: Side; readonly phase: string }
-  | { readonly kind: 'job'; readonly side: Side; readonly domain: string });
+  | { readonly kind: 'job'; readonly side: Side; readonly domain: string }
+);
 
 const sideOf = (job: string): Side => (job === 'migration out' ? 'source' : 'destination');
 
@@ -65,7 +70,12 @@ export interface PhaseEntered {
  * job its thread started; a phase of a job begun on another thread (a non-P2P Finish) is
  * given the domain `inFlight` names for that host and side, when only one is migrating.
  */
-export function followPhases(host: Host, clock: Clock, inFlight: (side: Side) => string | undefined, onPhase: (p: PhaseEntered) => void): { stop(): void } {
+export function followPhases(
+  host: Host,
+  clock: Clock,
+  inFlight: (side: Side) => string | undefined,
+  onPhase: (p: PhaseEntered) => void,
+): { stop(): void } {
   const path = phaseLogPath(host);
   const threads = new Map<string, string>();
   let offset: number | undefined;
@@ -109,5 +119,10 @@ export function followPhases(host: Host, clock: Clock, inFlight: (side: Side) =>
   // Faults placed at a phase strike from here: poll often (a read of nothing is cheap).
   void poll();
   const timer = setInterval(() => void poll().catch(() => undefined), 25);
-  return { stop: () => { stopped = true; clearInterval(timer); } };
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
 }

@@ -8,6 +8,9 @@ import type { Host } from '../../hosts/types.ts';
 export const REFUSE_FLAG = '/run/cutover/refuse-migrate';
 
 export async function refuseMigrationsTo(host: Host, reason: string): Promise<void> {
-  const result = await host.exec(['sh', '-c', `mkdir -p /run/cutover && printf '%s\\n' "$1" > ${REFUSE_FLAG}`, 'refuse', reason], { timeoutMs: 10_000 });
+  const result = await host.exec(
+    ['sh', '-c', `mkdir -p /run/cutover && printf '%s\\n' "$1" > ${REFUSE_FLAG}`, 'refuse', reason],
+    { timeoutMs: 10_000 },
+  );
   if (result.code !== 0) throw new Error(`could not arm the migrate hook on ${host.name}: ${result.stderr.trim()}`);
 }

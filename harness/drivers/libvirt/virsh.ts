@@ -16,7 +16,12 @@ export class VirshError extends Error {
 export const hostUri = (address: string): string => `qemu+tcp://${address}/system`;
 
 /** Runs virsh against a daemon; a call that does not answer within timeoutMs rejects. */
-export async function virsh(uri: string, args: ReadonlyArray<string>, timeoutMs = 30_000, signal?: AbortSignal): Promise<string> {
+export async function virsh(
+  uri: string,
+  args: ReadonlyArray<string>,
+  timeoutMs = 30_000,
+  signal?: AbortSignal,
+): Promise<string> {
   const result = await exec(['virsh', '-q', '-c', uri, ...args], timeoutMs, signal);
   if (result.code !== 0) throw new VirshError(args, errorText(result.stderr) || `exit ${result.code}`, result.code);
   return result.stdout;

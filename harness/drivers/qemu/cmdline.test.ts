@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { accelArgs, qemuArgs } from './cmdline.ts';
 
 const spec = {
-  name: 'g1', uuid: '6a9c1f3e-0000-4000-8000-000000000001', bootImage: '/img', memoryMiB: 128,
-  serialSocket: '/run/s.sock', accel: 'auto' as const,
+  name: 'g1',
+  uuid: '6a9c1f3e-0000-4000-8000-000000000001',
+  bootImage: '/img',
+  memoryMiB: 128,
+  serialSocket: '/run/s.sock',
+  accel: 'auto' as const,
 };
 
 describe('qemu command line', () => {
@@ -22,7 +26,14 @@ describe('qemu command line', () => {
   });
   it('maps shared RAM from a file, and leaves -uuid out when the guest has none', () => {
     const { uuid: _unset, ...noUuid } = spec;
-    const args = qemuArgs({ spec: noUuid, bootImage: '/a.img', qmpSocket: '/q', incoming: false, kvmUsable: false, sharedMemoryPath: '/dev/shm/r' });
+    const args = qemuArgs({
+      spec: noUuid,
+      bootImage: '/a.img',
+      qmpSocket: '/q',
+      incoming: false,
+      kvmUsable: false,
+      sharedMemoryPath: '/dev/shm/r',
+    });
     expect(args).not.toContain('-uuid');
     expect(args).toContain('pc,memory-backend=ram0');
     expect(args).toContain('memory-backend-file,id=ram0,size=128M,mem-path=/dev/shm/r,share=on');

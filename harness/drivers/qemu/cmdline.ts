@@ -29,21 +29,33 @@ export const OVERLAY_NODE = 'data0-overlay';
 
 export type DataDisk =
   | { readonly kind: 'file'; readonly path: string; readonly errorPolicy?: 'stop' | 'report' }
-  | { readonly kind: 'nbd-overlay'; readonly overlay: string; readonly nbd: { readonly host: string; readonly port: number }; readonly errorPolicy?: 'stop' | 'report' };
+  | {
+      readonly kind: 'nbd-overlay';
+      readonly overlay: string;
+      readonly nbd: { readonly host: string; readonly port: number };
+      readonly errorPolicy?: 'stop' | 'report';
+    };
 
 /** -blockdev chain and device of the data disk (primary slave, as the disk guest expects). */
 export function dataDiskArgs(disk: DataDisk): string[] {
-  const chain = disk.kind === 'file'
-    ? [
-      '-blockdev', `driver=file,filename=${disk.path},node-name=${DATA_NODE}-file`,
-      '-blockdev', `driver=raw,file=${DATA_NODE}-file,node-name=${DATA_NODE}`,
-    ]
-    : [
-      '-blockdev', `driver=nbd,node-name=${DATA_NODE}-nbd,server.type=inet,server.host=${disk.nbd.host},server.port=${disk.nbd.port},export=${DATA_NODE},read-only=on`,
-      '-blockdev', `driver=file,filename=${disk.overlay},node-name=${OVERLAY_NODE}-file`,
-      '-blockdev', `driver=qcow2,node-name=${OVERLAY_NODE},file=${OVERLAY_NODE}-file,backing=${DATA_NODE}-nbd`,
-      '-blockdev', `driver=copy-on-read,node-name=${DATA_NODE},file=${OVERLAY_NODE}`,
-    ];
+  const chain =
+    disk.kind === 'file'
+      ? [
+          '-blockdev',
+          `driver=file,filename=${disk.path},node-name=${DATA_NODE}-file`,
+          '-blockdev',
+          `driver=raw,file=${DATA_NODE}-file,node-name=${DATA_NODE}`,
+        ]
+      : [
+          '-blockdev',
+          `driver=nbd,node-name=${DATA_NODE}-nbd,server.type=inet,server.host=${disk.nbd.host},server.port=${disk.nbd.port},export=${DATA_NODE},read-only=on`,
+          '-blockdev',
+          `driver=file,filename=${disk.overlay},node-name=${OVERLAY_NODE}-file`,
+          '-blockdev',
+          `driver=qcow2,node-name=${OVERLAY_NODE},file=${OVERLAY_NODE}-file,backing=${DATA_NODE}-nbd`,
+          '-blockdev',
+          `driver=copy-on-read,node-name=${DATA_NODE},file=${OVERLAY_NODE}`,
+        ];
   const policy = disk.errorPolicy ? `,werror=${disk.errorPolicy},rerror=${disk.errorPolicy}` : '';
   return [...chain, '-device', `ide-hd,drive=${DATA_NODE},bus=ide.0,unit=1,id=data-disk${policy}`];
 }
@@ -53,7 +65,10 @@ export function cprChannels(cprSocket: string): { main: string; cpr: string } {
   return { main: cprSocket.replace(/\.sock$/, '') + '-main.sock', cpr: cprSocket };
 }
 
-const unixChannel = (type: 'main' | 'cpr', path: string) => ({ 'channel-type': type, addr: { transport: 'socket', type: 'unix', path } });
+const unixChannel = (type: 'main' | 'cpr', path: string) => ({
+  'channel-type': type,
+  addr: { transport: 'socket', type: 'unix', path },
+});
 
 const RAM_ID = 'ram0';
 
@@ -70,22 +85,33 @@ export { unixChannel };
 export function qemuArgs(launch: QemuLaunch): string[] {
   const { spec } = launch;
   return [
-    '-name', `guest=${spec.name}`,
+    '-name',
+    `guest=${spec.name}`,
     ...(spec.uuid !== undefined ? ['-uuid', spec.uuid] : []),
-    '-machine', `${spec.machine ?? 'pc'}${launch.sharedMemoryPath ? `,memory-backend=${RAM_ID}` : ''}${spec.cpr ? ',aux-ram-share=on' : ''}`,
+    '-machine',
+    `${spec.machine ?? 'pc'}${launch.sharedMemoryPath ? `,memory-backend=${RAM_ID}` : ''}${spec.cpr ? ',aux-ram-share=on' : ''}`,
     ...accelArgs(spec.accel, launch.kvmUsable),
-    '-m', `${spec.memoryMiB}M`,
+    '-m',
+    `${spec.memoryMiB}M`,
     ...(launch.sharedMemoryPath
-      ? ['-object', `memory-backend-file,id=${RAM_ID},size=${spec.memoryMiB}M,mem-path=${launch.sharedMemoryPath},share=on`]
+      ? [
+          '-object',
+          `memory-backend-file,id=${RAM_ID},size=${spec.memoryMiB}M,mem-path=${launch.sharedMemoryPath},share=on`,
+        ]
       : []),
     '-nodefaults',
     '-no-user-config',
-    '-display', 'none',
-    '-drive', `file=${launch.bootImage},format=raw,if=ide`,
+    '-display',
+    'none',
+    '-drive',
+    `file=${launch.bootImage},format=raw,if=ide`,
     // COM1 connects to the harness's listening socket: QEMU is the client, nothing is lost.
-    '-chardev', `socket,id=serial0,path=${spec.serialSocket}`,
-    '-serial', 'chardev:serial0',
-    '-qmp', `unix:${launch.qmpSocket},server=on,wait=off`,
+    '-chardev',
+    `socket,id=serial0,path=${spec.serialSocket}`,
+    '-serial',
+    'chardev:serial0',
+    '-qmp',
+    `unix:${launch.qmpSocket},server=on,wait=off`,
     ...(launch.startPaused ? ['-S'] : []),
     ...(launch.dataDisk ? dataDiskArgs(launch.dataDisk) : []),
     ...(launch.spicePort !== undefined
@@ -93,7 +119,12 @@ export function qemuArgs(launch: QemuLaunch): string[] {
       : []),
     ...(launch.incoming && launch.cprSocket === undefined ? ['-incoming', 'defer'] : []),
     ...(launch.incoming && launch.cprSocket !== undefined
-      ? ['-incoming', JSON.stringify(unixChannel('main', cprChannels(launch.cprSocket).main)), '-incoming', JSON.stringify(unixChannel('cpr', launch.cprSocket))]
+      ? [
+          '-incoming',
+          JSON.stringify(unixChannel('main', cprChannels(launch.cprSocket).main)),
+          '-incoming',
+          JSON.stringify(unixChannel('cpr', launch.cprSocket)),
+        ]
       : []),
   ];
 }

@@ -7,20 +7,35 @@ import type { HostProcess } from '../../hosts/types.ts';
 import { wallTime, type Clock } from '../../util/clock.ts';
 import { pollUntil, sleep } from '../../util/deadline.ts';
 import { UsageError } from '../../util/errors.ts';
-import type { DriverEvent, EvidenceFile, GuestHandle, MemoryVisitor, MigrationStatus, RunState, SpiceStatus, StartGuestRequest } from '../types.ts';
+import type {
+  DriverEvent,
+  EvidenceFile,
+  GuestHandle,
+  MemoryVisitor,
+  MigrationStatus,
+  RunState,
+  SpiceStatus,
+  StartGuestRequest,
+} from '../types.ts';
 import { dumpAndScan } from '../memory-dump.ts';
 import { qemuArgs, type DataDisk } from './cmdline.ts';
 import { toSpiceStatus, type QuerySpice } from '../spice-status.ts';
 import { FINAL_STATUSES, RUN_STATES } from '../vocabulary.ts';
 
 /** QEMU's run states that cutover has a word for; the others it calls 'other'. */
-const KNOWN_STATES: ReadonlySet<string> = new Set(RUN_STATES.filter((s) => s !== 'other' && s !== 'gone' && s !== 'unknown'));
+const KNOWN_STATES: ReadonlySet<string> = new Set(
+  RUN_STATES.filter((s) => s !== 'other' && s !== 'gone' && s !== 'unknown'),
+);
 
 export interface QemuGuestOptions {
   /** Names this guest's files in its host's folder: the side, or side and guest name. */
   readonly tag: string;
   /** The QEMU to start: command, then the arguments that precede QEMU's own. */
-  readonly emulator: { readonly command: string; readonly prefixArgs: ReadonlyArray<string>; readonly version?: string };
+  readonly emulator: {
+    readonly command: string;
+    readonly prefixArgs: ReadonlyArray<string>;
+    readonly version?: string;
+  };
   /** The data disk, prepared by the driver (a copy, an overlay, an empty mirror target). */
   readonly dataDisk?: DataDisk;
   /** Give the guest a SPICE server on this loopback port. */
@@ -88,14 +103,22 @@ export class QemuGuest implements GuestHandle {
   static async start(request: StartGuestRequest, options: QemuGuestOptions, cprSocket?: string): Promise<QemuGuest> {
     const dir = request.host.workDir;
     const { tag } = options;
-    const files = { transcript: join(dir, `qmp-${tag}.log`), log: join(dir, `qemu-${tag}.log`), qmpSocket: join(dir, `qmp-${tag}.sock`) };
+    const files = {
+      transcript: join(dir, `qmp-${tag}.log`),
+      log: join(dir, `qemu-${tag}.log`),
+      qmpSocket: join(dir, `qmp-${tag}.sock`),
+    };
     // Each guest boots from its own copy: the image belongs to the host, as a disk would.
     const bootImage = join(dir, `boot-${tag}.img`);
     await copyFile(request.spec.bootImage, bootImage);
     const args = [
       ...options.emulator.prefixArgs,
       ...qemuArgs({
-        spec: request.spec, bootImage, qmpSocket: files.qmpSocket, incoming: request.incoming, kvmUsable: options.kvmUsable,
+        spec: request.spec,
+        bootImage,
+        qmpSocket: files.qmpSocket,
+        incoming: request.incoming,
+        kvmUsable: options.kvmUsable,
         ...(options.spicePort !== undefined && { spicePort: options.spicePort }),
         ...(options.startPaused && { startPaused: true }),
         ...(request.spec.sharedMemory && { sharedMemoryPath: sharedMemoryPath(request) }),
@@ -109,7 +132,9 @@ export class QemuGuest implements GuestHandle {
     const guest = new QemuGuest(request, options, child, files);
     if (cprSocket !== undefined) {
       guest.cprSocket = cprSocket;
-      await pollUntil(`the cpr socket ${cprSocket}`, wallTime(15_000), async () => (existsSync(cprSocket) ? true : child.alive ? undefined : exitedEarly(child, files.log, request.host.name)));
+      await pollUntil(`the cpr socket ${cprSocket}`, wallTime(15_000), async () =>
+        existsSync(cprSocket) ? true : child.alive ? undefined : exitedEarly(child, files.log, request.host.name),
+      );
       return guest;
     }
     await guest.attach().catch(async (err) => {
@@ -124,7 +149,9 @@ export class QemuGuest implements GuestHandle {
     if (this.client) return;
     const { request, options, files } = this;
     const transcriptLines: string[] = [];
-    const qmp = await connectQmp(files.qmpSocket, this.process, files.log, request.host.name, options.clock, (line) => transcriptLines.push(line));
+    const qmp = await connectQmp(files.qmpSocket, this.process, files.log, request.host.name, options.clock, (line) =>
+      transcriptLines.push(line),
+    );
     // The transcript is flushed in batches so a QMP-heavy test does not wait on the disk.
     const flush = setInterval(() => void flushLines(files.transcript, transcriptLines), 500);
     void this.process.exited.finally(() => {
@@ -174,7 +201,8 @@ export class QemuGuest implements GuestHandle {
 
   async scanMemory(address: number, length: number, visit: MemoryVisitor): Promise<void> {
     const file = join(this.host.workDir, `mem-${this.side}-${address.toString(16)}.bin`);
-    const dump = () => this.qmp.execute('pmemsave', { val: address, size: length, filename: file }, { timeoutMs: 60_000 });
+    const dump = () =>
+      this.qmp.execute('pmemsave', { val: address, size: length, filename: file }, { timeoutMs: 60_000 });
     await dumpAndScan(file, dump, address, length, visit);
   }
 
@@ -189,7 +217,10 @@ export class QemuGuest implements GuestHandle {
   async migrationEnded(since: number): Promise<'completed' | 'failed' | 'cancelled' | undefined> {
     const ending: ReadonlyArray<string> = FINAL_STATUSES;
     const end = await this.qmp
-      .waitForEvent((e) => e.event === 'MIGRATION' && ending.includes((e.data as { status?: string } | undefined)?.status ?? ''), { timeoutMs: 24 * 3600_000, since })
+      .waitForEvent(
+        (e) => e.event === 'MIGRATION' && ending.includes((e.data as { status?: string } | undefined)?.status ?? ''),
+        { timeoutMs: 24 * 3600_000, since },
+      )
       .catch(() => undefined);
     return (end?.data as { status?: 'completed' | 'failed' | 'cancelled' } | undefined)?.status;
   }
@@ -233,7 +264,11 @@ async function exitedEarly(child: HostProcess, logPath: string, host: string): P
   // The log is in the scenario's scratch folder, which goes with the run: its words go in the message.
   const exit = await child.exited;
   const log = await readFile(logPath, 'utf8').catch(() => '');
-  const said = log.split('\n').filter((l) => l && !l.startsWith('#')).slice(-3).join(' | ');
+  const said = log
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .slice(-3)
+    .join(' | ');
   throw new UsageError(
     `QEMU could not start the guest on ${host} (exit code ${exit.code}, signal ${exit.signal}): ${said || 'no output'}`,
     `check the scenario's guest (machine, memoryMiB, emulator); \`npx cutover doctor\` shows what this machine has`,
@@ -251,21 +286,26 @@ async function connectQmp(
 ): Promise<QmpClient> {
   let lastError: unknown;
   const died = (): Promise<never> => exitedEarly(child, logPath, host);
-  return pollUntil(`QMP socket ${socket} to accept`, wallTime(15_000), async () => {
-    if (!child.alive) return died();
-    try {
-      return await QmpClient.connect(socket, {
-        timeoutMs: wallTime(5000),
-        clock,
-        transcript: (entry) => record(`${entry.t.toFixed(3)}\t${entry.dir}\t${entry.line}`),
-      });
-    } catch (err) {
-      lastError = err;
-      await sleep(wallTime(20));
-      return undefined;
-    }
-    // A program's start takes wall time: polled at the wall's pace on any clock.
-  }, wallTime(50)).catch((err) => {
+  return pollUntil(
+    `QMP socket ${socket} to accept`,
+    wallTime(15_000),
+    async () => {
+      if (!child.alive) return died();
+      try {
+        return await QmpClient.connect(socket, {
+          timeoutMs: wallTime(5000),
+          clock,
+          transcript: (entry) => record(`${entry.t.toFixed(3)}\t${entry.dir}\t${entry.line}`),
+        });
+      } catch (err) {
+        lastError = err;
+        await sleep(wallTime(20));
+        return undefined;
+      }
+      // A program's start takes wall time: polled at the wall's pace on any clock.
+    },
+    wallTime(50),
+  ).catch((err) => {
     // QEMU's own words (it died starting) say it all; a socket that never answered says less.
     if (err instanceof UsageError || !(lastError instanceof Error)) throw err;
     throw new Error(`${err.message}; last error: ${lastError.message}`);

@@ -6,8 +6,18 @@ import { emulatorFor, HostProbes } from './host-probes.ts';
 function fakeHost(answers: Record<string, ExecResult | Error>): Host & { asked: string[] } {
   const asked: string[] = [];
   return {
-    name: 'alpha', kind: 'container', workDir: '/tmp', memoryDir: '/tmp', address: '10.0.0.2', description: {},
-    emulators: async () => [], spawn: () => { throw new Error('not here'); }, collectLogs: async () => [], close: async () => {},
+    name: 'alpha',
+    kind: 'container',
+    workDir: '/tmp',
+    memoryDir: '/tmp',
+    address: '10.0.0.2',
+    description: {},
+    emulators: async () => [],
+    spawn: () => {
+      throw new Error('not here');
+    },
+    collectLogs: async () => [],
+    close: async () => {},
     asked,
     exec: async (argv) => {
       const key = argv.join(' ');
@@ -31,16 +41,35 @@ describe('what the qemu driver asks of a host', () => {
 
   it('finds SPICE in what -spice help prints (it exits 1 all the same)', async () => {
     const emulator = { command: 'qemu-system-x86_64', prefixArgs: [] };
-    const withSpice = fakeHost({ 'qemu-system-x86_64 -spice help': { code: 1, stdout: '', stderr: 'spice options:\n  seamless-migration=<bool>\n' } });
-    const without = fakeHost({ 'qemu-system-x86_64 -spice help': { code: 1, stdout: '', stderr: "qemu-system-x86_64: -spice help: There is no option group 'spice'\n" } });
+    const withSpice = fakeHost({
+      'qemu-system-x86_64 -spice help': {
+        code: 1,
+        stdout: '',
+        stderr: 'spice options:\n  seamless-migration=<bool>\n',
+      },
+    });
+    const without = fakeHost({
+      'qemu-system-x86_64 -spice help': {
+        code: 1,
+        stdout: '',
+        stderr: "qemu-system-x86_64: -spice help: There is no option group 'spice'\n",
+      },
+    });
     expect(await new HostProbes().hasSpice(withSpice, emulator)).toBe(true);
     expect(await new HostProbes().hasSpice(without, emulator)).toBe(false);
   });
 
-  it('reads a vendor binary\'s version on the host, and says so in one line when it is not there', async () => {
-    const host = fakeHost({ '/opt/qemu/bin/qemu --version': { code: 0, stdout: 'QEMU emulator version 9.2.1 (vendor)\n', stderr: '' } });
-    expect(await emulatorFor(host, '/opt/qemu/bin/qemu', new HostProbes())).toMatchObject({ command: '/opt/qemu/bin/qemu', version: '9.2.1' });
+  it("reads a vendor binary's version on the host, and says so in one line when it is not there", async () => {
+    const host = fakeHost({
+      '/opt/qemu/bin/qemu --version': { code: 0, stdout: 'QEMU emulator version 9.2.1 (vendor)\n', stderr: '' },
+    });
+    expect(await emulatorFor(host, '/opt/qemu/bin/qemu', new HostProbes())).toMatchObject({
+      command: '/opt/qemu/bin/qemu',
+      version: '9.2.1',
+    });
     const missing = fakeHost({ '/opt/none --version': Object.assign(new Error('not found'), { code: 'ENOENT' }) });
-    await expect(emulatorFor(missing, '/opt/none', new HostProbes())).rejects.toThrow(/QEMU not found on alpha: '\/opt\/none' is not installed/);
+    await expect(emulatorFor(missing, '/opt/none', new HostProbes())).rejects.toThrow(
+      /QEMU not found on alpha: '\/opt\/none' is not installed/,
+    );
   });
 });

@@ -22,7 +22,12 @@ export function parseDestinationLoss(value: unknown): DestinationLoss {
   throw new UsageError(`driver option onDestinationLoss: '${String(value)}' is not one of nothing, resume-source`);
 }
 
-export async function resumeSourceOnLoss(source: QemuGuest, destination: QemuGuest, since: number, context: DriverContext): Promise<void> {
+export async function resumeSourceOnLoss(
+  source: QemuGuest,
+  destination: QemuGuest,
+  since: number,
+  context: DriverContext,
+): Promise<void> {
   if ((await source.migrationEnded(since)) !== 'completed') return;
   await destination.exited;
   // A destination the harness itself ended (teardown) is no loss to react to.
@@ -46,10 +51,17 @@ export const SPICE_WAIT_BOUND_MS = 12_000;
 export function parseQuitSource(value: unknown): QuitSource {
   if (value === undefined) return 'never';
   if (value === 'never' || value === 'after-spice' || value === 'immediately' || value === 'wait-forever') return value;
-  throw new UsageError(`driver option quitSource: '${String(value)}' is not one of never, after-spice, immediately, wait-forever`);
+  throw new UsageError(
+    `driver option quitSource: '${String(value)}' is not one of never, after-spice, immediately, wait-forever`,
+  );
 }
 
-export async function endSourceAfterHandover(source: QemuGuest, since: number, policy: QuitSource, context: DriverContext): Promise<void> {
+export async function endSourceAfterHandover(
+  source: QemuGuest,
+  since: number,
+  policy: QuitSource,
+  context: DriverContext,
+): Promise<void> {
   if (policy === 'never' || policy === 'wait-forever') return;
   if ((await source.migrationEnded(since)) !== 'completed') return;
   if (policy === 'after-spice' && source.spiceAddress) {
@@ -74,20 +86,39 @@ export const ORPHAN_GRACE_MS = 1000;
  * destination holds the only guest there is (post-copy), and it must be left paused.
  */
 export async function endDestinationOnSourceLoss(
-  source: QemuGuest, destination: QemuGuest, since: number, destinationSince: number, context: DriverContext, announce: (event: DriverEvent) => void,
+  source: QemuGuest,
+  destination: QemuGuest,
+  since: number,
+  destinationSince: number,
+  context: DriverContext,
+  announce: (event: DriverEvent) => void,
 ): Promise<void> {
   await source.exited;
   // The harness ending its guests (the teardown) is no loss to react to.
   if (source.ending) return;
-  const last = source.qmp.events.slice(since).filter((e) => e.event === 'MIGRATION').at(-1);
+  const last = source.qmp.events
+    .slice(since)
+    .filter((e) => e.event === 'MIGRATION')
+    .at(-1);
   const status = (last?.data as { status?: string } | undefined)?.status ?? 'none';
   if (!BEFORE_CUTOVER.has(status) || !destination.process.alive) return;
   const ownEnd = destination.attached ? destination.migrationEnded(destinationSince) : new Promise<undefined>(() => {});
-  const endedByItself = await Promise.race([destination.exited.then(() => true), ownEnd.then((s) => s !== undefined), sleep(ORPHAN_GRACE_MS).then(() => false)]);
+  const endedByItself = await Promise.race([
+    destination.exited.then(() => true),
+    ownEnd.then((s) => s !== undefined),
+    sleep(ORPHAN_GRACE_MS).then(() => false),
+  ]);
   if (endedByItself || !destination.process.alive || destination.ending) return;
   context.log(`the source died in '${status}', before cut-over: ending the destination, which never ran the guest`);
   // Said as an event: what follows is this management code's doing, not QEMU's.
-  announce({ t: context.clock(), side: 'destination', guest: destination.name, host: destination.host.name, name: POLICY_EVENT, data: { action: 'end-destination', sourceStatus: status } });
+  announce({
+    t: context.clock(),
+    side: 'destination',
+    guest: destination.name,
+    host: destination.host.name,
+    name: POLICY_EVENT,
+    data: { action: 'end-destination', sourceStatus: status },
+  });
   await destination.destroy();
 }
 
@@ -98,14 +129,25 @@ export async function endDestinationOnSourceLoss(
  * stream ends it in milliseconds, and that is QEMU's own doing).
  */
 export async function endDestinationAfterFailure(
-  source: QemuGuest, destination: QemuGuest, since: number, context: DriverContext, announce: (event: DriverEvent) => void,
+  source: QemuGuest,
+  destination: QemuGuest,
+  since: number,
+  context: DriverContext,
+  announce: (event: DriverEvent) => void,
 ): Promise<void> {
   const end = await source.migrationEnded(since);
   if (end !== 'failed' && end !== 'cancelled') return;
   await Promise.race([destination.exited, sleep(ORPHAN_GRACE_MS)]);
   if (!destination.process.alive || destination.ending) return;
   context.log(`the migration ${end}: ending the destination, which never ran the guest`);
-  announce({ t: context.clock(), side: 'destination', guest: destination.name, host: destination.host.name, name: POLICY_EVENT, data: { action: 'end-destination', migration: end } });
+  announce({
+    t: context.clock(),
+    side: 'destination',
+    guest: destination.name,
+    host: destination.host.name,
+    name: POLICY_EVENT,
+    data: { action: 'end-destination', migration: end },
+  });
   await destination.destroy();
 }
 
@@ -118,23 +160,50 @@ export async function endDestinationAfterFailure(
  * bound is ended first, so there are never two runners.
  */
 export async function resumeSourceIfFinishFails(
-  source: QemuGuest, destination: QemuGuest, since: number, destinationSince: number, context: DriverContext, announce: (event: DriverEvent) => void,
+  source: QemuGuest,
+  destination: QemuGuest,
+  since: number,
+  destinationSince: number,
+  context: DriverContext,
+  announce: (event: DriverEvent) => void,
 ): Promise<void> {
   if ((await source.migrationEnded(since)) !== 'completed' || !destination.attached) return;
   const ran = destination.qmp
-    .waitForEvent((e) => e.event === 'RESUME' || (e.event === 'MIGRATION' && (e.data as { status?: string } | undefined)?.status === 'failed'), { timeoutMs: FINISH_BOUND_MS, since: destinationSince })
+    .waitForEvent(
+      (e) =>
+        e.event === 'RESUME' ||
+        (e.event === 'MIGRATION' && (e.data as { status?: string } | undefined)?.status === 'failed'),
+      { timeoutMs: FINISH_BOUND_MS, since: destinationSince },
+    )
     // No word within the bound: a destination still waiting for the stream's end, or one whose monitor went away.
-    .then((e) => (e.event === 'RESUME' ? 'ran' : 'failed'), () => Promise.race([destination.exited.then(() => 'failed'), sleep(ORPHAN_GRACE_MS).then(() => 'stuck')]));
+    .then(
+      (e) => (e.event === 'RESUME' ? 'ran' : 'failed'),
+      () => Promise.race([destination.exited.then(() => 'failed'), sleep(ORPHAN_GRACE_MS).then(() => 'stuck')]),
+    );
   const outcome = await Promise.race([ran, destination.exited.then(() => 'failed' as const)]);
   if (outcome === 'ran' || destination.ending || source.ending || !source.process.alive) return;
   if (outcome === 'stuck') {
     if ((await destination.runState().catch(() => 'gone')) === 'running') return;
     context.log(`the destination did not run the guest within ${FINISH_BOUND_MS} ms of completion: ending it`);
-    announce({ t: context.clock(), side: 'destination', guest: destination.name, host: destination.host.name, name: POLICY_EVENT, data: { action: 'end-destination', reason: 'Finish timed out' } });
+    announce({
+      t: context.clock(),
+      side: 'destination',
+      guest: destination.name,
+      host: destination.host.name,
+      name: POLICY_EVENT,
+      data: { action: 'end-destination', reason: 'Finish timed out' },
+    });
     await destination.destroy();
   }
   context.log('the destination failed after the transfer, before it ran the guest: resuming the source');
-  announce({ t: context.clock(), side: 'source', guest: source.name, host: source.host.name, name: POLICY_EVENT, data: { action: 'resume-source', reason: 'the destination failed before it ran the guest' } });
+  announce({
+    t: context.clock(),
+    side: 'source',
+    guest: source.name,
+    host: source.host.name,
+    name: POLICY_EVENT,
+    data: { action: 'resume-source', reason: 'the destination failed before it ran the guest' },
+  });
   await source.qmp.execute('cont').catch(() => undefined);
 }
 

@@ -20,13 +20,20 @@ export async function relayed(uri: string, settings: MigrationSettings): Promise
  * resumes to it. Never the other way round: a source that resumes to a peer that accepts and
  * stays silent sits in postcopy-recover for good (QEMU 7.2).
  */
-export async function recoverPostcopy(source: QemuGuest, destination: QemuGuest, settings: MigrationSettings, options: RecoverOptions): Promise<void> {
-  const uri = settings.transport === 'tcp'
-    ? `tcp:${destination.host.address}:${await freeLoopbackPort()}`
-    : `unix:${join(destination.host.workDir, `recover-${destination.tag}-${Date.now().toString(36)}.sock`)}`;
+export async function recoverPostcopy(
+  source: QemuGuest,
+  destination: QemuGuest,
+  settings: MigrationSettings,
+  options: RecoverOptions,
+): Promise<void> {
+  const uri =
+    settings.transport === 'tcp'
+      ? `tcp:${destination.host.address}:${await freeLoopbackPort()}`
+      : `unix:${join(destination.host.workDir, `recover-${destination.tag}-${Date.now().toString(36)}.sock`)}`;
   await destination.qmp.execute('migrate-recover', { uri }).catch((err: unknown) => {
     throw err instanceof QmpCommandError ? new Refused(`migrate-recover: ${err.desc}`) : err;
   });
-  if (options.postcopyBandwidth !== undefined) await source.qmp.execute('migrate-set-parameters', { 'max-postcopy-bandwidth': options.postcopyBandwidth });
+  if (options.postcopyBandwidth !== undefined)
+    await source.qmp.execute('migrate-set-parameters', { 'max-postcopy-bandwidth': options.postcopyBandwidth });
   await source.qmp.execute('migrate', { uri: await relayed(uri, settings), resume: true });
 }

@@ -12,7 +12,8 @@ export const QEMU_DRIVER_PHASES: ProtocolPhases = {
   source: ['begin3', 'perform3', 'perform3_done', 'confirm3', 'confirm3_cancelled'],
   destination: ['prepare'],
   absent: {
-    finish3: 'QEMU resumes an incoming guest by itself as the transfer completes (no -S): the qemu driver has no Finish step before which a fault could strike',
+    finish3:
+      'QEMU resumes an incoming guest by itself as the transfer completes (no -S): the qemu driver has no Finish step before which a fault could strike',
   },
 };
 
@@ -20,13 +21,30 @@ export const QEMU_DRIVER_PHASES: ProtocolPhases = {
 export const PHASE_EVENT = 'CUTOVER_PHASE';
 
 export function phaseAnnouncer(emit: (event: DriverEvent) => void, clock: () => number) {
-  return (guest: QemuGuest | { readonly name: string; readonly host: Host }, side: Side, phase: string, data?: unknown): void => {
-    emit({ t: clock(), side, guest: guest.name, host: guest.host.name, name: PHASE_EVENT, phase, ...(data !== undefined && { data }) });
+  return (
+    guest: QemuGuest | { readonly name: string; readonly host: Host },
+    side: Side,
+    phase: string,
+    data?: unknown,
+  ): void => {
+    emit({
+      t: clock(),
+      side,
+      guest: guest.name,
+      host: guest.host.name,
+      name: PHASE_EVENT,
+      phase,
+      ...(data !== undefined && { data }),
+    });
   };
 }
 
 /** After perform3: perform3_done and confirm3 once QEMU completed, confirm3_cancelled once it did not. */
-export async function reportEnd(source: QemuGuest, since: number, announce: ReturnType<typeof phaseAnnouncer>): Promise<void> {
+export async function reportEnd(
+  source: QemuGuest,
+  since: number,
+  announce: ReturnType<typeof phaseAnnouncer>,
+): Promise<void> {
   const end = await source.migrationEnded(since);
   if (end === undefined) return;
   if (end === 'completed') announce(source, 'source', 'perform3_done');

@@ -11,10 +11,20 @@ import type { QemuGuest } from './guest.ts';
 const EXPORT_ID = `export-${DATA_NODE}`;
 
 /** Exports a guest's data disk over NBD on the loopback; returns where. */
-export async function exportDataDisk(guest: QemuGuest, port: number, writable: boolean): Promise<{ host: string; port: number }> {
+export async function exportDataDisk(
+  guest: QemuGuest,
+  port: number,
+  writable: boolean,
+): Promise<{ host: string; port: number }> {
   const host = guest.host.address;
   await guest.qmp.execute('nbd-server-start', { addr: { type: 'inet', data: { host, port: String(port) } } });
-  await guest.qmp.execute('block-export-add', { type: 'nbd', id: EXPORT_ID, 'node-name': DATA_NODE, name: DATA_NODE, writable });
+  await guest.qmp.execute('block-export-add', {
+    type: 'nbd',
+    id: EXPORT_ID,
+    'node-name': DATA_NODE,
+    name: DATA_NODE,
+    writable,
+  });
   return { host, port };
 }
 
@@ -36,7 +46,10 @@ export async function prepareDataDisk(
   const withPolicy = errorPolicy ? { errorPolicy } : {};
   if (storage?.mode === 'stream-after') {
     const overlay = join(dir, `data-${tag}.qcow2`);
-    const made = await request.host.exec(['qemu-img', 'create', '-f', 'qcow2', overlay, String((await stat(original)).size)], { timeoutMs: 30_000 });
+    const made = await request.host.exec(
+      ['qemu-img', 'create', '-f', 'qcow2', overlay, String((await stat(original)).size)],
+      { timeoutMs: 30_000 },
+    );
     if (made.code !== 0) throw new Error(`qemu-img create ${overlay}: ${made.stderr.trim()}`);
     return { kind: 'nbd-overlay', overlay, nbd: await exportFromSource(), ...withPolicy };
   }
@@ -54,7 +67,11 @@ export async function prepareDataDisk(
  * Seed 003's recipe, second half: once the guest runs at the destination, pull in the rest.
  * Not before the destination itself completed: until then its disks are inactive (read-only).
  */
-export async function streamAfterCutover(destination: QemuGuest, storage: StorageMigration, since: number): Promise<void> {
+export async function streamAfterCutover(
+  destination: QemuGuest,
+  storage: StorageMigration,
+  since: number,
+): Promise<void> {
   if ((await destination.migrationEnded(since)) !== 'completed') return;
   await destination.qmp.execute('block-stream', {
     'job-id': `stream-${DATA_NODE}`,
@@ -66,8 +83,10 @@ export async function streamAfterCutover(destination: QemuGuest, storage: Storag
 const MIRROR_JOB = `mirror-${DATA_NODE}`;
 const MIRROR_TARGET = `${DATA_NODE}-mirror-target`;
 
-const isStatus = (...statuses: string[]) => (e: { event: string; data?: unknown }): boolean =>
-  e.event === 'MIGRATION' && statuses.includes((e.data as { status?: string } | undefined)?.status ?? '');
+const isStatus =
+  (...statuses: string[]) =>
+  (e: { event: string; data?: unknown }): boolean =>
+    e.event === 'MIGRATION' && statuses.includes((e.data as { status?: string } | undefined)?.status ?? '');
 
 /**
  * Pre-copy storage mirroring, as a management layer does it: the destination exports an
@@ -85,21 +104,39 @@ export async function mirrorThenMigrate(
 ): Promise<void> {
   const since = source.qmp.mark();
   const target = await exportDataDisk(destination, port, true);
-  await source.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'pause-before-switchover', state: true }] });
-  await source.qmp.execute('blockdev-add', { driver: 'nbd', 'node-name': MIRROR_TARGET, server: { type: 'inet', host: target.host, port: String(target.port) }, export: DATA_NODE });
+  await source.qmp.execute('migrate-set-capabilities', {
+    capabilities: [{ capability: 'pause-before-switchover', state: true }],
+  });
+  await source.qmp.execute('blockdev-add', {
+    driver: 'nbd',
+    'node-name': MIRROR_TARGET,
+    server: { type: 'inet', host: target.host, port: String(target.port) },
+    export: DATA_NODE,
+  });
   await source.qmp.execute('blockdev-mirror', {
-    'job-id': MIRROR_JOB, device: DATA_NODE, target: MIRROR_TARGET, sync: 'full',
+    'job-id': MIRROR_JOB,
+    device: DATA_NODE,
+    target: MIRROR_TARGET,
+    sync: 'full',
     ...(storage.bandwidth !== undefined && { speed: storage.bandwidth }),
   });
   void (async () => {
     const forever = { timeoutMs: 24 * 3600_000, since };
-    const ready = await source.qmp.waitForEvent((e) => (e.event === 'BLOCK_JOB_READY' || e.event === 'BLOCK_JOB_COMPLETED') && (e.data as { device?: string })?.device === MIRROR_JOB, forever);
+    const ready = await source.qmp.waitForEvent(
+      (e) =>
+        (e.event === 'BLOCK_JOB_READY' || e.event === 'BLOCK_JOB_COMPLETED') &&
+        (e.data as { device?: string })?.device === MIRROR_JOB,
+      forever,
+    );
     if (ready.event !== 'BLOCK_JOB_READY' || !destination.process.alive) {
       log('the disk mirror ended before it was in step: the migration is not started, the guest stays at the source');
       return;
     }
     await source.qmp.execute('migrate', { uri });
-    const paused = await source.qmp.waitForEvent(isStatus('pre-switchover', 'failed', 'cancelled', 'completed'), forever);
+    const paused = await source.qmp.waitForEvent(
+      isStatus('pre-switchover', 'failed', 'cancelled', 'completed'),
+      forever,
+    );
     if ((paused.data as { status?: string }).status !== 'pre-switchover') return;
     if (!destination.process.alive) {
       await source.qmp.execute('migrate_cancel');
@@ -107,7 +144,10 @@ export async function mirrorThenMigrate(
     }
     // A mirror in step, cancelled, leaves the target a consistent copy: then switch over.
     await source.qmp.execute('block-job-cancel', { device: MIRROR_JOB });
-    await source.qmp.waitForEvent((e) => e.event === 'BLOCK_JOB_COMPLETED' && (e.data as { device?: string })?.device === MIRROR_JOB, { timeoutMs: 60_000, since });
+    await source.qmp.waitForEvent(
+      (e) => e.event === 'BLOCK_JOB_COMPLETED' && (e.data as { device?: string })?.device === MIRROR_JOB,
+      { timeoutMs: 60_000, since },
+    );
     await source.qmp.execute('migrate-continue', { state: 'pre-switchover' });
   })().catch((err: Error) => log(`disk mirror: ${err.message}`));
 }

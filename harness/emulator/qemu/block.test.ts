@@ -51,7 +51,15 @@ async function sourceAndOverlay(options: { zerosForMissing?: boolean } = {}) {
   const destination = new BlockLayer(options);
   layers.push(destination);
   const chain: Array<Record<string, string>> = [
-    { driver: 'nbd', 'node-name': 'data0-nbd', 'server.type': 'inet', 'server.host': '127.0.0.1', 'server.port': String(port), export: 'data0', 'read-only': 'on' },
+    {
+      driver: 'nbd',
+      'node-name': 'data0-nbd',
+      'server.type': 'inet',
+      'server.host': '127.0.0.1',
+      'server.port': String(port),
+      export: 'data0',
+      'read-only': 'on',
+    },
     { driver: 'file', filename: join(dir, 'o.qcow2'), 'node-name': 'data0-overlay-file' },
     { driver: 'qcow2', 'node-name': 'data0-overlay', file: 'data0-overlay-file', backing: 'data0-nbd' },
     { driver: 'copy-on-read', 'node-name': 'data0', file: 'data0-overlay' },
@@ -62,15 +70,19 @@ async function sourceAndOverlay(options: { zerosForMissing?: boolean } = {}) {
 
 const events = () => {
   const seen: Array<{ event: string; data?: Record<string, unknown> }> = [];
-  const hooks: JobHooks = { emit: (event, data) => seen.push({ event, ...(data && { data }) }), ended: () => undefined };
-  const ended = (name: string) => new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      if (seen.some((e) => e.event === name)) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 5);
-  });
+  const hooks: JobHooks = {
+    emit: (event, data) => seen.push({ event, ...(data && { data }) }),
+    ended: () => undefined,
+  };
+  const ended = (name: string) =>
+    new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (seen.some((e) => e.event === name)) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 5);
+    });
   return { seen, hooks, ended };
 };
 
@@ -90,8 +102,22 @@ describe('emulated block layer', () => {
     const job = new StreamJob('stream-data0', overlay, 0, hooks, () => destination.dropBacking(overlay));
     job.start();
     await ended('BLOCK_JOB_COMPLETED');
-    expect(seen.map((e) => e.event === 'JOB_STATUS_CHANGE' ? e.data?.status : e.event)).toEqual(['created', 'running', 'waiting', 'pending', 'BLOCK_JOB_COMPLETED', 'concluded', 'null']);
-    expect(seen.find((e) => e.event === 'BLOCK_JOB_COMPLETED')?.data).toEqual({ device: 'stream-data0', len: SECTORS * 512, offset: SECTORS * 512, speed: 0, type: 'stream' });
+    expect(seen.map((e) => (e.event === 'JOB_STATUS_CHANGE' ? e.data?.status : e.event))).toEqual([
+      'created',
+      'running',
+      'waiting',
+      'pending',
+      'BLOCK_JOB_COMPLETED',
+      'concluded',
+      'null',
+    ]);
+    expect(seen.find((e) => e.event === 'BLOCK_JOB_COMPLETED')?.data).toEqual({
+      device: 'stream-data0',
+      len: SECTORS * 512,
+      offset: SECTORS * 512,
+      speed: 0,
+      type: 'stream',
+    });
     expect(overlay.backing).toBeUndefined();
     for (let s = 0; s < SECTORS; s++) expect(overlay.image.allocated(s)).toBe(true);
   });
@@ -107,7 +133,11 @@ describe('emulated block layer', () => {
     await expect(destination.node('data0').read(SECTORS - 1, 1)).rejects.toBeInstanceOf(IoError);
     expect((await destination.node('data0').read(0, 1)).readUInt32LE(0)).toBe(PATTERN); // its own: still read
     await ended('BLOCK_JOB_COMPLETED');
-    expect(seen.find((e) => e.event === 'BLOCK_JOB_ERROR')?.data).toEqual({ device: 'stream-data0', operation: 'read', action: 'report' });
+    expect(seen.find((e) => e.event === 'BLOCK_JOB_ERROR')?.data).toEqual({
+      device: 'stream-data0',
+      operation: 'read',
+      action: 'report',
+    });
     const completed = seen.find((e) => e.event === 'BLOCK_JOB_COMPLETED')?.data;
     expect(completed).toMatchObject({ error: 'Input/output error', type: 'stream' });
     expect(completed?.offset).toBeLessThan(SECTORS * 512);
@@ -121,7 +151,7 @@ describe('emulated block layer', () => {
     expect(overlay.image.allocated(100)).toBe(true);
   });
 
-  it('mirrors into a destination\'s writable export, is READY, and completes when cancelled', async () => {
+  it("mirrors into a destination's writable export, is READY, and completes when cancelled", async () => {
     const { dir, source } = await sourceAndOverlay();
     writeFileSync(join(dir, 'target.raw'), Buffer.alloc(SECTORS * 512));
     const target = new BlockLayer();
@@ -131,7 +161,14 @@ describe('emulated block layer', () => {
     const port = await freePort();
     await target.startNbd('127.0.0.1', port);
     target.exportNbd('export-data0', 'data0', 'data0', true);
-    await source.add(flatten({ driver: 'nbd', 'node-name': 'data0-mirror-target', server: { type: 'inet', host: '127.0.0.1', port: String(port) }, export: 'data0' }));
+    await source.add(
+      flatten({
+        driver: 'nbd',
+        'node-name': 'data0-mirror-target',
+        server: { type: 'inet', host: '127.0.0.1', port: String(port) },
+        export: 'data0',
+      }),
+    );
     const { seen, hooks, ended } = events();
     const job = new MirrorJob('mirror-data0', source.node('data0'), source.node('data0-mirror-target'), 0, hooks);
     job.start();
@@ -140,7 +177,17 @@ describe('emulated block layer', () => {
     expect((await target.node('data0').read(SECTORS - 1, 1)).readUInt32LE(0)).toBe(((SECTORS - 1) ^ PATTERN) >>> 0);
     job.cancel();
     await ended('BLOCK_JOB_COMPLETED');
-    expect(seen.map((e) => e.event === 'JOB_STATUS_CHANGE' ? e.data?.status : e.event)).toEqual(['created', 'running', 'ready', 'BLOCK_JOB_READY', 'waiting', 'pending', 'BLOCK_JOB_COMPLETED', 'concluded', 'null']);
+    expect(seen.map((e) => (e.event === 'JOB_STATUS_CHANGE' ? e.data?.status : e.event))).toEqual([
+      'created',
+      'running',
+      'ready',
+      'BLOCK_JOB_READY',
+      'waiting',
+      'pending',
+      'BLOCK_JOB_COMPLETED',
+      'concluded',
+      'null',
+    ]);
   });
 
   it('ends a mirror whose target is lost with the write error, never READY', async () => {
@@ -152,26 +199,52 @@ describe('emulated block layer', () => {
     const port = await freePort();
     await target.startNbd('127.0.0.1', port);
     target.exportNbd('export-data0', 'data0', 'data0', true);
-    await source.add({ driver: 'nbd', 'node-name': 't', 'server.host': '127.0.0.1', 'server.port': String(port), export: 'data0' });
+    await source.add({
+      driver: 'nbd',
+      'node-name': 't',
+      'server.host': '127.0.0.1',
+      'server.port': String(port),
+      export: 'data0',
+    });
     const { seen, hooks, ended } = events();
     let targetFailed = 0;
-    const job = new MirrorJob('mirror-data0', source.node('data0'), source.node('t'), 256 * 1024, { ...hooks, targetFailed: () => targetFailed++ });
+    const job = new MirrorJob('mirror-data0', source.node('data0'), source.node('t'), 256 * 1024, {
+      ...hooks,
+      targetFailed: () => targetFailed++,
+    });
     job.start();
     await new Promise((resolve) => setTimeout(resolve, 100));
     target.close();
     await ended('BLOCK_JOB_COMPLETED');
     expect(seen.some((e) => e.event === 'BLOCK_JOB_READY')).toBe(false);
-    expect(seen.find((e) => e.event === 'BLOCK_JOB_ERROR')?.data).toEqual({ device: 'mirror-data0', operation: 'write', action: 'report' });
-    expect(seen.find((e) => e.event === 'BLOCK_JOB_COMPLETED')?.data).toMatchObject({ type: 'mirror', error: 'Input/output error' });
+    expect(seen.find((e) => e.event === 'BLOCK_JOB_ERROR')?.data).toEqual({
+      device: 'mirror-data0',
+      operation: 'write',
+      action: 'report',
+    });
+    expect(seen.find((e) => e.event === 'BLOCK_JOB_COMPLETED')?.data).toMatchObject({
+      type: 'mirror',
+      error: 'Input/output error',
+    });
     expect(targetFailed).toBe(1);
   });
 
   it('refuses what QEMU refuses: a node name twice, an export of a missing node, a server that is not there', async () => {
     const layer = new BlockLayer();
     layers.push(layer);
-    await expect(layer.add({ driver: 'nbd', 'node-name': 'n', 'server.host': '127.0.0.1', 'server.port': String(await freePort()), export: 'data0' })).rejects.toThrow(/Failed to connect to '127\.0\.0\.1:\d+': Connection refused/);
+    await expect(
+      layer.add({
+        driver: 'nbd',
+        'node-name': 'n',
+        'server.host': '127.0.0.1',
+        'server.port': String(await freePort()),
+        export: 'data0',
+      }),
+    ).rejects.toThrow(/Failed to connect to '127\.0\.0\.1:\d+': Connection refused/);
     expect(() => layer.exportNbd('e', 'data0', 'data0', false)).toThrow('NBD server not running');
     await layer.startNbd('127.0.0.1', await freePort());
-    expect(() => layer.exportNbd('e', 'data0', 'data0', false)).toThrow("Cannot find device='data0' nor node-name='data0'");
+    expect(() => layer.exportNbd('e', 'data0', 'data0', false)).toThrow(
+      "Cannot find device='data0' nor node-name='data0'",
+    );
   });
 });

@@ -17,7 +17,10 @@ export interface BlockOptions {
 
 /** A raw image, or an overlay with no backing (left) of its own. */
 class ImageNode implements BlockNode {
-  constructor(readonly name: string, readonly image: Image) {}
+  constructor(
+    readonly name: string,
+    readonly image: Image,
+  ) {}
   get sectors(): number {
     return this.image.sectors;
   }
@@ -96,7 +99,10 @@ export class OverlayNode implements BlockNode {
 
 /** The copy-on-read filter over an overlay: reads through it are kept in the overlay. */
 class CopyOnReadNode implements BlockNode {
-  constructor(readonly name: string, private readonly overlay: OverlayNode) {}
+  constructor(
+    readonly name: string,
+    private readonly overlay: OverlayNode,
+  ) {}
   get sectors(): number {
     return this.overlay.sectors;
   }
@@ -109,7 +115,10 @@ class CopyOnReadNode implements BlockNode {
 }
 
 class NbdNode implements BlockNode {
-  constructor(readonly name: string, readonly client: NbdClient) {}
+  constructor(
+    readonly name: string,
+    readonly client: NbdClient,
+  ) {}
   get sectors(): number {
     return this.client.sectors;
   }
@@ -125,7 +134,8 @@ class NbdNode implements BlockNode {
 export function flatten(args: Record<string, unknown>, prefix = ''): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(args)) {
-    if (value !== null && typeof value === 'object') Object.assign(out, flatten(value as Record<string, unknown>, `${prefix}${key}.`));
+    if (value !== null && typeof value === 'object')
+      Object.assign(out, flatten(value as Record<string, unknown>, `${prefix}${key}.`));
     else out[`${prefix}${key}`] = String(value);
   }
   return out;
@@ -165,7 +175,8 @@ export class BlockLayer {
       }
       case 'copy-on-read': {
         const below = this.node(spec.file ?? '');
-        if (!(below instanceof OverlayNode)) throw new Error('the emulated copy-on-read filter sits on a qcow2 overlay only');
+        if (!(below instanceof OverlayNode))
+          throw new Error('the emulated copy-on-read filter sits on a qcow2 overlay only');
         this.nodes.set(name, new CopyOnReadNode(name, below));
         return;
       }
@@ -212,7 +223,10 @@ export class BlockLayer {
   dropBacking(overlay: OverlayNode): void {
     const backing = overlay.backing;
     overlay.backing = undefined;
-    if (backing instanceof NbdNode && ![...this.nodes.values()].some((n) => n instanceof OverlayNode && n.backing === backing)) {
+    if (
+      backing instanceof NbdNode &&
+      ![...this.nodes.values()].some((n) => n instanceof OverlayNode && n.backing === backing)
+    ) {
       backing.client.close();
       this.nodes.delete(backing.name);
     }

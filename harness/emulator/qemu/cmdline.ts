@@ -32,7 +32,25 @@ export interface EmulatedLaunch {
 }
 
 /** Options that take a value; everything else (-nodefaults, -no-user-config) stands alone. */
-const WITH_VALUE = new Set(['-name', '-uuid', '-machine', '-accel', '-m', '-object', '-display', '-drive', '-chardev', '-serial', '-qmp', '-blockdev', '-device', '-spice', '-vga', '-incoming', '-L']);
+const WITH_VALUE = new Set([
+  '-name',
+  '-uuid',
+  '-machine',
+  '-accel',
+  '-m',
+  '-object',
+  '-display',
+  '-drive',
+  '-chardev',
+  '-serial',
+  '-qmp',
+  '-blockdev',
+  '-device',
+  '-spice',
+  '-vga',
+  '-incoming',
+  '-L',
+]);
 
 /** A channel of -incoming's or `migrate`'s list, as QEMU's MigrationChannel: its type and its address as a URI. */
 export interface Channel {
@@ -42,13 +60,19 @@ export interface Channel {
 
 /** Reads one MigrationChannel object (socket unix or inet addresses, as cutover gives them). */
 export function parseChannel(value: unknown): Channel {
-  const channel = value as { 'channel-type'?: unknown; addr?: { transport?: unknown; type?: unknown; path?: unknown; host?: unknown; port?: unknown } } | null;
+  const channel = value as {
+    'channel-type'?: unknown;
+    addr?: { transport?: unknown; type?: unknown; path?: unknown; host?: unknown; port?: unknown };
+  } | null;
   const type = channel?.['channel-type'];
-  if (type !== 'main' && type !== 'cpr') throw new Error(`Parameter 'channel-type' does not accept value '${String(type)}'`);
+  if (type !== 'main' && type !== 'cpr')
+    throw new Error(`Parameter 'channel-type' does not accept value '${String(type)}'`);
   const addr = channel?.addr;
-  if (addr?.transport !== 'socket') throw new Error(`migration channel transport '${String(addr?.transport)}' is not emulated`);
+  if (addr?.transport !== 'socket')
+    throw new Error(`migration channel transport '${String(addr?.transport)}' is not emulated`);
   if (addr.type === 'unix' && typeof addr.path === 'string') return { type, uri: `unix:${addr.path}` };
-  if (addr.type === 'inet' && typeof addr.host === 'string' && addr.port !== undefined) return { type, uri: `tcp:${addr.host}:${String(addr.port)}` };
+  if (addr.type === 'inet' && typeof addr.host === 'string' && addr.port !== undefined)
+    return { type, uri: `tcp:${addr.host}:${String(addr.port)}` };
   throw new Error(`migration channel address of type '${String(addr.type)}' is not emulated`);
 }
 
@@ -77,7 +101,8 @@ export function parseLaunch(argv: ReadonlyArray<string>): EmulatedLaunch {
   const channels = incoming.filter((v) => v.trimStart().startsWith('{')).map((v) => parseChannel(JSON.parse(v)));
   const main = channels.find((c) => c.type === 'main')?.uri;
   const cpr = channels.find((c) => c.type === 'cpr')?.uri;
-  if (cpr !== undefined && !cpr.startsWith('unix:')) throw new Error('the cpr channel must be a UNIX socket (it passes file descriptors)');
+  if (cpr !== undefined && !cpr.startsWith('unix:'))
+    throw new Error('the cpr channel must be a UNIX socket (it passes file descriptors)');
   const machine = one('-machine') ?? '';
   const device = (values.get('-device') ?? []).map(keyValues).find((d) => d.drive === 'data0');
   return {
@@ -88,15 +113,22 @@ export function parseLaunch(argv: ReadonlyArray<string>): EmulatedLaunch {
     ...(serial && { serialSocket: serial }),
     incoming: incoming.length > 0,
     ...(channels.length > 0 && {
-      incomingChannels: { ...(main !== undefined && { main }), ...(cpr !== undefined && { cpr: cpr.slice('unix:'.length) }) },
+      incomingChannels: {
+        ...(main !== undefined && { main }),
+        ...(cpr !== undefined && { cpr: cpr.slice('unix:'.length) }),
+      },
     }),
     auxRamShare: /(?:^|,)aux-ram-share=on(?:,|$)/.test(machine),
     ...(memPath && { sharedMemoryPath: memPath }),
     dataDisk: device !== undefined,
     ...(argv.includes('-S') && { startPaused: true }),
     blockdevs: (values.get('-blockdev') ?? []).map(keyValues),
-    ...(device && { disk: { drive: device.drive ?? 'data0', werror: device.werror ?? 'enospc', rerror: device.rerror ?? 'report' } }),
-    ...(spicePort !== undefined && { spice: { host: /addr=([^,]+)/.exec(spice ?? '')?.[1] ?? '0.0.0.0', port: Number(spicePort) } }),
+    ...(device && {
+      disk: { drive: device.drive ?? 'data0', werror: device.werror ?? 'enospc', rerror: device.rerror ?? 'report' },
+    }),
+    ...(spicePort !== undefined && {
+      spice: { host: /addr=([^,]+)/.exec(spice ?? '')?.[1] ?? '0.0.0.0', port: Number(spicePort) },
+    }),
   };
 }
 

@@ -14,7 +14,16 @@ import { CPR_STREAM_BYTES, Outgoing } from './outgoing.ts';
 // cpr-transfer between two emulated QEMUs in one process: the CPR state over the cpr channel,
 // the destination's HUP, then device state only over the main one.
 
-const base: EmulatedLaunch = { name: 'g', memoryMiB: 128, qmpSocket: '/unused', incoming: false, dataDisk: false, blockdevs: [], sharedMemoryPath: '/dev/shm/ram-g', auxRamShare: true };
+const base: EmulatedLaunch = {
+  name: 'g',
+  memoryMiB: 128,
+  qmpSocket: '/unused',
+  incoming: false,
+  dataDisk: false,
+  blockdevs: [],
+  sharedMemoryPath: '/dev/shm/ram-g',
+  auxRamShare: true,
+};
 let dir = '';
 const machines: Machine[] = [];
 afterEach(async () => {
@@ -24,7 +33,9 @@ afterEach(async () => {
 
 function machine(launch: EmulatedLaunch, bugs: EmulatedBug[] = []): { vm: Machine; events: string[] } {
   const events: string[] = [];
-  const vm = new Machine(launch, '10.0.0', new Set(bugs), (event, data) => events.push(event === 'MIGRATION' ? `MIGRATION ${String(data?.status)}` : event));
+  const vm = new Machine(launch, '10.0.0', new Set(bugs), (event, data) =>
+    events.push(event === 'MIGRATION' ? `MIGRATION ${String(data?.status)}` : event),
+  );
   vm.capabilities.set('events', true);
   machines.push(vm);
   return { vm, events };
@@ -48,7 +59,9 @@ async function handOver(bugs: EmulatedBug[] = []) {
   const incoming = new Incoming(destination.vm, cpr.state);
   await incoming.listen(mainUri);
   cpr.hangUp();
-  await pollUntil('completion', 5000, async () => (outgoing.status === 'completed' && destination.vm.runState === 'running' ? true : undefined));
+  await pollUntil('completion', 5000, async () =>
+    outgoing.status === 'completed' && destination.vm.runState === 'running' ? true : undefined,
+  );
   return { source, destination, outgoing, cpr, sourcePasses: source.vm.guest.state.passes };
 }
 
@@ -58,7 +71,10 @@ describe('emulated cpr-transfer', () => {
     expect(cpr.state.ram).toEqual([{ name: 'ram0', path: '/dev/shm/ram-g' }]);
     expect(source.events).toEqual(['RESUME', 'MIGRATION setup', 'STOP', 'MIGRATION active', 'MIGRATION completed']);
     expect(source.vm.runState).toBe('postmigrate');
-    expect(outgoing.info()).toMatchObject({ status: 'completed', ram: { transferred: CPR_STREAM_BYTES, total: 0, remaining: 0 } });
+    expect(outgoing.info()).toMatchObject({
+      status: 'completed',
+      ram: { transferred: CPR_STREAM_BYTES, total: 0, remaining: 0 },
+    });
     expect(destination.events).toEqual(['MIGRATION setup', 'MIGRATION active', 'RESUME', 'MIGRATION completed']);
     expect(destination.vm.guest.state).toMatchObject({ boots: 1 });
     expect(destination.vm.guest.state.passes).toBeGreaterThanOrEqual(sourcePasses);

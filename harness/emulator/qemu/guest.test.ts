@@ -9,10 +9,11 @@ import { DISK_PASS_MS, EmulatedGuest, WALKED_PAGE_COUNT, type GuestDisk } from '
 import { IoError } from './nbd.ts';
 
 // The emulated guest's memory must read as the real guest's does: the same check judges both.
-const dump = (guest: EmulatedGuest) => walkedRegions().map(({ start, end }) => ({ start, bytes: guest.readMemory(start, end - start) }));
+const dump = (guest: EmulatedGuest) =>
+  walkedRegions().map(({ start, end }) => ({ start, bytes: guest.readMemory(start, end - start) }));
 
 describe('emulated guest memory', () => {
-  it('holds the page walk\'s pattern mid-pass, and its counters where the guest keeps them', () => {
+  it("holds the page walk's pattern mid-pass, and its counters where the guest keeps them", () => {
     const guest = new EmulatedGuest('pagewalk');
     guest.state = { passes: 41, boots: 1, position: 0.37 };
     const check = checkPageWalk(dump(guest));
@@ -41,7 +42,9 @@ describe('emulated guest memory', () => {
 });
 
 /** A disk that reads as the harness wrote it, except sectors from `zerosFrom` on (zeros) or `failFrom` on (failed reads). */
-function disk(options: { zerosFrom?: number; failFrom?: number; onFail?: () => 'stop' | 'report' } = {}): GuestDisk & { failures: number } {
+function disk(
+  options: { zerosFrom?: number; failFrom?: number; onFail?: () => 'stop' | 'report' } = {},
+): GuestDisk & { failures: number } {
   const d = {
     failures: 0,
     async read(sector: number, count: number): Promise<Buffer> {
@@ -134,10 +137,13 @@ describe('emulated disk-reading guest', () => {
 
   it('makes no progress past a failed read that stopped the machine (error policy stop)', async () => {
     const guest = new EmulatedGuest('diskwalk');
-    const failing = disk({ failFrom: Math.floor(DISK_LAYOUT.sectors * 0.5), onFail: () => {
-      guest.stop();
-      return 'stop';
-    } });
+    const failing = disk({
+      failFrom: Math.floor(DISK_LAYOUT.sectors * 0.5),
+      onFail: () => {
+        guest.stop();
+        return 'stop';
+      },
+    });
     guest.disk = failing;
     guest.state = { passes: 3, boots: 1, position: 0.49 };
     guest.run();

@@ -186,7 +186,11 @@ export class EmulatedGuest {
     for (const region of walkedRegions()) {
       const first = Math.max(region.start, address);
       const end = Math.min(region.end, address + length);
-      for (let page = Math.floor((first - region.start) / GUEST_LAYOUT.pageSize); region.start + page * GUEST_LAYOUT.pageSize < end; page++) {
+      for (
+        let page = Math.floor((first - region.start) / GUEST_LAYOUT.pageSize);
+        region.start + page * GUEST_LAYOUT.pageSize < end;
+        page++
+      ) {
         const walkIndex = index + page;
         const value = (this.state.passes + (walkIndex < reached ? 1 : 0) + this.delta(walkIndex)) & 0xff;
         const base = region.start + page * GUEST_LAYOUT.pageSize - address;
@@ -198,7 +202,9 @@ export class EmulatedGuest {
   }
 
   private delta(walkIndex: number): number {
-    return this.damage.filter((d) => walkIndex >= d.fromPage && walkIndex < d.toPage).reduce((sum, d) => sum + d.delta, 0);
+    return this.damage
+      .filter((d) => walkIndex >= d.fromPage && walkIndex < d.toPage)
+      .reduce((sum, d) => sum + d.delta, 0);
   }
 }
 

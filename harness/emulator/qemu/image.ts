@@ -31,7 +31,10 @@ export class RawImage implements Image {
   readonly sectors: number;
   private readonly fd: number;
 
-  constructor(readonly path: string, writable = true) {
+  constructor(
+    readonly path: string,
+    writable = true,
+  ) {
     this.fd = openSync(path, writable ? 'r+' : 'r');
     this.sectors = Math.floor(statSync(path).size / SECTOR);
   }
@@ -88,12 +91,17 @@ export class OverlayImage implements Image {
     }
   }
 
-  constructor(readonly path: string, writable = true) {
+  constructor(
+    readonly path: string,
+    writable = true,
+  ) {
     if (!OverlayImage.is(path)) throw new Error(`Image is not in qcow2 format`);
     this.fd = openSync(path, writable ? 'r+' : 'r');
     const header = Buffer.alloc(HEADER);
     readSync(this.fd, header, 0, HEADER, 0);
-    const meta = JSON.parse(header.toString('utf8', MAGIC.length, header.indexOf(0x0a, MAGIC.length))) as { size: number };
+    const meta = JSON.parse(header.toString('utf8', MAGIC.length, header.indexOf(0x0a, MAGIC.length))) as {
+      size: number;
+    };
     this.sectors = Math.ceil(meta.size / SECTOR);
     this.bitmap = Buffer.alloc(bitmapBytes(this.sectors));
     readSync(this.fd, this.bitmap, 0, this.bitmap.length, HEADER);

@@ -23,7 +23,11 @@ describe('emulated qemu-img', () => {
     const dir = scratch();
     const overlay = join(dir, 'o.qcow2');
     expect(runImg(['create', '-f', 'qcow2', overlay, String(64 * 512)]).code).toBe(0);
-    const map = JSON.parse(runImg(['map', '-U', '--output=json', '-f', 'qcow2', overlay]).stdout) as Array<{ start: number; length: number; data: boolean }>;
+    const map = JSON.parse(runImg(['map', '-U', '--output=json', '-f', 'qcow2', overlay]).stdout) as Array<{
+      start: number;
+      length: number;
+      data: boolean;
+    }>;
     expect(map).toEqual([expect.objectContaining({ start: 0, length: 64 * 512, data: false, depth: 0 })]);
     expect(runImg(['convert', '-U', '-f', 'qcow2', '-O', 'raw', overlay, join(dir, 'o.raw')]).code).toBe(0);
     expect(readFileSync(join(dir, 'o.raw'))).toEqual(Buffer.alloc(64 * 512));
@@ -36,9 +40,15 @@ describe('emulated qemu-img', () => {
     const image = new OverlayImage(path);
     image.write(8, Buffer.alloc(1024, 7));
     image.close();
-    const map = JSON.parse(runImg(['map', '--output=json', '-f', 'qcow2', path]).stdout) as Array<{ start: number; length: number; data: boolean }>;
+    const map = JSON.parse(runImg(['map', '--output=json', '-f', 'qcow2', path]).stdout) as Array<{
+      start: number;
+      length: number;
+      data: boolean;
+    }>;
     expect(map.map(({ start, length, data }) => ({ start, length, data }))).toEqual([
-      { start: 0, length: 4096, data: false }, { start: 4096, length: 1024, data: true }, { start: 5120, length: 16384 - 5120, data: false },
+      { start: 0, length: 4096, data: false },
+      { start: 4096, length: 1024, data: true },
+      { start: 5120, length: 16384 - 5120, data: false },
     ]);
     runImg(['convert', '-f', 'qcow2', '-O', 'raw', path, join(dir, 'o.raw')]);
     const raw = readFileSync(join(dir, 'o.raw'));
@@ -51,8 +61,13 @@ describe('emulated qemu-img', () => {
     const dir = scratch();
     const raw = join(dir, 'd.raw');
     writeFileSync(raw, Buffer.alloc(2048, 1));
-    expect(JSON.parse(runImg(['map', '--output=json', '-f', 'raw', raw]).stdout)).toEqual([expect.objectContaining({ start: 0, length: 2048, data: true })]);
-    expect(runImg(['map', '--output=json', '-f', 'qcow2', raw])).toMatchObject({ code: 1, stderr: 'qemu-img: Image is not in qcow2 format\n' });
+    expect(JSON.parse(runImg(['map', '--output=json', '-f', 'raw', raw]).stdout)).toEqual([
+      expect.objectContaining({ start: 0, length: 2048, data: true }),
+    ]);
+    expect(runImg(['map', '--output=json', '-f', 'qcow2', raw])).toMatchObject({
+      code: 1,
+      stderr: 'qemu-img: Image is not in qcow2 format\n',
+    });
     expect(runImg(['snapshot', raw]).code).toBe(1);
     expect(runImg(['--version']).stdout).toMatch(/^qemu-img version \d+\.\d+\.\d+/);
     runImg(['create', '-f', 'raw', join(dir, 'e.raw'), '1M']);

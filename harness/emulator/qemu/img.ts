@@ -47,7 +47,8 @@ function format(options: Map<string, string>, flag = '-f'): 'raw' | 'qcow2' {
 export function runImg(argv: ReadonlyArray<string>, version = '7.2.0'): ImgResult {
   const [command, ...rest] = argv;
   try {
-    if (command === '--version' || command === '-V') return { code: 0, stdout: `qemu-img version ${version} (cutover emulated)\n`, stderr: '' };
+    if (command === '--version' || command === '-V')
+      return { code: 0, stdout: `qemu-img version ${version} (cutover emulated)\n`, stderr: '' };
     const { options, positional } = parse(rest);
     switch (command) {
       case 'create': {
@@ -68,7 +69,12 @@ export function runImg(argv: ReadonlyArray<string>, version = '7.2.0'): ImgResul
         const image = openImage(path, format(options), false);
         try {
           const entries = allocationMap(image).map((run) => ({
-            start: run.start, length: run.length, depth: 0, present: run.data, zero: !run.data, data: run.data,
+            start: run.start,
+            length: run.length,
+            depth: 0,
+            present: run.data,
+            zero: !run.data,
+            data: run.data,
             ...(run.data && { offset: run.start }),
           }));
           return { code: 0, stdout: `${JSON.stringify(entries, null, 0)}\n`, stderr: '' };
@@ -94,7 +100,14 @@ export function runImg(argv: ReadonlyArray<string>, version = '7.2.0'): ImgResul
         const image = openImage(path, format(options), false);
         try {
           const info = { filename: path, format: image.format, 'virtual-size': image.sectors * SECTOR };
-          return { code: 0, stdout: options.get('--output') === 'json' ? `${JSON.stringify(info)}\n` : `image: ${path}\nfile format: ${image.format}\nvirtual size: ${image.sectors * SECTOR}\n`, stderr: '' };
+          return {
+            code: 0,
+            stdout:
+              options.get('--output') === 'json'
+                ? `${JSON.stringify(info)}\n`
+                : `image: ${path}\nfile format: ${image.format}\nvirtual size: ${image.sectors * SECTOR}\n`,
+            stderr: '',
+          };
         } finally {
           image.close();
         }

@@ -23,7 +23,10 @@ export class Incoming {
   private done = false;
 
   /** @param cpr the CPR state a cpr-transfer destination received before its monitor opened. */
-  constructor(private readonly vm: Machine, private readonly cpr?: CprState) {}
+  constructor(
+    private readonly vm: Machine,
+    private readonly cpr?: CprState,
+  ) {}
 
   async listen(uri: string): Promise<void> {
     this.server = await listen(uri, (socket) => this.accept(socket));
@@ -57,7 +60,12 @@ export class Incoming {
     switch (frame.t) {
       case 'hello': {
         const mine = this.vm.launch.uuid;
-        if (frame.uuid !== undefined && mine !== undefined && frame.uuid !== mine && !this.vm.has('ignores-validate-uuid')) {
+        if (
+          frame.uuid !== undefined &&
+          mine !== undefined &&
+          frame.uuid !== mine &&
+          !this.vm.has('ignores-validate-uuid')
+        ) {
           return this.abort(`UUID mismatch: the source's is ${frame.uuid}, this guest's ${mine}`);
         }
         if (this.vm.has('refuses-older-stream') && compareVersions(frame.version, this.vm.version) < 0) {
@@ -114,7 +122,10 @@ export class Incoming {
       if (this.vm.has('zeros-for-missing-pages')) {
         // The pages that never came read as zeros, and the guest walks on over them.
         const passes = this.vm.guest.state.passes;
-        this.vm.guest.damage = [...this.vm.guest.damage, { fromPage: Math.floor(WALKED_PAGE_COUNT / 2), toPage: WALKED_PAGE_COUNT, delta: -passes }];
+        this.vm.guest.damage = [
+          ...this.vm.guest.damage,
+          { fromPage: Math.floor(WALKED_PAGE_COUNT / 2), toPage: WALKED_PAGE_COUNT, delta: -passes },
+        ];
         return;
       }
       this.vm.guest.blocked = true;

@@ -45,8 +45,18 @@ export abstract class BlockJob {
   /** query-block-jobs' entry. */
   info(): Record<string, unknown> {
     return {
-      type: this.type, device: this.id, len: this.len, offset: this.offset, speed: this.speed, busy: this.status === 'running',
-      paused: false, 'io-status': 'ok', ready: this.status === 'ready', status: this.status, 'auto-finalize': true, 'auto-dismiss': true,
+      type: this.type,
+      device: this.id,
+      len: this.len,
+      offset: this.offset,
+      speed: this.speed,
+      busy: this.status === 'running',
+      paused: false,
+      'io-status': 'ok',
+      ready: this.status === 'ready',
+      status: this.status,
+      'auto-finalize': true,
+      'auto-dismiss': true,
     };
   }
 
@@ -119,7 +129,13 @@ export abstract class BlockJob {
 
 /** block-stream: the overlay pulls in, in order, what it does not hold yet; then drops its backing. */
 export class StreamJob extends BlockJob {
-  constructor(id: string, private readonly overlay: OverlayNode, speed: number, hooks: JobHooks, private readonly done: () => void) {
+  constructor(
+    id: string,
+    private readonly overlay: OverlayNode,
+    speed: number,
+    hooks: JobHooks,
+    private readonly done: () => void,
+  ) {
     super(id, 'stream', overlay.sectors * SECTOR, speed, hooks);
   }
 
@@ -145,7 +161,13 @@ export class StreamJob extends BlockJob {
 
 /** blockdev-mirror sync=full: every sector of the source into the target, then READY. */
 export class MirrorJob extends BlockJob {
-  constructor(id: string, private readonly source: BlockNode, private readonly target: BlockNode, speed: number, hooks: JobHooks) {
+  constructor(
+    id: string,
+    private readonly source: BlockNode,
+    private readonly target: BlockNode,
+    speed: number,
+    hooks: JobHooks,
+  ) {
     super(id, 'mirror', source.sectors * SECTOR, speed, hooks);
   }
 

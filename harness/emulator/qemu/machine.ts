@@ -25,7 +25,12 @@ export class Machine {
   readonly guest: EmulatedGuest;
   runState: string;
   readonly capabilities = new Map<string, boolean>();
-  readonly parameters: MigrationParameters = { maxBandwidth: 128 * 1024 ** 2, downtimeLimitMs: 300, maxPostcopyBandwidth: 0, mode: 'normal' };
+  readonly parameters: MigrationParameters = {
+    maxBandwidth: 128 * 1024 ** 2,
+    downtimeLimitMs: 300,
+    maxPostcopyBandwidth: 0,
+    mode: 'normal',
+  };
   /** The name and UUID the guest answers with. */
   readonly identity: { readonly name: string; readonly uuid: string };
   /** Its SPICE server, when started with -spice. */
@@ -51,12 +56,16 @@ export class Machine {
     this.identity = { name: launch.name, uuid: launch.uuid ?? '00000000-0000-0000-0000-000000000000' };
     if (launch.sharedMemoryPath !== undefined) this.sharedRam = new SharedRam(launch.sharedMemoryPath);
     if (launch.spice) {
-      this.spice = new SpiceServer(launch.spice, {
-        restartsSessions: bugs.has('spice-session-restarts'),
-        waitsForClient: bugs.has('spice-waits-for-client'),
-        delaysWithoutClient: bugs.has('spice-delays-without-client'),
-        dropsClientOnCancel: bugs.has('drops-spice-client-on-cancel'),
-      }, emit);
+      this.spice = new SpiceServer(
+        launch.spice,
+        {
+          restartsSessions: bugs.has('spice-session-restarts'),
+          waitsForClient: bugs.has('spice-waits-for-client'),
+          delaysWithoutClient: bugs.has('spice-delays-without-client'),
+          dropsClientOnCancel: bugs.has('drops-spice-client-on-cancel'),
+        },
+        emit,
+      );
     }
   }
 
@@ -76,7 +85,14 @@ export class Machine {
   ioError(err: Error, operation: 'read' | 'write', forced?: 'stop'): 'stop' | 'report' {
     const disk = this.launch.disk;
     const action = forced ?? ((operation === 'read' ? disk?.rerror : disk?.werror) === 'stop' ? 'stop' : 'report');
-    this.emit('BLOCK_IO_ERROR', { device: '', nospace: false, 'node-name': disk?.drive ?? '', reason: err.message, operation, action });
+    this.emit('BLOCK_IO_ERROR', {
+      device: '',
+      nospace: false,
+      'node-name': disk?.drive ?? '',
+      reason: err.message,
+      operation,
+      action,
+    });
     if (action === 'stop') this.setRunState('io-error');
     return action;
   }
@@ -91,7 +107,10 @@ export class Machine {
 
   /** Bytes of RAM a migration sends: none of a shared backend when x-ignore-shared is on. */
   ramTotal(): number {
-    const shared = this.launch.sharedMemoryPath !== undefined && this.capability('x-ignore-shared') && !this.has('copies-shared-ram');
+    const shared =
+      this.launch.sharedMemoryPath !== undefined &&
+      this.capability('x-ignore-shared') &&
+      !this.has('copies-shared-ram');
     return shared ? SHARED_RAM_REMAINDER : this.launch.memoryMiB * 1024 ** 2 + SHARED_RAM_REMAINDER;
   }
 

@@ -29,11 +29,15 @@ async function main(argv: string[]): Promise<void> {
   // What the qemu driver probes: SPICE with seamless migration (-spice help lists it and
   // exits 1, as QEMU does), and the IDE disk the disk-reading guest reads (-device help).
   if (qemuArgs[0] === '-spice' && qemuArgs[1] === 'help') {
-    process.stdout.write('spice options:\n  port=<num>\n  addr=<str>\n  disable-ticketing=<bool>\n  seamless-migration=<bool>\n');
+    process.stdout.write(
+      'spice options:\n  port=<num>\n  addr=<str>\n  disable-ticketing=<bool>\n  seamless-migration=<bool>\n',
+    );
     process.exit(1);
   }
   if (qemuArgs[0] === '-device' && qemuArgs[1] === 'help') {
-    process.stdout.write('Storage devices:\nname "ide-cd", bus IDE, desc "virtual IDE CD-ROM"\nname "ide-hd", bus IDE, desc "virtual IDE disk"\n');
+    process.stdout.write(
+      'Storage devices:\nname "ide-cd", bus IDE, desc "virtual IDE CD-ROM"\nname "ide-hd", bus IDE, desc "virtual IDE disk"\n',
+    );
     return;
   }
   const launch = parseLaunch(qemuArgs);

@@ -23,7 +23,12 @@ export class Monitor {
   async listen(): Promise<FakeQmpPeer> {
     const [major, minor, micro] = this.vm.version.split('.').map(Number);
     this.peer = await FakeQmpPeer.listen(this.vm.launch.qmpSocket, {
-      greeting: { QMP: { version: { qemu: { major: major ?? 0, minor: minor ?? 0, micro: micro ?? 0 }, package: 'cutover emulated' }, capabilities: ['oob'] } },
+      greeting: {
+        QMP: {
+          version: { qemu: { major: major ?? 0, minor: minor ?? 0, micro: micro ?? 0 }, package: 'cutover emulated' },
+          capabilities: ['oob'],
+        },
+      },
       handlers: this.handlers(),
     });
     return this.peer;
@@ -54,12 +59,14 @@ export class Monitor {
         else vm.setRunState('running');
       }),
       'migrate-set-capabilities': ok((args) => {
-        for (const { capability, state } of (args.capabilities ?? []) as Array<{ capability: string; state: boolean }>) vm.capabilities.set(capability, state);
+        for (const { capability, state } of (args.capabilities ?? []) as Array<{ capability: string; state: boolean }>)
+          vm.capabilities.set(capability, state);
       }),
       'migrate-set-parameters': ok((args) => {
         if (typeof args['max-bandwidth'] === 'number') vm.parameters.maxBandwidth = args['max-bandwidth'];
         if (typeof args['downtime-limit'] === 'number') vm.parameters.downtimeLimitMs = args['downtime-limit'];
-        if (typeof args['max-postcopy-bandwidth'] === 'number') vm.parameters.maxPostcopyBandwidth = args['max-postcopy-bandwidth'];
+        if (typeof args['max-postcopy-bandwidth'] === 'number')
+          vm.parameters.maxPostcopyBandwidth = args['max-postcopy-bandwidth'];
         if (args.mode !== undefined) vm.parameters.mode = migrationMode(vm.version, args.mode);
       }),
       migrate: ok(async (args) => {
@@ -71,16 +78,19 @@ export class Monitor {
           return;
         }
         if (vm.runState === 'inmigrate') throw new Error('Guest is waiting for an incoming migration');
-        if (this.outgoing && !this.outgoing.ended) throw new Error('There\'s a migration process in progress');
+        if (this.outgoing && !this.outgoing.ended) throw new Error("There's a migration process in progress");
         if (vm.parameters.mode === 'cpr-transfer') {
           const cpr = channels?.find((c) => c.type === 'cpr')?.uri;
-          if (!channels || channels.find((c) => c.type === 'main') === undefined) throw new Error("missing 'main' migration channel");
+          if (!channels || channels.find((c) => c.type === 'main') === undefined)
+            throw new Error("missing 'main' migration channel");
           if (cpr === undefined) throw new Error("missing 'cpr' migration channel");
           if (!cpr.startsWith('unix:')) throw new Error('cpr-transfer needs a unix socket for its cpr channel');
           if (vm.capability('postcopy-ram')) throw new Error('cpr-transfer mode does not support postcopy');
           // QEMU's CPR blocker of each RAM block that cannot be handed over by descriptor.
           if (vm.launch.sharedMemoryPath === undefined || !vm.launch.auxRamShare) {
-            throw new Error('Memory region pc.ram is not compatible with CPR. share=on is required for memory-backend objects, and aux-ram-share=on is required.');
+            throw new Error(
+              'Memory region pc.ram is not compatible with CPR. share=on is required for memory-backend objects, and aux-ram-share=on is required.',
+            );
           }
           const outgoing = new Outgoing(vm);
           this.outgoing = outgoing;
@@ -92,7 +102,8 @@ export class Monitor {
         void this.outgoing.start(uri);
       }),
       'migrate-incoming': ok(async (args) => {
-        if (vm.runState !== 'inmigrate' || this.incoming) throw new Error("The incoming migration has already been started");
+        if (vm.runState !== 'inmigrate' || this.incoming)
+          throw new Error('The incoming migration has already been started');
         this.incoming = new Incoming(vm);
         await this.incoming.listen(String(args.uri ?? ''));
       }),
@@ -150,9 +161,15 @@ export class Monitor {
     return {
       'nbd-server-start': ok(async (args) => {
         // SocketAddressLegacy ({type, data: {host, port}}), as the driver sends it, or flat.
-        const addr = (args.addr ?? {}) as { type?: string; data?: { host?: string; port?: string }; host?: string; port?: string };
+        const addr = (args.addr ?? {}) as {
+          type?: string;
+          data?: { host?: string; port?: string };
+          host?: string;
+          port?: string;
+        };
         const inet = addr.data ?? addr;
-        if (addr.type !== 'inet' || !inet.host || !inet.port) throw new Error('the emulated NBD server listens on inet addresses only');
+        if (addr.type !== 'inet' || !inet.host || !inet.port)
+          throw new Error('the emulated NBD server listens on inet addresses only');
         await vm.blocks.startNbd(inet.host, Number(inet.port));
       }),
       'block-export-add': ok((args) => {
@@ -168,7 +185,8 @@ export class Monitor {
       'block-stream': ok((args) => {
         const device = String(args.device ?? '');
         const overlay = vm.blocks.node(device);
-        if (!(overlay instanceof OverlayNode) || !overlay.backing) throw new Error(`Node '${device}' has no backing file to stream from`);
+        if (!(overlay instanceof OverlayNode) || !overlay.backing)
+          throw new Error(`Node '${device}' has no backing file to stream from`);
         const id = String(args['job-id'] ?? device);
         startJob(new StreamJob(id, overlay, Number(args.speed ?? 0), hooks, () => vm.blocks.dropBacking(overlay)));
       }),
@@ -176,7 +194,15 @@ export class Monitor {
         if (args.sync !== 'full') throw new Error('the emulated mirror copies sync=full only');
         const device = String(args.device ?? '');
         const id = String(args['job-id'] ?? device);
-        startJob(new MirrorJob(id, vm.blocks.node(device), vm.blocks.node(String(args.target ?? '')), Number(args.speed ?? 0), hooks));
+        startJob(
+          new MirrorJob(
+            id,
+            vm.blocks.node(device),
+            vm.blocks.node(String(args.target ?? '')),
+            Number(args.speed ?? 0),
+            hooks,
+          ),
+        );
       }),
       'query-block-jobs': ok(() => [...vm.jobs.values()].map((job) => job.info())),
       'block-job-cancel': ok((args) => findJob(args.device).cancel()),
@@ -192,8 +218,10 @@ export class Monitor {
 /** migrate-set-parameters' mode, as each version takes it (the parameter came in 8.2, cpr-transfer in 10.0). */
 export function migrationMode(version: string, mode: unknown): string {
   if (compareVersions(version, '8.2') < 0) throw new Error("Parameter 'mode' is unexpected");
-  const modes = compareVersions(version, '10.0') < 0 ? ['normal', 'cpr-reboot'] : ['normal', 'cpr-reboot', 'cpr-transfer'];
-  if (typeof mode !== 'string' || !modes.includes(mode)) throw new Error(`Parameter 'mode' does not accept value '${String(mode)}'`);
+  const modes =
+    compareVersions(version, '10.0') < 0 ? ['normal', 'cpr-reboot'] : ['normal', 'cpr-reboot', 'cpr-transfer'];
+  if (typeof mode !== 'string' || !modes.includes(mode))
+    throw new Error(`Parameter 'mode' does not accept value '${String(mode)}'`);
   if (mode === 'cpr-reboot') throw new Error('cpr-reboot mode is not emulated');
   return mode;
 }

@@ -21,7 +21,8 @@ export interface Exported {
   write(sector: number, data: Buffer): Promise<void>;
 }
 
-type Request = { readonly id: number; readonly op: 'read'; readonly sector: number; readonly count: number }
+type Request =
+  | { readonly id: number; readonly op: 'read'; readonly sector: number; readonly count: number }
   | { readonly id: number; readonly op: 'write'; readonly sector: number; readonly data: string };
 
 export class NbdServer {
@@ -33,7 +34,11 @@ export class NbdServer {
   static async start(host: string, port: number): Promise<NbdServer> {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`Failed to bind socket: ${err.code === 'EADDRINUSE' ? 'Address already in use' : err.message}`)));
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new Error(`Failed to bind socket: ${err.code === 'EADDRINUSE' ? 'Address already in use' : err.message}`),
+        ),
+      );
       server.listen(port, host, () => resolve());
     });
     const nbd = new NbdServer(server);
@@ -81,7 +86,8 @@ export class NbdServer {
 
   private async answer(exported: { node: Exported; writable: boolean }, request: Request): Promise<unknown> {
     try {
-      if (request.op === 'read') return { id: request.id, data: (await exported.node.read(request.sector, request.count)).toString('base64') };
+      if (request.op === 'read')
+        return { id: request.id, data: (await exported.node.read(request.sector, request.count)).toString('base64') };
       if (!exported.writable) return { id: request.id, error: 'Operation not permitted' };
       await exported.node.write(request.sector, Buffer.from(request.data, 'base64'));
       return { id: request.id };
@@ -93,11 +99,18 @@ export class NbdServer {
 
 /** An nbd node: the export `name` at host:port, connected once at open. */
 export class NbdClient implements Exported {
-  private readonly pending = new Map<number, { resolve: (reply: { data?: string }) => void; reject: (err: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (reply: { data?: string }) => void; reject: (err: Error) => void }
+  >();
   private next = 1;
   private gone = false;
 
-  private constructor(private readonly socket: Socket, readonly sectors: number, readonly writable: boolean) {
+  private constructor(
+    private readonly socket: Socket,
+    readonly sectors: number,
+    readonly writable: boolean,
+  ) {
     socket.on('close', () => this.lost());
     socket.on('error', () => this.lost());
   }
@@ -109,12 +122,23 @@ export class NbdClient implements Exported {
       let client: NbdClient | undefined;
       socket.setEncoding('utf8');
       socket.once('error', (err: NodeJS.ErrnoException) => {
-        if (!client) reject(new Error(`Failed to connect to '${host}:${port}': ${err.code === 'ECONNREFUSED' ? 'Connection refused' : err.message}`));
+        if (!client)
+          reject(
+            new Error(
+              `Failed to connect to '${host}:${port}': ${err.code === 'ECONNREFUSED' ? 'Connection refused' : err.message}`,
+            ),
+          );
       });
       socket.on('connect', () => socket.write(`${JSON.stringify({ export: name })}\n`));
       socket.on('data', (chunk: string) => {
         for (const line of lines.push(chunk)) {
-          const message = JSON.parse(line) as { id?: number; data?: string; error?: string; sectors?: number; writable?: boolean };
+          const message = JSON.parse(line) as {
+            id?: number;
+            data?: string;
+            error?: string;
+            sectors?: number;
+            writable?: boolean;
+          };
           if (!client) {
             if (message.error !== undefined) {
               reject(new Error(`Requested export not available: ${message.error}`));

@@ -22,7 +22,18 @@ const SLOW_SWITCHOVER_MS = 2000;
  */
 export const CPR_STREAM_BYTES = 112_640;
 
-type Status = 'setup' | 'active' | 'pre-switchover' | 'device' | 'postcopy-active' | 'postcopy-paused' | 'postcopy-recover' | 'cancelling' | 'completed' | 'failed' | 'cancelled';
+type Status =
+  | 'setup'
+  | 'active'
+  | 'pre-switchover'
+  | 'device'
+  | 'postcopy-active'
+  | 'postcopy-paused'
+  | 'postcopy-recover'
+  | 'cancelling'
+  | 'completed'
+  | 'failed'
+  | 'cancelled';
 
 export class Outgoing {
   status: Status = 'setup';
@@ -68,7 +79,13 @@ export class Outgoing {
     if (this.ended) return void socket.destroy(); // cancelled while connecting
     this.attach(socket);
     this.setupMs = monotonicClock() - this.startedAt;
-    this.send({ t: 'hello', name: this.vm.identity.name, ...(this.vm.capability('validate-uuid') && { uuid: this.vm.identity.uuid }), version: this.vm.version, ramTotal: this.vm.ramTotal() });
+    this.send({
+      t: 'hello',
+      name: this.vm.identity.name,
+      ...(this.vm.capability('validate-uuid') && { uuid: this.vm.identity.uuid }),
+      version: this.vm.version,
+      ramTotal: this.vm.ramTotal(),
+    });
     this.remaining = this.vm.ramTotal();
     this.nextPass();
     this.setStatus('active');
@@ -123,7 +140,13 @@ export class Outgoing {
     this.stopGuest();
     const stoppedAt = monotonicClock();
     this.setStatus('active');
-    this.send({ t: 'hello', name: this.vm.identity.name, ...(this.vm.capability('validate-uuid') && { uuid: this.vm.identity.uuid }), version: this.vm.version, ramTotal: 0 });
+    this.send({
+      t: 'hello',
+      name: this.vm.identity.name,
+      ...(this.vm.capability('validate-uuid') && { uuid: this.vm.identity.uuid }),
+      version: this.vm.version,
+      ramTotal: 0,
+    });
     this.send({ t: 'device', state: { ...this.vm.guest.state }, damage: this.vm.guest.damage, postcopy: false });
     this.send({ t: 'end' });
     this.transferred = CPR_STREAM_BYTES;
@@ -135,7 +158,8 @@ export class Outgoing {
   }
 
   requestPostcopy(): void {
-    if (!this.vm.capability('postcopy-ram')) throw new Error('Enable postcopy with migrate_set_capability before the start of migration');
+    if (!this.vm.capability('postcopy-ram'))
+      throw new Error('Enable postcopy with migrate_set_capability before the start of migration');
     if (this.status !== 'active') throw new Error('Postcopy must be started after migration has been started');
     this.postcopyRequested = true;
   }
@@ -157,7 +181,8 @@ export class Outgoing {
 
   /** migrate-continue: a migration paused before switch-over (pause-before-switchover) goes on. */
   continueFrom(state: string): void {
-    if (this.status !== 'pre-switchover' || state !== 'pre-switchover') throw new Error(`Migration not in expected state: ${state}`);
+    if (this.status !== 'pre-switchover' || state !== 'pre-switchover')
+      throw new Error(`Migration not in expected state: ${state}`);
     this.continueSwitchover?.();
   }
 
@@ -189,7 +214,11 @@ export class Outgoing {
       'total-time': Math.round(now - this.startedAt),
       ...(this.downtimeMs !== undefined && { downtime: Math.round(this.downtimeMs) }),
       // cpr-transfer sends no RAM block: QEMU counts none in ram.total either.
-      ram: { transferred: Math.round(this.transferred), total: this.cpr ? 0 : this.vm.ramTotal(), remaining: Math.round(this.remaining) },
+      ram: {
+        transferred: Math.round(this.transferred),
+        total: this.cpr ? 0 : this.vm.ramTotal(),
+        remaining: Math.round(this.remaining),
+      },
     };
   }
 
@@ -215,7 +244,10 @@ export class Outgoing {
     if (this.switchingOver || this.blockedOnWrite) return;
     const postcopy = this.status === 'postcopy-active';
     if (this.status !== 'active' && !postcopy) return;
-    const bandwidth = postcopy && this.vm.parameters.maxPostcopyBandwidth > 0 ? this.vm.parameters.maxPostcopyBandwidth : this.vm.parameters.maxBandwidth;
+    const bandwidth =
+      postcopy && this.vm.parameters.maxPostcopyBandwidth > 0
+        ? this.vm.parameters.maxPostcopyBandwidth
+        : this.vm.parameters.maxBandwidth;
     if (!postcopy && this.vm.guest.running && this.vm.ramTotal() > WALKED_BYTES) {
       this.dirty = Math.min(WALKED_BYTES, this.dirty + (WALKED_BYTES * dt) / PASS_MS);
     }
@@ -257,7 +289,9 @@ export class Outgoing {
     await new Promise<void>((resolve) => after(copyMs, resolve));
     if (this.ended) return;
     // The bug: the pages dirtied last (a tenth of the walk) go over as they were a pass before.
-    const damage = this.vm.has('stale-final-pages') ? [{ fromPage: 0, toPage: Math.floor(WALKED_PAGE_COUNT / 10), delta: -1 }] : [];
+    const damage = this.vm.has('stale-final-pages')
+      ? [{ fromPage: 0, toPage: Math.floor(WALKED_PAGE_COUNT / 10), delta: -1 }]
+      : [];
     if (!this.vm.has('stale-final-pages')) this.send({ t: 'ram', bytes: last });
     this.transferred += last;
     this.remaining = 0;

@@ -9,7 +9,8 @@ import { resumedOn, SharedRam } from './shared-ram.ts';
 
 // Two QEMUs on one share=on RAM file: what one guest wrote, the other reads. An old CPU state
 // resumed on RAM a newer QEMU moved on reads broken, as the real guest's does.
-const dump = (guest: EmulatedGuest) => walkedRegions().map(({ start, end }) => ({ start, bytes: guest.readMemory(start, end - start) }));
+const dump = (guest: EmulatedGuest) =>
+  walkedRegions().map(({ start, end }) => ({ start, bytes: guest.readMemory(start, end - start) }));
 
 function onRam(state: EmulatedGuest['state']): EmulatedGuest {
   const guest = new EmulatedGuest('pagewalk');
@@ -27,7 +28,11 @@ describe('shared RAM', () => {
     // The counters are the RAM's; the position the CPU's.
     expect(resumed.state).toEqual({ passes: 90, boots: 1, position: 0.2 });
     expect(checkPageWalk(dump(resumed)).intact).toBe(true);
-    for (const moved of [{ passes: 90, position: 0.5 }, { passes: 91, position: 0.1 }, { passes: 95, position: 0.9 }]) {
+    for (const moved of [
+      { passes: 90, position: 0.5 },
+      { passes: 91, position: 0.1 },
+      { passes: 95, position: 0.9 },
+    ]) {
       resumed.state = { ...resumed.state, ...moved };
       expect(checkPageWalk(dump(resumed)).intact, JSON.stringify(moved)).toBe(false);
     }
@@ -39,7 +44,7 @@ describe('shared RAM', () => {
     guest.damage = [...now.damage];
     expect(checkPageWalk(dump(guest)).intact).toBe(false);
   });
-  it('changes nothing for a guest that runs on where it stopped, and a QEMU that never ran the guest takes the stream\'s state', () => {
+  it("changes nothing for a guest that runs on where it stopped, and a QEMU that never ran the guest takes the stream's state", () => {
     const dir = mkdtempSync(join(tmpdir(), 'cutover-shared-ram-'));
     try {
       const path = join(dir, 'ram-g');

@@ -27,8 +27,16 @@ const RECORD_BYTES = 4096;
 export function resumedOn(cpu: GuestState, ram: RamContent): RamContent {
   const mine = Math.floor(cpu.position * WALKED_PAGE_COUNT);
   const theirs = Math.floor(ram.state.position * WALKED_PAGE_COUNT);
-  const moved: MemoryDamage[] = theirs > mine ? [{ fromPage: mine, toPage: theirs, delta: 1 }] : theirs < mine ? [{ fromPage: theirs, toPage: mine, delta: -1 }] : [];
-  return { state: { passes: ram.state.passes, boots: ram.state.boots, position: cpu.position }, damage: [...ram.damage, ...moved] };
+  const moved: MemoryDamage[] =
+    theirs > mine
+      ? [{ fromPage: mine, toPage: theirs, delta: 1 }]
+      : theirs < mine
+        ? [{ fromPage: theirs, toPage: mine, delta: -1 }]
+        : [];
+  return {
+    state: { passes: ram.state.passes, boots: ram.state.boots, position: cpu.position },
+    damage: [...ram.damage, ...moved],
+  };
 }
 
 export class SharedRam {
@@ -68,7 +76,9 @@ export class SharedRam {
   }
 
   private record(guest: EmulatedGuest): void {
-    const text = JSON.stringify({ pid: process.pid, state: guest.state, damage: guest.damage } satisfies RamContent & { pid: number });
+    const text = JSON.stringify({ pid: process.pid, state: guest.state, damage: guest.damage } satisfies RamContent & {
+      pid: number;
+    });
     writeSync(this.fd, `${text}\n`, 0);
     this.written = text;
   }

@@ -12,9 +12,20 @@ import { after, timeScale } from '../../util/clock.ts';
 export const SCALE = 256;
 
 export type Frame =
-  | { readonly t: 'hello'; readonly name: string; readonly uuid?: string; readonly version: string; readonly ramTotal: number }
+  | {
+      readonly t: 'hello';
+      readonly name: string;
+      readonly uuid?: string;
+      readonly version: string;
+      readonly ramTotal: number;
+    }
   | { readonly t: 'ram'; readonly bytes: number; readonly p?: string }
-  | { readonly t: 'device'; readonly state: GuestState; readonly damage: ReadonlyArray<MemoryDamage>; readonly postcopy: boolean }
+  | {
+      readonly t: 'device';
+      readonly state: GuestState;
+      readonly damage: ReadonlyArray<MemoryDamage>;
+      readonly postcopy: boolean;
+    }
   | { readonly t: 'resume' }
   | { readonly t: 'end' }
   /**
@@ -60,7 +71,12 @@ export function dial(uri: string): Promise<Socket> {
   const endpoint = parseUri(uri);
   return new Promise((resolve, reject) => {
     const socket = 'path' in endpoint ? connect(endpoint.path) : connect(endpoint.port, endpoint.host);
-    const synTimeout = 'path' in endpoint || timeScale === 1 ? undefined : after(KERNEL_SYN_TIMEOUT_MS, () => socket.destroy(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })));
+    const synTimeout =
+      'path' in endpoint || timeScale === 1
+        ? undefined
+        : after(KERNEL_SYN_TIMEOUT_MS, () =>
+            socket.destroy(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })),
+          );
     socket.once('connect', () => {
       clearTimeout(synTimeout);
       resolve(socket);
@@ -87,11 +103,17 @@ export function listen(uri: string, onConnection: (socket: Socket) => void): Pro
 /** The words of strerror(3) that QEMU's messages carry. */
 export function describeErrno(err: NodeJS.ErrnoException): string {
   switch (err.code) {
-    case 'ENOENT': return 'No such file or directory';
-    case 'ECONNREFUSED': return 'Connection refused';
-    case 'EPIPE': return 'Broken pipe';
-    case 'ECONNRESET': return 'Connection reset by peer';
-    case 'ETIMEDOUT': return 'Connection timed out';
-    default: return err.message;
+    case 'ENOENT':
+      return 'No such file or directory';
+    case 'ECONNREFUSED':
+      return 'Connection refused';
+    case 'EPIPE':
+      return 'Broken pipe';
+    case 'ECONNRESET':
+      return 'Connection reset by peer';
+    case 'ETIMEDOUT':
+      return 'Connection timed out';
+    default:
+      return err.message;
   }
 }

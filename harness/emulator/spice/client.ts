@@ -17,7 +17,10 @@ export class EmulatedSpiceClient {
   private channels: Socket[] = [];
   private connection = 0;
 
-  constructor(private readonly log: (line: string) => void, private readonly ended: (code: number) => void) {}
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly ended: (code: number) => void,
+  ) {}
 
   async open(at: Address): Promise<void> {
     const main = await this.link(at, MAIN_CHANNEL, false);
@@ -65,7 +68,9 @@ export class EmulatedSpiceClient {
     return new Promise((resolve, reject) => {
       const socket = connect(at.port, at.host);
       socket.on('error', reject);
-      socket.once('connect', () => send(socket, { t: 'link', channel, id: 0, connection: this.connection, ...(migrating && { migrating }) }));
+      socket.once('connect', () =>
+        send(socket, { t: 'link', channel, id: 0, connection: this.connection, ...(migrating && { migrating }) }),
+      );
       onMessages(socket, (message) => {
         if (message.t === 'linked') resolve({ socket, connection: message.connection });
       });

@@ -6,7 +6,12 @@ import { MIGRATE_TIMEOUT_MS, SpiceServer, type SpiceBugs } from './server.ts';
 // The emulated SPICE server and client together, in one process: the session the client
 // opens, the seamless switch to the target, and the bounds on SPICE_MIGRATE_COMPLETED.
 
-const CORRECT: SpiceBugs = { restartsSessions: false, waitsForClient: false, delaysWithoutClient: false, dropsClientOnCancel: false };
+const CORRECT: SpiceBugs = {
+  restartsSessions: false,
+  waitsForClient: false,
+  delaysWithoutClient: false,
+  dropsClientOnCancel: false,
+};
 const opened: SpiceServer[] = [];
 
 async function server(bugs: Partial<SpiceBugs> = {}): Promise<{ spice: SpiceServer; events: string[]; port: number }> {
@@ -18,12 +23,15 @@ async function server(bugs: Partial<SpiceBugs> = {}): Promise<{ spice: SpiceServ
   return { spice, events, port };
 }
 
-const channels = (s: SpiceServer) => (s.status().channels as Array<{ 'connection-id': number }>);
+const channels = (s: SpiceServer) => s.status().channels as Array<{ 'connection-id': number }>;
 const until = (check: () => boolean) => vi.waitFor(() => expect(check()).toBe(true), { timeout: 3000, interval: 10 });
 
 async function connectedClient(port: number): Promise<{ ended: number[] }> {
   const ended: number[] = [];
-  await new EmulatedSpiceClient(() => undefined, (code) => ended.push(code)).open({ host: '127.0.0.1', port });
+  await new EmulatedSpiceClient(
+    () => undefined,
+    (code) => ended.push(code),
+  ).open({ host: '127.0.0.1', port });
   return { ended };
 }
 

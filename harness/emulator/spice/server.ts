@@ -66,11 +66,21 @@ export class SpiceServer {
   /** query-spice's answer. */
   status(): Record<string, unknown> {
     return {
-      enabled: true, migrated: this.migrated, host: this.address.host, port: this.address.port, auth: 'none',
-      'compiled-version': '0.15.1', 'mouse-mode': 'server',
+      enabled: true,
+      migrated: this.migrated,
+      host: this.address.host,
+      port: this.address.port,
+      auth: 'none',
+      'compiled-version': '0.15.1',
+      'mouse-mode': 'server',
       channels: [...this.channels].map((c) => ({
-        'connection-id': c.connection, 'channel-type': c.type, 'channel-id': c.id,
-        host: c.socket.remoteAddress ?? '127.0.0.1', port: String(c.socket.remotePort ?? 0), family: 'ipv4', tls: false,
+        'connection-id': c.connection,
+        'channel-type': c.type,
+        'channel-id': c.id,
+        host: c.socket.remoteAddress ?? '127.0.0.1',
+        port: String(c.socket.remotePort ?? 0),
+        family: 'ipv4',
+        tls: false,
       })),
     };
   }
@@ -80,7 +90,8 @@ export class SpiceServer {
     const main = [...this.channels].find((c) => c.type === MAIN_CHANNEL);
     this.handover = { done: false };
     if (!main || !this.target) {
-      if (this.bugs.delaysWithoutClient) this.handover.timer = after(MIGRATE_TIMEOUT_MS, () => this.handoverEnded(false));
+      if (this.bugs.delaysWithoutClient)
+        this.handover.timer = after(MIGRATE_TIMEOUT_MS, () => this.handoverEnded(false));
       else this.handoverEnded(false);
       return;
     }
@@ -107,7 +118,10 @@ export class SpiceServer {
     onMessages(socket, (message) => {
       if (message.t !== 'link') return;
       const known = [...this.channels].some((c) => c.connection === message.connection);
-      const session = message.connection === 0 ? this.nextConnection++ : this.sessionOf(message.connection, message.migrating === true);
+      const session =
+        message.connection === 0
+          ? this.nextConnection++
+          : this.sessionOf(message.connection, message.migrating === true);
       if (message.connection !== 0 && !known && message.migrating !== true) return void socket.destroy();
       const channel: Channel = { socket, connection: session, type: message.channel, id: message.id };
       this.channels.add(channel);
@@ -135,7 +149,15 @@ export class SpiceServer {
   private describe(channel: Channel): Record<string, unknown> {
     return {
       server: { host: this.address.host, port: String(this.address.port), family: 'ipv4', auth: 'none' },
-      client: { host: channel.socket.remoteAddress ?? '127.0.0.1', port: String(channel.socket.remotePort ?? 0), family: 'ipv4', 'connection-id': channel.connection, 'channel-type': channel.type, 'channel-id': channel.id, tls: false },
+      client: {
+        host: channel.socket.remoteAddress ?? '127.0.0.1',
+        port: String(channel.socket.remotePort ?? 0),
+        family: 'ipv4',
+        'connection-id': channel.connection,
+        'channel-type': channel.type,
+        'channel-id': channel.id,
+        tls: false,
+      },
     };
   }
 

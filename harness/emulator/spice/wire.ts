@@ -14,7 +14,13 @@ export const MAIN_CHANNEL = 1;
 
 export type SpiceMessage =
   /** Client -> server, first on every channel; connection 0 asks for a new session (main channel only). */
-  | { readonly t: 'link'; readonly channel: number; readonly id: number; readonly connection: number; readonly migrating?: boolean }
+  | {
+      readonly t: 'link';
+      readonly channel: number;
+      readonly id: number;
+      readonly connection: number;
+      readonly migrating?: boolean;
+    }
   /** Server -> client: the channel joined the session. */
   | { readonly t: 'linked'; readonly connection: number }
   /** Server -> client on the main channel, when the migration completed: go on at the target. */

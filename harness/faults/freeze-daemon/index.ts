@@ -4,7 +4,7 @@ import { daemonsOf, hostFields, hostTarget } from '../targets.ts';
 /** A host's management daemon stops answering (SIGSTOP): its peers see a frozen daemon (P2P-04). */
 export const freezeDaemon = defineFault({
   kind: 'freeze-daemon',
-  summary: 'freezes a host\'s management daemon (SIGSTOP)',
+  summary: "freezes a host's management daemon (SIGSTOP)",
   target: 'daemon',
   fields: hostFields,
   needs: { driver: ['daemon-pools'] },

@@ -4,7 +4,7 @@ import { sideFields, sideTarget, signalSide } from '../targets.ts';
 /** One side's emulator stops answering anything (SIGSTOP), as a hung QEMU would. */
 export const freeze = defineFault({
   kind: 'freeze',
-  summary: 'freezes one side\'s emulator (SIGSTOP)',
+  summary: "freezes one side's emulator (SIGSTOP)",
   target: 'side',
   fields: sideFields,
   targetOf: sideTarget,

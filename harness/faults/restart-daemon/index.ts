@@ -9,7 +9,7 @@ import { daemonsOf, hostFields, hostTarget } from '../targets.ts';
  */
 export const restartDaemon = defineFault({
   kind: 'restart-daemon',
-  summary: 'ends a host\'s management daemon (SIGKILL, or SIGINT/SIGTERM: `signal: SIGINT`) and starts it again',
+  summary: "ends a host's management daemon (SIGKILL, or SIGINT/SIGTERM: `signal: SIGINT`) and starts it again",
   target: 'daemon',
   fields: hostFields.extend({ signal: z.enum(DAEMON_STOP_SIGNALS).default('SIGKILL') }),
   needs: { driver: ['daemon-pools'] },

@@ -14,8 +14,19 @@ const CHILD = `const s=require('net').createServer();s.listen({host:process.argv
 const MAX_FILLERS = 16;
 const SILENCE_PROOF_MS = 300;
 
-export async function silentListener(where: { readonly host: string; readonly port: number }): Promise<{ release(): Promise<void> }> {
-  const child = spawnChild({ command: process.execPath, args: ['-e', CHILD, where.host, String(where.port)], label: 'silent-listener', logPath: '/dev/null' }, monotonicClock);
+export async function silentListener(where: {
+  readonly host: string;
+  readonly port: number;
+}): Promise<{ release(): Promise<void> }> {
+  const child = spawnChild(
+    {
+      command: process.execPath,
+      args: ['-e', CHILD, where.host, String(where.port)],
+      label: 'silent-listener',
+      logPath: '/dev/null',
+    },
+    monotonicClock,
+  );
   const fillers: Socket[] = [];
   const release = async (): Promise<void> => {
     for (const socket of fillers) socket.destroy();
@@ -24,11 +35,16 @@ export async function silentListener(where: { readonly host: string; readonly po
   };
   try {
     // Stopped ('T') means listening: it stops itself in the listen callback.
-    await pollUntil('the silent listener to listen', 10_000, async () => {
-      if (!child.alive) throw new Error('the silent listener ended before it listened (is the port free?)');
-      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8').catch(() => '');
-      return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T') ? true : undefined;
-    }, 10);
+    await pollUntil(
+      'the silent listener to listen',
+      10_000,
+      async () => {
+        if (!child.alive) throw new Error('the silent listener ended before it listened (is the port free?)');
+        const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8').catch(() => '');
+        return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T') ? true : undefined;
+      },
+      10,
+    );
     // Connections complete into the queue until it is full; the first that does not is the proof.
     for (let i = 0; i < MAX_FILLERS; i++) {
       const socket = connect(where.port, where.host);

@@ -4,7 +4,7 @@ import { clientFields, clientOf } from '../targets.ts';
 /** The SPICE client stays connected but answers nothing (SIGSTOP): it cannot follow a handover. */
 export const stallClient = defineFault({
   kind: 'stall-client',
-  summary: 'stalls the harness\'s SPICE client (SIGSTOP): connected, answering nothing',
+  summary: "stalls the harness's SPICE client (SIGSTOP): connected, answering nothing",
   target: 'client',
   fields: clientFields,
   needs: { driver: ['spice'] },

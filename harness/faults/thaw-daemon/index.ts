@@ -4,7 +4,7 @@ import { daemonsOf, hostFields, hostTarget } from '../targets.ts';
 /** A frozen management daemon runs again (SIGCONT). */
 export const thawDaemon = defineFault({
   kind: 'thaw-daemon',
-  summary: 'thaws a host\'s frozen management daemon (SIGCONT)',
+  summary: "thaws a host's frozen management daemon (SIGCONT)",
   target: 'daemon',
   fields: hostFields,
   needs: { driver: ['daemon-pools'] },

@@ -4,7 +4,7 @@ import { sideFields, sideTarget, signalSide } from '../targets.ts';
 /** Lets a frozen emulator run again (SIGCONT). */
 export const thaw = defineFault({
   kind: 'thaw',
-  summary: 'thaws one side\'s frozen emulator (SIGCONT)',
+  summary: "thaws one side's frozen emulator (SIGCONT)",
   target: 'side',
   fields: sideFields,
   targetOf: sideTarget,

@@ -5,7 +5,8 @@ import { dockerEnv } from './image/index.ts';
 /** The docker CLI, with a deadline; throws on a non-zero exit with docker's own words. */
 export async function docker(args: ReadonlyArray<string>, timeoutMs = 30_000): Promise<string> {
   const result = await dockerResult(args, timeoutMs);
-  if (result.code !== 0) throw new Error(`docker ${args.slice(0, 3).join(' ')}: ${result.stderr.trim() || `exit ${result.code}`}`);
+  if (result.code !== 0)
+    throw new Error(`docker ${args.slice(0, 3).join(' ')}: ${result.stderr.trim() || `exit ${result.code}`}`);
   return result.stdout;
 }
 

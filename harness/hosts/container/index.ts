@@ -4,7 +4,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../util/clock.ts';
 import { UsageError } from '../../util/errors.ts';
-import type { Emulator, ExecResult, Host, HostControls, HostProcess, HostProvider, HostSpec, Keepalive, ProcessExit, SpawnRequest } from '../types.ts';
+import type {
+  Emulator,
+  ExecResult,
+  Host,
+  HostControls,
+  HostProcess,
+  HostProvider,
+  HostSpec,
+  Keepalive,
+  ProcessExit,
+  SpawnRequest,
+} from '../types.ts';
 import { docker, dockerResult } from './docker.ts';
 import { ensureDockerEngine, ensureHostImage, type HostRelease } from './image/index.ts';
 import { ownershipLabels, RUN_LABEL } from './labels.ts';
@@ -52,7 +63,15 @@ export function containerHostProvider(release: HostRelease): HostProvider {
           const workDir = join(runDir, spec.name);
           await mkdir(workDir, { recursive: true });
           const started = await startHostContainer({ spec, image: tag, network, runDir, workDir, runId });
-          const host = new ContainerHost(spec.name, workDir, started.id, started.address, { image: tag, ...versions }, group, clock);
+          const host = new ContainerHost(
+            spec.name,
+            workDir,
+            started.id,
+            started.address,
+            { image: tag, ...versions },
+            group,
+            clock,
+          );
           host.keepalive = spec.keepalive ?? IMAGE_KEEPALIVE;
           return host;
         }),
@@ -82,7 +101,9 @@ class NetworkGroup {
 }
 
 async function removeByRun(runId: string): Promise<void> {
-  const ids = (await docker(['ps', '-aq', '--filter', `label=${RUN_LABEL}=${runId}`]).catch(() => '')).split('\n').filter(Boolean);
+  const ids = (await docker(['ps', '-aq', '--filter', `label=${RUN_LABEL}=${runId}`]).catch(() => ''))
+    .split('\n')
+    .filter(Boolean);
   if (ids.length) await docker(['rm', '-f', '-v', ...ids], 60_000).catch(() => undefined);
 }
 
@@ -120,7 +141,9 @@ class ContainerHost implements Host {
   /** One QEMU per image: the one its Debian release ships. */
   async emulators(): Promise<ReadonlyArray<Emulator>> {
     const version = this.description.qemu;
-    return version ? [{ version, command: 'qemu-system-x86_64', prefixArgs: [], origin: this.description.image ?? 'host image' }] : [];
+    return version
+      ? [{ version, command: 'qemu-system-x86_64', prefixArgs: [], origin: this.description.image ?? 'host image' }]
+      : [];
   }
 
   /** A container's own /dev/shm is small (64 MiB): its shared folder holds guest RAM. */
@@ -142,14 +165,19 @@ class ContainerHost implements Host {
   spawn(request: SpawnRequest): HostProcess {
     const pidFile = `/run/cutover-${request.label}.pid`;
     const script = `echo $$ > ${pidFile}; exec "$@" >> '${request.logPath}' 2>&1`;
-    const exec = dockerResult(['exec', this.containerId, 'sh', '-c', script, 'sh', request.command, ...request.args], 24 * 3600_000);
+    const exec = dockerResult(
+      ['exec', this.containerId, 'sh', '-c', script, 'sh', request.command, ...request.args],
+      24 * 3600_000,
+    );
     let alive = true;
     const exited: Promise<ProcessExit> = exec.then(
       (r) => ((alive = false), { code: r.code, signal: null, t: this.clock() }),
       () => ((alive = false), { code: null, signal: null, t: this.clock() }),
     );
     const signal = (sig: NodeJS.Signals): void => {
-      void this.exec(['sh', '-c', `kill -${sig.replace('SIG', '')} $(cat ${pidFile})`], { timeoutMs: 10_000 }).catch(() => undefined);
+      void this.exec(['sh', '-c', `kill -${sig.replace('SIG', '')} $(cat ${pidFile})`], { timeoutMs: 10_000 }).catch(
+        () => undefined,
+      );
     };
     return {
       pid: -1,
@@ -174,13 +202,19 @@ class ContainerHost implements Host {
 
   async collectLogs(): Promise<Array<{ label: string; path: string }>> {
     const wanted = [
-      { label: `libvirtd log (${this.name})`, file: '/var/log/libvirt/libvirtd.log', name: `libvirtd-${this.name}.log` },
+      {
+        label: `libvirtd log (${this.name})`,
+        file: '/var/log/libvirt/libvirtd.log',
+        name: `libvirtd-${this.name}.log`,
+      },
       { label: `host init log (${this.name})`, file: '/var/log/cutover-init.log', name: `init-${this.name}.log` },
     ];
     const kept: Array<{ label: string; path: string }> = [];
     for (const w of wanted) {
       // The last 4 MiB: a daemon left at debug level can log far more.
-      const out = await this.exec(['tail', '-c', String(4 * 1024 * 1024), w.file], { timeoutMs: 10_000 }).catch(() => undefined);
+      const out = await this.exec(['tail', '-c', String(4 * 1024 * 1024), w.file], { timeoutMs: 10_000 }).catch(
+        () => undefined,
+      );
       if (!out || out.code !== 0 || !existsSync(this.workDir)) continue;
       const path = join(this.workDir, w.name);
       await writeFile(path, out.stdout);

@@ -9,5 +9,9 @@ export const RUN_LABEL = 'cutover.run';
 export const SESSION_ENV = 'CUTOVER_SESSION_PID';
 
 export function ownershipLabels(runId: string): Record<string, string> {
-  return { [OWNER_LABEL]: String(process.pid), [SESSION_LABEL]: process.env[SESSION_ENV] ?? String(process.pid), [RUN_LABEL]: runId };
+  return {
+    [OWNER_LABEL]: String(process.pid),
+    [SESSION_LABEL]: process.env[SESSION_ENV] ?? String(process.pid),
+    [RUN_LABEL]: runId,
+  };
 }

@@ -85,7 +85,9 @@ export async function startHostContainer(request: StartRequest): Promise<{ id: s
   let why: string;
   try {
     const started = await container.start();
-    const ready = await dockerResult(['exec', started.getId(), 'test', '-f', '/run/cutover-ready'], 10_000).catch(() => undefined);
+    const ready = await dockerResult(['exec', started.getId(), 'test', '-f', '/run/cutover-ready'], 10_000).catch(
+      () => undefined,
+    );
     if (ready?.code === 0) return { id: started.getId(), address: started.getIpAddress(request.network) };
     why = 'its init script failed';
   } catch (err) {

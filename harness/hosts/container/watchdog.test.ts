@@ -15,7 +15,10 @@ describe('the container watchdog', () => {
     dir = await mkdtemp(join(tmpdir(), 'watchdog-'));
     // A docker that lists one container and one network, and logs what it was asked.
     const calls = join(dir, 'calls');
-    await writeFile(join(dir, 'docker'), `#!/bin/sh\necho "$*" >> ${calls}\ncase "$1 $2" in "ps -aq") echo c1;; "network ls") echo n1;; esac\n`);
+    await writeFile(
+      join(dir, 'docker'),
+      `#!/bin/sh\necho "$*" >> ${calls}\ncase "$1 $2" in "ps -aq") echo c1;; "network ls") echo n1;; esac\n`,
+    );
     await chmod(join(dir, 'docker'), 0o755);
     const script = `
       import { ensureContainerWatchdog } from ${JSON.stringify(join(import.meta.dirname, 'watchdog.ts'))};
@@ -26,7 +29,9 @@ describe('the container watchdog', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
     });
-    const pid = Number(await new Promise<string>((resolve) => harness.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+    const pid = Number(
+      await new Promise<string>((resolve) => harness.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))),
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(await readFile(calls, 'utf8').catch(() => '')).toBe(''); // nothing removed while the harness lives
     harness.kill('SIGKILL');

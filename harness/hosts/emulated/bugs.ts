@@ -22,7 +22,7 @@ export const EMULATED_BUGS = {
     breaks: ['MIG-02', 'SHU-01'],
   },
   'destination-reboots': {
-    does: 'the destination boots the guest afresh instead of going on from the source\'s state',
+    does: "the destination boots the guest afresh instead of going on from the source's state",
     breaks: ['MIG-03'],
   },
   'source-resumes-after-handover': {
@@ -74,15 +74,15 @@ export const EMULATED_BUGS = {
     breaks: ['PCS-04'],
   },
   'zeros-for-missing-sectors': {
-    does: 'a sector the destination\'s overlay does not hold yet, whose NBD source is gone, reads as zeros (kept by copy-on-read): the guest runs on without its source',
+    does: "a sector the destination's overlay does not hold yet, whose NBD source is gone, reads as zeros (kept by copy-on-read): the guest runs on without its source",
     breaks: ['PCS-05'],
   },
   'mirror-error-stops-guest': {
-    does: 'a write error on a mirror\'s target (its destination gone) stops the source\'s guest on an I/O error, as if its own disk had failed',
+    does: "a write error on a mirror's target (its destination gone) stops the source's guest on an I/O error, as if its own disk had failed",
     breaks: ['PCS-06'],
   },
   'spice-session-restarts': {
-    does: 'the destination\'s SPICE server gives a migrating client a new session (connection id): it starts over',
+    does: "the destination's SPICE server gives a migrating client a new session (connection id): it starts over",
     breaks: ['SPICE-01'],
   },
   'spice-waits-for-client': {
@@ -94,12 +94,12 @@ export const EMULATED_BUGS = {
     breaks: ['SPICE-04'],
   },
   'drops-spice-client-on-cancel': {
-    does: 'a cancelled or failed migration drops the SPICE client\'s session at the source',
+    does: "a cancelled or failed migration drops the SPICE client's session at the source",
     breaks: ['SPICE-06'],
   },
   'deadlocks-crossed-p2p': {
     in: 'daemon',
-    does: 'a peer\'s Prepare and Finish wait for a regular worker, so crossed migrations that hold them all deadlock (libvirt 9.0)',
+    does: "a peer's Prepare and Finish wait for a regular worker, so crossed migrations that hold them all deadlock (libvirt 9.0)",
     breaks: ['P2P-01'],
   },
   'no-priority-workers': {
@@ -144,7 +144,7 @@ export const EMULATED_BUGS = {
   },
   'leaves-source-paused': {
     in: 'daemon',
-    does: 'a migration that failed after the source paused leaves it paused, and so does a restarted daemon\'s recovery (libvirt 11.3)',
+    does: "a migration that failed after the source paused leaves it paused, and so does a restarted daemon's recovery (libvirt 11.3)",
     breaks: ['V3-03'],
   },
   'stops-source-before-spice': {
@@ -173,8 +173,10 @@ export type EmulatedBug = keyof typeof EMULATED_BUGS;
 export const EMULATED_BUG_IDS = Object.keys(EMULATED_BUGS) as EmulatedBug[];
 
 /** The variants that live in the emulated QEMU, and those of the emulated daemon. */
-export const inQemu = (bugs: ReadonlyArray<EmulatedBug>): EmulatedBug[] => bugs.filter((b) => !('in' in EMULATED_BUGS[b]));
-export const inDaemon = (bugs: ReadonlyArray<EmulatedBug>): EmulatedBug[] => bugs.filter((b) => 'in' in EMULATED_BUGS[b]);
+export const inQemu = (bugs: ReadonlyArray<EmulatedBug>): EmulatedBug[] =>
+  bugs.filter((b) => !('in' in EMULATED_BUGS[b]));
+export const inDaemon = (bugs: ReadonlyArray<EmulatedBug>): EmulatedBug[] =>
+  bugs.filter((b) => 'in' in EMULATED_BUGS[b]);
 
 export function isEmulatedBug(id: string): id is EmulatedBug {
   return Object.hasOwn(EMULATED_BUGS, id);

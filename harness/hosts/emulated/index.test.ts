@@ -23,10 +23,14 @@ afterAll(async () => {
 describe('emulated host', () => {
   it('answers qemu-img with the emulated one', async () => {
     const overlay = join(dir, 'o.qcow2');
-    const made = await host.exec(['qemu-img', 'create', '-f', 'qcow2', overlay, String(1024 ** 2)], { timeoutMs: 30_000 });
+    const made = await host.exec(['qemu-img', 'create', '-f', 'qcow2', overlay, String(1024 ** 2)], {
+      timeoutMs: 30_000,
+    });
     expect(made).toMatchObject({ code: 0 });
     expect((await stat(overlay)).size).toBeGreaterThan(1024 ** 2);
-    const map = await host.exec(['qemu-img', 'map', '-U', '--output=json', '-f', 'qcow2', overlay], { timeoutMs: 30_000 });
+    const map = await host.exec(['qemu-img', 'map', '-U', '--output=json', '-f', 'qcow2', overlay], {
+      timeoutMs: 30_000,
+    });
     expect(JSON.parse(map.stdout)).toEqual([expect.objectContaining({ start: 0, length: 1024 ** 2, data: false })]);
   }, 60_000);
 

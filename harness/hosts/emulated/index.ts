@@ -36,7 +36,14 @@ function emulatorProgram(name: keyof typeof PROGRAMS): Promise<string> {
   let program = bundled.get(name);
   if (!program) {
     program = (async () => {
-      const bundle = await build({ entryPoints: [PROGRAMS[name]], bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent' });
+      const bundle = await build({
+        entryPoints: [PROGRAMS[name]],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        write: false,
+        logLevel: 'silent',
+      });
       const code = bundle.outputFiles[0]?.text ?? '';
       const dir = join(tmpdir(), 'cutover-emulator');
       await mkdir(dir, { recursive: true });
@@ -51,7 +58,11 @@ function emulatorProgram(name: keyof typeof PROGRAMS): Promise<string> {
 
 /** The emulated SPICE client: the only one the emulated QEMU's SPICE server speaks with. */
 export async function emulatedSpiceClient(): Promise<SpiceClientProgram> {
-  return { command: process.execPath, prefixArgs: [await emulatorProgram('spice-client')], origin: 'cutover\'s emulated SPICE client' };
+  return {
+    command: process.execPath,
+    prefixArgs: [await emulatorProgram('spice-client')],
+    origin: "cutover's emulated SPICE client",
+  };
 }
 
 /** The emulated QEMUs, with the bug variants given switched on. */
@@ -66,16 +77,25 @@ export async function emulatedQemus(bugs: ReadonlyArray<EmulatedBug> = []): Prom
   }));
 }
 
-export function emulatedHostProvider(bugs: ReadonlyArray<EmulatedBug> = [], remember?: (pid: number) => Promise<void>): HostProvider {
+export function emulatedHostProvider(
+  bugs: ReadonlyArray<EmulatedBug> = [],
+  remember?: (pid: number) => Promise<void>,
+): HostProvider {
   let emulators: Promise<Emulator[]> | undefined;
-  return localHostProvider({
-    kind: 'emulated',
-    daemonBugs: inDaemon(bugs),
-    prepare: async () => ({ qemu: `emulated ${EMULATED_VERSIONS.join(', ')}`, ...(bugs.length && { bugs: bugs.join(', ') }) }),
-    emulators: () => (emulators ??= emulatedQemus(inQemu(bugs))),
-    spiceClient: emulatedSpiceClient,
-    // The qemu driver makes a streamed disk's overlay with qemu-img, the harness reads disks
-    // with it: an emulated host answers with the emulator's, which knows its images.
-    tools: async () => ({ 'qemu-img': [process.execPath, await emulatorProgram('qemu-img')] }),
-  }, remember);
+  return localHostProvider(
+    {
+      kind: 'emulated',
+      daemonBugs: inDaemon(bugs),
+      prepare: async () => ({
+        qemu: `emulated ${EMULATED_VERSIONS.join(', ')}`,
+        ...(bugs.length && { bugs: bugs.join(', ') }),
+      }),
+      emulators: () => (emulators ??= emulatedQemus(inQemu(bugs))),
+      spiceClient: emulatedSpiceClient,
+      // The qemu driver makes a streamed disk's overlay with qemu-img, the harness reads disks
+      // with it: an emulated host answers with the emulator's, which knows its images.
+      tools: async () => ({ 'qemu-img': [process.execPath, await emulatorProgram('qemu-img')] }),
+    },
+    remember,
+  );
 }

@@ -25,7 +25,15 @@ const alive = (pid: number): boolean => {
 describe('process host children', () => {
   it('escalate to SIGKILL when SIGTERM is ignored (as QEMU in postcopy-paused does)', async () => {
     dir = await mkdtemp(join(tmpdir(), 'child-'));
-    const child = spawnChild({ command: 'sh', args: ['-c', 'trap "" TERM; echo ready; sleep 30'], label: 'stubborn', logPath: join(dir, 'log') }, monotonicClock);
+    const child = spawnChild(
+      {
+        command: 'sh',
+        args: ['-c', 'trap "" TERM; echo ready; sleep 30'],
+        label: 'stubborn',
+        logPath: join(dir, 'log'),
+      },
+      monotonicClock,
+    );
     await new Promise((r) => setTimeout(r, 200));
     const exit = await child.stop(300);
     expect(exit.signal).toBe('SIGKILL');
@@ -40,8 +48,12 @@ describe('process host children', () => {
       const c = spawnChild({ command: 'sleep', args: ['60'], label: 'orphan', logPath: ${JSON.stringify(join(dir, 'log'))} }, () => 0);
       console.log(c.pid);
       setInterval(() => {}, 1000);`;
-    const harness = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const pid = Number(await new Promise<string>((resolve) => harness.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+    const harness = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const pid = Number(
+      await new Promise<string>((resolve) => harness.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))),
+    );
     expect(alive(pid)).toBe(true);
     harness.kill('SIGKILL');
     await pollUntil('the orphan to die', 5000, () => (alive(pid) ? undefined : true));

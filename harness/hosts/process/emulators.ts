@@ -17,7 +17,15 @@ export function rootfsLaunch(rootfs: string): { command: string; prefixArgs: str
   return {
     command: join(rootfs, 'lib64/ld-linux-x86-64.so.2'),
     // -L: the firmware of that QEMU, not the machine's (ROM sizes are part of the migration stream).
-    prefixArgs: ['--library-path', libs, join(rootfs, 'usr/bin', SYSTEM_QEMU), '-L', join(rootfs, 'usr/share/qemu'), '-L', join(rootfs, 'usr/share/seabios')],
+    prefixArgs: [
+      '--library-path',
+      libs,
+      join(rootfs, 'usr/bin', SYSTEM_QEMU),
+      '-L',
+      join(rootfs, 'usr/share/qemu'),
+      '-L',
+      join(rootfs, 'usr/share/seabios'),
+    ],
   };
 }
 
@@ -45,7 +53,10 @@ export async function findEmulators(cacheRoot: string = CACHE_ROOT): Promise<Emu
   const found: Emulator[] = [];
   // Asked all at once: each answer is a QEMU start.
   const launches = rootfsCandidates(cacheRoot).map((rootfs) => ({ ...rootfsLaunch(rootfs), origin: rootfs }));
-  const [system, ...versions] = await Promise.all([versionOf(SYSTEM_QEMU, []), ...launches.map((l) => versionOf(l.command, l.prefixArgs))]);
+  const [system, ...versions] = await Promise.all([
+    versionOf(SYSTEM_QEMU, []),
+    ...launches.map((l) => versionOf(l.command, l.prefixArgs)),
+  ]);
   if (system) found.push({ version: system, command: SYSTEM_QEMU, prefixArgs: [], origin: "this machine's package" });
   launches.forEach((launch, i) => {
     const version = versions[i];

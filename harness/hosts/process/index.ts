@@ -2,12 +2,21 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../util/clock.ts';
 import { UsageError } from '../../util/errors.ts';
-import type { EmulatedDaemonSettings, Emulator, ExecResult, Host, HostProcess, HostProvider, Keepalive, SpawnRequest, SpiceClientProgram } from '../types.ts';
+import type {
+  EmulatedDaemonSettings,
+  Emulator,
+  ExecResult,
+  Host,
+  HostProcess,
+  HostProvider,
+  Keepalive,
+  SpawnRequest,
+  SpiceClientProgram,
+} from '../types.ts';
 import { spawnChild } from './child.ts';
 import { findEmulators, SYSTEM_QEMU } from './emulators.ts';
 import { memoryDirFor } from './registry.ts';
 import { exec } from '../../util/command.ts';
-
 
 /**
  * What sets apart a kind of host that is, like process hosts, a folder on this machine whose
@@ -33,18 +42,29 @@ export function processHostProvider(remember: (pid: number) => Promise<void> = a
 /** The machine's own QEMU must be there; the host images' newer ones are a bonus. */
 async function machineQemu(): Promise<Record<string, string>> {
   const own = (await machineEmulatorsOnce()).find((e) => e.command === SYSTEM_QEMU);
-  if (!own) throw new UsageError(`QEMU not found: '${SYSTEM_QEMU}' is not installed or not on PATH`, 'run `npx cutover setup`, or `apt-get install qemu-system-x86`');
+  if (!own)
+    throw new UsageError(
+      `QEMU not found: '${SYSTEM_QEMU}' is not installed or not on PATH`,
+      'run `npx cutover setup`, or `apt-get install qemu-system-x86`',
+    );
   return { qemu: own.version };
 }
 
-export function localHostProvider(local: LocalHostKind, remember: (pid: number) => Promise<void> = async () => {}): HostProvider {
+export function localHostProvider(
+  local: LocalHostKind,
+  remember: (pid: number) => Promise<void> = async () => {},
+): HostProvider {
   return {
     kind: local.kind,
     features: new Set(local.daemonBugs ? (['loopback', 'daemon-settings'] as const) : (['loopback'] as const)),
     prepare: () => local.prepare(),
     async create(specs, runDir, clock) {
       const tuned = specs.find((s) => s.hostUuid || s.workers || s.keepalive);
-      if (tuned && !local.daemonBugs) throw new UsageError(`host '${tuned.name}' has daemon settings, which ${local.kind} hosts cannot honour`, 'use --hosts container');
+      if (tuned && !local.daemonBugs)
+        throw new UsageError(
+          `host '${tuned.name}' has daemon settings, which ${local.kind} hosts cannot honour`,
+          'use --hosts container',
+        );
       return Promise.all(
         specs.map(async ({ name, ...settings }) => {
           const workDir = join(runDir, name);

@@ -33,7 +33,6 @@ export async function createRunFolder(): Promise<RunFolder> {
   };
 }
 
-
 /** Kills processes of runs whose owner is gone, and removes their folders. */
 export async function reapStaleRuns(): Promise<number> {
   let reaped = 0;
@@ -64,6 +63,9 @@ export async function reapStaleRuns(): Promise<number> {
 
 /** Made in the last minute: an owner file is written right after its folder. */
 async function isYoung(dir: string): Promise<boolean> {
-  const made = await stat(dir).then((s) => s.mtimeMs, () => 0);
+  const made = await stat(dir).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
   return Date.now() - made < 60_000;
 }

@@ -25,7 +25,11 @@ describe('host image inputs', () => {
   });
 
   it('give each release its own tag, stable between calls', async () => {
-    const [b, t, b2] = await Promise.all([currentHostImageTag('bookworm'), currentHostImageTag('trixie'), currentHostImageTag('bookworm')]);
+    const [b, t, b2] = await Promise.all([
+      currentHostImageTag('bookworm'),
+      currentHostImageTag('trixie'),
+      currentHostImageTag('bookworm'),
+    ]);
     expect(b).toMatch(/^cutover-host:bookworm-[0-9a-f]{12}$/);
     expect(t).toMatch(/^cutover-host:trixie-[0-9a-f]{12}$/);
     expect(b2).toBe(b);
@@ -34,7 +38,7 @@ describe('host image inputs', () => {
     expect(hostImageHash({ ...inputs, initScript: `${inputs.initScript}\n` })).not.toBe(hostImageHash(inputs));
   });
 
-  it('run the init script under tini, which reaps QEMU\'s orphans', () => {
+  it("run the init script under tini, which reaps QEMU's orphans", () => {
     expect(IMAGE_CHANGES).toContain(`ENTRYPOINT ["/usr/bin/tini", "--", "${INIT_SCRIPT_IN_IMAGE}"]`);
   });
 });
@@ -42,7 +46,14 @@ describe('host image inputs', () => {
 describe('container flags', () => {
   it('all capabilities but SYS_RESOURCE, no seccomp, and the devices that exist', () => {
     expect(hostContainerFlags((p) => p === '/dev/kvm')).toEqual([
-      '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE', '--security-opt', 'seccomp=unconfined', '--device', '/dev/kvm',
+      '--cap-add',
+      'ALL',
+      '--cap-drop',
+      'SYS_RESOURCE',
+      '--security-opt',
+      'seccomp=unconfined',
+      '--device',
+      '/dev/kvm',
     ]);
     expect(hostContainerFlags(() => false)).not.toContain('--privileged');
   });
@@ -50,7 +61,9 @@ describe('container flags', () => {
 
 describe('versions', () => {
   it('reads them from the banners', () => {
-    expect(parseQemuVersion('QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)\nCopyright (c) 2003-2025')).toBe('10.0.13');
+    expect(
+      parseQemuVersion('QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)\nCopyright (c) 2003-2025'),
+    ).toBe('10.0.13');
     expect(parseLibvirtVersion('libvirtd (libvirt) 11.3.0\n')).toBe('11.3.0');
     expect(parseQemuVersion('qemu-img version 7.2.22')).toBeUndefined();
   });

@@ -207,11 +207,18 @@ class Build {
   }
 
   /** Runs a command for `step`; throws unless it exits 0. */
-  async run(step: string, argv: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv = probeEnv()): Promise<RunResult> {
+  async run(
+    step: string,
+    argv: readonly string[],
+    timeoutMs: number,
+    env: NodeJS.ProcessEnv = probeEnv(),
+  ): Promise<RunResult> {
     this.note(`$ ${shellJoin(argv)}`);
     const stepStarted = Date.now();
     const heartbeat = setInterval(() => {
-      this.log(`host image ${this.recipe.release}: ${step} still running (${Math.round((Date.now() - stepStarted) / 1000)} s)`);
+      this.log(
+        `host image ${this.recipe.release}: ${step} still running (${Math.round((Date.now() - stepStarted) / 1000)} s)`,
+      );
     }, HEARTBEAT_MS);
     let res: RunResult;
     try {
@@ -220,11 +227,12 @@ class Build {
       clearInterval(heartbeat);
     }
     if (res.code !== 0) {
-      const why = res.spawnError !== undefined
-        ? `${argv[0] ?? ''} could not start (${res.spawnError})`
-        : res.timedOut
-          ? `no end within ${Math.round(timeoutMs / 1000)} s`
-          : `exit code ${String(res.code)}`;
+      const why =
+        res.spawnError !== undefined
+          ? `${argv[0] ?? ''} could not start (${res.spawnError})`
+          : res.timedOut
+            ? `no end within ${Math.round(timeoutMs / 1000)} s`
+            : `exit code ${String(res.code)}`;
       throw this.fail(step, why, res.output);
     }
     return res;
@@ -315,11 +323,31 @@ async function secondStage(build: Build, workDir: string, rootfs: string): Promi
     const env = { ...probeEnv(), DEBIAN_FRONTEND: 'noninteractive', DEBCONF_NONINTERACTIVE_SEEN: 'true' };
     await withChrootMounts(rootfs, build, async () => {
       // An interrupted earlier attempt may have left dpkg half-way.
-      await build.run('dpkg --configure -a', ['chroot', rootfs, 'dpkg', '--configure', '-a'], STEP_TIMEOUTS_MS.aptInstall, env);
-      await build.run('apt-get update', ['chroot', rootfs, 'apt-get', '-o', 'DPkg::Lock::Timeout=120', 'update'], STEP_TIMEOUTS_MS.aptUpdate, env);
+      await build.run(
+        'dpkg --configure -a',
+        ['chroot', rootfs, 'dpkg', '--configure', '-a'],
+        STEP_TIMEOUTS_MS.aptInstall,
+        env,
+      );
+      await build.run(
+        'apt-get update',
+        ['chroot', rootfs, 'apt-get', '-o', 'DPkg::Lock::Timeout=120', 'update'],
+        STEP_TIMEOUTS_MS.aptUpdate,
+        env,
+      );
       await build.run(
         'apt-get install',
-        ['chroot', rootfs, 'apt-get', '-o', 'DPkg::Lock::Timeout=120', 'install', '-y', '--no-install-recommends', ...recipe.secondStep],
+        [
+          'chroot',
+          rootfs,
+          'apt-get',
+          '-o',
+          'DPkg::Lock::Timeout=120',
+          'install',
+          '-y',
+          '--no-install-recommends',
+          ...recipe.secondStep,
+        ],
         STEP_TIMEOUTS_MS.aptInstall,
         env,
       );
@@ -334,15 +362,24 @@ async function configureStage(build: Build, rootfs: string): Promise<HostImageVe
     await copyFile(INIT_SCRIPT_FILE, join(rootfs, INIT_SCRIPT_IN_IMAGE.slice(1)));
     writeFileSync(join(rootfs, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
     await build.run('configure', ['chroot', rootfs, '/bin/sh', '-c', CONFIGURE_SCRIPT], STEP_TIMEOUTS_MS.configure);
-    const qemu = await build.run('versions', ['chroot', rootfs, 'qemu-system-x86_64', '--version'], STEP_TIMEOUTS_MS.versions);
+    const qemu = await build.run(
+      'versions',
+      ['chroot', rootfs, 'qemu-system-x86_64', '--version'],
+      STEP_TIMEOUTS_MS.versions,
+    );
     const libvirt = await build.run('versions', ['chroot', rootfs, 'libvirtd', '--version'], STEP_TIMEOUTS_MS.versions);
     const versions = { qemu: parseQemuVersion(qemu.stdout), libvirt: parseLibvirtVersion(libvirt.stdout) };
     if (versions.qemu === undefined || versions.libvirt === undefined) {
-      throw build.fail('versions', `cannot read the versions from "${qemu.stdout.trim()}" and "${libvirt.stdout.trim()}"`);
+      throw build.fail(
+        'versions',
+        `cannot read the versions from "${qemu.stdout.trim()}" and "${libvirt.stdout.trim()}"`,
+      );
     }
     const { expect } = build.recipe;
     if (!versions.qemu.startsWith(`${expect.qemu}.`) || !versions.libvirt.startsWith(`${expect.libvirt}.`)) {
-      build.log(`host image ${build.recipe.release}: note: QEMU ${versions.qemu}, libvirt ${versions.libvirt} (the recipe expects ${expect.qemu}.x, ${expect.libvirt}.x)`);
+      build.log(
+        `host image ${build.recipe.release}: note: QEMU ${versions.qemu}, libvirt ${versions.libvirt} (the recipe expects ${expect.qemu}.x, ${expect.libvirt}.x)`,
+      );
     }
     return { qemu: versions.qemu, libvirt: versions.libvirt };
   });
@@ -351,11 +388,22 @@ async function configureStage(build: Build, rootfs: string): Promise<HostImageVe
 async function importStage(build: Build, rootfs: string, tag: string, labels: Record<string, string>): Promise<void> {
   await build.step('docker import', async () => {
     const left = mountsUnder(rootfs, readFileSync('/proc/self/mountinfo', 'utf8'));
-    if (left.length > 0) throw build.fail('docker import', `refusing to pack a rootfs with mounts in it: ${left.join(', ')}`);
-    const changes = [...IMAGE_CHANGES, `LABEL ${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(' ')}`];
+    if (left.length > 0)
+      throw build.fail('docker import', `refusing to pack a rootfs with mounts in it: ${left.join(', ')}`);
+    const changes = [
+      ...IMAGE_CHANGES,
+      `LABEL ${Object.entries(labels)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(' ')}`,
+    ];
     const tar = ['tar', '--numeric-owner', '--one-file-system', '-C', rootfs, '-c', '.'];
     const imp = ['docker', 'import', ...changes.flatMap((c) => ['--change', c]), '-', tag];
-    await build.run('docker import', ['bash', '-o', 'pipefail', '-c', `${shellJoin(tar)} | ${shellJoin(imp)}`], STEP_TIMEOUTS_MS.import, dockerEnv());
+    await build.run(
+      'docker import',
+      ['bash', '-o', 'pipefail', '-c', `${shellJoin(tar)} | ${shellJoin(imp)}`],
+      STEP_TIMEOUTS_MS.import,
+      dockerEnv(),
+    );
   });
 }
 
@@ -364,9 +412,25 @@ async function importStage(build: Build, rootfs: string, tag: string, labels: Re
 async function smokeTest(build: Build, candidate: string): Promise<void> {
   await build.step('smoke test', async () => {
     const name = `cutover-smoke-${build.recipe.release}-${randomUUID().slice(0, 8)}`;
-    const run = (args: string[], timeoutMs = 30_000): Promise<RunResult> => build.run('smoke test', ['docker', ...args], timeoutMs, dockerEnv());
+    const run = (args: string[], timeoutMs = 30_000): Promise<RunResult> =>
+      build.run('smoke test', ['docker', ...args], timeoutMs, dockerEnv());
     try {
-      await run(['run', '-d', '--name', name, '--network', 'none', ...hostContainerFlags(), '-e', 'CUTOVER_MIN_WORKERS=2', '-e', 'CUTOVER_MAX_WORKERS=7', '-e', 'CUTOVER_PRIO_WORKERS=3', candidate]);
+      await run([
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--network',
+        'none',
+        ...hostContainerFlags(),
+        '-e',
+        'CUTOVER_MIN_WORKERS=2',
+        '-e',
+        'CUTOVER_MAX_WORKERS=7',
+        '-e',
+        'CUTOVER_PRIO_WORKERS=3',
+        candidate,
+      ]);
       const end = Date.now() + STEP_TIMEOUTS_MS.smokeTest;
       for (;;) {
         const ready = await docker(['exec', name, 'cat', READY_FILE], 10_000);
@@ -378,12 +442,22 @@ async function smokeTest(build: Build, candidate: string): Promise<void> {
         if (state.stdout.trim() !== 'true' || Date.now() > end) {
           const logs = await docker(['logs', '--tail', '30', name], 10_000);
           build.note(logs.output);
-          throw build.fail('smoke test', state.stdout.trim() !== 'true' ? 'the container stopped before libvirtd was ready' : `not ready within ${STEP_TIMEOUTS_MS.smokeTest / 1000} s`, logs.output);
+          throw build.fail(
+            'smoke test',
+            state.stdout.trim() !== 'true'
+              ? 'the container stopped before libvirtd was ready'
+              : `not ready within ${STEP_TIMEOUTS_MS.smokeTest / 1000} s`,
+            logs.output,
+          );
         }
         await sleep(250);
       }
       const pool = await run(['exec', name, 'virt-admin', 'server-threadpool-info', 'libvirtd']);
-      if (!/minWorkers\s*:\s*2\b/.test(pool.stdout) || !/maxWorkers\s*:\s*7\b/.test(pool.stdout) || !/prioWorkers\s*:\s*3\b/.test(pool.stdout)) {
+      if (
+        !/minWorkers\s*:\s*2\b/.test(pool.stdout) ||
+        !/maxWorkers\s*:\s*7\b/.test(pool.stdout) ||
+        !/prioWorkers\s*:\s*3\b/.test(pool.stdout)
+      ) {
         throw build.fail('smoke test', 'libvirtd did not take the worker pool sizes from the environment', pool.stdout);
       }
       await run(['exec', name, 'virsh', '-c', 'qemu+tcp://127.0.0.1/system', 'version']);
@@ -396,10 +470,17 @@ async function smokeTest(build: Build, candidate: string): Promise<void> {
 /** Removes the images of this release made from other inputs (skipped when in use). */
 async function removeOldImages(release: HostRelease, keep: string, log: Log): Promise<void> {
   const res = await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', HOST_IMAGE_REPOSITORY], 30_000);
-  const old = res.stdout.split('\n').map((l) => l.trim()).filter((t) => t.startsWith(`${HOST_IMAGE_REPOSITORY}:${release}-`) && t !== keep);
+  const old = res.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((t) => t.startsWith(`${HOST_IMAGE_REPOSITORY}:${release}-`) && t !== keep);
   for (const tag of old) {
     const rm = await docker(['rmi', tag], 60_000);
-    log(rm.code === 0 ? `host image ${release}: removed old image ${tag}` : `host image ${release}: kept old image ${tag} (${lastLines(rm.stderr, 1)[0] ?? 'in use'})`);
+    log(
+      rm.code === 0
+        ? `host image ${release}: removed old image ${tag}`
+        : `host image ${release}: kept old image ${tag} (${lastLines(rm.stderr, 1)[0] ?? 'in use'})`,
+    );
   }
 }
 
@@ -436,12 +517,17 @@ export async function ensureHostImage(release: HostRelease, log: Log): Promise<H
   if (hit) return hit;
 
   if (process.getuid?.() !== 0) {
-    throw new Error(`host image ${release}: ${tag} is not built, and building it needs root (debootstrap, chroot): run \`sudo npx cutover setup\``);
+    throw new Error(
+      `host image ${release}: ${tag} is not built, and building it needs root (debootstrap, chroot): run \`sudo npx cutover setup\``,
+    );
   }
 
   await makeDirectory(CACHE_ROOT);
   const lockFile = join(CACHE_ROOT, `host-${release}.lock`);
-  const waiting = setTimeout(() => log(`host image ${release}: waiting for another cutover process that builds it (${lockFile})`), 1000);
+  const waiting = setTimeout(
+    () => log(`host image ${release}: waiting for another cutover process that builds it (${lockFile})`),
+    1000,
+  );
   return withLock(lockFile, `building host image ${release}`, BUILD_LOCK_WAIT_MS, async () => {
     clearTimeout(waiting);
     const other = await cached(); // built by another process while we waited
@@ -472,7 +558,9 @@ export async function ensureHostImage(release: HostRelease, log: Log): Promise<H
     await removeOldWorkDirs(release, workDir, log);
     const size = await docker(['image', 'inspect', '--format', '{{.Size}}', tag], 30_000);
     const mb = Math.round(Number(size.stdout.trim()) / 1e6);
-    log(`host image ${release}: built ${tag} (QEMU ${versions.qemu}, libvirt ${versions.libvirt}, ${mb} MB) in ${seconds()} s`);
+    log(
+      `host image ${release}: built ${tag} (QEMU ${versions.qemu}, libvirt ${versions.libvirt}, ${mb} MB) in ${seconds()} s`,
+    );
     return { tag, built: true, seconds: seconds(), versions };
   }).finally(() => clearTimeout(waiting));
 }

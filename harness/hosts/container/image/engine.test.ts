@@ -4,10 +4,14 @@ import { apiVersionFromError, dockerEnv, isApiMismatch } from './engine.ts';
 describe('docker client and engine API versions', () => {
   const tooNew = 'Error response from daemon: client version 1.50 is too new. Maximum supported API version is 1.41';
 
-  it('recognises a version mismatch and reads the engine\'s highest version', () => {
+  it("recognises a version mismatch and reads the engine's highest version", () => {
     expect(isApiMismatch(tooNew)).toBe(true);
     expect(apiVersionFromError(tooNew)).toBe('1.41');
-    expect(isApiMismatch('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')).toBe(false);
+    expect(
+      isApiMismatch(
+        'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+      ),
+    ).toBe(false);
     expect(apiVersionFromError('permission denied')).toBeUndefined();
   });
 

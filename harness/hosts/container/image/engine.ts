@@ -25,12 +25,17 @@ let pinnedApiVersion: string | undefined;
  *  version pinned when the client does not talk to the engine otherwise. */
 export function dockerEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env = probeEnv(base);
-  if (pinnedApiVersion !== undefined && base.DOCKER_API_VERSION === undefined) env.DOCKER_API_VERSION = pinnedApiVersion;
+  if (pinnedApiVersion !== undefined && base.DOCKER_API_VERSION === undefined)
+    env.DOCKER_API_VERSION = pinnedApiVersion;
   return env;
 }
 
 /** Runs `docker ARGS` with dockerEnv() and a deadline. */
-export function docker(args: readonly string[], timeoutMs: number, onLine?: (line: string) => void): Promise<RunResult> {
+export function docker(
+  args: readonly string[],
+  timeoutMs: number,
+  onLine?: (line: string) => void,
+): Promise<RunResult> {
   return runCommand(['docker', ...args], { timeoutMs, env: dockerEnv(), ...(onLine ? { onLine } : {}) });
 }
 
@@ -42,7 +47,9 @@ export function apiVersionFromError(text: string): string | undefined {
 
 /** True when the client's error says it and the engine disagree on the API version. */
 export function isApiMismatch(text: string): boolean {
-  return /client version [\d.]+ is too (new|old)|maximum supported api version|minimum supported api version/i.test(text);
+  return /client version [\d.]+ is too (new|old)|maximum supported api version|minimum supported api version/i.test(
+    text,
+  );
 }
 
 interface InfoAnswer {
@@ -59,7 +66,10 @@ async function dockerInfo(env: NodeJS.ProcessEnv): Promise<InfoAnswer> {
   const text = `${res.stdout}\n${res.stderr}`;
   const m = /^\s*(\d+\.\d+\.\d+\S*)\s+(\d+\.\d+)\s*$/m.exec(res.stdout);
   if (res.code === 0 && m) return { ok: true, version: m[1] ?? '', output: text };
-  return { ok: false, output: res.spawnError ? `docker: ${res.spawnError}` : res.timedOut ? 'docker version: no answer' : text };
+  return {
+    ok: false,
+    output: res.spawnError ? `docker: ${res.spawnError}` : res.timedOut ? 'docker version: no answer' : text,
+  };
 }
 
 /** Asks the engine, pinning DOCKER_API_VERSION when the client does not negotiate down. */
@@ -163,7 +173,9 @@ export async function ensureDockerEngine(log: Log): Promise<{ version: string }>
     throw new Error(`no docker client on PATH; ${SETUP_HINT}`);
   }
   if (process.getuid?.() !== 0) {
-    throw new Error(`the Docker engine is not running and starting it needs root: run \`sudo npx cutover setup\`, or start dockerd (log: ${DOCKERD_LOG})`);
+    throw new Error(
+      `the Docker engine is not running and starting it needs root: run \`sudo npx cutover setup\`, or start dockerd (log: ${DOCKERD_LOG})`,
+    );
   }
 
   return withLock(DOCKERD_LOCK, 'starting dockerd', DOCKERD_START_TIMEOUT_MS + 30_000, async () => {
@@ -175,8 +187,15 @@ export async function ensureDockerEngine(log: Log): Promise<{ version: string }>
     const running = runningDockerdPid();
     let child: ReturnType<typeof startDockerd> | undefined;
     const dockerHost = process.env.DOCKER_HOST;
-    if (running !== undefined && dockerHost && dockerHost !== 'unix:///var/run/docker.sock' && dockerHost !== 'unix:///run/docker.sock') {
-      throw new Error(`dockerd (pid ${running}) runs, but DOCKER_HOST=${dockerHost} does not reach it: unset DOCKER_HOST, or point it at that dockerd's socket`);
+    if (
+      running !== undefined &&
+      dockerHost &&
+      dockerHost !== 'unix:///var/run/docker.sock' &&
+      dockerHost !== 'unix:///run/docker.sock'
+    ) {
+      throw new Error(
+        `dockerd (pid ${running}) runs, but DOCKER_HOST=${dockerHost} does not reach it: unset DOCKER_HOST, or point it at that dockerd's socket`,
+      );
     }
     if (running !== undefined) {
       log(`dockerd (pid ${running}) is running but does not answer yet; waiting`);
@@ -191,14 +210,22 @@ export async function ensureDockerEngine(log: Log): Promise<{ version: string }>
       await sleep(250);
       last = await engineAnswers();
       if (last.ok) {
-        log(`Docker engine ${last.version ?? ''} answers (${((Date.now() - started) / 1000).toFixed(1)} s)${pinnedApiVersion ? `; client pinned to API ${pinnedApiVersion}` : ''}`);
+        log(
+          `Docker engine ${last.version ?? ''} answers (${((Date.now() - started) / 1000).toFixed(1)} s)${pinnedApiVersion ? `; client pinned to API ${pinnedApiVersion}` : ''}`,
+        );
         return { version: last.version ?? '' };
       }
       const code = child?.exited();
       if (code !== undefined) {
-        throw new Error(`dockerd exited (code ${String(code)}) before answering; log ${DOCKERD_LOG}:\n${logTail().map((l) => `  ${l}`).join('\n')}`);
+        throw new Error(
+          `dockerd exited (code ${String(code)}) before answering; log ${DOCKERD_LOG}:\n${logTail()
+            .map((l) => `  ${l}`)
+            .join('\n')}`,
+        );
       }
     }
-    throw new Error(`the Docker engine did not answer within ${DOCKERD_START_TIMEOUT_MS / 1000} s (last: ${lastLines(last.output, 1)[0] ?? 'nothing'}); read ${DOCKERD_LOG}`);
+    throw new Error(
+      `the Docker engine did not answer within ${DOCKERD_START_TIMEOUT_MS / 1000} s (last: ${lastLines(last.output, 1)[0] ?? 'nothing'}); read ${DOCKERD_LOG}`,
+    );
   });
 }

@@ -13,5 +13,13 @@ export {
 } from './build.ts';
 export type { HostImage, HostImageVersions } from './build.ts';
 export { discoverDebianMirror } from './mirror.ts';
-export { HOST_IMAGE_REPOSITORY, HOST_RECIPES, HOST_RELEASES, hostImageHash, hostImageTag, hostRecipe, isHostRelease } from './recipe.ts';
+export {
+  HOST_IMAGE_REPOSITORY,
+  HOST_RECIPES,
+  HOST_RELEASES,
+  hostImageHash,
+  hostImageTag,
+  hostRecipe,
+  isHostRelease,
+} from './recipe.ts';
 export type { HostImageInputs, HostRecipe, HostRelease } from './recipe.ts';

@@ -15,9 +15,17 @@ afterEach(() => {
 
 function render(env: Record<string, string> = {}) {
   root = mkdtempSync(join(tmpdir(), 'cutover-init-'));
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CUTOVER_'))) as Record<string, string>;
-  const res = spawnSync('sh', [INIT_SCRIPT_FILE, '--render-only'], { env: { ...base, ...env, CUTOVER_ROOT: root }, encoding: 'utf8', timeout: 10_000 });
-  const read = (p: string): string => (existsSync(join(root as string, p)) ? readFileSync(join(root as string, p), 'utf8') : '');
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CUTOVER_'))) as Record<
+    string,
+    string
+  >;
+  const res = spawnSync('sh', [INIT_SCRIPT_FILE, '--render-only'], {
+    env: { ...base, ...env, CUTOVER_ROOT: root },
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  const read = (p: string): string =>
+    existsSync(join(root as string, p)) ? readFileSync(join(root as string, p), 'utf8') : '';
   return {
     code: res.status,
     stderr: res.stderr,
@@ -96,10 +104,15 @@ describe('cutover-host-init --render-only', () => {
       keepalive_count: '0',
       log_filters: '"1:qemu 1:rpc"',
     });
-    expect(settings(r.qemu)).toMatchObject({ migration_address: '"0.0.0.0"', migration_host: '"h2"', keepalive_interval: '-1', keepalive_count: '0' });
+    expect(settings(r.qemu)).toMatchObject({
+      migration_address: '"0.0.0.0"',
+      migration_host: '"h2"',
+      keepalive_interval: '-1',
+      keepalive_count: '0',
+    });
   });
 
-  it('defaults the migration address to this machine\'s IPv4 address (or 0.0.0.0 without one)', () => {
+  it("defaults the migration address to this machine's IPv4 address (or 0.0.0.0 without one)", () => {
     const q = settings(render().qemu);
     expect(q.migration_address).toMatch(/^"\d+\.\d+\.\d+\.\d+"$/);
     if (q.migration_address !== '"0.0.0.0"') expect(q.migration_host).toBe(q.migration_address);

@@ -44,7 +44,9 @@ export async function acquireLock(path: string, what: string, timeoutMs: number)
     if (code === 1 && stderr.trim() === '') {
       throw new LockTimeoutError(`${what}: another cutover process held ${path} for more than ${seconds} s`);
     }
-    throw new Error(`${what}: cannot lock ${path} with flock (exit ${String(code)}): ${stderr.trim() || 'is util-linux installed?'}`);
+    throw new Error(
+      `${what}: cannot lock ${path} with flock (exit ${String(code)}): ${stderr.trim() || 'is util-linux installed?'}`,
+    );
   }
   // The lock must not keep this process alive, and must not be released by an idle pipe.
   child.stdout.destroy();

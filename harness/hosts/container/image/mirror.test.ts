@@ -37,7 +37,8 @@ describe('parsing', () => {
   });
 
   it('skips deb-src and disabled stanzas, and reads several URIs', () => {
-    const text = 'Types: deb-src\nURIs: http://a.example/debian\nSuites: bookworm\n\nTypes: deb\nEnabled: no\nURIs: http://b.example/debian\nSuites: bookworm\n\nTypes: deb deb-src\nURIs: http://c.example/debian http://d.example/debian\nSuites: trixie\n';
+    const text =
+      'Types: deb-src\nURIs: http://a.example/debian\nSuites: bookworm\n\nTypes: deb\nEnabled: no\nURIs: http://b.example/debian\nSuites: bookworm\n\nTypes: deb deb-src\nURIs: http://c.example/debian http://d.example/debian\nSuites: trixie\n';
     expect(parseDeb822Sources(text).map((s) => s.uri)).toEqual(['http://c.example/debian', 'http://d.example/debian']);
   });
 
@@ -65,7 +66,9 @@ describe('pickDebianMirror', () => {
   });
 
   it('has no answer for security-only or non-http sources', () => {
-    expect(pickDebianMirror(parseOneLineSources('deb http://security.example.net/debian-security bookworm-security main\n'))).toBeUndefined();
+    expect(
+      pickDebianMirror(parseOneLineSources('deb http://security.example.net/debian-security bookworm-security main\n')),
+    ).toBeUndefined();
     expect(pickDebianMirror(parseOneLineSources('deb file:/srv/debian bookworm main\n'))).toBeUndefined();
     expect(pickDebianMirror([])).toBeUndefined();
   });

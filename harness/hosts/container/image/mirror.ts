@@ -57,7 +57,8 @@ export function parseOneLineSources(text: string): AptSource[] {
  *  release (not -updates, -security, -backports), an http(s) URI; a URI whose path ends
  *  in /debian wins over third-party archives. Trailing slash removed. */
 export function pickDebianMirror(sources: readonly AptSource[]): string | undefined {
-  const isRelease = (suite: string): boolean => suite !== '' && !/[-/](updates|security|backports|proposed-updates)$/.test(suite);
+  const isRelease = (suite: string): boolean =>
+    suite !== '' && !/[-/](updates|security|backports|proposed-updates)$/.test(suite);
   const usable = sources.filter(
     (s) => /^https?:\/\//.test(s.uri) && !/security/.test(s.uri) && s.suites.some(isRelease),
   );
@@ -81,7 +82,9 @@ export async function discoverDebianMirror(root = '/'): Promise<string> {
   sources.push(...parseOneLineSources(await readFile(join(root, SOURCES_LIST), 'utf8').catch(() => '')));
   const mirror = pickDebianMirror(sources);
   if (mirror === undefined) {
-    throw new Error(`no Debian archive found in ${dir}/*.sources or ${join(root, SOURCES_LIST)}: cannot debootstrap host images`);
+    throw new Error(
+      `no Debian archive found in ${dir}/*.sources or ${join(root, SOURCES_LIST)}: cannot debootstrap host images`,
+    );
   }
   return mirror;
 }

@@ -26,23 +26,36 @@ describe('recipe rows', () => {
     expect(HOST_RECIPES.trixie.suite).toBe('trixie');
   });
 
-  it.each(HOST_RELEASES)('%s installs QEMU, libvirt with its QEMU driver and clients, tini and the tools', (release) => {
-    const { packages, secondStep } = HOST_RECIPES[release];
-    const all = [...packages, ...secondStep];
-    for (const pkg of [
-      'qemu-system-x86', 'qemu-utils', 'libvirt-daemon', 'libvirt-daemon-driver-qemu', 'libvirt-clients',
-      'tini', 'iproute2', 'procps', 'iptables', 'socat',
-    ]) {
-      expect(all, pkg).toContain(pkg);
-    }
-    expect(new Set(all).size).toBe(all.length);
-  });
+  it.each(HOST_RELEASES)(
+    '%s installs QEMU, libvirt with its QEMU driver and clients, tini and the tools',
+    (release) => {
+      const { packages, secondStep } = HOST_RECIPES[release];
+      const all = [...packages, ...secondStep];
+      for (const pkg of [
+        'qemu-system-x86',
+        'qemu-utils',
+        'libvirt-daemon',
+        'libvirt-daemon-driver-qemu',
+        'libvirt-clients',
+        'tini',
+        'iproute2',
+        'procps',
+        'iptables',
+        'socat',
+      ]) {
+        expect(all, pkg).toContain(pkg);
+      }
+      expect(new Set(all).size).toBe(all.length);
+    },
+  );
 
   it('bookworm installs everything with debootstrap; trixie installs libvirt in a second step', () => {
     expect(HOST_RECIPES.bookworm.secondStep).toEqual([]);
     expect(HOST_RECIPES.bookworm.packages).toContain('libvirt-daemon');
     expect(HOST_RECIPES.trixie.packages.some((p) => p.startsWith('libvirt'))).toBe(false);
-    expect(HOST_RECIPES.trixie.secondStep).toEqual(expect.arrayContaining(['libvirt-daemon', 'libvirt-daemon-log', 'libvirt-daemon-common']));
+    expect(HOST_RECIPES.trixie.secondStep).toEqual(
+      expect.arrayContaining(['libvirt-daemon', 'libvirt-daemon-log', 'libvirt-daemon-common']),
+    );
   });
 
   it('names the versions each release ships', () => {
@@ -63,7 +76,15 @@ describe('hostImageHash', () => {
   it('is 12 hex digits and stable for equal inputs, whatever the key order', () => {
     expect(hash).toMatch(/^[0-9a-f]{12}$/);
     expect(hostImageHash({ ...base, recipe: { ...base.recipe } })).toBe(hash);
-    const reordered = JSON.parse(JSON.stringify({ imageChanges: base.imageChanges, initScript: base.initScript, configureScript: base.configureScript, recipe: base.recipe, buildVersion: 1 })) as HostImageInputs;
+    const reordered = JSON.parse(
+      JSON.stringify({
+        imageChanges: base.imageChanges,
+        initScript: base.initScript,
+        configureScript: base.configureScript,
+        recipe: base.recipe,
+        buildVersion: 1,
+      }),
+    ) as HostImageInputs;
     expect(hostImageHash(reordered)).toBe(hash);
   });
 
@@ -88,7 +109,9 @@ describe('hostImageHash', () => {
 
 describe('canonicalJson and tags', () => {
   it('sorts keys at every level and drops undefined', () => {
-    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[2,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: undefined } })).toBe(
+      '{"a":{"d":[2,{"y":2,"z":1}]},"b":1}',
+    );
   });
   it('tags name the release and the hash', () => {
     expect(hostImageTag('trixie', 'abcdef012345')).toBe('cutover-host:trixie-abcdef012345');

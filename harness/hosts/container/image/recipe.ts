@@ -21,7 +21,16 @@ export interface HostRecipe {
 /** In every image: the emulator, tini (PID 1, reaps QEMU's orphans: without it libvirt
  *  waits 40 s per killed QEMU), and the tools tests use inside a host. dmidecode lets
  *  libvirt read the host's sysinfo without logging an error at each start. */
-const BASE_PACKAGES = ['qemu-system-x86', 'qemu-utils', 'tini', 'iproute2', 'procps', 'iptables', 'socat', 'dmidecode'] as const;
+const BASE_PACKAGES = [
+  'qemu-system-x86',
+  'qemu-utils',
+  'tini',
+  'iproute2',
+  'procps',
+  'iptables',
+  'socat',
+  'dmidecode',
+] as const;
 
 export const HOST_RECIPES: Readonly<Record<HostRelease, HostRecipe>> = {
   bookworm: {
@@ -42,7 +51,13 @@ export const HOST_RECIPES: Readonly<Record<HostRelease, HostRecipe>> = {
     // postinst fails under debootstrap, so it comes in a second step. libvirtd is still
     // in libvirt-daemon; virtlogd moved to libvirt-daemon-log and virt-admin to
     // libvirt-daemon-common (both dependencies, named here so the image says what it needs).
-    secondStep: ['libvirt-daemon', 'libvirt-daemon-driver-qemu', 'libvirt-daemon-log', 'libvirt-daemon-common', 'libvirt-clients'],
+    secondStep: [
+      'libvirt-daemon',
+      'libvirt-daemon-driver-qemu',
+      'libvirt-daemon-log',
+      'libvirt-daemon-common',
+      'libvirt-clients',
+    ],
   },
 };
 
