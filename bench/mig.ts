@@ -99,7 +99,7 @@ class BareQmp {
   private constructor(private readonly socket: Socket) {
     socket.on('data', (d) => {
       this.buffer += d.toString();
-      let nl;
+      let nl: number;
       while ((nl = this.buffer.indexOf('\n')) >= 0) {
         const msg = JSON.parse(this.buffer.slice(0, nl)) as Record<string, unknown>;
         this.buffer = this.buffer.slice(nl + 1);
@@ -128,7 +128,7 @@ class BareQmp {
   }
   cmd(execute: string, args?: Record<string, unknown>): Promise<Record<string, unknown>> {
     const reply = this.next((m) => 'return' in m || 'error' in m);
-    this.socket.write(JSON.stringify({ execute, ...(args && { arguments: args }) }) + '\n');
+    this.socket.write(`${JSON.stringify({ execute, ...(args && { arguments: args }) })}\n`);
     return reply;
   }
   waitEvent(status: string): Promise<unknown> {
@@ -197,7 +197,7 @@ async function bareScenario(kind: 'precopy' | 'cancel' | 'unreachable', dir: str
       await src.waitEvent('cancelled');
     }
     await new Promise((r) => setTimeout(r, 1000));
-    const checked = kind === 'precopy' ? dst! : src;
+    const checked = kind === 'precopy' && dst ? dst : src;
     await checked.cmd('stop');
     // The same memory cutover's check reads: each walked region.
     for (const [i, { start, end }] of walkedRegions().entries()) {

@@ -56,7 +56,7 @@ describe('cutover run on real QEMU', () => {
       certificate.results.map((r) => [r.id, r.verdict, r.reason]),
     );
     const scenario = await cutover(['judge', join(out, 'latest', 'scenarios', 'precopy', 'observation.json')]);
-    expect(scenario.stdout).toMatch(/^PASS  MIG-01: /m);
+    expect(scenario.stdout).toMatch(/^PASS {2}MIG-01: /m);
   }, 480_000);
 
   it('catches a vendor driver that resumes the source after completion (MIG-04, MIG-08 fail); a baseline that knew MIG-08 names MIG-04 alone', async () => {
@@ -88,7 +88,7 @@ describe('cutover run on real QEMU', () => {
     ]);
     expect(result.code, result.stdout + result.stderr).toBe(1);
     expect(result.stdout).toMatch(/^against .*baseline\.json: 1 got worse \(MIG-04\); 0 improved, 1 still failing$/m);
-    expect(result.stdout).toMatch(/^  worse: +MIG-04: pass -> fail: /m);
+    expect(result.stdout).toMatch(/^ {2}worse: +MIG-04: pass -> fail: /m);
     expect(existsSync(join(out, 'latest', 'comparison.json'))).toBe(true);
     const verdicts = Object.fromEntries(certificateIn(out).results.map((r) => [r.id, r.verdict]));
     expect(verdicts).toEqual({ 'MIG-02': 'pass', 'MIG-04': 'fail', 'MIG-08': 'fail' });
@@ -101,7 +101,7 @@ describe('cutover run on real QEMU', () => {
     const result = await cutover(['scenario', 'scenarios/mig/unreachable.yaml', '--out', out]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/source MIGRATION failed/);
-    expect(result.stdout).toMatch(/PASS  MIG-07: failed [\d.]+ ms after the request with "/);
+    expect(result.stdout).toMatch(/PASS {2}MIG-07: failed [\d.]+ ms after the request with "/);
     expect(existsSync(join(out, 'latest', 'scenarios', 'unreachable', 'timeline.svg'))).toBe(true);
   }, 120_000);
 

@@ -46,7 +46,7 @@ async function judgeRun(dir: string): Promise<number> {
     say(verdictLine(result));
   }
   const rebuilt: Certificate = { ...certificate, ...certify(results) };
-  await writeFile(file, JSON.stringify(rebuilt, null, 2) + '\n');
+  await writeFile(file, `${JSON.stringify(rebuilt, null, 2)}\n`);
   say(`\n${summaryLine(rebuilt.summary)}`);
   for (const line of conformanceLines(rebuilt.conformance)) say(line);
   say(`certificate rebuilt: ${file}`);

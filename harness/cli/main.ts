@@ -165,8 +165,8 @@ program
   .description('what this machine has for the suites, and how to get what is missing')
   .action(async () => {
     const checks = await inspectMachine();
-    process.stdout.write(formatDoctor(checks) + '\n');
-    process.stdout.write(formatEmulators(await findEmulators()) + '\n');
+    process.stdout.write(`${formatDoctor(checks)}\n`);
+    process.stdout.write(`${formatEmulators(await findEmulators())}\n`);
     finish(doctorOk(checks) ? 0 : 1);
   });
 

@@ -156,7 +156,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     finishedAt: new Date(),
     results,
   });
-  await writeFile(join(folder.path, 'certificate.json'), JSON.stringify(certificate, null, 2) + '\n');
+  await writeFile(join(folder.path, 'certificate.json'), `${JSON.stringify(certificate, null, 2)}\n`);
   const ran = selection.suiteFiles.length > 0;
   let allure: Awaited<ReturnType<typeof generateAllureHtml>> = { skipped: 'nothing was played, so no Allure report' };
   if (ran) {
@@ -171,7 +171,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   if (comparison && options.baseline !== undefined) {
     await writeFile(
       join(final, 'comparison.json'),
-      JSON.stringify({ baseline: resolve(options.baseline), ...comparison }, null, 2) + '\n',
+      `${JSON.stringify({ baseline: resolve(options.baseline), ...comparison }, null, 2)}\n`,
     );
     for (const line of comparisonLines(comparison, options.baseline)) say(line);
   }

@@ -37,7 +37,7 @@ describe('SHU and UUID on process hosts with the qemu driver', () => {
       '--out',
       await mkdtemp(join(tmpdir(), 'cutover-e2e-')),
     ]);
-    expect(good.stdout, good.stderr).toMatch(/PASS  SHU-05: the guest was lost, and nothing pretends otherwise/);
+    expect(good.stdout, good.stderr).toMatch(/PASS {2}SHU-05: the guest was lost, and nothing pretends otherwise/);
     const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
     const result = await cutover([
       'scenario',
@@ -50,7 +50,7 @@ describe('SHU and UUID on process hosts with the qemu driver', () => {
       out,
     ]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/FAIL  SHU-05: the old QEMU was resumed on RAM the new QEMU had already changed/);
+    expect(result.stdout).toMatch(/FAIL {2}SHU-05: the old QEMU was resumed on RAM the new QEMU had already changed/);
     expect(qemuProcesses()).toBe(0);
   }, 180_000);
 });

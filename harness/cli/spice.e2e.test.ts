@@ -54,7 +54,7 @@ describe('SPICE on process hosts with the qemu driver', () => {
     ]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(
-      /PASS  SPICE-03: the source QEMU ended \d+(\.\d)? ms after completion, [\d.]+ ms after SPICE_MIGRATE_COMPLETED/,
+      /PASS {2}SPICE-03: the source QEMU ended \d+(\.\d)? ms after completion, [\d.]+ ms after SPICE_MIGRATE_COMPLETED/,
     );
     expect(qemuProcesses()).toBe(0);
   }, 120_000);

@@ -64,13 +64,11 @@ describe('refusal judges fail when the behaviour is broken', () => {
   });
   it('fails when the destination keeps a new guest, or the guest already there was disturbed', () => {
     const leftover = fixture(name);
-    leftover
-      .inventories!.at(-1)!
-      .guests.push({
-        name: 'cutover-uuid-same-uuid-running',
-        uuid: '5f0c6a52-6f1e-4c43-9d55-0c0ffee00002',
-        state: 'paused',
-      });
+    leftover.inventories!.at(-1)!.guests.push({
+      name: 'cutover-uuid-same-uuid-running',
+      uuid: '5f0c6a52-6f1e-4c43-9d55-0c0ffee00002',
+      state: 'paused',
+    });
     expect(judge(id)(leftover as Observation).reason).toMatch(/holds what it did not before/);
     const disturbed = fixture(name);
     disturbed.guests.twin!.progress.source.passes = disturbed.guests.twin!.progress.source.passes.filter(

@@ -233,7 +233,7 @@ export class History {
 
 /** A history as stored: one JSON entry per line. */
 export function historyToJsonl(entries: ReadonlyArray<HistoryEntry>): string {
-  return entries.map((e) => JSON.stringify(e)).join('\n') + '\n';
+  return `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`;
 }
 
 export function historyFromJsonl(text: string): HistoryEntry[] {

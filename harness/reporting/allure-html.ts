@@ -42,6 +42,6 @@ export async function writeAllureEnvironment(resultsDir: string, sut: Certificat
   await makeDirectory(resultsDir);
   await writeFile(
     join(resultsDir, 'environment.properties'),
-    rows.map(([k, v]) => `${escapeKey(k)}=${String(v)}`).join('\n') + '\n',
+    `${rows.map(([k, v]) => `${escapeKey(k)}=${String(v)}`).join('\n')}\n`,
   );
 }

@@ -115,7 +115,7 @@ function serialTimings(history: ReadonlyArray<HistoryEntry>): Array<{ file: stri
       out.push({
         file: main ? `serial-${side}.tsv` : `serial-${guest}-${side}.tsv`,
         label: `Serial timing (${main ? '' : `${guest}, `}${side})`,
-        text: 't_ms\tchar\n' + lines.join('\n') + '\n',
+        text: `t_ms\tchar\n${lines.join('\n')}\n`,
       });
     }
   }

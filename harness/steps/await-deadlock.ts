@@ -20,7 +20,8 @@ export const awaitDeadlock = defineStep({
   }),
   records: ['pool', 'deadlock'],
   check(step, scope) {
-    step.guests.forEach((g, i) => scope.requireMigration(scope.guest(g, `guests[${i}]`), 'await-deadlock'));
+    for (const [i, g] of step.guests.entries())
+      scope.requireMigration(scope.guest(g, `guests[${i}]`), 'await-deadlock');
   },
   async play(ctx, step) {
     requireCapability(ctx, 'daemon-pools', "report its daemons' worker pools");

@@ -18,6 +18,7 @@ export interface StepKind<S extends z.ZodType<{ do: string }> = z.ZodType<{ do: 
   /** Checks made at load time; throw ScenarioIssue to reject the file before anything runs. */
   check?(step: z.output<S>, scope: ScenarioScope): void;
   /** Plays the step; returns a line that says what happened, for the progress output. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a step that has nothing to say returns nothing
   play(ctx: RunContext, step: z.output<S>): Promise<string | void>;
 }
 

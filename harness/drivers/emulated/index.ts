@@ -56,7 +56,9 @@ const PHASES: ProtocolPhases = {
 
 export function createEmulatedDriver(context: DriverContext): Driver {
   const listeners = new Set<(e: DriverEvent) => void>();
-  const emit = (event: DriverEvent): void => listeners.forEach((l) => l(event));
+  const emit = (event: DriverEvent): void => {
+    for (const l of listeners) l(event);
+  };
   const announce = phaseAnnouncer(emit, context.clock);
   const daemons = new Map<Host, EmulatedDaemon>();
   const guests: DomainGuest[] = [];

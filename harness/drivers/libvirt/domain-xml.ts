@@ -17,7 +17,7 @@ const SPICE_DEVICES = `
     </graphics>
     <video><model type='vga'/></video>`;
 
-const escape = (s: string): string => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeXml = (s: string): string => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * The test guest as a libvirt domain. The boot disk is shareable: it is never written, and
@@ -27,11 +27,11 @@ const escape = (s: string): string => s.replace(/[<>&'"]/g, (c) => `&#${c.charCo
 export function domainXml(options: DomainXmlOptions): string {
   const { spec } = options;
   return `<domain type='${options.type}'>
-  <name>${escape(spec.name)}</name>
+  <name>${escapeXml(spec.name)}</name>
 ${spec.uuid !== undefined ? `  <uuid>${spec.uuid}</uuid>\n` : ''}  <memory unit='MiB'>${spec.memoryMiB}</memory>
   <vcpu>1</vcpu>
   <os>
-    <type arch='x86_64' machine='${escape(spec.machine ?? 'pc')}'>hvm</type>
+    <type arch='x86_64' machine='${escapeXml(spec.machine ?? 'pc')}'>hvm</type>
     <boot dev='hd'/>
   </os>
   <on_poweroff>destroy</on_poweroff>
@@ -40,12 +40,12 @@ ${spec.uuid !== undefined ? `  <uuid>${spec.uuid}</uuid>\n` : ''}  <memory unit=
   <devices>
     <disk type='file' device='disk'>
       <driver name='qemu' type='raw'/>
-      <source file='${escape(options.bootImage)}'/>
+      <source file='${escapeXml(options.bootImage)}'/>
       <target dev='hda' bus='ide'/>
       <shareable/>
     </disk>${options.dataDisk !== undefined ? dataDiskXml(options.dataDisk) : ''}
     <serial type='unix'>
-      <source mode='connect' path='${escape(spec.serialSocket)}'/>
+      <source mode='connect' path='${escapeXml(spec.serialSocket)}'/>
       <target port='0'/>
     </serial>
     <controller type='usb' model='none'/>${spec.spice ? SPICE_DEVICES : ''}
@@ -59,16 +59,19 @@ ${spec.uuid !== undefined ? `  <uuid>${spec.uuid}</uuid>\n` : ''}  <memory unit=
 const dataDiskXml = (path: string): string => `
     <disk type='file' device='disk'>
       <driver name='qemu' type='raw'/>
-      <source file='${escape(path)}'/>
+      <source file='${escapeXml(path)}'/>
       <target dev='hdb' bus='ide'/>
     </disk>`;
 
 /** The same domain with its data disk at another path: the destination's own copy. */
 export function withDataDisk(xml: string, path: string): string {
-  return xml.replace(/(<source file=')[^']*('\/>\s*(?:<backingStore\/>\s*)?<target dev='hdb')/, `$1${escape(path)}$2`);
+  return xml.replace(
+    /(<source file=')[^']*('\/>\s*(?:<backingStore\/>\s*)?<target dev='hdb')/,
+    `$1${escapeXml(path)}$2`,
+  );
 }
 
 /** The same domain with another serial socket: the destination reports on its own line. */
 export function withSerialSocket(xml: string, path: string): string {
-  return xml.replace(/(<serial type='unix'>\s*<source mode='connect' path=')[^']*(')/, `$1${escape(path)}$2`);
+  return xml.replace(/(<serial type='unix'>\s*<source mode='connect' path=')[^']*(')/, `$1${escapeXml(path)}$2`);
 }

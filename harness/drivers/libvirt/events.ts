@@ -14,7 +14,7 @@ const LINE = /event (\S+) at (\d+)\.(\d+) for domain '([^']+)': (.*)$/;
 export function parseMonitorEventLine(line: string): Omit<DomainQmpEvent, 't'> | undefined {
   const m = LINE.exec(line.trim());
   if (!m) return undefined;
-  let data: unknown = undefined;
+  let data: unknown;
   try {
     data = m[5] && m[5] !== '<null>' ? JSON.parse(m[5]) : undefined;
   } catch {

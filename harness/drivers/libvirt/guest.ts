@@ -51,7 +51,7 @@ export class VirshTranscript {
   }
 
   flush(): Promise<void> {
-    return writeFile(this.path, this.lines.join('\n') + '\n');
+    return writeFile(this.path, `${this.lines.join('\n')}\n`);
   }
 }
 

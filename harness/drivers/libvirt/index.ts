@@ -83,7 +83,9 @@ export function createLibvirtDriver(context: DriverContext): Driver {
   const watchers = new Map<string, { stop(): void }>();
   /** Domains migrating now, per host and side: phase lines of another thread are theirs. */
   const migrating: Array<{ readonly host: Host; readonly side: 'source' | 'destination'; readonly name: string }> = [];
-  const emit = (event: DriverEvent): void => listeners.forEach((l) => l(event));
+  const emit = (event: DriverEvent): void => {
+    for (const l of listeners) l(event);
+  };
 
   /** One event stream and one phase log per daemon; each event goes to the guest of that host and name. */
   const watch = async (host: Host): Promise<void> => {
@@ -137,7 +139,7 @@ export function createLibvirtDriver(context: DriverContext): Driver {
 
     async describe() {
       const result = await exec(['virsh', '--version'], 10_000).catch(() => undefined);
-      if (!result || result.code !== 0) {
+      if (result?.code !== 0) {
         throw new UsageError(
           'virsh is not installed, so the libvirt driver cannot reach any daemon',
           'run `npx cutover setup` (libvirt-clients)',

@@ -62,7 +62,7 @@ export function dataDiskArgs(disk: DataDisk): string[] {
 
 /** -incoming's main and cpr channels for a cpr-transfer destination, next to each other. */
 export function cprChannels(cprSocket: string): { main: string; cpr: string } {
-  return { main: cprSocket.replace(/\.sock$/, '') + '-main.sock', cpr: cprSocket };
+  return { main: `${cprSocket.replace(/\.sock$/, '')}-main.sock`, cpr: cprSocket };
 }
 
 const unixChannel = (type: 'main' | 'cpr', path: string) => ({

@@ -315,5 +315,5 @@ async function connectQmp(
 async function flushLines(path: string, lines: string[]): Promise<void> {
   if (lines.length === 0) return;
   const batch = lines.splice(0, lines.length);
-  await appendFile(path, batch.join('\n') + '\n').catch(() => {});
+  await appendFile(path, `${batch.join('\n')}\n`).catch(() => {});
 }

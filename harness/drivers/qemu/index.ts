@@ -71,7 +71,9 @@ export function createQemuDriver(context: DriverContext): Driver {
   const guests: QemuGuest[] = [];
   // What each host can run is asked of the host itself (it may be a container), once.
   const probes = new HostProbes();
-  const emit = (event: DriverEvent): void => listeners.forEach((l) => l(event));
+  const emit = (event: DriverEvent): void => {
+    for (const l of listeners) l(event);
+  };
   const announce = phaseAnnouncer(emit, context.clock);
   const refused = new RefusedHosts();
 

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BlockLayer, flatten, OverlayNode } from './block.ts';
+import { BlockLayer, flatten, type OverlayNode } from './block.ts';
 import { OverlayImage } from './image.ts';
 import { MirrorJob, StreamJob, type JobHooks } from './jobs.ts';
 import { IoError } from './nbd.ts';

@@ -253,6 +253,7 @@ async function savePhysicalMemory(vm: Machine, filename: string, address: number
 }
 
 /** A handler from a function: its result is the return value, what it throws a GenericError. */
+// biome-ignore lint/suspicious/noExplicitAny: handlers read the command's arguments as the test declares them
 function ok(run: (args: Record<string, any>) => unknown): FakeHandler {
   return async (command): Promise<FakeReply> => {
     try {

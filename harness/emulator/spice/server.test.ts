@@ -35,7 +35,9 @@ async function connectedClient(port: number): Promise<{ ended: number[] }> {
   return { ended };
 }
 
-afterEach(() => opened.splice(0).forEach((s) => s.close()));
+afterEach(() => {
+  for (const s of opened.splice(0)) s.close();
+});
 
 describe('emulated SPICE', () => {
   it('hands a session over seamlessly: same connection id at the target, then SPICE_MIGRATE_COMPLETED', async () => {

@@ -215,7 +215,7 @@ class ContainerHost implements Host {
       const out = await this.exec(['tail', '-c', String(4 * 1024 * 1024), w.file], { timeoutMs: 10_000 }).catch(
         () => undefined,
       );
-      if (!out || out.code !== 0 || !existsSync(this.workDir)) continue;
+      if (out?.code !== 0 || !existsSync(this.workDir)) continue;
       const path = join(this.workDir, w.name);
       await writeFile(path, out.stdout);
       kept.push({ label: w.label, path });

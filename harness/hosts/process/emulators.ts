@@ -44,7 +44,7 @@ function rootfsCandidates(cacheRoot: string): string[] {
 
 async function versionOf(command: string, prefixArgs: ReadonlyArray<string>): Promise<string | undefined> {
   const result = await exec([command, ...prefixArgs, '--version'], 15_000).catch(() => undefined);
-  if (!result || result.code !== 0) return undefined;
+  if (result?.code !== 0) return undefined;
   return /version\s+(\d+\.\d+\.\d+)/.exec(result.stdout)?.[1];
 }
 
