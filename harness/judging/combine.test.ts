@@ -20,7 +20,7 @@ describe('one requirement judged on several scenarios', () => {
     expect(v).toEqual({
       verdict: 'pass',
       reason: 'at-setup: ok 1 | at-active: ok 2',
-      measurements: { 'at-setup.ms': 3, 'at-active.ms': 5 },
+      measurements: { scenarios: 2, scenariosJudged: 2, 'at-setup.ms': 3, 'at-active.ms': 5 },
     });
   });
   it('fails when any fails, and says which', () => {
@@ -36,7 +36,10 @@ describe('one requirement judged on several scenarios', () => {
       { label: 'a', verdict: skipped('n/a') },
       { label: 'b', verdict: pass('fine') },
     ]);
-    expect(partly).toMatchObject({ verdict: 'pass', reason: 'a: skipped: n/a | b: fine' });
+    expect(partly).toMatchObject({
+      verdict: 'pass',
+      reason: 'pass on 1 of 2 scenarios; 1 skipped it: a: skipped: n/a | b: fine',
+    });
     expect(combineVerdicts([{ label: 'a', verdict: skipped('n/a') }]).reason).toBe('n/a');
   });
 });
@@ -102,7 +105,10 @@ describe('a requirement judged on several scenarios, one of which did not create
     } as Observation;
     const both = judgeRequirement('PCS-02', [recovered, notRecovered]);
     expect(both.verdict).toBe('pass');
-    expect(both.reason).toMatch(/never-recovered: skipped: cannot judge: scenario 'never-recovered' never recovered/);
+    expect(both.reason).toMatch(
+      /^pass on 1 of 2 scenarios; 1 could not judge it: .* never-recovered: cannot judge: premise not met: recovery-asked/,
+    );
+    expect(both.measurements).toMatchObject({ scenarios: 2, scenariosJudged: 1 });
     expect(judgeRequirement('PCS-02', [notRecovered, notRecovered]).verdict).toBe('error');
   });
 });

@@ -1,10 +1,13 @@
 import type { MigrationStatus, RunState, Side } from '../drivers/types.ts';
+import { FINAL_STATUSES } from '../drivers/vocabulary.ts';
 import type { FaultRecord, Observation } from '../observation/types.ts';
 import { CannotJudge, Failed, skipped, type Verdict } from './verdict.ts';
 
 // Small questions judges ask of an observation, answered one way for every judge.
 
 /** Transitional statuses QEMU may or may not pass through; they do not change the story. */
+const FINAL: ReadonlySet<string> = new Set(FINAL_STATUSES);
+
 const INCIDENTAL: ReadonlySet<MigrationStatus> = new Set(['device', 'pre-switchover', 'wait-unplug', 'cancelling']);
 
 /** The source's MIGRATION statuses in order, repeats and incidental ones left out. */
@@ -15,6 +18,46 @@ export function statusSequence(obs: Observation, side: Side = 'source'): Migrati
     if (seq.at(-1) !== e.migrationStatus) seq.push(e.migrationStatus);
   }
   return seq;
+}
+
+/** The migration status of a side at time t: the last event before it. */
+export function statusAt(obs: Observation, side: Side, t: number): MigrationStatus | undefined {
+  return obs.events.filter((e) => e.side === side && e.migrationStatus && e.t <= t).at(-1)?.migrationStatus;
+}
+
+/** One guest's migration as its source saw it: asked for, first active, its job's end. */
+export interface MigrationSpan {
+  readonly guest: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly requestedAt: number;
+  readonly activeAt?: number;
+  /** The last final status the source reported (a management job may outlive QEMU's 'completed'). */
+  readonly endedAt?: number;
+}
+
+/** Every guest's migration, the main guest's first. */
+export function allMigrations(obs: Observation): MigrationSpan[] {
+  const guests = [
+    { guest: 'main', migration: obs.migration, events: obs.events },
+    ...Object.entries(obs.guests).map(([guest, g]) => ({ guest, migration: g.migration, events: g.events })),
+  ];
+  return guests.flatMap(({ guest, migration, events }) => {
+    if (!migration) return [];
+    const mine = events.filter((e) => e.side === 'source' && e.t >= migration.requestedAt);
+    const activeAt = mine.find((e) => e.migrationStatus === 'active')?.t;
+    const endedAt = mine.filter((e) => FINAL.has(e.migrationStatus ?? '')).at(-1)?.t;
+    return [
+      {
+        guest,
+        requestedAt: migration.requestedAt,
+        ...(migration.from !== undefined && { from: migration.from }),
+        ...(migration.to !== undefined && { to: migration.to }),
+        ...(activeAt !== undefined && { activeAt }),
+        ...(endedAt !== undefined && { endedAt }),
+      },
+    ];
+  });
 }
 
 export function statusTime(obs: Observation, status: MigrationStatus, side: Side = 'source'): number | undefined {
@@ -52,6 +95,38 @@ export function requireMemory(obs: Observation, side: Side) {
 export function requireMigration(obs: Observation) {
   if (!obs.migration) throw new CannotJudge(`scenario '${obs.scenario.name}' never started a migration`);
   return obs.migration;
+}
+
+/** The watch after the end (the settle step) as MIG-08 needs it: long enough, before any memory check paused a guest. */
+export type Watch =
+  | { readonly held: true; readonly watchedMs: number; readonly boundMs: number; readonly words: string }
+  | { readonly held: false; readonly why: string };
+
+export function watchAfterEnd(obs: Observation): Watch {
+  const settle = obs.settle;
+  if (!settle)
+    return {
+      held: false,
+      why: 'the scenario keeps no watch after the migration (a settle step): a copy resumed later would go unseen',
+    };
+  const checks = [
+    ...Object.values(obs.memory).map((m) => m?.t ?? Infinity),
+    ...Object.values(obs.guests).flatMap((g) => Object.values(g.memory ?? {}).map((m) => m?.t ?? Infinity)),
+  ];
+  const firstCheck = Math.min(Infinity, ...checks);
+  if (firstCheck < settle.until)
+    return {
+      held: false,
+      why: `a memory check paused a guest at ${ms(firstCheck)}, before the watch after the migration ended (${ms(settle.until)})`,
+    };
+  const watchedMs = settle.until - settle.from;
+  if (settle.endedBy === 'bound' && watchedMs < settle.boundMs)
+    return { held: false, why: `watched only ${ms(watchedMs)} after the end, short of ${settle.basis}` };
+  const words =
+    settle.endedBy === 'bound'
+      ? `watched ${ms(watchedMs)} after the end (${settle.basis})`
+      : `watched until one copy was left: ${settle.detail}`;
+  return { held: true, watchedMs, boundMs: settle.boundMs, words };
 }
 
 /** Why the scenario stopped early, if a wait ran out: worth quoting in a failure. */

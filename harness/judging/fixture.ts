@@ -3,8 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Observation } from '../observation/types.ts';
-import { JUDGES, type Judge } from './index.ts';
-import { run } from './verdict.ts';
+import { decide, type Judge } from './index.ts';
 
 export type Mutable<T> = {
   -readonly [K in keyof T]: T[K] extends ReadonlyArray<infer U>
@@ -19,11 +18,11 @@ export type Mutable<T> = {
 export const fixture = (name: string): Mutable<Observation> =>
   JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8'));
 
-/** A judge as the runner calls it (evidence the implementation took away is a fail). */
+/** A judge as the runner calls it: premises first, evidence the implementation took away a fail. */
 export const judge =
   (id: string): Judge =>
   (obs) =>
-    run(JUDGES[id] as Judge, obs);
+    decide(id, obs);
 
 export const verdictOf = (id: string, obs: Mutable<Observation>): string => judge(id)(obs as Observation).verdict;
 

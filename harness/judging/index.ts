@@ -6,7 +6,9 @@ import { SHU_01, SHU_02, SHU_03, SHU_04, SHU_05, SHU_06 } from './shu.ts';
 import { V3_01, V3_02, V3_03, V3_04, V3_05, V3_INV } from './v3.ts';
 import { UUID_01, UUID_02, UUID_03, UUID_04, UUID_05 } from './uuid.ts';
 import type { Observation } from '../observation/types.ts';
-import { CannotJudge, run, skipped, type Judge, type Verdict } from './verdict.ts';
+import { findRequirement } from '../requirements/catalog.ts';
+import { PREMISE_CHECKS } from './premises.ts';
+import { CannotJudge, PremiseMissing, run, skipped, type Judge, type Verdict } from './verdict.ts';
 
 /** Every requirement cutover can judge, by ID. */
 export const JUDGES: Readonly<Record<string, Judge>> = {
@@ -57,7 +59,10 @@ export const JUDGES: Readonly<Record<string, Judge>> = {
 /**
  * Judges one requirement. A scenario the implementation could not play as written (a
  * setting it does not offer, a QEMU too old) is skipped with the implementation's own words:
- * what it cannot do was observed, not assumed.
+ * what it cannot do was observed, not assumed. Then its premises: one that cutover did not
+ * create makes it "cannot judge" (PremiseMissing), whatever the judge would say, unless the
+ * judge finds the requirement does not apply here at all (skipped); one the implementation
+ * itself prevented leaves the verdict to the judge, and the reason says so first.
  */
 export function decide(id: string, observation: Observation): Verdict {
   const judge = JUDGES[id];
@@ -67,30 +72,65 @@ export function decide(id: string, observation: Observation): Verdict {
     return skipped(
       `${observation.driver.name} driver, step ${unsupported.index} (${unsupported.do}): ${unsupported.detail ?? 'not supported'}`,
     );
-  return run(judge, observation);
+  const premises = (findRequirement(id)?.premises ?? []).map((p) => ({
+    ...p,
+    check: PREMISE_CHECKS[p.id](observation),
+  }));
+  const missing = premises.flatMap((p) =>
+    !p.check.held && p.check.by === 'cutover' ? [{ ...p, why: p.check.why }] : [],
+  );
+  if (missing.length) {
+    const applies = tryJudge(judge, observation);
+    if (applies?.verdict === 'skipped') return applies;
+    throw new PremiseMissing(missing);
+  }
+  const prevented = premises.flatMap((p) => (!p.check.held ? [`${p.text}: no (${p.check.why})`] : []));
+  const verdict = run(judge, observation);
+  if (!prevented.length) return verdict;
+  return {
+    ...verdict,
+    reason: `the implementation kept a premise from holding: ${prevented.join('; ')}; so: ${verdict.reason}`,
+  };
+}
+
+/** The judge's verdict, or undefined where it cannot judge. */
+function tryJudge(judge: Judge, observation: Observation): Verdict | undefined {
+  try {
+    return run(judge, observation);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * One requirement judged on several observations (a fault placed at setup, then at active):
- * it fails if any fails, is skipped only if all are, and says what each showed (a part that
- * was skipped is said too: a pass on part of the scenarios is not a pass on all).
+ * it fails if any fails, is skipped only if all are, and says what each showed. A pass says on
+ * how many scenarios it was judged, and what kept the others from judging it (a pass on part
+ * of the scenarios is not a pass on all).
  */
-export function combineVerdicts(parts: ReadonlyArray<{ readonly label: string; readonly verdict: Verdict }>): Verdict {
+export function combineVerdicts(
+  parts: ReadonlyArray<{ readonly label: string; readonly verdict: Verdict; readonly cannot?: boolean }>,
+): Verdict {
   if (parts.length === 1 && parts[0]) return parts[0].verdict;
   const failed = parts.filter((p) => p.verdict.verdict === 'fail');
   const judged = parts.filter((p) => p.verdict.verdict !== 'skipped');
+  const undecided = parts.filter((p) => p.cannot);
   const kind = failed.length ? 'fail' : judged.length ? 'pass' : 'skipped';
   const shown = failed.length ? failed : parts;
-  const reason = shown
+  const words = shown
     .map(
       (p) =>
-        `${p.label}: ${p.verdict.verdict === 'skipped' && kind !== 'skipped' ? 'skipped: ' : ''}${p.verdict.reason}`,
+        `${p.label}: ${p.verdict.verdict === 'skipped' && kind !== 'skipped' && !p.cannot ? 'skipped: ' : ''}${p.verdict.reason}`,
     )
     .join(' | ');
-  const measurements: Record<string, number> = {};
+  const count =
+    kind === 'pass' && (undecided.length || judged.length < parts.length)
+      ? `pass on ${judged.length} of ${parts.length} scenarios${undecided.length ? `; ${undecided.length} could not judge it` : ''}${parts.length - judged.length - undecided.length > 0 ? `; ${parts.length - judged.length - undecided.length} skipped it` : ''}: `
+      : '';
+  const measurements: Record<string, number> = { scenariosJudged: judged.length, scenarios: parts.length };
   for (const p of parts)
     for (const [k, v] of Object.entries(p.verdict.measurements)) measurements[`${p.label}.${k}`] = v;
-  return { verdict: kind, reason, measurements };
+  return { verdict: kind, reason: count + words, measurements };
 }
 
 /** A requirement's verdict, or 'error' when cutover itself could not decide (never a pass). */
@@ -107,10 +147,10 @@ export function judgeRequirement(id: string, observations: ReadonlyArray<Observa
         return { label: obs.scenario.name, verdict: decide(id, obs) };
       } catch (err) {
         if (!(err instanceof CannotJudge) || observations.length === 1) throw err;
-        return { label: obs.scenario.name, verdict: skipped(`cannot judge: ${err.message}`), cannot: err };
+        return { label: obs.scenario.name, verdict: skipped(`cannot judge: ${err.message}`), cannot: true };
       }
     });
-    const undecided = parts.filter((p) => 'cannot' in p);
+    const undecided = parts.filter((p) => 'cannot' in p && p.cannot);
     if (undecided.length === parts.length)
       throw new CannotJudge(parts.map((p) => `${p.label}: ${p.verdict.reason}`).join(' | '));
     return combineVerdicts(parts);

@@ -12,6 +12,7 @@ import {
   statesBetween,
   statusSequence,
   statusTime,
+  watchAfterEnd,
 } from './facts.ts';
 import { CannotJudge, fail, pass, skipped, type Judge } from './verdict.ts';
 
@@ -212,10 +213,8 @@ export const MIG_08: Judge = (obs) => {
     })),
   ].filter((g) => g.migrated);
   if (!guests.length) throw new CannotJudge(`scenario '${obs.scenario.name}' migrates no guest`);
-  const watch = watchAfterEnd(
-    obs,
-    guests.flatMap((g) => Object.values(g.memory).map((m) => m?.t ?? Infinity)),
-  );
+  const watch = watchAfterEnd(obs);
+  if (!watch.held) throw new CannotJudge(watch.why);
   const measurements: Record<string, number> = { watchedMs: round(watch.watchedMs), watchBoundMs: watch.boundMs };
   const overlaps: string[] = [];
   const held: string[] = [];
@@ -243,30 +242,5 @@ export const MIG_08: Judge = (obs) => {
   if (overlaps.length) return fail(`both sides ran the guest: ${overlaps.join('; ')}`, measurements);
   return pass(`${held.join('; ')}; ${watch.words}`, measurements);
 };
-
-/** The settle step's watch, which must have ended before any memory check paused a guest. */
-function watchAfterEnd(
-  obs: Observation,
-  memoryChecks: ReadonlyArray<number>,
-): { watchedMs: number; boundMs: number; words: string } {
-  const settle = obs.settle;
-  if (!settle)
-    throw new CannotJudge(
-      `scenario '${obs.scenario.name}' keeps no watch after its migration (a 'settle' step): a copy resumed later would go unseen`,
-    );
-  const firstCheck = Math.min(...memoryChecks);
-  if (firstCheck < settle.until)
-    throw new CannotJudge(
-      `a memory check paused a guest at ${ms(firstCheck)}, before the watch after the migration ended (${ms(settle.until)})`,
-    );
-  const watchedMs = settle.until - settle.from;
-  if (settle.endedBy === 'bound' && watchedMs < settle.boundMs)
-    throw new CannotJudge(`watched only ${ms(watchedMs)} after the end, short of ${settle.basis}`);
-  const words =
-    settle.endedBy === 'bound'
-      ? `watched ${ms(watchedMs)} after the end (${settle.basis})`
-      : `watched until one copy was left: ${settle.detail}`;
-  return { watchedMs, boundMs: settle.boundMs, words };
-}
 
 const round = (n: number): number => Math.round(n * 10) / 10;

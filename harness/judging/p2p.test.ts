@@ -66,7 +66,7 @@ describe('P2P judges fail when the behaviour is broken', () => {
     delete (spare as { deadlock?: unknown }).deadlock;
     for (const s of spare.daemons) s.pool.freeWorkers = 1;
     expect(() => judge('P2P-03')(spare as Observation)).toThrow(
-      /did not create the condition: alpha .* was made with alpha: 1 of \d+ free, beta: 1 of \d+ free/,
+      /premise not met: pools-dry-at-calls .*: alpha .* was made with alpha: 1 of \d+ free, beta: 1 of \d+ free/,
     );
     const oneDry = crossed();
     delete (oneDry as { deadlock?: unknown }).deadlock;
@@ -84,7 +84,7 @@ describe('P2P judges fail when the behaviour is broken', () => {
     for (const host of ['alpha', 'beta'])
       freed.daemons.push({ t: domstate.t, host, pool: { ...freed.daemons[0]!.pool, freeWorkers: 1 } });
     expect(() => judge('P2P-03')(freed as Observation)).toThrow(
-      /did not create the condition: .*domstate .* was made with alpha: 1 of 1 free/,
+      /premise not met: pools-dry-at-calls .*domstate .* was made with alpha: 1 of 1 free/,
     );
     const completed = crossed();
     delete (completed as { deadlock?: unknown }).deadlock;
@@ -123,7 +123,7 @@ describe('P2P judges fail when the behaviour is broken', () => {
     for (const c of held.calls) if (c.priority === 'low') c.outcome = 'no-answer';
     expect(verdictOf('P2P-05', held)).toBe('fail');
     const slow = ownHost();
-    slow.migration!.requestedAt -= 10_000;
+    for (const e of slow.events) if (e.side === 'source' && e.migrationStatus === 'failed') e.t += 10_000;
     expect(verdictOf('P2P-05', slow)).toBe('fail');
   });
 });

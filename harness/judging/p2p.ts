@@ -121,7 +121,7 @@ const lastTime = (events: ReadonlyArray<{ readonly t: number }>): number | undef
  * sample with a free worker is enough to doubt it: the migrations that held the workers may
  * have ended just before the call (then the guest is gone from its source, and the call fails).
  */
-function exhaustedAt(obs: Observation, call: CallProbe): { held: boolean; why: string } {
+export function exhaustedAt(obs: Observation, call: CallProbe): { held: boolean; why: string } {
   // The scenario's migrations hold the workers: once one of their jobs ended (the last final
   // status its source reported: QEMU's 'completed' may come long before the job's own end,
   // which a deadlock holds back), the workers are coming free.

@@ -9,6 +9,7 @@ import {
   passesBetween,
   requireMemory,
   statesBetween,
+  statusAt,
   statusSequence,
   statusTime,
 } from './facts.ts';
@@ -23,17 +24,12 @@ import { CannotJudge, fail, pass, skipped, type Judge } from './verdict.ts';
 /** A pass already under way when the fault struck may still be reported this long after. */
 export const IN_FLIGHT_MS = 100;
 
-/** The migration status of a side at time t: the last event before it. */
-function statusAt(obs: Observation, side: Side, t: number): string | undefined {
-  return obs.events.filter((e) => e.side === side && e.migrationStatus && e.t <= t).at(-1)?.migrationStatus;
-}
-
 /**
  * When a side paused after t: QEMU's postcopy-paused status, or (from a management layer that
  * reports run states) a 'paused' state it was not already in at t. libvirt shows the source
  * paused during all of post-copy: that is no pause caused by the fault, and does not count.
  */
-function pausedAfter(obs: Observation, side: Side, t: number): number | undefined {
+export function pausedAfter(obs: Observation, side: Side, t: number): number | undefined {
   const event = obs.events.find((e) => e.side === side && e.t >= t && e.migrationStatus === 'postcopy-paused')?.t;
   if (event !== undefined) return event;
   const before = obs.states.filter((s) => s.side === side && s.t < t).at(-1)?.state;

@@ -4,7 +4,7 @@
 // failure with no reason, a fault that struck outside the phase the requirement is about.
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../observation/types.ts';
-import { fixture, judge, underTest, verdictOf, type Mutable } from './fixture.ts';
+import { fixture, judge, verdictOf, type Mutable } from './fixture.ts';
 
 const prepareRefused = () => fixture('libvirt-9.0-v3-prepare-refused');
 const linkCut = () => fixture('libvirt-9.0-v3-perform-link-cut');
@@ -120,16 +120,35 @@ describe('V3 judges say when the scenario did not create the condition, never pa
 });
 
 describe('V3-05', () => {
+  // The emulated daemon's must-succeed policy (graphics relocation, the client sent to a blackhole).
+  const mustSucceed = () => fixture('emulated-v3-must-succeed-relocation');
   it('is skipped where no must-succeed policy exists, and judges the roll-back where one does', () => {
     expect(verdictOf('V3-05', prepareRefused())).toBe('skipped');
-    const policy = underTest(interrupted());
-    policy.driver.capabilities = [...policy.driver.capabilities, 'must-succeed'];
-    expect(verdictOf('V3-05', policy)).toBe('pass');
-    policy.migration!.final = { status: 'completed' };
-    expect(decide('V3-05', policy).reason).toMatch(/reported 'completed'/);
+    expect(decide('V3-05', mustSucceed())).toMatchObject({
+      verdict: 'pass',
+      reason: expect.stringMatching(/^a feature marked must-succeed failed at the destination, rolled back/),
+    });
+    const completed = mustSucceed();
+    completed.migration!.final = { status: 'completed' };
+    expect(decide('V3-05', completed).reason).toMatch(/reported 'completed'/);
     // A migration that completed took the source with it: no memory to read, still a failure.
-    delete policy.memory.source;
-    expect(decide('V3-05', policy).reason).toMatch(/reported 'completed'/);
+    delete completed.memory.source;
+    expect(decide('V3-05', completed).reason).toMatch(/reported 'completed'/);
+  });
+  it('cannot judge (never a pass) a roll-back where the must-succeed feature did not fail', () => {
+    const unmarked = mustSucceed();
+    unmarked.migration!.settings = { ...unmarked.migration!.settings, mustSucceed: [] };
+    expect(() => decide('V3-05', unmarked)).toThrow(/premise not met: must-succeed-failed .*no feature was marked/);
+    const followed = mustSucceed();
+    followed.spice.push({
+      t: followed.migration!.requestedAt + 100,
+      side: 'destination',
+      status: followed.spice[0]!.status,
+    });
+    expect(() => decide('V3-05', followed)).toThrow(/must-succeed-failed .*the client reached the destination/);
+    const neverTried = mustSucceed();
+    neverTried.spiceTargets = [];
+    expect(() => decide('V3-05', neverTried)).toThrow(/must-succeed-failed .*no sign that the client tried to follow/);
   });
 });
 

@@ -22,6 +22,16 @@ export class CannotJudge extends Error {
   override name = 'CannotJudge';
 }
 
+/** Premises of the requirement that cutover did not create: it cannot be judged, and this names them. */
+export class PremiseMissing extends CannotJudge {
+  override name = 'PremiseMissing';
+  constructor(readonly premises: ReadonlyArray<{ readonly id: string; readonly text: string; readonly why: string }>) {
+    super(
+      `premise${premises.length > 1 ? 's' : ''} not met: ${premises.map((p) => `${p.id} (${p.text}): ${p.why}`).join('; ')}`,
+    );
+  }
+}
+
 /**
  * What the judge had to look at was taken away by the implementation itself (it ended the
  * guest whose memory was to be read): the requirement failed, and this says how.

@@ -20,6 +20,8 @@ export interface Blackhole {
 export interface BlackholeOptions {
   /** Address to listen on; 127.0.0.1 by default. */
   host?: string;
+  /** Called as each connection is accepted. */
+  onConnection?: () => void;
 }
 
 export async function startBlackhole(opts: BlackholeOptions = {}): Promise<Blackhole> {
@@ -31,6 +33,7 @@ export async function startBlackhole(opts: BlackholeOptions = {}): Promise<Black
   // allowHalfOpen: a peer that shuts its side down must not make us send our FIN.
   const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => {
     connections += 1;
+    opts.onConnection?.();
     sockets.add(socket);
     peerOpen.add(socket);
     // Read and discard, so the peer's writes never block and its FIN is noticed; never write.

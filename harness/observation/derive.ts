@@ -79,6 +79,9 @@ export function deriveObservation(entries: ReadonlyArray<HistoryEntry>): Observa
       })),
     actions: of('action').map(({ t, guest, action }) => ({ t, guest, action })),
     spice: main.spice,
+    spiceTargets: of('spice-target')
+      .filter((e) => e.guest === MAIN_GUEST)
+      .map(({ t }) => ({ t })),
     ...(deadlock && {
       deadlock: { onsetAt: deadlock.onsetAt, declaredAt: deadlock.t, guests: deadlock.guests, pools: deadlock.pools },
     }),

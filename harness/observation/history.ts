@@ -126,6 +126,8 @@ export type HistoryEntry =
     })
   | (OfGuest & { readonly type: 'disk'; readonly side: Side; readonly check: DiskCheck })
   | (OfGuest & { readonly type: 'spice'; readonly side: Side; readonly status: SpiceStatus })
+  /** A connection the SPICE client made to the unreachable target it was sent to (proof it tried to follow). */
+  | (OfGuest & { readonly type: 'spice-target' })
   | (At & { readonly type: 'inventory'; readonly host: string; readonly guests: ReadonlyArray<InventoryEntry> })
   | (At & { readonly type: 'pool'; readonly host: string; readonly pool: ThreadPool })
   | (At & { readonly type: 'call'; readonly host: string } & ProbeResult)

@@ -190,6 +190,8 @@ export interface Observation {
   readonly faults: ReadonlyArray<FaultRecord>;
   readonly actions: ReadonlyArray<ActionRecord>;
   readonly spice: ReadonlyArray<SpiceSnapshot>;
+  /** Connections the main guest's SPICE client made to the unreachable target it was sent to. */
+  readonly spiceTargets?: ReadonlyArray<{ readonly t: number }>;
   readonly deadlock?: DeadlockObservation;
   /** The watch after the migration ended (the settle step), when the scenario kept one. */
   readonly settle?: SettleObservation;

@@ -2,6 +2,8 @@
 // and where that behaviour is documented. Reports, scenarios, suites, baselines and CLI
 // filters all refer to these IDs; this file is their one source.
 
+import { PREMISES, type PremiseId } from './premises.ts';
+
 export interface FamilyInfo {
   readonly title: string;
   /** Where the family's behaviour is documented; where a source is silent, what a user would expect. */
@@ -60,6 +62,13 @@ export interface Requirement {
   readonly repeat: number;
   /** Judged on every scenario in which a migration ran, whichever requirement the scenario was played for. */
   readonly everyMigration: boolean;
+  /** What must have happened for it to be judged at all, checked first (judging/premises.ts). */
+  readonly premises: ReadonlyArray<Premise>;
+}
+
+export interface Premise {
+  readonly id: PremiseId;
+  readonly text: string;
 }
 
 /**
@@ -76,6 +85,56 @@ const REPEATS: Readonly<Record<string, number>> = { 'SPICE-06': 3, 'PCS-05': 3, 
  * judges it on every scenario it played.
  */
 const EVERY_MIGRATION: ReadonlySet<string> = new Set(['MIG-08']);
+
+/**
+ * Each requirement's premises, in the order they are checked: a missing one is "cannot judge",
+ * never a pass. The guest's progress comes first wherever a verdict counts passes: a guest
+ * never seen to run would make "no progress where there must be none" hold vacuously.
+ */
+const PREMISES_OF: Readonly<Record<string, ReadonlyArray<PremiseId>>> = {
+  'MIG-01': ['guest-ran'],
+  'MIG-02': ['guest-ran'],
+  'MIG-03': ['guest-ran'],
+  'MIG-04': ['guest-ran'],
+  'MIG-05': ['guest-ran', 'converging-setup'],
+  'MIG-06': ['guest-ran', 'cancel-while-active'],
+  'MIG-07': ['guest-ran', 'destination-unreachable'],
+  'MIG-08': ['guest-ran', 'watched-after-end'],
+  'SHU-01': ['guest-ran', 'same-host', 'over-unix-socket'],
+  'SHU-02': ['guest-ran', 'same-host'],
+  'SHU-03': ['guest-ran', 'same-host', 'ignore-shared-asked'],
+  'SHU-04': ['guest-ran', 'same-host', 'cpr-transfer-asked'],
+  'SHU-05': ['same-host', 'new-qemu-failed-after-handover', 'new-qemu-took-over', 'old-qemu-watched'],
+  'SHU-06': ['guest-ran', 'same-host'],
+  'UUID-01': ['guest-ran'],
+  'UUID-02': ['guest-ran', 'uuid-clash-present'],
+  'UUID-03': ['guest-ran', 'name-clash-present'],
+  'UUID-04': ['guest-ran', 'host-uuid-shared'],
+  'UUID-05': ['guest-ran', 'three-uuid-cases'],
+  'P2P-01': ['one-worker-per-daemon', 'migrations-crossed'],
+  'P2P-02': ['more-migrations-than-workers'],
+  'P2P-03': ['pools-dry-at-calls'],
+  'P2P-04': ['guest-ran', 'daemon-frozen-mid-migration'],
+  'P2P-05': ['guest-ran', 'own-host-target'],
+  'SPICE-01': ['guest-ran', 'client-connected'],
+  'SPICE-02': ['guest-ran', 'client-connected', 'client-held'],
+  'SPICE-03': ['client-connected'],
+  'SPICE-04': ['no-client'],
+  'SPICE-05': ['guest-ran', 'client-connected', 'client-stalled'],
+  'SPICE-06': ['client-connected', 'cancelled-before-handover'],
+  'PCS-01': ['guest-ran', 'source-killed-in-postcopy'],
+  'PCS-02': ['guest-ran', 'link-cut-in-postcopy', 'recovery-asked'],
+  'PCS-03': ['source-killed-before-cutover'],
+  'PCS-04': ['guest-ran', 'destination-killed-before-cutover'],
+  'PCS-05': ['source-killed-after-cutover', 'stream-unfinished-at-loss'],
+  'PCS-06': ['guest-ran', 'mirror-in-flight-at-loss'],
+  'V3-01': ['guest-ran', 'refusal-armed'],
+  'V3-02': ['guest-ran', 'link-cut-in-perform'],
+  'V3-03': ['guest-ran', 'killed-between-transfer-and-finish'],
+  'V3-04': ['guest-ran', 'source-daemon-restarted-in-perform'],
+  'V3-05': ['guest-ran', 'must-succeed-failed'],
+  'V3-INV': ['guest-ran', 'fault-struck', 'watched-after-end'],
+};
 
 type Row = readonly [id: string, title: string, behaviour: string, source?: string];
 
@@ -316,6 +375,7 @@ export const REQUIREMENTS: ReadonlyArray<Requirement> = (
     source: source ?? FAMILIES[family].sources,
     repeat: REPEATS[id] ?? 1,
     everyMigration: EVERY_MIGRATION.has(id),
+    premises: (PREMISES_OF[id] ?? []).map((p) => ({ id: p, text: PREMISES[p] })),
   })),
 );
 

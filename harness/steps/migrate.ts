@@ -66,7 +66,7 @@ type MigrateStep = z.output<typeof schema>;
 /** Starts the destination (unless unreachable) and the migration of a guest to a host. */
 export const migrate = defineStep({
   schema,
-  records: ['migrate', 'guest', 'progress', 'exit'],
+  records: ['migrate', 'guest', 'progress', 'exit', 'spice-target'],
   check(step, scope) {
     const key = scope.guest(step.guest);
     scope.host(step.to, 'to');
@@ -107,7 +107,7 @@ export const migrate = defineStep({
             settings,
           ),
         };
-    const spice = guest.spec.spice ? await spiceRelocation(ctx, step.spice) : undefined;
+    const spice = guest.spec.spice ? await spiceRelocation(ctx, guest, step.spice) : undefined;
     const withSpice = spice ? { ...settings, spice } : settings;
     if (settings.relay) guest.link.willRelay = true;
     const requestedAt = ctx.clock();
@@ -155,9 +155,16 @@ function requireCapabilities(ctx: RunContext, step: MigrateStep): void {
 }
 
 /** Where the SPICE client is sent: the destination, nowhere, or a blackhole of the harness's. */
-async function spiceRelocation(ctx: RunContext, target: MigrateStep['spice']): Promise<SpiceRelocation> {
+async function spiceRelocation(
+  ctx: RunContext,
+  guest: GuestRun,
+  target: MigrateStep['spice'],
+): Promise<SpiceRelocation> {
   if (target !== 'blackhole') return target;
-  const hole = await startBlackhole();
+  // Each connection is recorded: the proof that the client really tried to follow (SPICE-02).
+  const hole = await startBlackhole({
+    onConnection: () => ctx.history.append({ type: 'spice-target', guest: guest.key }),
+  });
   ctx.background.push(() => hole.close());
   return { host: hole.host, port: hole.port };
 }
