@@ -13,6 +13,7 @@ import { faultCatalogue, requirementLines } from './list.ts';
 import { driverOption } from './driver-options.ts';
 import { findEmulators } from '../hosts/process/emulators.ts';
 import { mutantsCommand, variantLines } from './mutants.ts';
+import { premisesCommand } from './premises.ts';
 import { formatEmulators } from './emulators-report.ts';
 import { MAX_TIME_SCALE, parseTimeScale } from '../util/clock.ts';
 
@@ -130,6 +131,23 @@ program
     }
     finish(await mutantsCommand(opts));
   });
+
+program
+  .command('premises')
+  .description(
+    'the premise matrix: each requirement on the correct emulated target, then with each of its premises taken away; it must then not pass (exit 1 if one does, or if the reason does not name the premise)',
+  )
+  .option('--family <names>', 'families to play, comma-separated (default: all with a suite)', list, [])
+  .option('--requirement <ids>', 'requirement IDs to play, comma-separated', list, [])
+  .option('--concurrency <n>', 'plays at once', positiveCount('--concurrency'), 3)
+  .option(
+    '--time-scale <n>',
+    `the emulated clock, n times the wall's (1 to ${MAX_TIME_SCALE}; see \`cutover run --time-scale\`)`,
+    timeScaleOption,
+    10,
+  )
+  .option('--out <dir>', 'reports folder', 'reports')
+  .action(async (opts) => finish(await premisesCommand(opts)));
 
 program
   .command('list')

@@ -27,7 +27,16 @@ describe('requirement selection', () => {
   });
   it('matches test names by ID only', () => {
     const p = namePattern([
-      { id: 'MIG-01', family: 'mig', title: '', behaviour: '', source: '', repeat: 1, everyMigration: false, premises: [] },
+      {
+        id: 'MIG-01',
+        family: 'mig',
+        title: '',
+        behaviour: '',
+        source: '',
+        repeat: 1,
+        everyMigration: false,
+        premises: [],
+      },
     ]);
     expect(p.test('MIG: baseline MIG-01 events')).toBe(true);
     expect(p.test('MIG-010 x')).toBe(false);

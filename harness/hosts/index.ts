@@ -1,7 +1,7 @@
 import { UsageError } from '../util/errors.ts';
 import { processHostProvider } from './process/index.ts';
 import { emulatedHostProvider } from './emulated/index.ts';
-import { EMULATED_BUG_IDS, isEmulatedBug } from './emulated/bugs.ts';
+import { EMULATED_SWITCH_IDS, isEmulatedSwitch } from './emulated/bugs.ts';
 import { containerHostProvider, HOST_RELEASES } from './container/index.ts';
 import type { HostRelease } from './container/image/index.ts';
 import type { HostKind, HostProvider } from './types.ts';
@@ -30,10 +30,10 @@ export function hostProvider(choice: HostChoice, remember?: (pid: number) => Pro
     return containerHostProvider(choice.image as HostRelease);
   }
   if (kind === 'emulated') {
-    const unknown = bugs.find((b) => !isEmulatedBug(b));
+    const unknown = bugs.find((b) => !isEmulatedSwitch(b));
     if (unknown !== undefined)
-      throw new UsageError(`unknown emulated bug '${unknown}'`, `use one of ${EMULATED_BUG_IDS.join(', ')}`);
-    return emulatedHostProvider(bugs.filter(isEmulatedBug), remember);
+      throw new UsageError(`unknown emulated bug '${unknown}'`, `use one of ${EMULATED_SWITCH_IDS.join(', ')}`);
+    return emulatedHostProvider(bugs.filter(isEmulatedSwitch), remember);
   }
   throw new UsageError(`unknown host kind '${kind}'`, `use one of ${HOST_KINDS.join(', ')}`);
 }

@@ -155,13 +155,20 @@ const newQemuTookOver: CheckPremise = (obs) => {
   return held(`the new QEMU made ${took} passes on the shared RAM before it failed`);
 };
 
+/** SHU-05's watch of the old QEMU after the failure: long enough to see it resumed, if it is. */
+export const OLD_QEMU_WATCH_MS = 1000;
+
 const oldQemuWatched: CheckPremise = (obs) => {
   const loss = failureAfterHandover(obs)?.loss;
   if (!loss) return missing('the new QEMU never failed after a completed hand-over');
   const until = obs.memory.source?.t ?? Infinity;
   const samples = obs.states.filter((s) => s.side === 'source' && s.t >= loss.t && s.t < until);
-  if (!samples.length) return missing("the old QEMU's run state was never sampled after the new one failed");
-  return held(`${samples.length} samples of the old QEMU's run state after the failure`);
+  const span = samples.length ? (samples.at(-1)?.t ?? 0) - loss.t : 0;
+  if (span < OLD_QEMU_WATCH_MS)
+    return missing(
+      `the old QEMU's run state was sampled ${samples.length} time(s) over ${ms(span)} after the new one failed, not for ${OLD_QEMU_WATCH_MS} ms`,
+    );
+  return held(`${samples.length} samples of the old QEMU's run state over ${ms(span)} after the failure`);
 };
 
 // ---- identity ----

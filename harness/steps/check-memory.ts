@@ -19,7 +19,8 @@ export const checkMemory = defineStep({
   async play(ctx, step) {
     const run = guestRun(ctx, step.guest);
     const guest = run.sides[step.side];
-    if (!guest) throw new Error(`no guest on the ${step.side} side`);
+    // A scenario cut short before the side was started: nothing to read, which the judges see.
+    if (!guest) throw new Unavailable(`no guest was ever started on the ${step.side} side`);
     const t = ctx.clock();
     const state = await guest.runState().catch(() => 'unknown' as const);
     if (state === 'gone') throw new Unavailable(`no ${step.side} guest left to read memory from`);

@@ -56,6 +56,8 @@ export class EmulatedGuest {
   running = false;
   /** Blocked on pages it does not have (post-copy with its source gone): runs, makes no progress. */
   blocked = false;
+  /** Says nothing on its serial line (a premise switch): it runs, unseen. */
+  silent = false;
   private serial?: Socket;
   private timer?: NodeJS.Timeout;
   private last = 0;
@@ -162,7 +164,7 @@ export class EmulatedGuest {
   }
 
   private say(ch: string): void {
-    if (!ch) return;
+    if (!ch || this.silent) return;
     if (this.serial?.writable) this.serial.write(ch);
   }
 

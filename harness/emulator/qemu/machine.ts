@@ -1,4 +1,4 @@
-import type { EmulatedBug } from '../../hosts/emulated/bugs.ts';
+import type { EmulatedSwitch } from '../../hosts/emulated/bugs.ts';
 import type { EmulatedLaunch } from './cmdline.ts';
 import { SpiceServer } from '../spice/server.ts';
 import { EmulatedGuest } from './guest.ts';
@@ -46,10 +46,11 @@ export class Machine {
   constructor(
     readonly launch: EmulatedLaunch,
     readonly version: string,
-    readonly bugs: ReadonlySet<EmulatedBug>,
+    readonly bugs: ReadonlySet<EmulatedSwitch>,
     readonly emit: Emit,
   ) {
     this.guest = new EmulatedGuest(launch.dataDisk ? 'diskwalk' : 'pagewalk');
+    this.guest.silent = bugs.has('silent-guest') || (launch.incoming && bugs.has('silent-incoming-guest'));
     this.runState = launch.incoming ? 'inmigrate' : 'prelaunch';
     this.autostart = !launch.startPaused;
     this.blocks = new BlockLayer({ zerosForMissing: bugs.has('zeros-for-missing-sectors') });
@@ -97,7 +98,7 @@ export class Machine {
     return action;
   }
 
-  has(bug: EmulatedBug): boolean {
+  has(bug: EmulatedSwitch): boolean {
     return this.bugs.has(bug);
   }
 

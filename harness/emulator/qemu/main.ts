@@ -1,4 +1,4 @@
-import { isEmulatedBug, type EmulatedBug } from '../../hosts/emulated/bugs.ts';
+import { isEmulatedSwitch, type EmulatedSwitch } from '../../hosts/emulated/bugs.ts';
 import { parseLaunch } from './cmdline.ts';
 import { receiveCprState } from './cpr.ts';
 import { Machine } from './machine.ts';
@@ -13,12 +13,12 @@ async function main(argv: string[]): Promise<void> {
   const own = split >= 0 ? argv.slice(0, split) : [];
   const qemuArgs = split >= 0 ? argv.slice(split + 1) : argv;
   let version = '7.2.0';
-  const bugs = new Set<EmulatedBug>();
+  const bugs = new Set<EmulatedSwitch>();
   for (let i = 0; i < own.length; i++) {
     if (own[i] === '--emulate') version = own[++i] ?? version;
     else if (own[i] === '--bug') {
       const id = own[++i] ?? '';
-      if (!isEmulatedBug(id)) throw new Error(`unknown emulated bug '${id}'`);
+      if (!isEmulatedSwitch(id)) throw new Error(`unknown emulated bug '${id}'`);
       bugs.add(id);
     }
   }

@@ -3,6 +3,8 @@
 // matrix plays every requirement against the correct emulator and against these; a
 // requirement no variant makes fail would be a check that cannot fail.
 
+import type { PremiseId } from '../../requirements/premises.ts';
+
 export interface BugVariant {
   /** Which part of the emulated target has it: its QEMU, or its management daemon (the emulated driver's). */
   readonly in?: 'daemon';
@@ -172,12 +174,41 @@ export const EMULATED_BUGS = {
 export type EmulatedBug = keyof typeof EMULATED_BUGS;
 export const EMULATED_BUG_IDS = Object.keys(EMULATED_BUGS) as EmulatedBug[];
 
-/** The variants that live in the emulated QEMU, and those of the emulated daemon. */
-export const inQemu = (bugs: ReadonlyArray<EmulatedBug>): EmulatedBug[] =>
-  bugs.filter((b) => !('in' in EMULATED_BUGS[b]));
-export const inDaemon = (bugs: ReadonlyArray<EmulatedBug>): EmulatedBug[] =>
-  bugs.filter((b) => 'in' in EMULATED_BUGS[b]);
-
 export function isEmulatedBug(id: string): id is EmulatedBug {
   return Object.hasOwn(EMULATED_BUGS, id);
 }
+
+/**
+ * Switches that withdraw a premise rather than break a behaviour: the premise matrix
+ * (`cutover premises`) plays a requirement with one on, and it must then not pass. They act
+ * on what the guest lets cutover see, in the emulated QEMU.
+ */
+export const PREMISE_SWITCHES = {
+  'silent-guest': {
+    does: 'the guest writes nothing on its serial line: its progress is never seen',
+    withdraws: ['guest-ran'],
+  },
+  'silent-incoming-guest': {
+    does: 'a guest that arrived by migration writes nothing on its serial line',
+    withdraws: ['new-qemu-took-over'],
+  },
+} as const satisfies Record<string, { readonly does: string; readonly withdraws: ReadonlyArray<PremiseId> }>;
+
+export type PremiseSwitch = keyof typeof PREMISE_SWITCHES;
+/** What the emulated target can be switched to: a bug variant, or a premise withdrawn. */
+export type EmulatedSwitch = EmulatedBug | PremiseSwitch;
+export const EMULATED_SWITCH_IDS: ReadonlyArray<EmulatedSwitch> = [
+  ...EMULATED_BUG_IDS,
+  ...(Object.keys(PREMISE_SWITCHES) as PremiseSwitch[]),
+];
+
+export function isEmulatedSwitch(id: string): id is EmulatedSwitch {
+  return isEmulatedBug(id) || Object.hasOwn(PREMISE_SWITCHES, id);
+}
+
+const ofDaemon = (s: EmulatedSwitch): boolean => isEmulatedBug(s) && 'in' in EMULATED_BUGS[s];
+/** The switches that live in the emulated QEMU, and those of the emulated daemon. */
+export const inQemu = (switches: ReadonlyArray<EmulatedSwitch>): EmulatedSwitch[] =>
+  switches.filter((s) => !ofDaemon(s));
+export const inDaemon = (switches: ReadonlyArray<EmulatedSwitch>): EmulatedBug[] =>
+  switches.filter((s): s is EmulatedBug => ofDaemon(s));

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { localHostProvider } from '../process/index.ts';
 import type { Emulator, HostProvider, SpiceClientProgram } from '../types.ts';
-import { inDaemon, inQemu, type EmulatedBug } from './bugs.ts';
+import { inDaemon, inQemu, type EmulatedSwitch } from './bugs.ts';
 
 // Emulated hosts: folders on this machine, like process hosts, whose QEMUs are cutover's
 // emulated QEMU (qemu/main.ts) started by Node. The qemu driver starts it with the command
@@ -66,7 +66,7 @@ export async function emulatedSpiceClient(): Promise<SpiceClientProgram> {
 }
 
 /** The emulated QEMUs, with the bug variants given switched on. */
-export async function emulatedQemus(bugs: ReadonlyArray<EmulatedBug> = []): Promise<Emulator[]> {
+export async function emulatedQemus(bugs: ReadonlyArray<EmulatedSwitch> = []): Promise<Emulator[]> {
   const main = await emulatorProgram('qemu');
   return EMULATED_VERSIONS.map((version) => ({
     version,
@@ -78,7 +78,7 @@ export async function emulatedQemus(bugs: ReadonlyArray<EmulatedBug> = []): Prom
 }
 
 export function emulatedHostProvider(
-  bugs: ReadonlyArray<EmulatedBug> = [],
+  bugs: ReadonlyArray<EmulatedSwitch> = [],
   remember?: (pid: number) => Promise<void>,
 ): HostProvider {
   let emulators: Promise<Emulator[]> | undefined;

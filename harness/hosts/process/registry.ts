@@ -17,10 +17,13 @@ export interface RunFolder {
   remove(): Promise<void>;
 }
 
+/** Folders this process made so far: two made in the same millisecond still differ. */
+let made = 0;
+
 export async function createRunFolder(): Promise<RunFolder> {
   await mkdir(ROOT, { recursive: true });
   await reapStaleRuns();
-  const path = join(ROOT, `${process.pid}-${Date.now().toString(36)}`);
+  const path = join(ROOT, `${process.pid}-${Date.now().toString(36)}${(made++).toString(36)}`);
   await mkdir(path, { recursive: true });
   await writeFile(join(path, 'owner'), String(process.pid));
   return {
