@@ -154,7 +154,7 @@ export async function premisesCommand(options: PremisesOptions): Promise<number>
     try {
       const variants = sources.map((s) => ({
         label: s.label,
-        ...withdraw(premise.id, s.text, `${String(parseDocument(s.text).get('name'))}-without-${premise.id}`),
+        ...withdraw(premise.id, s.text),
       }));
       const switches = [...new Set(variants.flatMap((v) => v.switches))];
       cell = cellOf(premise.id, await judgeOn(requirement, driver, variants, switches));

@@ -46,9 +46,15 @@ export class ScenarioEdit {
 
   /** Removes the matching steps (at least one must match). */
   remove(...matches: Match[]): void {
+    if (!this.removeAny(...matches))
+      throw new NotApplicable(`no step ${matches.map((m) => JSON.stringify(m)).join(' or ')}`);
+  }
+
+  /** Removes the matching steps, if any; how many it removed. */
+  removeAny(...matches: Match[]): number {
     const found = [...new Set(matches.flatMap((m) => this.find(m)))].sort((a, b) => b - a);
-    if (!found.length) throw new NotApplicable(`no step ${matches.map((m) => JSON.stringify(m)).join(' or ')}`);
     for (const i of found) this.items.splice(i, 1);
+    return found.length;
   }
 
   /** Sets a field (a path into the step) on every matching step. */
@@ -63,6 +69,15 @@ export class ScenarioEdit {
     const found = this.find(match).filter((i) => (this.items[i] as YAMLMap).has(key));
     if (!found.length) throw new NotApplicable(`no step ${JSON.stringify(match)} with ${key}`);
     for (const i of found) (this.items[i] as YAMLMap).delete(key);
+  }
+
+  /** Inserts a step before the first step matching `before`. */
+  insertBefore(before: Match, step: Record<string, unknown>): void {
+    const at = this.find(before)[0];
+    if (at === undefined) throw new NotApplicable(`no step ${JSON.stringify(before)}`);
+    const node = this.doc.createNode(step);
+    node.flow = true;
+    this.items.splice(at, 0, node);
   }
 
   /** Inserts a step after the first step matching `after` (or first, when none is given). */
@@ -202,7 +217,13 @@ export const WITHDRAWALS: Readonly<Record<PremiseId, Withdrawal>> = {
     edit: (s) => s.remove(...faultSteps('freeze-daemon', 'pause-host', 'thaw-daemon', 'resume-host')),
   },
   'own-host-target': { does: 'the migration goes to another host', edit: toAnotherHost },
-  'client-connected': { does: 'no SPICE client', edit: (s) => s.remove({ do: 'spice-client' }) },
+  'client-connected': {
+    does: 'no SPICE client (nor the faults that act on one)',
+    edit: (s) => {
+      s.remove({ do: 'spice-client' });
+      s.removeAny(...faultSteps('stall-client', 'resume-client', 'kill-client'));
+    },
+  },
   'client-held': {
     does: 'the client is sent to the destination, which it can reach',
     edit: (s) => s.set({ do: 'migrate' }, ['spice'], 'destination'),
@@ -238,12 +259,20 @@ export const WITHDRAWALS: Readonly<Record<PremiseId, Withdrawal>> = {
     edit: (s) => s.remove({ do: 'fault', kind: 'kill', side: 'source' }),
   },
   'stream-unfinished-at-loss': {
-    does: 'the disk streams at 1 GiB/s, done long before the source dies',
-    edit: (s) => s.set({ do: 'migrate' }, ['storage', 'bandwidth'], '1GiB'),
+    does: 'the source is killed only once the disk was streamed in full',
+    edit: (s) =>
+      s.insertBefore(
+        { do: 'fault', kind: 'kill', side: 'source' },
+        { do: 'wait-event', side: 'destination', event: 'BLOCK_JOB_COMPLETED', within: '120s' },
+      ),
   },
   'mirror-in-flight-at-loss': {
-    does: 'the disk mirrors at 1 GiB/s: mirror and migration done before the destination dies',
-    edit: (s) => s.set({ do: 'migrate' }, ['storage', 'bandwidth'], '1GiB'),
+    does: 'the destination is killed only once the mirror and the migration ended',
+    edit: (s) =>
+      s.insertBefore(
+        { do: 'fault', kind: 'kill', side: 'destination' },
+        { do: 'wait-migration', status: ['completed', 'failed', 'cancelled'], within: '120s' },
+      ),
   },
   'refusal-armed': {
     does: 'the destination is never told to refuse',
@@ -268,15 +297,20 @@ export const WITHDRAWALS: Readonly<Record<PremiseId, Withdrawal>> = {
   'fault-struck': { does: 'no fault at all', edit: (s) => s.remove({ do: 'fault' }) },
 };
 
-/** A scenario's text with the premise taken away, and the switches to play it with. */
+/**
+ * A scenario's text with the premise taken away, and the switches to play it with. Its name
+ * stays: sockets are named after it, and UNIX socket paths are short.
+ */
 export function withdraw(
   premise: PremiseId,
   text: string,
-  name: string,
 ): { readonly text: string; readonly switches: ReadonlyArray<PremiseSwitch> } {
   const withdrawal = WITHDRAWALS[premise];
   const edit = new ScenarioEdit(text);
   withdrawal.edit?.(edit);
-  edit.setIn(['name'], name);
+  edit.setIn(
+    ['description'],
+    `${String(edit.getIn(['description']) ?? '').trim()} (Premise ${premise} withdrawn: ${withdrawal.does}.)`,
+  );
   return { text: edit.toString(), switches: withdrawal.switches ?? [] };
 }
