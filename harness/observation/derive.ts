@@ -34,6 +34,7 @@ export function deriveObservation(entries: ReadonlyArray<HistoryEntry>): Observa
   ];
   const deadlock = of('deadlock').at(-1);
   const settle = of('settle').at(-1);
+  const unanswered = of('unanswered').map(({ type: _type, ...look }) => look);
   return {
     format: HISTORY_FORMAT,
     scenario: begin.scenario,
@@ -79,6 +80,7 @@ export function deriveObservation(entries: ReadonlyArray<HistoryEntry>): Observa
       })),
     actions: of('action').map(({ t, guest, action }) => ({ t, guest, action })),
     spice: main.spice,
+    ...(unanswered.length && { unanswered }),
     ...(deadlock && {
       deadlock: { onsetAt: deadlock.onsetAt, declaredAt: deadlock.t, guests: deadlock.guests, pools: deadlock.pools },
     }),

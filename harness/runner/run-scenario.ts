@@ -16,8 +16,10 @@ import {
 import type { LoadedScenario } from '../scenario/load.ts';
 import type { GuestSettings, Scenario, Step } from '../scenario/schema.ts';
 import { makeRunContext, sampleStates, stepKind, type GuestRun, type RunContext } from '../steps/index.ts';
+import { ANSWER_MS, answerWithin, lookBound } from '../steps/looks.ts';
 import { whileRunning } from '../util/cleanup.ts';
-import { clockFrom, timeScale } from '../util/clock.ts';
+import { clockFrom, timeScale, wallTime } from '../util/clock.ts';
+import { DeadlineError, withDeadline } from '../util/deadline.ts';
 import { Unavailable, WaitExpired } from '../util/errors.ts';
 
 export interface RunScenarioOptions {
@@ -37,6 +39,12 @@ export interface ScenarioRun {
   readonly history: ReadonlyArray<HistoryEntry>;
   readonly evidence: ReadonlyArray<{ readonly label: string; readonly path: string }>;
 }
+
+/** How long each part of the teardown (the driver's close, a host's close or logs) may take. */
+const TEARDOWN_MS = 30_000;
+
+/** A part of the teardown within TEARDOWN_MS: its result, or undefined when it failed or ran out. */
+type Bounded = <T>(what: string, work: () => Promise<T>) => Promise<T | undefined>;
 
 /**
  * Plays a scenario's steps against a driver on fresh hosts, appending everything to one
@@ -82,13 +90,19 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       fleet.get(MAIN_GUEST);
     if (owner) history.append({ type: 'event', t: e.t, guest: owner.key, event: e });
   });
+  // Each part bounded: a driver or host that never returns must not hold the run (hosts end their processes).
+  const bounded: Bounded = (what, work) =>
+    withDeadline(what, wallTime(TEARDOWN_MS), Promise.resolve().then(work)).catch((err) => {
+      if (err instanceof DeadlineError) say(`teardown: ${err.message}`);
+      return undefined;
+    });
   const stopEverything = async (): Promise<void> => {
     unsubscribe();
     history.close();
     for (const disarm of ctx.armed.splice(0)) disarm();
-    await Promise.all(ctx.background.splice(0).map((stop) => stop().catch(() => undefined)));
-    await driver.close().catch(() => undefined);
-    await Promise.all(hosts.map((h) => h.close().catch(() => undefined)));
+    await Promise.all(ctx.background.splice(0).map((stop) => bounded('a background task', stop)));
+    await bounded(`the ${driver.name} driver's close`, () => driver.close());
+    await Promise.all(hosts.map((h) => bounded(`closing host ${h.name}`, () => h.close())));
     for (const guest of fleet.values()) {
       await guest.link.close();
       await Promise.all(Object.values(guest.serial).map((s) => s?.close().catch(() => undefined)));
@@ -98,7 +112,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   return whileRunning(stopEverything, async () => {
     try {
       await play(ctx, options.loaded, hosts, startedAt);
-      return { history: history.entries, evidence: await collectEvidence(ctx, driver, hosts) };
+      return { history: history.entries, evidence: await collectEvidence(ctx, driver, hosts, bounded) };
     } finally {
       await stopEverything();
     }
@@ -180,10 +194,27 @@ async function play(
   });
   await playSteps(ctx, scenario.steps);
   await sampleStates(ctx);
-  await Promise.all(ctx.background.splice(0).map((stop) => stop()));
+  await Promise.all(
+    ctx.background.splice(0).map((stop) =>
+      withDeadline('a background task', lookBound(ANSWER_MS), stop()).catch((err) => {
+        if (!(err instanceof DeadlineError)) throw err;
+        ctx.say(`${err.message}; left to the teardown`);
+      }),
+    ),
+  );
   for (const disarm of ctx.armed.splice(0)) disarm();
   for (const guest of ctx.fleet.values()) {
-    const info = guest.migration ? await guest.job?.info().catch(() => undefined) : undefined;
+    const job = guest.migration ? guest.job : undefined;
+    if (!job) continue;
+    const bound = lookBound(ANSWER_MS);
+    // A final status the implementation does not give is recorded so (answerWithin), not waited for.
+    const info = await answerWithin(
+      ctx,
+      { look: 'final-status', guest: guest.key },
+      "the migration's final status",
+      bound,
+      () => job.info(),
+    ).catch(() => undefined);
     if (info) ctx.history.append({ type: 'final', guest: guest.key, info });
   }
   ctx.history.append({ type: 'end' });
@@ -237,13 +268,16 @@ async function collectEvidence(
   ctx: RunContext,
   driver: Driver,
   hosts: ReadonlyArray<Host>,
+  bounded: Bounded,
 ): Promise<Array<{ label: string; path: string }>> {
-  await driver.close().catch(() => undefined);
+  await bounded(`the ${driver.name} driver's close`, () => driver.close());
   const files: Array<{ label: string; path: string }> = [];
   for (const guest of ctx.fleet.values()) {
     for (const side of SIDES) files.push(...(guest.sides[side]?.evidence() ?? []));
   }
-  for (const host of hosts) files.push(...(await host.collectLogs().catch(() => [])));
+  for (const host of hosts) {
+    files.push(...((await bounded(`the logs of host ${host.name}`, () => host.collectLogs())) ?? []));
+  }
   files.push(...ctx.history.of('evidence').map(({ label, path }) => ({ label, path })));
   return files;
 }
