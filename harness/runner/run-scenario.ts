@@ -20,7 +20,7 @@ import { ANSWER_MS, answerWithin, lookBound } from '../steps/looks.ts';
 import { whileRunning } from '../util/cleanup.ts';
 import { clockFrom, timeScale, wallTime } from '../util/clock.ts';
 import { DeadlineError, withDeadline } from '../util/deadline.ts';
-import { Unavailable, WaitExpired } from '../util/errors.ts';
+import { Unavailable, UsageError, WaitExpired } from '../util/errors.ts';
 
 export interface RunScenarioOptions {
   readonly loaded: LoadedScenario;
@@ -40,6 +40,22 @@ export interface ScenarioRun {
   readonly evidence: ReadonlyArray<{ readonly label: string; readonly path: string }>;
 }
 
+/**
+ * cutover itself failed while the scenario played (what the implementation did is in the
+ * history, never thrown): the run as recorded up to then comes with it, to be kept.
+ */
+export class ScenarioError extends Error {
+  override name = 'ScenarioError';
+  constructor(
+    /** Where the scenario was: "step 14 (check-memory)", "the final states". */
+    readonly during: string,
+    readonly run: ScenarioRun,
+    cause: unknown,
+  ) {
+    super(`${during}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 /** How long each part of the teardown (the driver's close, a host's close or logs) may take. */
 const TEARDOWN_MS = 30_000;
 
@@ -49,7 +65,8 @@ type Bounded = <T>(what: string, work: () => Promise<T>) => Promise<T | undefine
 /**
  * Plays a scenario's steps against a driver on fresh hosts, appending everything to one
  * history. A wait that runs out ends the scenario early (the history says where); a harness
- * failure throws. Either way every guest and host is ended before this returns.
+ * failure throws ScenarioError with what was recorded (a usage error is thrown as it is).
+ * Either way every guest and host is ended before this returns.
  */
 export async function runScenario(options: RunScenarioOptions): Promise<ScenarioRun> {
   const { scenario } = options.loaded;
@@ -108,11 +125,19 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       await Promise.all(Object.values(guest.serial).map((s) => s?.close().catch(() => undefined)));
     }
   };
+  const where = { now: 'starting' };
   // Registered for Ctrl-C and a dying parent too, not only for the normal end.
   return whileRunning(stopEverything, async () => {
     try {
-      await play(ctx, options.loaded, hosts, startedAt);
+      await play(ctx, options.loaded, hosts, startedAt, where);
       return { history: history.entries, evidence: await collectEvidence(ctx, driver, hosts, bounded) };
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      // The history ends where cutover failed (no 'end' entry); it and the files so far are kept.
+      history.close();
+      say(`cutover failed during ${where.now}: ${err instanceof Error ? err.message : String(err)}`);
+      const evidence = await collectEvidence(ctx, driver, hosts, bounded).catch(() => []);
+      throw new ScenarioError(where.now, { history: history.entries, evidence }, err);
     } finally {
       await stopEverything();
     }
@@ -154,8 +179,10 @@ async function play(
   loaded: LoadedScenario,
   hosts: ReadonlyArray<Host>,
   startedAt: string,
+  where: { now: string },
 ): Promise<void> {
   const { scenario } = loaded;
+  where.now = `the ${ctx.driver.name} driver's describe()`;
   const description = await ctx.driver.describe();
   const guests: Record<string, GuestSpecRecord> = {};
   for (const guest of ctx.fleet.values()) {
@@ -192,7 +219,8 @@ async function play(
     ),
     guests,
   });
-  await playSteps(ctx, scenario.steps);
+  await playSteps(ctx, scenario.steps, where);
+  where.now = 'the final states';
   await sampleStates(ctx);
   await Promise.all(
     ctx.background.splice(0).map((stop) =>
@@ -227,9 +255,10 @@ async function play(
  * judges see the final states, progress and memory of a hang. A step the implementation
  * cannot do at all ends the scenario: the requirement does not apply.
  */
-async function playSteps(ctx: RunContext, steps: ReadonlyArray<Step>): Promise<void> {
+async function playSteps(ctx: RunContext, steps: ReadonlyArray<Step>, where: { now: string }): Promise<void> {
   let cutShort: string | undefined;
   for (const [index, step] of steps.entries()) {
+    where.now = `step ${index} (${step.do})`;
     const startedAt = ctx.clock();
     const record = (outcome: StepOutcome, detail?: string): void =>
       void ctx.history.append({ type: 'step', index, do: step.do, startedAt, outcome, ...(detail ? { detail } : {}) });
