@@ -78,7 +78,12 @@ export function deriveObservation(entries: ReadonlyArray<HistoryEntry>): Observa
         placement,
         ...(detail !== undefined && { detail }),
       })),
-    actions: of('action').map(({ t, guest, action }) => ({ t, guest, action })),
+    actions: of('action').map(({ t, guest, action, refused }) => ({
+      t,
+      guest,
+      action,
+      ...(refused !== undefined && { refused }),
+    })),
     spice: main.spice,
     ...(unanswered.length && { unanswered }),
     ...(deadlock && {

@@ -115,7 +115,12 @@ export type HistoryEntry =
   | (OfGuest & { readonly type: 'progress'; readonly side: Side; readonly text: string })
   | (OfGuest & { readonly type: 'exit'; readonly side: Side; readonly exit: ProcessExit })
   | (OfGuest & { readonly type: 'migrate' } & MigrationRequest)
-  | (OfGuest & { readonly type: 'action'; readonly action: 'cancel' | 'start-postcopy' | 'recover' })
+  | (OfGuest & {
+      readonly type: 'action';
+      readonly action: 'cancel' | 'start-postcopy' | 'recover';
+      /** The implementation's answer when it refused (a recovery it would not start). */
+      readonly refused?: string;
+    })
   /** What the implementation said of the migration at the end (query-migrate or its equivalent). */
   | (OfGuest & { readonly type: 'final'; readonly info: MigrationInfo })
   | (OfGuest & {
