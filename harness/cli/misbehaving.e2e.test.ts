@@ -1,10 +1,12 @@
 // Vendor-style driver modules on real QEMU, each the real qemu driver with one bug a
 // management layer could have: the requirement it breaks must FAIL, with the implementation
 // blamed (never 'error'), and nothing may be left behind.
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Observation } from '../observation/types.ts';
 import { cutover, qemuProcesses, runningProcesses } from './e2e-helpers.ts';
 
 const driver = (name: string): string => join('harness/cli/fixtures/drivers', `${name}.ts`);
@@ -63,4 +65,35 @@ describe('misbehaving management layers on real QEMU', () => {
     },
     180_000,
   );
+
+  // The recovery wait (60 s) runs out; then the settle (5 s), a `stop` the paused destination
+  // never answers (bounded at 10 s), a last state query (5 s): about 90 s in all (QEMU 7.2.22,
+  // 2 cores, 2026-12-07: 91 s).
+  it('a post-copy recovery that does nothing makes PCS-02 fail, not err, and the evidence is stored', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
+    const started = Date.now();
+    const result = await cutover([
+      'scenario',
+      'scenarios/pcs/link-cut-postcopy.yaml',
+      '--driver',
+      driver('skips-postcopy-recovery'),
+      '--out',
+      out,
+    ]);
+    const elapsedMs = Date.now() - started;
+    expect(result.stdout, result.stdout + result.stderr).toMatch(
+      /^ {2}FAIL {2}PCS-02: recovery never completed the migration: neither side reported a migration status after it was asked for at [\d.]+ ms; both stayed postcopy-paused; then the destination did not answer \(pausing the destination guest to read its memory: no answer within 10 s\)/m,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    expect(elapsedMs).toBeLessThan(150_000);
+    const folder = join(out, 'latest', 'scenarios', 'pcs-link-cut-postcopy');
+    for (const file of ['history.jsonl', 'observation.json', 'timeline.svg', 'qmp-destination.log'])
+      expect(existsSync(join(folder, file)), file).toBe(true);
+    const observation = JSON.parse(readFileSync(join(folder, 'observation.json'), 'utf8')) as Observation;
+    expect(observation.unanswered?.map((u) => `${u.look} ${u.side} ${u.cause}`)).toEqual([
+      'check-memory destination deadline',
+    ]);
+    expect(qemuProcesses()).toBe(0);
+  }, 240_000);
 });

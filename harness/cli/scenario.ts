@@ -3,7 +3,7 @@ import type { Observation } from '../observation/types.ts';
 import { findRequirement } from '../requirements/catalog.ts';
 import { openRunFolder } from '../reporting/run-folder.ts';
 import { loadScenario } from '../scenario/load.ts';
-import { openSession, preflight } from '../session/index.ts';
+import { openSession, preflight, UnfinishedScenario } from '../session/index.ts';
 import { printScenarioVerdicts } from './judge.ts';
 import { say, type TargetOptions } from './options.ts';
 
@@ -27,6 +27,15 @@ export async function scenarioCommand(file: string, options: ScenarioOptions): P
   try {
     observation = await session.play(loaded);
   } catch (err) {
+    if (err instanceof UnfinishedScenario) {
+      // cutover failed while playing: what was recorded stays, in a run folder still named
+      // *.incomplete (never a result), and the message says where.
+      process.stderr.write(
+        `cutover: harness error in ${loaded.scenario.name}: ${err.message}\n` +
+          `what was recorded up to then: ${relative(process.cwd(), err.folder)}/ (${err.evidence.map((e) => e.path).join(', ')})\n`,
+      );
+      return 1;
+    }
     // Nothing was observed: no folder that looks like a run is left behind.
     await folder.discard();
     throw err;

@@ -1,5 +1,6 @@
 import type { MigrationStatus, RunState, Side } from '../drivers/types.ts';
 import { FINAL_STATUSES } from '../drivers/vocabulary.ts';
+import { MAIN_GUEST } from '../observation/derive.ts';
 import type { FaultRecord, Observation } from '../observation/types.ts';
 import { CannotJudge, Failed, skipped, type Verdict } from './verdict.ts';
 
@@ -78,7 +79,11 @@ export function statesBetween(obs: Observation, side: Side, from: number, to: nu
   return obs.states.filter((s) => s.side === side && s.t >= from && s.t < to).map((s) => s.state);
 }
 
-/** A side's memory check; a guest its implementation ended before it could be read fails the requirement. */
+/**
+ * A side's memory check. A guest its implementation ended, or left unable to answer within the
+ * check's bounds (a `stop` that never returns), fails the requirement; a check that met an
+ * error answer cannot be judged (the error may be cutover's or the machine's as well).
+ */
 export function requireMemory(obs: Observation, side: Side) {
   const memory = obs.memory[side];
   if (memory) return memory;
@@ -89,6 +94,12 @@ export function requireMemory(obs: Observation, side: Side) {
       `the ${side} guest was gone before its memory could be read (its QEMU ended at ${ms(exit.t)}, ${how})`,
     );
   }
+  const unanswered = obs.unanswered?.find(
+    (u) => u.look === 'check-memory' && u.side === side && u.guest === MAIN_GUEST,
+  );
+  if (unanswered?.cause === 'deadline')
+    throw new Failed(`the ${side} guest's memory could not be read: ${unanswered.detail} (at ${ms(unanswered.t)})`);
+  if (unanswered) throw new CannotJudge(`the ${side} guest's memory could not be read: ${unanswered.detail}`);
   throw new CannotJudge(`scenario '${obs.scenario.name}' has no check-memory step for the ${side}`);
 }
 

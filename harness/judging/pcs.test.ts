@@ -146,3 +146,28 @@ describe('PCS storage judges on real observations and broken copies', () => {
     expect(judge('PCS-06')(wrong as Observation).reason).toMatch(/1 sectors of zeros/);
   });
 });
+
+describe('PCS-02 on QEMU 7.2 with a management layer whose recovery does nothing', () => {
+  const nullRecovery = () => fixture('qemu-7.2-pcs-link-cut-postcopy-null-recovery');
+
+  it('fails, saying recovery never completed, where both sides stayed and what went unanswered', () => {
+    const verdict = judge('PCS-02')(nullRecovery() as Observation);
+    expect(verdict.verdict).toBe('fail');
+    expect(verdict.reason).toMatch(
+      /^recovery never completed the migration: neither side reported a migration status after it was asked for at [\d.]+ ms; both stayed postcopy-paused; then the destination did not answer \(pausing the destination guest to read its memory: no answer within 10 s\) \(step 12 wait-migration ran out of time: /,
+    );
+  });
+
+  it('names the statuses a recovery that started went through', () => {
+    const obs = nullRecovery();
+    const recover = obs.actions.find((a) => a.action === 'recover')!.t;
+    obs.events.push(
+      { t: recover + 5, side: 'destination', name: 'MIGRATION', migrationStatus: 'postcopy-recover' },
+      { t: recover + 6, side: 'source', name: 'MIGRATION', migrationStatus: 'postcopy-recover' },
+      { t: recover + 900, side: 'source', name: 'MIGRATION', migrationStatus: 'postcopy-paused' },
+    );
+    expect(judge('PCS-02')(obs as Observation).reason).toMatch(
+      /the source went postcopy-recover -> postcopy-paused, the destination postcopy-recover; the source stayed postcopy-paused, the destination postcopy-recover/,
+    );
+  });
+});

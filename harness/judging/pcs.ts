@@ -120,7 +120,7 @@ export const PCS_02: Judge = (obs) => {
   if (recover.refused !== undefined) return fail(`recovery was refused: ${recover.refused}`, measurements);
   if (completed === undefined)
     return fail(
-      `the recovered migration never completed (statuses: ${statusSequence(obs).join(' -> ')})${deadlineNote(obs)}`,
+      `recovery never completed the migration: ${afterRecovery(obs, recover.t)}${deadlineNote(obs)}`,
       measurements,
     );
   const memory = requireMemory(obs, 'destination');
@@ -135,6 +135,27 @@ export const PCS_02: Judge = (obs) => {
     measurements,
   );
 };
+
+/** What followed a recovery that never completed: each side's statuses since, where each stayed, what went unanswered. */
+function afterRecovery(obs: Observation, t: number): string {
+  const since = (side: Side): string[] =>
+    obs.events
+      .filter((e) => e.side === side && e.migrationStatus && e.t > t)
+      .map((e) => e.migrationStatus as string)
+      .filter((status, i, all) => all[i - 1] !== status);
+  const last = (side: Side): string => statusAt(obs, side, Infinity) ?? 'no status';
+  const [source, destination] = [since('source'), since('destination')];
+  const moves =
+    source.length || destination.length
+      ? `after it was asked for at ${ms(t)} the source went ${source.join(' -> ') || 'nowhere'}, the destination ${destination.join(' -> ') || 'nowhere'}; `
+      : `neither side reported a migration status after it was asked for at ${ms(t)}; `;
+  const stayed =
+    last('source') === last('destination')
+      ? `both stayed ${last('source')}`
+      : `the source stayed ${last('source')}, the destination ${last('destination')}`;
+  const silent = obs.unanswered?.find((u) => u.t > t && u.cause === 'deadline');
+  return `${moves}${stayed}${silent ? `; then the ${silent.side ?? silent.host ?? 'implementation'} did not answer (${silent.detail})` : ''}`;
+}
 
 /** A QEMU migration that went on through the dead link and completed once it came back. */
 function laterCompletion(obs: Observation, after: number): string {

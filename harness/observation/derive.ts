@@ -34,6 +34,7 @@ export function deriveObservation(entries: ReadonlyArray<HistoryEntry>): Observa
   ];
   const deadlock = of('deadlock').at(-1);
   const settle = of('settle').at(-1);
+  const unanswered = of('unanswered').map(({ type: _type, ...look }) => look);
   return {
     format: HISTORY_FORMAT,
     scenario: begin.scenario,
@@ -77,11 +78,17 @@ export function deriveObservation(entries: ReadonlyArray<HistoryEntry>): Observa
         placement,
         ...(detail !== undefined && { detail }),
       })),
-    actions: of('action').map(({ t, guest, action }) => ({ t, guest, action })),
+    actions: of('action').map(({ t, guest, action, refused }) => ({
+      t,
+      guest,
+      action,
+      ...(refused !== undefined && { refused }),
+    })),
     spice: main.spice,
     spiceTargets: of('spice-target')
       .filter((e) => e.guest === MAIN_GUEST)
       .map(({ t }) => ({ t })),
+    ...(unanswered.length && { unanswered }),
     ...(deadlock && {
       deadlock: { onsetAt: deadlock.onsetAt, declaredAt: deadlock.t, guests: deadlock.guests, pools: deadlock.pools },
     }),

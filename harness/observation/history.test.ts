@@ -113,6 +113,27 @@ describe('history', () => {
     expect(woke).toEqual(['event']);
   });
 
+  it("keeps the implementation's answer to an action it refused", () => {
+    const history = scenarioHistory();
+    const entries = [
+      ...history.entries.slice(0, -1),
+      {
+        type: 'action' as const,
+        t: 58,
+        guest: 'main',
+        action: 'recover' as const,
+        refused: 'migrate-recover: not now',
+      },
+      ...history.entries.slice(-1),
+    ];
+    expect(deriveObservation(entries).actions.at(-1)).toEqual({
+      t: 58,
+      guest: 'main',
+      action: 'recover',
+      refused: 'migrate-recover: not now',
+    });
+  });
+
   it('derives the observation judges read: per guest, cancel and final, struck faults only, actions', () => {
     const obs = deriveObservation(scenarioHistory().entries);
     expect(obs.format).toBe(HISTORY_FORMAT);

@@ -115,7 +115,12 @@ export type HistoryEntry =
   | (OfGuest & { readonly type: 'progress'; readonly side: Side; readonly text: string })
   | (OfGuest & { readonly type: 'exit'; readonly side: Side; readonly exit: ProcessExit })
   | (OfGuest & { readonly type: 'migrate' } & MigrationRequest)
-  | (OfGuest & { readonly type: 'action'; readonly action: 'cancel' | 'start-postcopy' | 'recover' })
+  | (OfGuest & {
+      readonly type: 'action';
+      readonly action: 'cancel' | 'start-postcopy' | 'recover';
+      /** The implementation's answer when it refused (a recovery it would not start). */
+      readonly refused?: string;
+    })
   /** What the implementation said of the migration at the end (query-migrate or its equivalent). */
   | (OfGuest & { readonly type: 'final'; readonly info: MigrationInfo })
   | (OfGuest & {
@@ -123,6 +128,22 @@ export type HistoryEntry =
       readonly side: Side;
       readonly check: MemoryCheck;
       readonly counters: { readonly passes: number; readonly boots: number };
+    })
+  /**
+   * A look at the implementation after the fact (a guest's state, a stop before its memory is
+   * read, a memory dump, a SPICE query, an inventory) that got no answer within its bound, or
+   * an error while the guest's process was still there: what was asked, and what came.
+   */
+  | (At & {
+      readonly type: 'unanswered';
+      readonly look: UnansweredLook;
+      readonly guest?: string;
+      readonly side?: Side;
+      readonly host?: string;
+      /** 'deadline': nothing came within boundMs; 'error': the implementation's call failed. */
+      readonly cause: 'deadline' | 'error';
+      readonly boundMs: number;
+      readonly detail: string;
     })
   | (OfGuest & { readonly type: 'disk'; readonly side: Side; readonly check: DiskCheck })
   | (OfGuest & { readonly type: 'spice'; readonly side: Side; readonly status: SpiceStatus })
@@ -159,6 +180,10 @@ export type HistoryEntry =
   /** A file worth keeping that a step produced (a client's log), by absolute path. */
   | (At & { readonly type: 'evidence'; readonly label: string; readonly path: string })
   | (At & { readonly type: 'end' });
+
+/** The looks after the fact whose silence is recorded: steps that only look, and the final status after the steps. */
+export const UNANSWERED_LOOKS = ['check-memory', 'query-spice', 'inventory', 'final-status'] as const;
+export type UnansweredLook = (typeof UNANSWERED_LOOKS)[number];
 
 /** Why a settle ended: the bound was watched out, or only one copy of each guest was left that could run. */
 export const SETTLE_ENDS = ['bound', 'one-copy'] as const;

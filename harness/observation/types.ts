@@ -14,7 +14,15 @@ import type {
 import type { DiskCheck } from '../guest/disk-check.ts';
 import type { MemoryCheck } from '../guest/memory-check.ts';
 import type { ProcessExit } from '../hosts/types.ts';
-import type { FaultTarget, HISTORY_FORMAT, HostRecord, MigrationRequest, SettleEnd, StepOutcome } from './history.ts';
+import type {
+  FaultTarget,
+  HISTORY_FORMAT,
+  HostRecord,
+  MigrationRequest,
+  SettleEnd,
+  StepOutcome,
+  UnansweredLook,
+} from './history.ts';
 
 export interface StepRecord {
   readonly index: number;
@@ -137,6 +145,19 @@ export interface DeadlockObservation {
 
 export type HostObservation = HostRecord;
 
+/** A look after the fact that got no answer from the implementation: none within its bound, or an error. */
+export interface UnansweredRecord {
+  readonly t: number;
+  readonly look: UnansweredLook;
+  /** The scenario's key of the guest it was about ('main' for `guest:`), if any. */
+  readonly guest?: string;
+  readonly side?: Side;
+  readonly host?: string;
+  readonly cause: 'deadline' | 'error';
+  readonly boundMs: number;
+  readonly detail: string;
+}
+
 /** Both sides watched from `from` to `until` (ms), against a bound of `boundMs`. */
 export interface SettleObservation {
   readonly from: number;
@@ -193,6 +214,8 @@ export interface Observation {
   /** Connections the main guest's SPICE client made to the unreachable target it was sent to. */
   readonly spiceTargets?: ReadonlyArray<{ readonly t: number }>;
   readonly deadlock?: DeadlockObservation;
+  /** Looks after the fact the implementation left unanswered (absent in observations made before they were recorded). */
+  readonly unanswered?: ReadonlyArray<UnansweredRecord>;
   /** The watch after the migration ended (the settle step), when the scenario kept one. */
   readonly settle?: SettleObservation;
   /** Files kept as evidence, relative to the scenario's evidence folder. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { SIDES } from '../drivers/vocabulary.ts';
 import { deriveObservation, MAIN_GUEST } from '../observation/derive.ts';
 import { HISTORY_FORMAT, historyFromJsonl, historyToJsonl, type HistoryEntry } from '../observation/history.ts';
@@ -15,31 +15,20 @@ import { renderTimeline } from './timeline.ts';
 
 export const HISTORY_FILE = 'history.jsonl';
 export const OBSERVATION_FILE = 'observation.json';
+/** In a scenario's folder: cutover failed to finish it, and says where and why. */
+export const ERROR_FILE = 'error.txt';
+
+type Evidence = { readonly label: string; readonly path: string };
 
 /** Writes a played scenario into its folder; returns the observation, evidence listed. */
 export async function storeScenario(
   dir: string,
   history: ReadonlyArray<HistoryEntry>,
-  files: ReadonlyArray<{ readonly label: string; readonly path: string }>,
+  files: ReadonlyArray<Evidence>,
 ): Promise<Observation> {
   await makeDirectory(dir);
   await writeFile(join(dir, HISTORY_FILE), historyToJsonl(history));
-  const evidence: Array<{ label: string; path: string }> = [];
-  for (const serial of serialTimings(history)) {
-    await writeFile(join(dir, serial.file), serial.text);
-    evidence.push({ label: serial.label, path: serial.file });
-  }
-  for (const file of files) {
-    const name = basename(file.path);
-    if (evidence.some((e) => e.path === name)) continue;
-    if (
-      await copyFile(file.path, join(dir, name)).then(
-        () => true,
-        () => false,
-      )
-    )
-      evidence.push({ label: file.label, path: name });
-  }
+  const evidence = await copyEvidence(dir, history, files);
   const observation: Observation = {
     ...deriveObservation(history),
     evidence: [
@@ -55,11 +44,89 @@ export async function storeScenario(
 }
 
 /**
+ * Writes a scenario cutover failed to finish: its history as far as it went (no 'end' entry),
+ * the evidence files, the timeline where one can be drawn, and error.txt saying where and what
+ * failed. No observation.json: judges never read an unfinished scenario. Returns what it wrote.
+ */
+export async function storeUnfinishedScenario(
+  dir: string,
+  history: ReadonlyArray<HistoryEntry>,
+  files: ReadonlyArray<Evidence>,
+  failure: { readonly during: string; readonly error: unknown },
+): Promise<Evidence[]> {
+  await makeDirectory(dir);
+  await writeFile(join(dir, ERROR_FILE), errorReport(history, failure));
+  const evidence: Evidence[] = [{ label: 'What cutover failed at', path: ERROR_FILE }];
+  if (history.length) {
+    await writeFile(join(dir, HISTORY_FILE), historyToJsonl(history));
+    evidence.push({ label: 'History (unfinished)', path: HISTORY_FILE });
+  }
+  evidence.push(...(await copyEvidence(dir, history, files)));
+  // Drawn from what was recorded; a history that never began (no hosts, no driver) has none.
+  const timeline = history.some((e) => e.type === 'begin')
+    ? renderTimeline({ ...deriveObservation(history), evidence })
+    : undefined;
+  if (timeline !== undefined) {
+    await writeFile(join(dir, 'timeline.svg'), timeline);
+    evidence.push({ label: 'Timeline (unfinished)', path: 'timeline.svg' });
+  }
+  return evidence;
+}
+
+/** error.txt: what failed, where in the scenario, and that the folder is no result. */
+function errorReport(history: ReadonlyArray<HistoryEntry>, failure: { during: string; error: unknown }): string {
+  const { error } = failure;
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  const text = cause instanceof Error ? cause.message : String(cause);
+  const t = history.at(-1)?.t;
+  return [
+    `cutover failed during ${failure.during}${t !== undefined ? ` (last entry of the history at ${(t / 1000).toFixed(1)} s)` : ''}:`,
+    text,
+    '',
+    'This folder keeps what was recorded up to then; it is no result, and `cutover judge` does not judge it.',
+    '',
+    cause instanceof Error && cause.stack ? cause.stack : text,
+    '',
+  ].join('\n');
+}
+
+/** The serial timings written, and the evidence files copied, into the scenario's folder. */
+async function copyEvidence(
+  dir: string,
+  history: ReadonlyArray<HistoryEntry>,
+  files: ReadonlyArray<Evidence>,
+): Promise<Evidence[]> {
+  const evidence: Evidence[] = [];
+  for (const serial of serialTimings(history)) {
+    await writeFile(join(dir, serial.file), serial.text);
+    evidence.push({ label: serial.label, path: serial.file });
+  }
+  for (const file of files) {
+    const name = basename(file.path);
+    if (evidence.some((e) => e.path === name)) continue;
+    if (
+      await copyFile(file.path, join(dir, name)).then(
+        () => true,
+        () => false,
+      )
+    )
+      evidence.push({ label: file.label, path: name });
+  }
+  return evidence;
+}
+
+/**
  * A stored scenario's observation, derived again from its history: `path` is the scenario's
- * folder, its history.jsonl, or its observation.json (used when there is no history).
+ * folder, its history.jsonl, or its observation.json (used when there is no history). A
+ * scenario cutover failed to finish (error.txt) is refused: its history is evidence, no result.
  */
 export async function readStoredObservation(path: string): Promise<Observation> {
   const isDir = (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
+  const failed = join(isDir ? path : dirname(path), ERROR_FILE);
+  if (existsSync(failed)) {
+    const said = (await readFile(failed, 'utf8')).split('\n').slice(0, 2).join(' ');
+    throw new UsageError(`${path}: a scenario cutover did not finish (${ERROR_FILE}: ${said})`, 'play it again');
+  }
   const historyPath = isDir ? join(path, HISTORY_FILE) : path.endsWith('.jsonl') ? path : undefined;
   const observationPath = isDir ? join(path, OBSERVATION_FILE) : path.endsWith('.json') ? path : undefined;
   if (historyPath && existsSync(historyPath)) {

@@ -16,9 +16,11 @@ import {
 import type { LoadedScenario } from '../scenario/load.ts';
 import type { GuestSettings, Scenario, Step } from '../scenario/schema.ts';
 import { makeRunContext, sampleStates, stepKind, type GuestRun, type RunContext } from '../steps/index.ts';
+import { ANSWER_MS, answerWithin, lookBound } from '../steps/looks.ts';
 import { whileRunning } from '../util/cleanup.ts';
-import { clockFrom, timeScale } from '../util/clock.ts';
-import { Unavailable, WaitExpired } from '../util/errors.ts';
+import { clockFrom, timeScale, wallTime } from '../util/clock.ts';
+import { DeadlineError, withDeadline } from '../util/deadline.ts';
+import { Unavailable, UsageError, WaitExpired } from '../util/errors.ts';
 
 export interface RunScenarioOptions {
   readonly loaded: LoadedScenario;
@@ -39,9 +41,32 @@ export interface ScenarioRun {
 }
 
 /**
+ * cutover itself failed while the scenario played (what the implementation did is in the
+ * history, never thrown): the run as recorded up to then comes with it, to be kept.
+ */
+export class ScenarioError extends Error {
+  override name = 'ScenarioError';
+  constructor(
+    /** Where the scenario was: "step 14 (check-memory)", "the final states". */
+    readonly during: string,
+    readonly run: ScenarioRun,
+    cause: unknown,
+  ) {
+    super(`${during}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** How long each part of the teardown (the driver's close, a host's close or logs) may take. */
+const TEARDOWN_MS = 30_000;
+
+/** A part of the teardown within TEARDOWN_MS: its result, or undefined when it failed or ran out. */
+type Bounded = <T>(what: string, work: () => Promise<T>) => Promise<T | undefined>;
+
+/**
  * Plays a scenario's steps against a driver on fresh hosts, appending everything to one
  * history. A wait that runs out ends the scenario early (the history says where); a harness
- * failure throws. Either way every guest and host is ended before this returns.
+ * failure throws ScenarioError with what was recorded (a usage error is thrown as it is).
+ * Either way every guest and host is ended before this returns.
  */
 export async function runScenario(options: RunScenarioOptions): Promise<ScenarioRun> {
   const { scenario } = options.loaded;
@@ -82,23 +107,37 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       fleet.get(MAIN_GUEST);
     if (owner) history.append({ type: 'event', t: e.t, guest: owner.key, event: e });
   });
+  // Each part bounded: a driver or host that never returns must not hold the run (hosts end their processes).
+  const bounded: Bounded = (what, work) =>
+    withDeadline(what, wallTime(TEARDOWN_MS), Promise.resolve().then(work)).catch((err) => {
+      if (err instanceof DeadlineError) say(`teardown: ${err.message}`);
+      return undefined;
+    });
   const stopEverything = async (): Promise<void> => {
     unsubscribe();
     history.close();
     for (const disarm of ctx.armed.splice(0)) disarm();
-    await Promise.all(ctx.background.splice(0).map((stop) => stop().catch(() => undefined)));
-    await driver.close().catch(() => undefined);
-    await Promise.all(hosts.map((h) => h.close().catch(() => undefined)));
+    await Promise.all(ctx.background.splice(0).map((stop) => bounded('a background task', stop)));
+    await bounded(`the ${driver.name} driver's close`, () => driver.close());
+    await Promise.all(hosts.map((h) => bounded(`closing host ${h.name}`, () => h.close())));
     for (const guest of fleet.values()) {
       await guest.link.close();
       await Promise.all(Object.values(guest.serial).map((s) => s?.close().catch(() => undefined)));
     }
   };
+  const where = { now: 'starting' };
   // Registered for Ctrl-C and a dying parent too, not only for the normal end.
   return whileRunning(stopEverything, async () => {
     try {
-      await play(ctx, options.loaded, hosts, startedAt);
-      return { history: history.entries, evidence: await collectEvidence(ctx, driver, hosts) };
+      await play(ctx, options.loaded, hosts, startedAt, where);
+      return { history: history.entries, evidence: await collectEvidence(ctx, driver, hosts, bounded) };
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      // The history ends where cutover failed (no 'end' entry); it and the files so far are kept.
+      history.close();
+      say(`cutover failed during ${where.now}: ${err instanceof Error ? err.message : String(err)}`);
+      const evidence = await collectEvidence(ctx, driver, hosts, bounded).catch(() => []);
+      throw new ScenarioError(where.now, { history: history.entries, evidence }, err);
     } finally {
       await stopEverything();
     }
@@ -140,8 +179,10 @@ async function play(
   loaded: LoadedScenario,
   hosts: ReadonlyArray<Host>,
   startedAt: string,
+  where: { now: string },
 ): Promise<void> {
   const { scenario } = loaded;
+  where.now = `the ${ctx.driver.name} driver's describe()`;
   const description = await ctx.driver.describe();
   const guests: Record<string, GuestSpecRecord> = {};
   for (const guest of ctx.fleet.values()) {
@@ -178,12 +219,30 @@ async function play(
     ),
     guests,
   });
-  await playSteps(ctx, scenario.steps);
+  await playSteps(ctx, scenario.steps, where);
+  where.now = 'the final states';
   await sampleStates(ctx);
-  await Promise.all(ctx.background.splice(0).map((stop) => stop()));
+  await Promise.all(
+    ctx.background.splice(0).map((stop) =>
+      withDeadline('a background task', lookBound(ANSWER_MS), stop()).catch((err) => {
+        if (!(err instanceof DeadlineError)) throw err;
+        ctx.say(`${err.message}; left to the teardown`);
+      }),
+    ),
+  );
   for (const disarm of ctx.armed.splice(0)) disarm();
   for (const guest of ctx.fleet.values()) {
-    const info = guest.migration ? await guest.job?.info().catch(() => undefined) : undefined;
+    const job = guest.migration ? guest.job : undefined;
+    if (!job) continue;
+    const bound = lookBound(ANSWER_MS);
+    // A final status the implementation does not give is recorded so (answerWithin), not waited for.
+    const info = await answerWithin(
+      ctx,
+      { look: 'final-status', guest: guest.key },
+      "the migration's final status",
+      bound,
+      () => job.info(),
+    ).catch(() => undefined);
     if (info) ctx.history.append({ type: 'final', guest: guest.key, info });
   }
   ctx.history.append({ type: 'end' });
@@ -196,9 +255,10 @@ async function play(
  * judges see the final states, progress and memory of a hang. A step the implementation
  * cannot do at all ends the scenario: the requirement does not apply.
  */
-async function playSteps(ctx: RunContext, steps: ReadonlyArray<Step>): Promise<void> {
+async function playSteps(ctx: RunContext, steps: ReadonlyArray<Step>, where: { now: string }): Promise<void> {
   let cutShort: string | undefined;
   for (const [index, step] of steps.entries()) {
+    where.now = `step ${index} (${step.do})`;
     const startedAt = ctx.clock();
     const record = (outcome: StepOutcome, detail?: string): void =>
       void ctx.history.append({ type: 'step', index, do: step.do, startedAt, outcome, ...(detail ? { detail } : {}) });
@@ -237,13 +297,16 @@ async function collectEvidence(
   ctx: RunContext,
   driver: Driver,
   hosts: ReadonlyArray<Host>,
+  bounded: Bounded,
 ): Promise<Array<{ label: string; path: string }>> {
-  await driver.close().catch(() => undefined);
+  await bounded(`the ${driver.name} driver's close`, () => driver.close());
   const files: Array<{ label: string; path: string }> = [];
   for (const guest of ctx.fleet.values()) {
     for (const side of SIDES) files.push(...(guest.sides[side]?.evidence() ?? []));
   }
-  for (const host of hosts) files.push(...(await host.collectLogs().catch(() => [])));
+  for (const host of hosts) {
+    files.push(...((await bounded(`the logs of host ${host.name}`, () => host.collectLogs())) ?? []));
+  }
   files.push(...ctx.history.of('evidence').map(({ label, path }) => ({ label, path })));
   return files;
 }

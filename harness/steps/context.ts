@@ -18,9 +18,10 @@ import { SerialRecorder } from '../observation/serial.ts';
 import type { SpiceClient } from '../spice/client.ts';
 import type { Display } from '../spice/display.ts';
 import type { Clock } from '../util/clock.ts';
-import { DeadlineError } from '../util/deadline.ts';
+import { DeadlineError, withDeadline } from '../util/deadline.ts';
 import { Unavailable, WaitExpired } from '../util/errors.ts';
 import { Unsupported } from '../drivers/types.ts';
+import { ANSWER_MS, lookBound } from './looks.ts';
 
 /** One guest of the scenario, on both sides of its migration: the live handles (what happened is in the history). */
 export interface GuestRun {
@@ -141,18 +142,18 @@ export async function startSide(
 }
 
 /**
- * One run-state sample of every side of every guest. A query that fails says 'gone' only
- * when the guest's process is known to have ended; else 'unknown' (a frozen daemon or a cut
- * link does not answer, and the guest may well run on).
+ * One run-state sample of every side of every guest. A query that fails or does not answer
+ * within its bound says 'gone' only when the guest's process is known to have ended; else
+ * 'unknown' (a frozen daemon or a cut link does not answer, and the guest may well run on).
  */
 export async function sampleStates(ctx: RunContext): Promise<void> {
   for (const guest of ctx.fleet.values()) {
     for (const side of SIDES) {
       const handle = guest.sides[side];
       if (!handle) continue;
-      const state = await handle
-        .runState()
-        .catch(async () => ((await hasEnded(handle)) ? ('gone' as const) : ('unknown' as const)));
+      const state = await withDeadline('a state query', lookBound(ANSWER_MS), handle.runState()).catch(async () =>
+        (await hasEnded(handle)) ? ('gone' as const) : ('unknown' as const),
+      );
       ctx.history.append({ type: 'state', guest: guest.key, side, state });
     }
   }

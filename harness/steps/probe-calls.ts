@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { PROBE_CALLS, type ProbeCall } from '../drivers/types.ts';
-import { formatMs } from '../util/deadline.ts';
+import { PROBE_CALLS, type ProbeCall, type ProbeResult } from '../drivers/types.ts';
+import { DeadlineError, formatMs, withDeadline } from '../util/deadline.ts';
 import { duration, guestRef } from '../util/fields.ts';
 import { guestRun, hostNamed, requireCapability } from './context.ts';
+import { ANSWER_MS, lookBound } from './looks.ts';
 import { defineStep } from './step.ts';
 import { samplePools } from './watch-daemons.ts';
 
@@ -30,7 +31,25 @@ export const probeCalls = defineStep({
     // The pools as the calls meet them: sampled right before and right after, for the judges.
     await samplePools(ctx);
     const t = ctx.clock();
-    const probes = await Promise.all(step.calls.map((call) => daemons.probe(host, call, guest, step.within)));
+    // A probe is the driver's to bound (within); one that does not return is a call with no answer too.
+    const bound = step.within + lookBound(ANSWER_MS);
+    const probes = await Promise.all(
+      step.calls.map((call) =>
+        withDeadline(`probe ${call}`, bound, daemons.probe(host, call, guest, step.within)).catch(
+          (err): ProbeResult => {
+            if (!(err instanceof DeadlineError)) throw err;
+            const detail = `the ${ctx.driver.name} driver's probe did not return within ${formatMs(bound)}`;
+            return {
+              call: `${call} ${guest}`,
+              priority: PROBE_CALLS[call],
+              outcome: 'no-answer',
+              latencyMs: bound,
+              detail,
+            };
+          },
+        ),
+      ),
+    );
     for (const probe of probes) ctx.history.append({ type: 'call', t, host: host.name, ...probe });
     await samplePools(ctx);
     return probes.map((p) => `${p.call}: ${p.outcome} in ${formatMs(p.latencyMs)}`).join('; ');

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { formatMs, sleep } from '../util/deadline.ts';
+import { formatMs, sleep, withDeadline } from '../util/deadline.ts';
 import { duration } from '../util/fields.ts';
 import { requireCapability, type RunContext } from './context.ts';
+import { ANSWER_MS, lookBound } from './looks.ts';
 import { defineStep } from './step.ts';
 
 /** Samples every host's daemon worker pool in the background until the scenario ends. */
@@ -31,7 +32,8 @@ export async function samplePools(ctx: RunContext) {
   if (!daemons) return [];
   const samples = await Promise.all(
     [...ctx.hosts.values()].map(async (host) => {
-      const pool = await daemons.pool(host).catch(() => undefined);
+      // A pool the daemon does not report within the bound is no sample (a frozen daemon's).
+      const pool = await withDeadline('a pool sample', lookBound(ANSWER_MS), daemons.pool(host)).catch(() => undefined);
       return pool ? ctx.history.append({ type: 'pool', host: host.name, pool }) : undefined;
     }),
   );

@@ -12,7 +12,7 @@ import type { Capability } from '../drivers/vocabulary.ts';
 import { composeScenario, derivedName } from '../explore/compose.ts';
 import { fixedSchedules } from '../explore/schedule.ts';
 import { loadScenario, parseScenario, type LoadedScenario } from '../scenario/load.ts';
-import { openSession, type Session } from '../session/index.ts';
+import { openSession, UnfinishedScenario, type Session } from '../session/index.ts';
 import type { Precondition } from './preconditions.ts';
 import { readRunConfig, type RunConfig } from './run-config.ts';
 import '../reporting/result.ts';
@@ -150,11 +150,17 @@ function declareTest(
           try {
             these.push(await observe(source, repetition));
           } catch (err) {
+            // What the scenario recorded before cutover failed is its evidence (error.txt first).
+            const kept = err instanceof UnfinishedScenario ? await attachFiles(err.folder, err.evidence) : [];
+            const where =
+              err instanceof UnfinishedScenario
+                ? `; what was recorded: ${relative(readRunConfig().runDir, err.folder)}/`
+                : '';
             record({
               verdict: 'error',
-              reason: `harness could not run ${source.file}${source.schedule ? ` (schedule ${source.schedule.index + 1} of seed ${source.schedule.seed})` : ''}${repeat > 1 ? ` (repetition ${repetition} of ${repeat})` : ''}: ${message(err)}`,
+              reason: `harness could not run ${source.file}${source.schedule ? ` (schedule ${source.schedule.index + 1} of seed ${source.schedule.seed})` : ''}${repeat > 1 ? ` (repetition ${repetition} of ${repeat})` : ''}: ${message(err)}${where}`,
               measurements: {},
-              evidence: [],
+              evidence: kept,
             });
             throw err;
           }
@@ -296,13 +302,20 @@ async function loadSchedule(
 const known = (id: string): boolean => findRequirement(id) !== undefined;
 
 /** Evidence paths relative to the run folder, each also attached to the Allure result. */
-async function attachEvidence({ observation, store }: Played): Promise<string[]> {
-  const config = readRunConfig();
-  const dir = join(config.runDir, 'scenarios', store);
+function attachEvidence({ observation, store }: Played): Promise<string[]> {
+  return attachFiles(join(readRunConfig().runDir, 'scenarios', store), observation.evidence);
+}
+
+/** Files of a scenario's folder: their paths relative to the run folder, each attached to the Allure result. */
+async function attachFiles(
+  dir: string,
+  files: ReadonlyArray<{ readonly label: string; readonly path: string }>,
+): Promise<string[]> {
+  const { runDir } = readRunConfig();
   const paths: string[] = [];
-  for (const file of observation.evidence) {
+  for (const file of files) {
     const path = join(dir, file.path);
-    paths.push(relative(config.runDir, path));
+    paths.push(relative(runDir, path));
     await allure.attachmentPath(file.label, path, contentType(file.path));
   }
   return paths;
