@@ -35,6 +35,8 @@ export interface MigrationSpan {
   readonly activeAt?: number;
   /** The last final status the source reported (a management job may outlive QEMU's 'completed'). */
   readonly endedAt?: number;
+  /** The first final status the source reported. */
+  readonly firstEndedAt?: number;
 }
 
 /** Every guest's migration, the main guest's first. */
@@ -47,7 +49,9 @@ export function allMigrations(obs: Observation): MigrationSpan[] {
     if (!migration) return [];
     const mine = events.filter((e) => e.side === 'source' && e.t >= migration.requestedAt);
     const activeAt = mine.find((e) => e.migrationStatus === 'active')?.t;
-    const endedAt = mine.filter((e) => FINAL.has(e.migrationStatus ?? '')).at(-1)?.t;
+    const finals = mine.filter((e) => FINAL.has(e.migrationStatus ?? ''));
+    const endedAt = finals.at(-1)?.t;
+    const firstEndedAt = finals[0]?.t;
     return [
       {
         guest,
@@ -56,6 +60,7 @@ export function allMigrations(obs: Observation): MigrationSpan[] {
         ...(migration.to !== undefined && { to: migration.to }),
         ...(activeAt !== undefined && { activeAt }),
         ...(endedAt !== undefined && { endedAt }),
+        ...(firstEndedAt !== undefined && { firstEndedAt }),
       },
     ];
   });

@@ -83,8 +83,10 @@ const cancelWhileActive: CheckPremise = (obs) => {
   if (!migration) return missing('no migration was asked for');
   const at = migration.cancelRequestedAt;
   if (at === undefined) {
+    // The scenario cancels once the migration is active: one that never got there is the implementation's.
     const hung = hungBefore(obs);
-    if (hung) return prevented(`the cancel was never asked for: ${hung}`);
+    if (hung && statusAt(obs, 'source', Infinity) !== 'active' && !statusTime(obs, 'active'))
+      return prevented(`the migration never became active, so the cancel was never asked for: ${hung}`);
     return missing('the scenario never asked to cancel');
   }
   const status = statusAt(obs, 'source', at);
@@ -255,11 +257,12 @@ const migrationsCrossed: CheckPremise = (obs) => {
   if (!pair) return missing('no two migrations went in opposite directions between the same hosts');
   const [a, b] = pair;
   const endOf = (m: typeof a): number => m.endedAt ?? Infinity;
-  // Asked for while the other still ran: cutover made them cross.
-  if (b.requestedAt >= endOf(a) || a.requestedAt >= endOf(b)) {
-    const [late, early] = b.requestedAt >= endOf(a) ? [b, a] : [a, b];
+  // Asked for while the other still ran (no final status yet): cutover made them cross.
+  const firstEnd = (m: typeof a): number => m.firstEndedAt ?? Infinity;
+  if (b.requestedAt >= firstEnd(a) || a.requestedAt >= firstEnd(b)) {
+    const [late, early] = b.requestedAt >= firstEnd(a) ? [b, a] : [a, b];
     return missing(
-      `${late.guest} was asked for at ${ms(late.requestedAt)}, after ${early.guest}'s job had ended (${ms(endOf(early))}): they never crossed`,
+      `${late.guest} was asked for at ${ms(late.requestedAt)}, after ${early.guest}'s migration had ended (${ms(firstEnd(early))}): they never crossed`,
     );
   }
   // Whether both then ran at once is the implementation's doing: one it held back until the
@@ -435,9 +438,8 @@ const recoveryAsked: CheckPremise = (obs) => {
   if (recover) return held(`recovery asked for ${ms(recover.t - cut.t)} after the cut`);
   // The scenario asks for recovery once both sides paused: sides that never paused are the implementation's.
   const paused = (['source', 'destination'] as const).every((side) => pausedAfter(obs, side, cut.t) !== undefined);
-  const hung = hungBefore(obs);
-  if (!paused || hung) return prevented(`recovery was never asked for: ${hung ?? 'a side never paused after the cut'}`);
-  return missing('the scenario never asked for recovery');
+  if (!paused) return prevented('recovery was never asked for: a side never paused after the cut');
+  return missing('the scenario never asked for recovery, though both sides paused');
 };
 
 const sourceKilledBeforeCutover: CheckPremise = (obs) => {
