@@ -9,6 +9,11 @@ export function requirementLines(): string[] {
   return REQUIREMENTS.map((r) => `${r.id}\t${r.title}`);
 }
 
+/** `cutover list --premises`: each requirement, then what must have happened for it to be judged. */
+export function premiseLines(): string[] {
+  return REQUIREMENTS.flatMap((r) => [`${r.id}\t${r.title}`, ...r.premises.map((p) => `  premise ${p.id}: ${p.text}`)]);
+}
+
 /**
  * `cutover list --faults`: the fault catalogue: each kind, what it does, what it targets,
  * where it can be placed, and which built-in drivers and hosts can strike it.

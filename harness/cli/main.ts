@@ -9,7 +9,7 @@ import { scenarioCommand } from './scenario.ts';
 import { judgeCommand } from './judge.ts';
 import { exploreCommand } from './explore.ts';
 import { compareCertificates, comparisonLines, readCertificate } from '../reporting/baseline.ts';
-import { faultCatalogue, requirementLines } from './list.ts';
+import { faultCatalogue, premiseLines, requirementLines } from './list.ts';
 import { driverOption } from './driver-options.ts';
 import { findEmulators } from '../hosts/process/emulators.ts';
 import { mutantsCommand, variantLines } from './mutants.ts';
@@ -151,13 +151,17 @@ program
 
 program
   .command('list')
-  .description('one line per requirement: ID<TAB>title; with --faults, the fault catalogue')
+  .description(
+    'one line per requirement: ID<TAB>title; with --premises, each followed by its premises; with --faults, the fault catalogue',
+  )
   .option(
     '--faults',
     'list the fault kinds: what each does, where it can be placed, which drivers and hosts support it',
   )
-  .action(async (opts: { faults?: boolean }) => {
-    for (const line of opts.faults ? await faultCatalogue() : requirementLines()) process.stdout.write(`${line}\n`);
+  .option('--premises', 'each requirement followed by its premises: what must have happened for it to be judged')
+  .action(async (opts: { faults?: boolean; premises?: boolean }) => {
+    const lines = opts.faults ? await faultCatalogue() : opts.premises ? premiseLines() : requirementLines();
+    for (const line of lines) process.stdout.write(`${line}\n`);
   });
 
 program

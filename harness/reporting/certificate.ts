@@ -12,6 +12,8 @@ export interface CertifiedResult extends Omit<RequirementResult, 'versions' | 'a
   readonly title: string;
   readonly behaviour: string;
   readonly source: string;
+  /** What must have happened for it to be judged (its premises, as `id: text`). */
+  readonly premises: ReadonlyArray<string>;
 }
 
 /**
@@ -79,7 +81,7 @@ export function certify(
     const requirement = findRequirement(r.id);
     if (!requirement) throw new Error(`no requirement ${r.id} in the catalogue`);
     const { family, title, behaviour, source } = requirement;
-    return { ...r, family, title, behaviour, source };
+    return { ...r, family, title, behaviour, source, premises: requirement.premises.map((p) => `${p.id}: ${p.text}`) };
   });
   const families = FAMILY_NAMES.filter((f) => certified.some((r) => r.family === f)).map(
     (family): FamilyConformance => {
