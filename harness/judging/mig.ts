@@ -138,9 +138,12 @@ export const MIG_05: Judge = (obs) => {
 
 export const MIG_06: Judge = (obs) => {
   const migration = requireMigration(obs);
-  if (migration.cancelRequestedAt === undefined)
-    throw new CannotJudge(`scenario '${obs.scenario.name}' never cancelled`);
   const seq = statusSequence(obs);
+  // Its premise (cancel-while-active) lets a missing cancel through only where the migration never got active.
+  if (migration.cancelRequestedAt === undefined)
+    return fail(
+      `the migration never became active (${seq.join(' -> ') || 'no status'}), so it was never cancelled${deadlineNote(obs)}`,
+    );
   const cancelledAt = statusTime(obs, 'cancelled');
   const wasActive = seq.includes('active');
   const after =

@@ -81,6 +81,24 @@ describe('a stored observation with the premise stripped cannot be judged', () =
     );
   });
 
+  it('MIG-06 where the migration never became active: the implementation hung, so the cancel never came: a fail', () => {
+    const stuck = fixture('qemu-7.2-cancel');
+    for (const e of stuck.events) if (e.migrationStatus && e.migrationStatus !== 'setup') e.migrationStatus = 'setup';
+    delete stuck.migration!.cancelRequestedAt;
+    stuck.steps = stuck.steps.map((s) =>
+      s.do === 'wait-migration'
+        ? { ...s, outcome: 'deadline', detail: "migration status still 'setup' after 20 s" }
+        : s,
+    );
+    const v = decide('MIG-06', stuck as Observation);
+    expect(v.verdict).toBe('fail');
+    expect(v.reason).toMatch(/^the implementation kept a premise from holding: .*never became active/);
+    // The same without a hang: the scenario itself never cancelled, so nothing can be judged.
+    const uncancelled = fixture('qemu-7.2-cancel');
+    delete uncancelled.migration!.cancelRequestedAt;
+    cannotJudge('MIG-06', uncancelled, 'cancel-while-active');
+  });
+
   it('PCS-06 with the destination lost after the mirror was over', () => {
     const lost = fixture('qemu-7.2-pcs-storage-mirror-destination-lost');
     expect(judge('PCS-06')(lost as Observation).verdict).toBe('pass');
