@@ -33,6 +33,13 @@ describe('a stored observation with the premise stripped cannot be judged', () =
     cannotJudge('MIG-04', silent, 'guest-ran');
   });
 
+  it('MIG-08 with a second migrating guest never seen to run: not "only one side ran it" for it', () => {
+    const crossed = fixture('libvirt-9.0-p2p-crossed');
+    expect(judge('MIG-08')(crossed as Observation).verdict).toBe('pass');
+    crossed.guests.g2!.progress.source.passes = [];
+    expect(() => judge('MIG-08')(crossed as Observation)).toThrow(/premise not met: guest-ran .*no pass of guest g2/);
+  });
+
   it('SPICE-02 with a hand-over 50 ms after completion and no sign the client was held by the target', () => {
     const quick = fixture('qemu-7.2-spice-unreachable-target');
     expect(judge('SPICE-02')(quick as Observation).verdict).toBe('pass');

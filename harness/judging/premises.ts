@@ -40,17 +40,24 @@ const faultOf = (obs: Observation, kinds: ReadonlyArray<string>, side?: Side): F
 
 const requestedAt = (obs: Observation): number => obs.migration?.requestedAt ?? obs.durationMs;
 
-const sourcePassesBefore = (obs: Observation, t: number): number => passesBetween(obs, 'source', -Infinity, t);
-
 // ---- the guest and the watch ----
 
 const guestRan: CheckPremise = (obs) => {
-  const before = sourcePassesBefore(obs, requestedAt(obs));
-  if (before > 0) return held(`${before} passes at the source before the migration was asked for`);
+  // Every guest that migrates (the main one, and those beside it in P2P and UUID scenarios).
+  const guests = [
+    { name: 'the guest', passes: obs.progress.source.passes, asked: obs.migration?.requestedAt },
+    ...Object.entries(obs.guests)
+      .filter(([, g]) => g.migration)
+      .map(([key, g]) => ({ name: `guest ${key}`, passes: g.progress.source.passes, asked: g.migration?.requestedAt })),
+  ];
+  const seen = guests.map((g) => ({ ...g, before: g.passes.filter((t) => t < (g.asked ?? obs.durationMs)).length }));
+  const silent = seen.filter((g) => g.before === 0);
   // The guest is cutover's own: never seen to run, nothing about its migration can be judged.
-  return missing(
-    `no pass of the guest was seen at the source before ${obs.migration ? `the migration was asked for (${ms(obs.migration.requestedAt)})` : 'the scenario ended'}: its progress was never observed${hungBefore(obs) ? ` (${hungBefore(obs)})` : ''}`,
-  );
+  if (silent.length)
+    return missing(
+      `no pass of ${silent.map((g) => g.name).join(' or ')} was seen at the source before ${silent[0]?.asked !== undefined ? `the migration was asked for (${ms(silent[0].asked)})` : 'the scenario ended'}: its progress was never observed${hungBefore(obs) ? ` (${hungBefore(obs)})` : ''}`,
+    );
+  return held(seen.map((g) => `${g.before} passes of ${g.name} at the source before its migration`).join('; '));
 };
 
 /** The settle step's watch, which must have ended before any memory check paused a guest. */
