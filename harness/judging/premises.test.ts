@@ -69,6 +69,15 @@ describe('a stored observation with the premise stripped cannot be judged', () =
     cannotJudge('P2P-01', wide, 'one-worker-per-daemon');
   });
 
+  it('P2P-01 on the real deadlock: crossed, whichever job the restarted daemons ended first', () => {
+    const deadlocked = fixture('libvirt-9.0-p2p-crossed');
+    const mainEnd = deadlocked.events.find((e) => e.name === 'LIBVIRT_MIGRATE_JOB')!;
+    mainEnd.t = 17_000; // before g2's (17.07 s): g2 never became active, it waited on main
+    const v = decide('P2P-01', deadlocked as Observation);
+    expect(v.verdict).toBe('fail');
+    expect(v.reason).toMatch(/^the crossed migrations deadlocked/);
+  });
+
   it('P2P-01: an implementation that queued the second migration until the first ended is judged by the text', () => {
     const queued = fixture('libvirt-9.0-p2p-crossed');
     delete (queued as { deadlock?: unknown }).deadlock;
@@ -84,7 +93,7 @@ describe('a stored observation with the premise stripped cannot be judged', () =
     const v = decide('P2P-01', queued as Observation);
     expect(v.verdict).toBe('pass');
     expect(v.reason).toMatch(
-      /^the implementation kept a premise from holding: .*held g2's migration back until main's ended/,
+      /^the implementation kept a premise from holding: .*held g2's migration back until main's had ended .*then ran it/,
     );
   });
 

@@ -263,7 +263,6 @@ const migrationsCrossed: CheckPremise = (obs) => {
   )[0];
   if (!pair) return missing('no two migrations went in opposite directions between the same hosts');
   const [a, b] = pair;
-  const endOf = (m: typeof a): number => m.endedAt ?? Infinity;
   // Asked for while the other still ran (no final status yet): cutover made them cross.
   const firstEnd = (m: typeof a): number => m.firstEndedAt ?? Infinity;
   if (b.requestedAt >= firstEnd(a) || a.requestedAt >= firstEnd(b)) {
@@ -273,11 +272,12 @@ const migrationsCrossed: CheckPremise = (obs) => {
     );
   }
   // Whether both then ran at once is the implementation's doing: one it held back until the
-  // other ended (never active before that) was queued, not crossed.
-  const [first, second] = endOf(a) <= endOf(b) ? [a, b] : [b, a];
-  if (first.endedAt !== undefined && (second.activeAt === undefined || second.activeAt >= first.endedAt))
+  // other had ended, and only then ran, was queued, not crossed. One that never ran at all is
+  // still crossed: it waits on the other (a deadlock's picture), and the judge decides.
+  const [first, second] = firstEnd(a) <= firstEnd(b) ? [a, b] : [b, a];
+  if (first.firstEndedAt !== undefined && second.activeAt !== undefined && second.activeAt >= first.firstEndedAt)
     return prevented(
-      `the implementation held ${second.guest}'s migration back until ${first.guest}'s ended (${ms(first.endedAt)}): they never ran at once`,
+      `the implementation held ${second.guest}'s migration back until ${first.guest}'s had ended (${ms(first.firstEndedAt)}), then ran it (${ms(second.activeAt)}): they never ran at once`,
     );
   return held(`${a.guest} (${a.from} -> ${a.to}) and ${b.guest} (${b.from} -> ${b.to}) were in flight at once`);
 };
