@@ -17,7 +17,7 @@ export const PREMISES = {
   'cpr-transfer-asked': 'cpr-transfer mode was asked for',
   'new-qemu-took-over': 'the new QEMU ran the guest on the shared RAM before it failed',
   'new-qemu-failed-after-handover': 'the new QEMU failed after the hand-over had completed',
-  'old-qemu-watched': "the old QEMU's run state was sampled after the new one failed",
+  'old-qemu-watched': "the old QEMU's run state was sampled for at least a second after the new one failed",
   'uuid-clash-present': 'before the migration the destination already held a guest with the same UUID',
   'name-clash-present': 'before the migration the destination already held a guest of the same name, another UUID',
   'host-uuid-shared': 'both hosts were given one host UUID',
