@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../observation/types.ts';
 import { CannotJudge } from './index.ts';
+import { EXHAUSTION_WINDOW_MS } from './p2p.ts';
 import { fixture, judge, verdictOf } from './fixture.ts';
 
 const crossed = () => fixture('libvirt-9.0-p2p-crossed');
@@ -94,6 +95,27 @@ describe('P2P judges fail when the behaviour is broken', () => {
     expect(() => judge('P2P-03')(completed as Observation)).toThrow(
       /was made 300\.0 ms after the migration job of main ended/,
     );
+  });
+
+  it('P2P-03 reads no pool sampled after a fault struck once the call ended: the restart freed the workers, not the migrations', () => {
+    // The restart comes right after the last call (destroy, ended at ~16.91 s; restart at 16.97 s);
+    // a sample after it, still within 250 ms of the call's end, shows the workers free.
+    const restarted = crossed();
+    const destroy = restarted.calls.find((c) => c.call.includes('destroy'))!;
+    const end = destroy.t + destroy.latencyMs;
+    const restart = restarted.faults[0]!.t;
+    expect(restart - end).toBeLessThan(EXHAUSTION_WINDOW_MS);
+    for (const host of ['alpha', 'beta'])
+      restarted.daemons.push({ t: restart + 20, host, pool: { ...restarted.daemons[0]!.pool, freeWorkers: 1 } });
+    expect(verdictOf('P2P-03', restarted)).toBe('pass');
+    // The same samples with no fault before them: the workers came free of themselves.
+    const unexplained = structuredClone(restarted);
+    unexplained.faults = [];
+    expect(() => judge('P2P-03')(unexplained as Observation)).toThrow(/destroy .* was made with alpha: 1 of 1 free/);
+    // A fault struck while the call waited does not excuse what followed it: the call may owe it its answer.
+    const during = structuredClone(restarted);
+    for (const f of during.faults) f.t = destroy.t + 10;
+    expect(() => judge('P2P-03')(during as Observation)).toThrow(CannotJudge);
   });
 
   it('P2P-04: a source that gives up well before the keepalive bound did not give up by the keepalive', () => {

@@ -117,9 +117,10 @@ const lastTime = (events: ReadonlyArray<{ readonly t: number }>): number | undef
 
 /**
  * Whether every daemon of the scenario was out of workers when the call was made: every pool
- * sample of each within the window either side of the call (or while it waited) says so. One
- * sample with a free worker is enough to doubt it: the migrations that held the workers may
- * have ended just before the call (then the guest is gone from its source, and the call fails).
+ * sample of each within the window either side of the call (or while it waited), up to a
+ * fault struck after it, says so. One sample with a free worker is enough to doubt it: the
+ * migrations that held the workers may have ended just before the call (then the guest is
+ * gone from its source, and the call fails).
  */
 export function exhaustedAt(obs: Observation, call: CallProbe): { held: boolean; why: string } {
   // The scenario's migrations hold the workers: once one of their jobs ended (the last final
@@ -143,8 +144,12 @@ export function exhaustedAt(obs: Observation, call: CallProbe): { held: boolean;
     };
   }
   const hosts = Object.keys(obs.hosts);
+  // A fault struck once the call had ended (the scenario's daemon restart) frees the workers:
+  // the pools sampled after it show the fault, not what the call met.
+  const callEnd = call.t + call.latencyMs;
+  const nextFault = Math.min(...obs.faults.filter((f) => f.t >= callEnd).map((f) => f.t));
   const near = (s: DaemonSample): boolean =>
-    s.t >= call.t - EXHAUSTION_WINDOW_MS && s.t <= call.t + call.latencyMs + EXHAUSTION_WINDOW_MS;
+    s.t >= call.t - EXHAUSTION_WINDOW_MS && s.t <= callEnd + EXHAUSTION_WINDOW_MS && s.t < nextFault;
   const samples = [...obs.daemons, ...(obs.deadlock?.pools ?? [])].filter(near);
   const dry = hosts.filter((h) => {
     const mine = samples.filter((s) => s.host === h);
