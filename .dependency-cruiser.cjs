@@ -68,10 +68,10 @@ module.exports = {
     {
       name: 'runtime-imports-no-dev-dependency',
       comment:
-        "what `cutover` runs (the CLI, harness/ and the suites) is installed by `npm ci --omit=dev`: a package it imports belongs in package.json's dependencies",
+        "what `cutover` runs (the CLI, harness/ and the suites) is installed by `npm ci --omit=dev`: a package it imports belongs in package.json's dependencies (not its devDependencies, nor only another package's)",
       severity: 'error',
       from: { pathNot: RUNTIME_NOT },
-      to: { dependencyTypes: ['npm-dev'] },
+      to: { dependencyTypes: ['npm-dev', 'npm-no-pkg', 'npm-unknown'] },
     },
     {
       name: 'every-folder-of-harness-has-a-layer',

@@ -65,6 +65,8 @@ describe('architecture', () => {
       const devImport = "import ts from 'typescript';\nexport const version = ts.version;\n";
       await writeFile(join(dir, 'harness/util/version.ts'), devImport);
       await writeFile(join(dir, 'harness/util/version.test.ts'), devImport);
+      // A package that is only another's dependency (fast-check's pure-rand).
+      await writeFile(join(dir, 'harness/util/random.ts'), "export * from 'pure-rand/distribution/uniformInt';\n");
       const result = await runCommand(
         [DEPCRUISE, 'harness', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
         {
@@ -80,6 +82,7 @@ describe('architecture', () => {
         expect(result.stdout).toContain(`judges-know-no-emulated-target: harness/judging/spice.ts → harness/${target}`);
       expect(result.stdout).toMatch(/runtime-imports-no-dev-dependency: harness\/util\/version\.ts → \S*typescript/);
       expect(result.stdout).not.toMatch(/harness\/util\/version\.test\.ts/);
+      expect(result.stdout).toMatch(/runtime-imports-no-dev-dependency: harness\/util\/random\.ts → \S*pure-rand/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
