@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Certificate } from '../reporting/certificate.ts';
+import { exec } from '../util/command.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/cutover.mjs');
@@ -75,3 +76,10 @@ export const qemuProcesses = (): number =>
 
 export const certificateIn = (out: string): Certificate =>
   JSON.parse(readFileSync(join(out, 'latest', 'certificate.json'), 'utf8'));
+
+/** Containers and networks of cutover still there (labelled with their owner's pid). */
+export async function containerLeftovers(): Promise<string> {
+  const containers = await exec(['docker', 'ps', '-aq', '--filter', 'label=cutover.owner-pid'], 20_000);
+  const networks = await exec(['docker', 'network', 'ls', '-q', '--filter', 'label=cutover.owner-pid'], 20_000);
+  return (containers.stdout + networks.stdout).trim();
+}
