@@ -134,6 +134,10 @@ program
     timeScaleOption,
     1,
   )
+  .option(
+    '--each-once',
+    'play each variant against each requirement on one driver only: the first (qemu, then emulated) whose correct run passed it',
+  )
   .option('--list', 'list the bug variants: ID, the requirements each breaks, what it does')
   .option('--out <dir>', 'reports folder', 'reports')
   .action(async (opts) => {
