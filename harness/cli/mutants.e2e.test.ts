@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REQUIREMENTS } from '../requirements/catalog.ts';
-import { cutover, runningProcesses } from './e2e-helpers.ts';
+import { cutover, runMark } from './e2e-helpers.ts';
 
 /** Not played on the emulated target yet, and why. */
 const NOT_EMULATED: Record<string, string> = {};
@@ -37,13 +37,14 @@ interface Row {
 }
 
 const out = await mkdtemp(join(tmpdir(), 'cutover-mutants-'));
+const mark = runMark();
 // Kept when a test failed: its histories are the evidence (`cutover judge` re-checks them).
 let failed = 0;
 afterAll(() => (failed ? undefined : rm(out, { recursive: true, force: true })));
 
 /** `cutover mutants` with these options; its matrix, checked: nothing survived, no false alarm. */
 async function matrix(dir: string, options: string[]): Promise<Row[]> {
-  const run = await cutover(['mutants', '--out', join(out, dir), ...options]);
+  const run = await cutover(['mutants', '--out', join(out, dir), ...options], mark.env);
   expect(run.stdout, run.stdout + run.stderr).toMatch(
     /^\d+ requirements: \d+ killed, 0 survived, 0 false-alarm, \d+ not-judged$/m,
   );
@@ -51,7 +52,7 @@ async function matrix(dir: string, options: string[]): Promise<Row[]> {
   const rows = JSON.parse(await readFile(join(out, dir, 'latest', 'mutation-matrix.json'), 'utf8')) as Row[];
   for (const row of rows.filter((r) => r.state !== 'not-judged'))
     expect(row.killedBy.length, row.id).toBeGreaterThan(0);
-  expect(runningProcesses(/node/, (cmd) => cmd.includes('cutover-emulator/'))).toBe(0);
+  expect(mark.emulatorsLeft()).toBe(0);
   return rows;
 }
 
