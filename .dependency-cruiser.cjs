@@ -33,6 +33,17 @@ const upward = LAYERS.slice(1).map((layer, i) => ({
   to: { path: `^harness/(${LAYERS.slice(0, i + 1).join('|')})/` },
 }));
 
+// Not run by `cutover`: the harness's own tests (suites/*.test.ts are run by `cutover run`, so
+// they count as runtime), their fixtures and helpers, the benchmarks and vitest's configs.
+const RUNTIME_NOT = [
+  '^harness/.+\\.test\\.ts$',
+  '/fixtures?/',
+  '/fixture\\.ts$',
+  '/e2e-helpers\\.ts$',
+  '^bench/',
+  '^vitest[^/]*\\.config\\.ts$',
+].join('|');
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -45,6 +56,22 @@ module.exports = {
       to: {
         path: '^(node:)?(fs|fs/promises|child_process|net|http|https|dgram)$|^harness/(hosts|drivers/(qemu|libvirt)|network|spice|qmp)/',
       },
+    },
+    {
+      name: 'judges-know-no-emulated-target',
+      comment:
+        'a judge reads the observation alone, the same from real QEMU, libvirt or the emulated target: it must not know the emulator, its daemon or its hosts',
+      severity: 'error',
+      from: { path: '^harness/judging/' },
+      to: { path: '^harness/(emulator|drivers/emulated|hosts/emulated)/' },
+    },
+    {
+      name: 'runtime-imports-no-dev-dependency',
+      comment:
+        "what `cutover` runs (the CLI, harness/ and the suites) is installed by `npm ci --omit=dev`: a package it imports belongs in package.json's dependencies (not its devDependencies, nor only another package's)",
+      severity: 'error',
+      from: { pathNot: RUNTIME_NOT },
+      to: { dependencyTypes: ['npm-dev', 'npm-no-pkg', 'npm-unknown'] },
     },
     {
       name: 'every-folder-of-harness-has-a-layer',

@@ -7,14 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '../util/command.ts';
 import { pollUntil } from '../util/deadline.ts';
-import { certificateIn, cutover, interruptedCutover } from './e2e-helpers.ts';
+import { certificateIn, containerLeftovers, cutover, interruptedCutover } from './e2e-helpers.ts';
 
-/** Containers and networks of cutover still there (labelled with their owner's pid). */
-async function leftovers(): Promise<string> {
-  const containers = await exec(['docker', 'ps', '-aq', '--filter', 'label=cutover.owner-pid'], 20_000);
-  const networks = await exec(['docker', 'network', 'ls', '-q', '--filter', 'label=cutover.owner-pid'], 20_000);
-  return (containers.stdout + networks.stdout).trim();
-}
+const leftovers = containerLeftovers;
 
 describe('the qemu driver on container hosts', () => {
   it('drives QEMU inside the containers through the Host alone (commands, sockets, files): pre-copy certified', async () => {

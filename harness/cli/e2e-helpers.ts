@@ -1,8 +1,10 @@
 // Helpers of the end-to-end tests: the CLI as a user runs it, and what it leaves behind.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Certificate } from '../reporting/certificate.ts';
+import { exec } from '../util/command.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/cutover.mjs');
@@ -56,14 +58,24 @@ export function interruptedCutover(
   });
 }
 
-/** Running (not zombie) processes whose name matches, e.g. /^qemu-system-x86/. */
-export const runningProcesses = (name: RegExp, cmdline: (text: string) => boolean = () => true): number =>
+/** Running (not zombie) processes whose name matches, e.g. /^qemu-system-x86/ (and whose environment does). */
+export const runningProcesses = (
+  name: RegExp,
+  cmdline: (text: string) => boolean = () => true,
+  environ: (text: string) => boolean = () => true,
+): number =>
   readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p))
     .filter((p) => {
       try {
         const m = /^\d+ \((.*)\) (\S)/.exec(readFileSync(`/proc/${p}/stat`, 'utf8'));
-        return !!m && name.test(m[1] ?? '') && m[2] !== 'Z' && cmdline(readFileSync(`/proc/${p}/cmdline`, 'utf8'));
+        return (
+          !!m &&
+          name.test(m[1] ?? '') &&
+          m[2] !== 'Z' &&
+          cmdline(readFileSync(`/proc/${p}/cmdline`, 'utf8')) &&
+          environ(readFileSync(`/proc/${p}/environ`, 'utf8'))
+        );
       } catch {
         return false;
       }
@@ -75,3 +87,28 @@ export const qemuProcesses = (): number =>
 
 export const certificateIn = (out: string): Certificate =>
   JSON.parse(readFileSync(join(out, 'latest', 'certificate.json'), 'utf8'));
+
+/** Containers and networks of cutover still there (labelled with their owner's pid). */
+export async function containerLeftovers(): Promise<string> {
+  const containers = await exec(['docker', 'ps', '-aq', '--filter', 'label=cutover.owner-pid'], 20_000);
+  const networks = await exec(['docker', 'network', 'ls', '-q', '--filter', 'label=cutover.owner-pid'], 20_000);
+  return (containers.stdout + networks.stdout).trim();
+}
+
+/**
+ * A mark for the environment of the CLI runs of one test file: everything they start inherits
+ * it, so what they left running is told from other runs on a machine that others share.
+ */
+export function runMark(): { env: NodeJS.ProcessEnv; emulatorsLeft: () => number } {
+  const mark = `CUTOVER_E2E_MARK=${randomUUID()}`;
+  const [key, value] = mark.split('=') as [string, string];
+  return {
+    env: { ...process.env, [key]: value },
+    emulatorsLeft: () =>
+      runningProcesses(
+        /node/,
+        (cmd) => cmd.includes('cutover-emulator/'),
+        (env) => env.split('\0').includes(mark),
+      ),
+  };
+}

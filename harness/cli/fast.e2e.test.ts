@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { certificateIn, cutover, runningProcesses } from './e2e-helpers.ts';
+import { certificateIn, cutover, runMark } from './e2e-helpers.ts';
 
 const FAST = ['--hosts', 'emulated', '--driver', 'emulated', '--jobs', '2', '--time-scale', '10'];
 const FAMILIES = ['--family', 'mig,spice,pcs,p2p'];
@@ -20,6 +20,7 @@ const TIMING_BUGS: Record<string, string> = {
 };
 
 const out = await mkdtemp(join(tmpdir(), 'cutover-fast-'));
+const mark = runMark();
 afterAll(() => rm(out, { recursive: true, force: true }));
 
 const verdicts = (dir: string): Record<string, string> =>
@@ -28,7 +29,7 @@ const verdicts = (dir: string): Record<string, string> =>
 describe('cutover run --jobs 2 --time-scale 10 on emulated hosts', () => {
   it('passes the correct target as the wall clock does; MIG-05 is not judged, and says why', async () => {
     const dir = join(out, 'correct');
-    const run = await cutover(['run', ...FAST, ...FAMILIES, '--out', dir]);
+    const run = await cutover(['run', ...FAST, ...FAMILIES, '--out', dir], mark.env);
     const certificate = certificateIn(dir);
     expect(certificate.sut.timeScale).toBe(10);
     const wrong = certificate.results.filter(
@@ -40,15 +41,18 @@ describe('cutover run --jobs 2 --time-scale 10 on emulated hosts', () => {
       run.stdout,
     ).toEqual([]);
     expect(certificate.results.find((r) => r.id === 'MIG-05')?.reason).toMatch(/judged without --time-scale/);
-    expect(runningProcesses(/node/, (cmd) => cmd.includes('cutover-emulator/'))).toBe(0);
+    expect(mark.emulatorsLeft()).toBe(0);
   }, 240_000);
 
   it('fails each timing check on the bug that breaks it', async () => {
     const dir = join(out, 'bugs');
-    const run = await cutover(['run', ...FAST, ...FAMILIES, '--bug', Object.keys(TIMING_BUGS).join(','), '--out', dir]);
+    const run = await cutover(
+      ['run', ...FAST, ...FAMILIES, '--bug', Object.keys(TIMING_BUGS).join(','), '--out', dir],
+      mark.env,
+    );
     const seen = verdicts(dir);
     for (const [bug, id] of Object.entries(TIMING_BUGS))
       expect(`${id} (${bug}): ${seen[id]}`, run.stdout).toBe(`${id} (${bug}): fail`);
-    expect(runningProcesses(/node/, (cmd) => cmd.includes('cutover-emulator/'))).toBe(0);
+    expect(mark.emulatorsLeft()).toBe(0);
   }, 240_000);
 });

@@ -74,6 +74,7 @@ program
     timeScaleOption,
     1,
   )
+  .option('--no-html', 'write no Allure HTML (allure-results are written still; it takes Java ~4 s of CPU)')
   .action(async (opts) => finish(await runCommand(opts)));
 
 program
@@ -122,6 +123,22 @@ program
   .option('--family <names>', 'families to play, comma-separated (default: all with a suite)', list, [])
   .option('--requirement <ids>', 'requirement IDs to play, comma-separated', list, [])
   .option('--concurrency <n>', 'runs at once', positiveCount('--concurrency'), 3)
+  .option(
+    '--jobs <n>',
+    'passed to each run: families side by side, each with up to 5 of its requirements at once (see `cutover run --jobs`)',
+    positiveCount('--jobs'),
+    1,
+  )
+  .option(
+    '--time-scale <n>',
+    `passed to each run: the clock n times faster than the wall clock (1 to ${MAX_TIME_SCALE}); a requirement not judged on that clock (MIG-05 at 10) shows as not-judged`,
+    timeScaleOption,
+    1,
+  )
+  .option(
+    '--each-once',
+    'play each variant against each requirement on one driver only: the first (qemu, then emulated) whose correct run passed it',
+  )
   .option('--list', 'list the bug variants: ID, the requirements each breaks, what it does')
   .option('--out <dir>', 'reports folder', 'reports')
   .action(async (opts) => {

@@ -31,6 +31,8 @@ export interface RunOptions extends TargetOptions {
   readonly jobs?: number;
   /** Emulated hosts: the run's clock, this many times faster than the wall clock. */
   readonly timeScale?: number;
+  /** False: no Allure HTML (`--no-html`; the mutation matrix reads certificates only). */
+  readonly html?: boolean;
 }
 
 /** `cutover run`: the suites against one driver and host kind, then the reports. */
@@ -159,7 +161,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
   await writeFile(join(folder.path, 'certificate.json'), `${JSON.stringify(certificate, null, 2)}\n`);
   const ran = selection.suiteFiles.length > 0;
   let allure: Awaited<ReturnType<typeof generateAllureHtml>> = { skipped: 'nothing was played, so no Allure report' };
-  if (ran) {
+  if (ran && options.html === false) allure = { skipped: 'not built (--no-html)' };
+  else if (ran) {
     say('building the Allure HTML ...');
     await writeAllureEnvironment(join(folder.path, 'allure-results'), certificate.sut);
     allure = await generateAllureHtml(join(folder.path, 'allure-results'), join(folder.path, 'allure-report'));
