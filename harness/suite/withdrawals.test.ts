@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { findRequirement } from '../requirements/catalog.ts';
 import { PREMISE_IDS } from '../requirements/premises.ts';
 import { parseScenario } from '../scenario/load.ts';
-import { collectPlans, type Plan } from '../suite/verify.ts';
-import { composeScenario } from './compose.ts';
-import { ScenarioEdit, WITHDRAWALS, withdraw } from './withdrawals.ts';
+import { collectPlans, type Plan } from './verify.ts';
+import { composeScenario } from '../explore/compose.ts';
+import { ScenarioEdit, WITHDRAWALS, withdraw } from '../explore/withdrawals.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const known = (id: string): boolean => findRequirement(id) !== undefined;
