@@ -22,6 +22,14 @@ const alive = (pid: number): boolean => {
   }
 };
 
+const comm = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+};
+
 describe('process host children', () => {
   it('escalate to SIGKILL when SIGTERM is ignored (as QEMU in postcopy-paused does)', async () => {
     dir = await mkdtemp(join(tmpdir(), 'child-'));
@@ -55,6 +63,9 @@ describe('process host children', () => {
       await new Promise<string>((resolve) => harness.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))),
     );
     expect(alive(pid)).toBe(true);
+    // The parent-death signal is set by setpriv before it execs sleep: a harness killed before
+    // that (a window a loaded machine widens) leaves no such signal. Kill it once sleep runs.
+    await pollUntil('the child to run sleep', 5000, () => (comm(pid) === 'sleep' ? true : undefined));
     harness.kill('SIGKILL');
     await pollUntil('the orphan to die', 5000, () => (alive(pid) ? undefined : true));
   });
