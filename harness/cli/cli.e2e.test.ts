@@ -5,7 +5,15 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { certificateIn, cutover, interruptedCutover, qemuProcesses, ROOT, runningProcesses } from './e2e-helpers.ts';
+import {
+  carriesMark,
+  certificateIn,
+  cutover,
+  interruptedCutover,
+  qemuProcesses,
+  ROOT,
+  runningProcesses,
+} from './e2e-helpers.ts';
 
 describe('cutover run on real QEMU', () => {
   it('certifies MIG-01..08 with certificate, JUnit, Allure and evidence, and leaves nothing behind', async () => {
@@ -125,7 +133,7 @@ describe('cutover run on real QEMU', () => {
       const out = await mkdtemp(join(tmpdir(), 'cutover-e2e-'));
       // A guest's QEMU (not the `--version` probe of the pre-flight checks) means the run is under way.
       const guestRuns = async (): Promise<boolean> =>
-        runningProcesses(/^qemu-system-x86$/, (cmdline) => cmdline.includes('guest=')) > 0;
+        runningProcesses(/^qemu-system-x86$/, (cmdline) => cmdline.includes('guest='), carriesMark()) > 0;
       const result = await interruptedCutover([...args, '--out', out], { ready: guestRuns, signal: 'SIGINT' });
       expect(result.code, result.stdout + result.stderr).toBe(130);
       expect(qemuProcesses()).toBe(0);

@@ -17,6 +17,20 @@ export interface Outcome {
   stderr: string;
 }
 
+/**
+ * This test file's mark, in the environment of every CLI run it starts: QEMUs, emulators and
+ * clients inherit it, so what the file's own runs left is told from other runs on a machine
+ * that others share (a count of every QEMU failed the smoke test on another run's QEMUs).
+ */
+const MARK_KEY = 'CUTOVER_E2E_MARK';
+const FILE_MARK = randomUUID();
+const withMark = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ [MARK_KEY]: FILE_MARK, ...env });
+/** Whether a process's environment (/proc/PID/environ) carries `mark` (this file's by default). */
+export const carriesMark =
+  (mark = `${MARK_KEY}=${FILE_MARK}`) =>
+  (environ: string): boolean =>
+    environ.split('\0').includes(mark);
+
 export function cutover(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
   return interruptedCutover(args, undefined, env);
 }
@@ -33,7 +47,7 @@ export function interruptedCutover(
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: ROOT,
-      env,
+      env: withMark(env),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: interrupt !== undefined,
     });
@@ -81,9 +95,13 @@ export const runningProcesses = (
       }
     }).length;
 
-/** QEMUs still running: the machine's own, and those started through a rootfs's loader. */
+/** QEMUs this file's CLI runs left running: the machine's own, and those started through a rootfs's loader. */
 export const qemuProcesses = (): number =>
-  runningProcesses(/^(qemu-system-x86|ld-linux-x86-64)$/, (cmdline) => cmdline.includes('qemu-system-x86_64'));
+  runningProcesses(
+    /^(qemu-system-x86|ld-linux-x86-64)$/,
+    (cmdline) => cmdline.includes('qemu-system-x86_64'),
+    carriesMark(),
+  );
 
 export const certificateIn = (out: string): Certificate =>
   JSON.parse(readFileSync(join(out, 'latest', 'certificate.json'), 'utf8'));
@@ -95,20 +113,12 @@ export async function containerLeftovers(): Promise<string> {
   return (containers.stdout + networks.stdout).trim();
 }
 
-/**
- * A mark for the environment of the CLI runs of one test file: everything they start inherits
- * it, so what they left running is told from other runs on a machine that others share.
- */
+/** A mark of its own for some of a file's CLI runs (given `env`), and the emulators they left running. */
 export function runMark(): { env: NodeJS.ProcessEnv; emulatorsLeft: () => number } {
-  const mark = `CUTOVER_E2E_MARK=${randomUUID()}`;
-  const [key, value] = mark.split('=') as [string, string];
+  const value = randomUUID();
   return {
-    env: { ...process.env, [key]: value },
+    env: { ...process.env, [MARK_KEY]: value },
     emulatorsLeft: () =>
-      runningProcesses(
-        /node/,
-        (cmd) => cmd.includes('cutover-emulator/'),
-        (env) => env.split('\0').includes(mark),
-      ),
+      runningProcesses(/node/, (cmd) => cmd.includes('cutover-emulator/'), carriesMark(`${MARK_KEY}=${value}`)),
   };
 }
