@@ -10,6 +10,7 @@ import {
   type TargetRuns,
 } from '../reporting/mutation-matrix.ts';
 import { openRunFolder } from '../reporting/run-folder.ts';
+import { CUTOVER_COULD_NOT_RUN } from '../reporting/result.ts';
 import { runCommand } from '../util/command.ts';
 import { PROJECT_ROOT } from './project.ts';
 import { say } from './options.ts';
@@ -50,9 +51,14 @@ export async function mutantsCommand(options: MutantsOptions): Promise<number> {
   say(`writing to ${relative(process.cwd(), folder.path) || folder.path}`);
   const results = new Map<string, PlayedResult[]>();
   const key = (driver: string, variant: string): string => `${driver}/${variant}`;
-  const play = async ({ driver, variant, requirements }: Play): Promise<void> => {
-    const out = join(folder.path, driver, variant);
+  const play = async ({ driver, variant, requirements }: Play, attempt = 1): Promise<void> => {
+    const out = join(folder.path, driver, attempt === 1 ? variant : `${variant}.${attempt}`);
     const started = performance.now();
+    // A second attempt's results take the place of the first's for the requirements it played.
+    const record = (played: PlayedResult[]): void => {
+      const earlier = results.get(key(driver, variant)) ?? [];
+      results.set(key(driver, variant), [...earlier.filter((r) => !requirements.includes(r.id)), ...played]);
+    };
     const run = await runCommand(
       [
         process.execPath,
@@ -79,18 +85,25 @@ export async function mutantsCommand(options: MutantsOptions): Promise<number> {
       say(
         `${key(driver, variant)}: no certificate (exit ${run.code}${run.timedOut ? ', timed out' : ''}): ${run.output.trim().split('\n').slice(-3).join(' | ')}`,
       );
-      results.set(
-        key(driver, variant),
+      record(
         requirements.map((id) => ({ id, verdict: 'error', reason: `cutover run ${variant} wrote no certificate` })),
       );
       return;
     }
     const played = certificate.results.map((r) => ({ id: r.id, verdict: r.verdict, reason: r.reason }));
-    results.set(key(driver, variant), played);
+    record(played);
     const seconds = ((performance.now() - started) / 1000).toFixed(0);
     say(
-      `${key(driver, variant)} (${seconds} s): ${variant === 'correct' ? summaryOf(played) : played.map((r) => `${r.id} ${r.verdict}`).join(', ')}`,
+      `${key(driver, variant)}${attempt > 1 ? ` (again)` : ''} (${seconds} s): ${variant === 'correct' ? summaryOf(played) : played.map((r) => `${r.id} ${r.verdict}`).join(', ')}`,
     );
+    // A scenario cutover itself could not run judges nothing of the variant: played once more.
+    const unplayed = played.filter((r) => r.verdict === 'error' && r.reason.startsWith(CUTOVER_COULD_NOT_RUN));
+    if (attempt === 1 && unplayed.length) {
+      say(
+        `${key(driver, variant)}: cutover could not run ${unplayed.map((r) => `${r.id} (${r.reason})`).join('; ')}; once more`,
+      );
+      await play({ driver, variant, requirements: unplayed.map((r) => r.id) }, 2);
+    }
   };
   // First the correct runs (every requirement), each driver's. On a faster clock one at a
   // time: the machine's lag counts that many times over there, and their verdicts are what the

@@ -4,6 +4,9 @@
 import type { Judgement } from '../judging/index.ts';
 import type { VerdictKind } from '../judging/verdict.ts';
 
+/** How an error's reason begins when cutover itself could not play a scenario (nothing was judged). */
+export const CUTOVER_COULD_NOT_RUN = 'harness could not run';
+
 export interface RequirementResult {
   readonly id: string;
   readonly verdict: VerdictKind;

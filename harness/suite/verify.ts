@@ -6,7 +6,7 @@ import { afterAll, describe, test, type TestContext } from 'vitest';
 import * as allure from 'allure-js-commons';
 import { combineRepetitions, judgeRequirement, JUDGES, type Judgement } from '../judging/index.ts';
 import type { Observation } from '../observation/types.ts';
-import type { InvariantJudgement, RequirementResult } from '../reporting/result.ts';
+import { CUTOVER_COULD_NOT_RUN, type InvariantJudgement, type RequirementResult } from '../reporting/result.ts';
 import { findRequirement } from '../requirements/catalog.ts';
 import type { Capability } from '../drivers/vocabulary.ts';
 import { composeScenario, derivedName } from '../explore/compose.ts';
@@ -158,7 +158,7 @@ function declareTest(
                 : '';
             record({
               verdict: 'error',
-              reason: `harness could not run ${source.file}${source.schedule ? ` (schedule ${source.schedule.index + 1} of seed ${source.schedule.seed})` : ''}${repeat > 1 ? ` (repetition ${repetition} of ${repeat})` : ''}: ${message(err)}${where}`,
+              reason: `${CUTOVER_COULD_NOT_RUN} ${source.file}${source.schedule ? ` (schedule ${source.schedule.index + 1} of seed ${source.schedule.seed})` : ''}${repeat > 1 ? ` (repetition ${repetition} of ${repeat})` : ''}: ${message(err)}${where}`,
               measurements: {},
               evidence: kept,
             });
