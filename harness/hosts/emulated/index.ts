@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +48,11 @@ function emulatorProgram(name: keyof typeof PROGRAMS): Promise<string> {
       const dir = join(tmpdir(), 'cutover-emulator');
       await mkdir(dir, { recursive: true });
       const file = join(dir, `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
-      await writeFile(file, code);
+      // Written aside, then renamed over: other runs may be starting this very file, and a
+      // rewrite in place let one read it empty (an emulated QEMU that ended at once, exit 0).
+      const aside = `${file}.${process.pid}.${bundled.size}.tmp`;
+      await writeFile(aside, code);
+      await rename(aside, file);
       return file;
     })();
     bundled.set(name, program);
