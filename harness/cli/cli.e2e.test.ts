@@ -10,6 +10,7 @@ import {
   certificateIn,
   cutover,
   interruptedCutover,
+  printedVerdicts,
   qemuProcesses,
   ROOT,
   runningProcesses,
@@ -47,19 +48,10 @@ describe('cutover run on real QEMU', () => {
     );
 
     // The stored run judged again from its histories: the verdicts the run printed, the same certificate.
-    // The last line per ID: a run prints MIG-08 once its own test ends, then over every scenario it played.
-    const printed = (text: string): string[] => {
-      const last = new Map<string, string>();
-      for (const l of text.split('\n')) {
-        const verdict = /((?:PASS|FAIL|SKIP|ERROR) +([A-Z0-9]+-[A-Z0-9]+): .*)$/.exec(l);
-        if (verdict?.[1] && verdict[2]) last.set(verdict[2], verdict[1]);
-      }
-      return [...last.values()].sort();
-    };
     const judged = await cutover(['judge', join(out, 'latest')]);
     expect(judged.code, judged.stderr).toBe(0);
-    expect(printed(judged.stdout)).toEqual(printed(result.stdout));
-    expect(printed(judged.stdout)).toHaveLength(8);
+    expect(printedVerdicts(judged.stdout)).toEqual(printedVerdicts(result.stdout));
+    expect(printedVerdicts(judged.stdout)).toHaveLength(8);
     expect(certificateIn(out).results.map((r) => [r.id, r.verdict, r.reason])).toEqual(
       certificate.results.map((r) => [r.id, r.verdict, r.reason]),
     );

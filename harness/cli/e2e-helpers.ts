@@ -103,6 +103,16 @@ export const qemuProcesses = (): number =>
     carriesMark(),
   );
 
+/** The last verdict line per requirement (a run prints MIG-08 again over every scenario it played), sorted. */
+export const printedVerdicts = (text: string): string[] => {
+  const last = new Map<string, string>();
+  for (const l of text.split('\n')) {
+    const verdict = /((?:PASS|FAIL|SKIP|ERROR) +([A-Z0-9]+-[A-Z0-9]+): .*)$/.exec(l);
+    if (verdict?.[1] && verdict[2]) last.set(verdict[2], verdict[1]);
+  }
+  return [...last.values()].sort();
+};
+
 export const certificateIn = (out: string): Certificate =>
   JSON.parse(readFileSync(join(out, 'latest', 'certificate.json'), 'utf8'));
 

@@ -7,17 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { certificateIn, containerLeftovers, cutover, qemuProcesses } from './e2e-helpers.ts';
-
-/** The last verdict line per requirement (a run prints MIG-08 again over every scenario it played). */
-const printed = (text: string): string[] => {
-  const last = new Map<string, string>();
-  for (const l of text.split('\n')) {
-    const verdict = /((?:PASS|FAIL|SKIP|ERROR) +([A-Z0-9]+-[A-Z0-9]+): .*)$/.exec(l);
-    if (verdict?.[1] && verdict[2]) last.set(verdict[2], verdict[1]);
-  }
-  return [...last.values()].sort();
-};
+import { certificateIn, containerLeftovers, cutover, printedVerdicts, qemuProcesses } from './e2e-helpers.ts';
 
 describe('smoke: real QEMU on process hosts', () => {
   // Pre-copy and cancel: every MIG requirement but MIG-07, whose silent destination waits out
@@ -46,7 +36,7 @@ describe('smoke: real QEMU on process hosts', () => {
 
     const judged = await cutover(['judge', join(out, 'latest')]);
     expect(judged.code, judged.stderr).toBe(0);
-    expect(printed(judged.stdout)).toEqual(printed(run.stdout));
+    expect(printedVerdicts(judged.stdout)).toEqual(printedVerdicts(run.stdout));
     expect(certificateIn(out).results.map((r) => [r.id, r.verdict, r.reason])).toEqual(
       certificate.results.map((r) => [r.id, r.verdict, r.reason]),
     );

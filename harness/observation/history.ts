@@ -137,6 +137,7 @@ export type HistoryEntry =
   | (At & {
       readonly type: 'unanswered';
       readonly look: UnansweredLook;
+      /** The scenario's key of the guest it was about ('main' for `guest:`), if any. */
       readonly guest?: string;
       readonly side?: Side;
       readonly host?: string;

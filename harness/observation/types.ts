@@ -17,11 +17,11 @@ import type { ProcessExit } from '../hosts/types.ts';
 import type {
   FaultTarget,
   HISTORY_FORMAT,
+  HistoryEntry,
   HostRecord,
   MigrationRequest,
   SettleEnd,
   StepOutcome,
-  UnansweredLook,
 } from './history.ts';
 
 export interface StepRecord {
@@ -145,18 +145,8 @@ export interface DeadlockObservation {
 
 export type HostObservation = HostRecord;
 
-/** A look after the fact that got no answer from the implementation: none within its bound, or an error. */
-export interface UnansweredRecord {
-  readonly t: number;
-  readonly look: UnansweredLook;
-  /** The scenario's key of the guest it was about ('main' for `guest:`), if any. */
-  readonly guest?: string;
-  readonly side?: Side;
-  readonly host?: string;
-  readonly cause: 'deadline' | 'error';
-  readonly boundMs: number;
-  readonly detail: string;
-}
+/** A look after the fact that got no answer from the implementation: none within its bound, or an error (its history entry). */
+export type UnansweredRecord = Omit<Extract<HistoryEntry, { type: 'unanswered' }>, 'type'>;
 
 /** Both sides watched from `from` to `until` (ms), against a bound of `boundMs`. */
 export interface SettleObservation {
